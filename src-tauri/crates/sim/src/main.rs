@@ -1,0 +1,95 @@
+//! `gateway-sim`: runs the simulator until interrupted. The first stdout line is
+//! `{"listening":"127.0.0.1:PORT","control":"127.0.0.1:PORT"}` so `--listen 127.0.0.1:0` works in scripts.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use gateway_sim::{Fault, Sim, SimConfig};
+use tracing_subscriber::EnvFilter;
+
+/// An IB Gateway simulator that speaks the real TWS API (text and protobuf dialects), with fault modes.
+#[derive(Debug, Parser)]
+#[command(version, after_help = FAULT_HELP)]
+struct Args {
+    /// Address of the API port (4002 is IB Gateway's paper-trading port; use 127.0.0.1:0 for a free one).
+    #[arg(long, default_value = "127.0.0.1:4002")]
+    listen: SocketAddr,
+    /// Address of the control port (JSON lines: set_fault, restart, drop_all, notice, stats).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    control: SocketAddr,
+    /// Fault mode at start (see below).
+    #[arg(long, default_value = "normal")]
+    fault: Fault,
+    /// Accounts reported to clients, comma-separated (DU... are paper accounts).
+    #[arg(long, default_value = "DU1234567")]
+    accounts: String,
+    /// Highest server version spoken (ibapi 5.x needs 213 or more; ib_async speaks up to 178).
+    #[arg(long, default_value_t = 226, value_parser = clap::value_parser!(i32).range(100..=1000))]
+    max_version: i32,
+}
+
+const FAULT_HELP: &str = "Fault modes: normal, silent, no_accept, no_next_valid_id, close_after_handshake, garbage, \
+slow_handshake:MS, old_version, ignore_heartbeat, hold_closed, red_after_disconnect[:WITHIN_MS[:CYCLES]].\n\
+Example: gateway-sim --listen 127.0.0.1:0 --fault silent";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    if args.accounts.split(',').all(|a| a.trim().is_empty()) {
+        eprintln!("gateway-sim: --accounts must name at least one account (clients wait for it)");
+        return ExitCode::from(2);
+    }
+    let config = SimConfig {
+        listen: args.listen,
+        control: args.control,
+        fault: args.fault,
+        accounts: args.accounts,
+        max_version: args.max_version,
+    };
+    let sim = match Sim::start(config).await {
+        Ok(sim) => sim,
+        Err(err) => {
+            eprintln!(
+                "gateway-sim: cannot listen on {} / {}: {err}",
+                args.listen, args.control
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let ready = serde_json::json!({"listening": sim.listening().to_string(), "control": sim.control().to_string()});
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{ready}")
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    wait_for_termination().await;
+    tracing::info!("gateway-sim stopping");
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

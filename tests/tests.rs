@@ -1,0 +1,5 @@
+//! Integration tests: real processes, real sockets on loopback. One test binary (ripgrep's layout); each
+//! area in its own module, shared plumbing in `util`. Binaries come from `cargo build --workspace --bins`.
+
+mod sim;
+mod util;
