@@ -71,7 +71,11 @@ async fn serve_api(
     loop {
         tokio::select! {
             accepted = accept_unless_paused(&listener, &mut fault) => match accepted {
-                Ok((stream, peer)) => { tokio::spawn(session::serve(shared.clone(), stream, peer)); }
+                Ok((stream, peer)) => {
+                    // Replies are written whole, so Nagle would only add delayed-ACK stalls.
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(session::serve(shared.clone(), stream, peer));
+                }
                 Err(err) => {
                     // EMFILE and friends: back off instead of spinning.
                     tracing::error!("accept failed: {err}");

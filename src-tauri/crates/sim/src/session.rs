@@ -252,9 +252,7 @@ impl Session {
                 vec![]
             }
         };
-        for reply in replies {
-            self.send(reply).await?;
-        }
+        self.send_all(replies).await?;
         Ok(None)
     }
 
@@ -288,41 +286,48 @@ impl Session {
         }
         self.api_started = Some(Instant::now());
         tracing::info!(conn_id = self.conn_id, client_id, "API session started");
-        self.send(Outgoing::ManagedAccounts(
+        let mut replies = vec![Outgoing::ManagedAccounts(
             self.shared.config.accounts.clone(),
-        ))
-        .await?;
+        )];
         if self.shared.fault() == Fault::NoNextValidId {
             tracing::warn!(
                 conn_id = self.conn_id,
                 "no_next_valid_id: nextValidId withheld"
             );
         } else {
-            self.send(Outgoing::NextValidId(self.next_order_id)).await?;
+            replies.push(Outgoing::NextValidId(self.next_order_id));
         }
-        for (code, message) in FARM_NOTICES {
-            self.send(Outgoing::Error {
-                id: -1,
-                code,
-                message: message.into(),
-                time_ms: unix_ms(),
-            })
-            .await?;
-        }
+        replies.extend(FARM_NOTICES.iter().map(|(code, message)| Outgoing::Error {
+            id: -1,
+            code: *code,
+            message: (*message).into(),
+            time_ms: unix_ms(),
+        }));
+        self.send_all(replies).await?;
         Ok(None)
     }
 
     async fn send(&mut self, message: Outgoing) -> std::io::Result<()> {
-        match message.encode(self.dialect, self.version) {
-            Some(body) => self.stream.write_all(&length_prefixed(&body)).await,
-            None => {
-                tracing::info!(
+        self.send_all(vec![message]).await
+    }
+
+    /// Writes the messages in one go, as a Gateway answering one request does (one write, not one per frame).
+    async fn send_all(&mut self, messages: Vec<Outgoing>) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        for message in messages {
+            match message.encode(self.dialect, self.version) {
+                Some(body) => bytes.extend(length_prefixed(&body)),
+                None => tracing::info!(
                     conn_id = self.conn_id,
                     ?message,
                     "no form in this dialect: not sent"
-                );
-                Ok(())
+                ),
             }
+        }
+        if bytes.is_empty() {
+            Ok(())
+        } else {
+            self.stream.write_all(&bytes).await
         }
     }
 
