@@ -3,3 +3,4 @@
 
 mod sim;
 mod util;
+mod worker;

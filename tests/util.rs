@@ -35,8 +35,13 @@ pub struct SimProcess {
 impl SimProcess {
     /// Starts `gateway-sim --listen 127.0.0.1:0` with extra arguments (e.g. `["--fault", "silent"]`).
     pub fn start(args: &[&str]) -> SimProcess {
+        SimProcess::start_on("127.0.0.1:0", args)
+    }
+
+    /// Starts gateway-sim listening on `listen` (e.g. `[::]:0` for a dual-stack listener).
+    pub fn start_on(listen: &str, args: &[&str]) -> SimProcess {
         let mut child = Command::new(bin("gateway-sim"))
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .args(["--listen", listen, "--control", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -61,6 +66,11 @@ impl SimProcess {
             api: addr("listening"),
             control: ControlClient::new(addr("control")),
         }
+    }
+
+    /// The simulator's process id: the Gateway as far as the socket table is concerned.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn port(&self) -> u16 {

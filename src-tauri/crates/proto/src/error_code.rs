@@ -1,0 +1,95 @@
+//! The error codes a worker answers with, as the UI branches on them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request failed. Serialized in SCREAMING_SNAKE_CASE (`"HANDSHAKE_TIMEOUT"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The request line itself is wrong: not JSON, unknown command or key, wrong type, out of range.
+    BadRequest,
+    /// The command needs a live session and there is none.
+    NotConnected,
+    /// `connect` while a session is live or another connect is running.
+    AlreadyConnected,
+    /// Nothing accepted a TCP connection on the port, or the Gateway closed it at the first hello.
+    ConnectionRefused,
+    /// The Gateway did not finish the API handshake in time.
+    HandshakeTimeout,
+    /// The guardrail is latched (too many handshake timeouts in a row), or a call got no answer.
+    GatewayUnresponsive,
+    /// Error 326: another connection holds the client id.
+    ClientIdInUse,
+    /// The Gateway speaks a server version older than this app needs (213).
+    GatewayTooOld,
+    /// The Gateway closed the connection.
+    ConnectionLost,
+    /// The bytes on the port are not the TWS API.
+    ProtocolError,
+    /// A `ping` got no answer in time.
+    HeartbeatTimeout,
+    /// `disconnect` without IBKR_FORCE_DISCONNECT=1.
+    ForceDisconnectRequired,
+    /// A bug in the worker.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::BadRequest,
+        ErrorCode::NotConnected,
+        ErrorCode::AlreadyConnected,
+        ErrorCode::ConnectionRefused,
+        ErrorCode::HandshakeTimeout,
+        ErrorCode::GatewayUnresponsive,
+        ErrorCode::ClientIdInUse,
+        ErrorCode::GatewayTooOld,
+        ErrorCode::ConnectionLost,
+        ErrorCode::ProtocolError,
+        ErrorCode::HeartbeatTimeout,
+        ErrorCode::ForceDisconnectRequired,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::NotConnected => "NOT_CONNECTED",
+            ErrorCode::AlreadyConnected => "ALREADY_CONNECTED",
+            ErrorCode::ConnectionRefused => "CONNECTION_REFUSED",
+            ErrorCode::HandshakeTimeout => "HANDSHAKE_TIMEOUT",
+            ErrorCode::GatewayUnresponsive => "GATEWAY_UNRESPONSIVE",
+            ErrorCode::ClientIdInUse => "CLIENT_ID_IN_USE",
+            ErrorCode::GatewayTooOld => "GATEWAY_TOO_OLD",
+            ErrorCode::ConnectionLost => "CONNECTION_LOST",
+            ErrorCode::ProtocolError => "PROTOCOL_ERROR",
+            ErrorCode::HeartbeatTimeout => "HEARTBEAT_TIMEOUT",
+            ErrorCode::ForceDisconnectRequired => "FORCE_DISCONNECT_REQUIRED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_matches_as_str_for_every_code() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).expect("serialize");
+            assert_eq!(json, serde_json::Value::String(code.as_str().into()));
+            let back: ErrorCode = serde_json::from_value(json).expect("deserialize");
+            assert_eq!(back, code);
+        }
+    }
+}

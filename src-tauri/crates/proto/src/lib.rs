@@ -1,0 +1,33 @@
+//! gateway-proto: the types on the wire between the app and gateway-worker, defined once.
+//!
+//! The worker reads one [`Request`] per line on stdin and writes one [`WorkerOutput`] per line on stdout:
+//! either a [`Response`] to a request (echoing its `id`) or an unsolicited [`Event`]. A request names its
+//! command as text and carries its settings in `params`, so the worker can answer a misspelt command or a
+//! stray key with a precise `BAD_REQUEST` instead of a serde error; the typed [`Command`] is what it
+//! becomes once checked. Everything is a plain serde type in snake_case (codes in SCREAMING_SNAKE_CASE) so
+//! the same definitions can later be exported to TypeScript; there is no logic here beyond naming things.
+
+mod diagnostics;
+mod error_code;
+mod event;
+mod request;
+mod response;
+mod sockets;
+mod status;
+
+pub use diagnostics::{AccountMode, Check, CheckId, CheckStatus, Remedy, Report, Verdict};
+pub use error_code::ErrorCode;
+pub use event::{Event, NoticeData, WorkerOutput};
+pub use request::{Command, CommandName, ConnectParams, Request};
+pub use response::{
+    AccountsData, ConnectData, DisconnectData, ErrorBody, Outcome, PingData, ResetData, Response,
+    ResponseData, ShutdownData,
+};
+pub use sockets::{
+    CleanOutcome, CleanReport, CleanResult, ListenerSocket, PortScan, ProcessInfo, QuickScan,
+    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
+};
+pub use status::{
+    FarmKind, FarmState, FarmStatus, GuardrailStatus, HandshakeReport, HandshakeStep,
+    HandshakeStepName, HeartbeatStatus, LinkState, LinkStatus, SessionState, Target, WorkerStatus,
+};

@@ -1,0 +1,190 @@
+//! What a look at the Gateway port's sockets found, and what a zombie cleanup did: the types gateway-core's
+//! `sockets` module returns and the app and CLI show.
+//!
+//! A client zombie is a CLOSE_WAIT socket whose remote port is the Gateway port (the Gateway closed its end,
+//! the local program never closed its own); a Gateway-side zombie has the Gateway port as its local port and
+//! belongs to the listener (only a Gateway restart clears it). Addresses are text with IPv4-mapped IPv6
+//! addresses (`::ffff:127.0.0.1`) already written as plain IPv4. Times are Unix milliseconds; durations are
+//! `f64` milliseconds.
+
+use serde::{Deserialize, Serialize};
+
+/// The cheap look (one socket-table query, no process scan): enough for a status light or a diagnostic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuickScan {
+    pub port: u16,
+    /// How many sockets listen on the port (IPv4 and IPv6 listeners count separately).
+    pub listeners: u32,
+    /// Connections waiting in the first listener's accept queue. A queue that stays above zero means the
+    /// Gateway has stopped accepting. `None` without a listener or when the kernel table could not be read.
+    pub accept_queue: Option<u32>,
+    /// Kernel inode of the first listening socket: it changes when the Gateway restarts (a new socket).
+    pub listener_inode: Option<u64>,
+    pub client_zombies: u32,
+    pub gateway_zombies: u32,
+    /// ESTABLISHED connections to the port, counted at the client end.
+    pub live_sessions: u32,
+    pub took_ms: f64,
+}
+
+/// The full look: every socket on the port that matters, and the processes that hold them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortScan {
+    pub port: u16,
+    /// Sockets listening on the port; their holders are marked `is_gateway`.
+    pub listeners: Vec<ListenerSocket>,
+    /// CLOSE_WAIT sockets on the port, client side and Gateway side.
+    pub zombies: Vec<ZombieSocket>,
+    /// ESTABLISHED connections to the port, at the client end (remote port = the port).
+    pub live_sessions: Vec<SocketEntry>,
+    /// Every process that holds one of the sockets above, once each, by pid.
+    pub processes: Vec<ProcessInfo>,
+    /// Processes whose open files could not be read (another user's, when not run as root or admin): a
+    /// socket they hold shows no pid. Zero means every holder was seen.
+    pub unreadable_processes: u32,
+    /// When the scan ran, Unix ms.
+    pub scanned_at_ms: i64,
+    pub took_ms: f64,
+}
+
+/// One TCP socket from the kernel's table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketEntry {
+    pub local_addr: String,
+    pub local_port: u16,
+    pub remote_addr: String,
+    pub remote_port: u16,
+    pub state: TcpState,
+    /// The kernel's inode number for the socket: how holders are found (`socket:[INODE]` in /proc/PID/fd).
+    pub inode: u64,
+    /// The user that created the socket, as the kernel reports it.
+    pub uid: u32,
+    /// Processes holding the socket: usually one, several when it was shared across a fork. Empty when the
+    /// holder could not be seen.
+    pub pids: Vec<u32>,
+}
+
+/// A listening socket on the port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerSocket {
+    #[serde(flatten)]
+    pub socket: SocketEntry,
+    /// Connections the kernel completed that the listener has not accepted yet.
+    pub accept_queue: Option<u32>,
+}
+
+/// A CLOSE_WAIT socket on the port and which end of the connection it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZombieSocket {
+    pub side: ZombieSide,
+    #[serde(flatten)]
+    pub socket: SocketEntry,
+}
+
+/// Which end of the connection a zombie is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZombieSide {
+    /// A local program's end: remote port = the Gateway port. Cleanup can end the program.
+    Client,
+    /// The Gateway's end: local port = the Gateway port. Only a Gateway restart clears it.
+    Gateway,
+}
+
+/// The TCP states the scan reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpState {
+    Listen,
+    Established,
+    CloseWait,
+}
+
+/// A process that holds one of the port's sockets, as seen at scan time. `pid`, `start_ticks`, `uid` and
+/// `cmdline` are its identity: cleanup re-reads them just before signalling and refuses on any difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    /// Short name (the kernel's `comm`, at most 15 bytes).
+    pub name: String,
+    /// Full command line, one entry per argument.
+    pub cmdline: Vec<String>,
+    /// Real user id: the user the kernel lets signal this process.
+    pub uid: u32,
+    /// The user's login name, when the system knows it.
+    pub user: Option<String>,
+    /// Start time in clock ticks since boot (Linux /proc/PID/stat field 22): with the pid, what tells this
+    /// process from a later one that reused its pid.
+    pub start_ticks: u64,
+    /// Start time, Unix ms (from boot time + ticks; for display).
+    pub started_at_ms: i64,
+    /// Holds a listening socket on the port: this is the Gateway. Never signalled.
+    pub is_gateway: bool,
+    /// Holds a client zombie AND a live ESTABLISHED connection to the port: ending it would also drop a
+    /// working session.
+    pub has_live_session: bool,
+}
+
+/// What a cleanup did, process by process, and what the socket table showed afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleanReport {
+    pub port: u16,
+    pub dry_run: bool,
+    /// One entry per process that holds a zombie on the port (client side, and the Gateway when it holds
+    /// Gateway-side ones).
+    pub outcomes: Vec<CleanOutcome>,
+    /// Client zombies still there after the cleanup (a re-scan), e.g. held by a refused process.
+    pub remaining_client_zombies: Vec<ZombieSocket>,
+    /// Gateway-side zombies seen: cleanup never touches them; a Gateway restart clears them.
+    pub gateway_zombies: u32,
+    pub took_ms: f64,
+}
+
+/// What happened to one process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanOutcome {
+    pub process: ProcessInfo,
+    pub result: CleanResult,
+    /// Set when `result` is `refused`.
+    pub reason: Option<RefusalReason>,
+    /// The zombie sockets (inodes) this process held.
+    pub zombie_inodes: Vec<u64>,
+    /// Plain words for the user.
+    pub detail: String,
+}
+
+/// What cleanup did to a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CleanResult {
+    /// Ended after SIGTERM, within the grace period.
+    Terminated,
+    /// Ignored SIGTERM for the grace period; ended by SIGKILL.
+    KilledAfterGrace,
+    /// Dry run: it would have been sent SIGTERM.
+    WouldTerminate,
+    /// Left alone; `reason` says why.
+    Refused,
+    /// Had already exited before it could be signalled: nothing to do.
+    AlreadyGone,
+    /// Signalled, but still running after SIGKILL (e.g. stuck in the kernel), or the signal failed.
+    Failed,
+}
+
+/// Why cleanup left a process alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalReason {
+    /// It holds the port's listening socket.
+    IsGateway,
+    /// It belongs to another user.
+    OtherUser,
+    /// It also holds a live session to the port and the user did not confirm (`include_live`).
+    LiveSessionNeedsConfirmation,
+    /// Its pid now names a different process (start time, user or command line differ from the scan).
+    IdentityChanged,
+    /// pid 0 or 1, Gateway Doctor itself, or its parent.
+    ProtectedPid,
+    /// Its zombies point at another machine's port, not this Gateway.
+    OtherHost,
+}

@@ -1,0 +1,143 @@
+//! Bad input never kills the worker or breaks stdout: each malformed line gets its own BAD_REQUEST (with
+//! the id echoed when the line has one), and the end of stdin finishes the work in flight.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::harness::{BOUND, Worker, command, connect, failure, success};
+use crate::util::SimProcess;
+
+#[test]
+fn each_malformed_line_gets_its_own_error_and_the_worker_keeps_serving() {
+    let huge = format!(
+        r#"{{"id":"huge","command":"status","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(1024 * 1024 + 10)
+    );
+    // (line, echoed id, what the message must say)
+    let cases: Vec<(String, Value, &str)> = vec![
+        ("{not json".into(), Value::Null, "not valid JSON"),
+        ("\u{1}\u{2}".into(), Value::Null, "not valid JSON"),
+        ("[1,2,3]".into(), Value::Null, "JSON object"),
+        ("42".into(), Value::Null, "JSON object"),
+        (
+            r#"{"id":1,"command":"connect","host":"127.0.0.1","port":4002}"#.into(),
+            json!(1),
+            "\"params\"",
+        ),
+        (
+            r#"{"id":2,"command":"conect"}"#.into(),
+            json!(2),
+            "Unknown command",
+        ),
+        (r#"{"id":3}"#.into(), json!(3), "missing field `command`"),
+        (
+            r#"{"id":4,"command":"status","extra":true}"#.into(),
+            json!(4),
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"id":5,"command":"status","params":{"verbose":true}}"#.into(),
+            json!(5),
+            "takes no params",
+        ),
+        (
+            r#"{"id":6,"command":"connect","params":{"hots":"127.0.0.1"}}"#.into(),
+            json!(6),
+            "unknown field `hots`",
+        ),
+        (
+            r#"{"id":7,"command":"connect","params":{"port":"4002"}}"#.into(),
+            json!(7),
+            "params.port",
+        ),
+        (
+            r#"{"id":8,"command":"connect","params":{"port":70000}}"#.into(),
+            json!(8),
+            "1 to 65535",
+        ),
+        (
+            r#"{"id":9,"command":"connect","params":{"port":0}}"#.into(),
+            json!(9),
+            "1 to 65535",
+        ),
+        (
+            r#"{"id":10,"command":"connect","params":{"client_id":-1}}"#.into(),
+            json!(10),
+            "0 to 2147483647",
+        ),
+        (
+            r#"{"id":11,"command":"connect","params":{"client_id":2147483648}}"#.into(),
+            json!(11),
+            "params.client_id",
+        ),
+        (
+            r#"{"id":12,"command":"connect","params":{"timeout":0.01}}"#.into(),
+            json!(12),
+            "0.1 to 600",
+        ),
+        (
+            r#"{"id":13,"command":"connect","params":{"timeout":601}}"#.into(),
+            json!(13),
+            "0.1 to 600",
+        ),
+        (
+            r#"{"id":14,"command":"connect","params":{"readonly":"yes"}}"#.into(),
+            json!(14),
+            "params.readonly",
+        ),
+        (
+            r#"{"id":"s","command":"connect","params":"127.0.0.1"}"#.into(),
+            json!("s"),
+            "must be an object",
+        ),
+        (huge, json!("huge"), "limit is 1048576 bytes"),
+    ];
+    let mut worker = Worker::start(&[]);
+    for (line, id, expected) in &cases {
+        worker.send_raw(line.as_bytes());
+        let response = worker.next_line(BOUND);
+        let message = failure(&response, "BAD_REQUEST")["message"]
+            .as_str()
+            .expect("message")
+            .to_string();
+        assert!(message.contains(expected), "{line:.80}: {message}");
+        assert_eq!(
+            response.get("id").unwrap_or(&Value::Null),
+            id,
+            "{line:.80}: {response}"
+        );
+    }
+    // A blank line is not a request and gets no answer; the next request is answered normally.
+    worker.send_raw(b"");
+    worker.send(&command(99, "status"));
+    let status = worker.next_line(BOUND);
+    assert_eq!(status["id"], 99, "the blank line got an answer: {status}");
+    assert_eq!(success(&status)["session"], "disconnected");
+    assert!(
+        worker.drain().is_empty(),
+        "one answer per request, nothing else"
+    );
+}
+
+#[test]
+fn the_end_of_stdin_finishes_the_connect_in_flight_then_exits_zero() {
+    let sim = SimProcess::start(&["--fault", "slow_handshake:300"]);
+    let mut worker = Worker::start(&[]);
+    worker.send(&connect(1, sim.port(), 1, 5.0));
+    worker.close_stdin();
+    let response = worker.response(&json!(1), BOUND);
+    assert_eq!(success(&response)["connected"], true);
+    assert!(worker.wait_exit(BOUND).success());
+    sim.wait_stats("the session to close with the process", BOUND, |s| {
+        s.live_clients.is_empty()
+    });
+}
+
+#[test]
+fn shutdown_answers_and_exits_zero() {
+    let mut worker = Worker::start(&[]);
+    let response = worker.request(command(1, "shutdown"));
+    assert_eq!(success(&response)["shutting_down"], true);
+    assert!(worker.wait_exit(Duration::from_secs(2)).success());
+}
