@@ -1,0 +1,206 @@
+//! Resolving each setting from its sources, highest first: explicit (a CLI flag or the Settings screen) >
+//! environment > `.env` in the working directory > the settings file > defaults. Every value keeps where
+//! it came from, and every bad value is reported (all of them at once), never replaced by a fallback.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::keys::{Key, SettingValue};
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    Explicit,
+    Environment { var: String },
+    DotEnv { path: PathBuf },
+    SettingsFile { path: PathBuf },
+    Default,
+}
+
+impl Source {
+    /// How a value from this source is named in a message: `IBKR_PORT=70000`, `port 70000 in FILE`.
+    fn describe(&self, key: Key, given: &str) -> String {
+        match self {
+            Source::Explicit => format!("{} {given}", key.name()),
+            Source::Environment { var } => format!("{var}={given}"),
+            Source::DotEnv { path } => format!("{}={given} in {}", key.env_var(), path.display()),
+            Source::SettingsFile { path } => {
+                format!("{} {given} in {}", key.name(), path.display())
+            }
+            Source::Default => format!("the default {} {given}", key.name()),
+        }
+    }
+}
+
+/// A resolved setting and its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    pub key: Key,
+    pub value: SettingValue,
+    pub source: Source,
+}
+
+/// One bad value: which setting, from where, and what to do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvalidValue {
+    pub key: Key,
+    pub source: Source,
+    pub message: String,
+}
+
+/// The raw inputs, gathered by [`Inputs::gather`] or built by hand in tests.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Explicit overrides by setting name (text, as a flag gives them).
+    pub explicit: BTreeMap<Key, String>,
+    /// Environment variables by name (only the IBKR_* ones matter).
+    pub env: BTreeMap<String, String>,
+    /// `.env` in the working directory, if there is one.
+    pub dotenv: Option<(PathBuf, BTreeMap<String, String>)>,
+    /// The settings file, if there is one.
+    pub settings: Option<(PathBuf, Map<String, Value>)>,
+}
+
+/// Why the inputs could not even be read (a value being wrong is an [`InvalidValue`] instead).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid .env syntax: {message}")]
+    DotEnv { path: PathBuf, message: String },
+    #[error("{path} is not a JSON object of settings: {message}")]
+    Settings { path: PathBuf, message: String },
+}
+
+impl Inputs {
+    /// Reads the process environment, `cwd/.env` and the settings file (either may be absent).
+    pub fn gather(
+        explicit: BTreeMap<Key, String>,
+        cwd: &Path,
+        settings_path: Option<&Path>,
+    ) -> Result<Inputs, InputError> {
+        let env = std::env::vars()
+            .filter(|(k, _)| Key::ALL.iter().any(|key| key.env_var() == k))
+            .collect();
+        let dotenv_path = cwd.join(".env");
+        let dotenv = if dotenv_path.is_file() {
+            Some((dotenv_path.clone(), read_dotenv(&dotenv_path)?))
+        } else {
+            None
+        };
+        let settings = match settings_path {
+            Some(path) if path.is_file() => {
+                Some((path.to_path_buf(), super::file::read_settings(path)?))
+            }
+            _ => None,
+        };
+        Ok(Inputs {
+            explicit,
+            env,
+            dotenv,
+            settings,
+        })
+    }
+
+    /// Resolves every setting; `Err` lists every bad value found in any source that would be used.
+    pub fn resolve(&self) -> Result<Vec<Setting>, Vec<InvalidValue>> {
+        let mut settings = Vec::new();
+        let mut invalid = Vec::new();
+        for key in Key::ALL {
+            match self.resolve_one(key) {
+                Ok(setting) => settings.push(setting),
+                Err(bad) => invalid.push(bad),
+            }
+        }
+        if invalid.is_empty() {
+            Ok(settings)
+        } else {
+            Err(invalid)
+        }
+    }
+
+    fn resolve_one(&self, key: Key) -> Result<Setting, InvalidValue> {
+        let text_source = |given: &String, source: Source| {
+            let parsed = key.parse_text(given);
+            (parsed, source, given.clone())
+        };
+        let candidate = if let Some(given) = self.explicit.get(&key) {
+            Some(text_source(given, Source::Explicit))
+        } else if let Some(given) = self.env.get(key.env_var()) {
+            Some(text_source(
+                given,
+                Source::Environment {
+                    var: key.env_var().into(),
+                },
+            ))
+        } else if let Some(given) = self
+            .dotenv
+            .as_ref()
+            .and_then(|(path, vars)| vars.get(key.env_var()).map(|v| (path, v)))
+        {
+            Some(text_source(
+                given.1,
+                Source::DotEnv {
+                    path: given.0.clone(),
+                },
+            ))
+        } else {
+            self.settings.as_ref().and_then(|(path, map)| {
+                map.get(key.name()).map(|value| {
+                    let shown = match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (
+                        key.parse_json(value),
+                        Source::SettingsFile { path: path.clone() },
+                        shown,
+                    )
+                })
+            })
+        };
+        match candidate {
+            None => Ok(Setting {
+                key,
+                value: key.default_value(),
+                source: Source::Default,
+            }),
+            Some((Ok(value), source, _)) => Ok(Setting { key, value, source }),
+            Some((Err(reason), source, given)) => Err(InvalidValue {
+                key,
+                message: format!("{} {reason}", source.describe(key, &given)),
+                source,
+            }),
+        }
+    }
+}
+
+fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
+    let iter = dotenvy::from_path_iter(path).map_err(|e| match e {
+        dotenvy::Error::Io(source) => InputError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => InputError::DotEnv {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    })?;
+    let mut vars = BTreeMap::new();
+    for item in iter {
+        let (k, v) = item.map_err(|e| InputError::DotEnv {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        vars.insert(k, v);
+    }
+    Ok(vars)
+}

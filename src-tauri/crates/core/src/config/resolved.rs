@@ -1,0 +1,117 @@
+//! A fully resolved, valid configuration with typed accessors.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::keys::{Key, SettingValue};
+use super::load::{Inputs, InvalidValue, Setting};
+
+/// Every setting resolved and checked. Built only through [`Config::resolve`], so accessors cannot fail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    settings: Vec<Setting>,
+}
+
+impl Config {
+    /// Resolves `inputs`; `Err` lists every bad value.
+    pub fn resolve(inputs: &Inputs) -> Result<Config, Vec<InvalidValue>> {
+        inputs.resolve().map(|settings| Config { settings })
+    }
+
+    /// Each setting with its source, for display.
+    pub fn settings(&self) -> &[Setting] {
+        &self.settings
+    }
+
+    pub fn setting(&self, key: Key) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.key == key)
+    }
+
+    fn value(&self, key: Key) -> SettingValue {
+        self.setting(key)
+            .map_or_else(|| key.default_value(), |s| s.value.clone())
+    }
+
+    fn int(&self, key: Key) -> i64 {
+        match self.value(key) {
+            SettingValue::Int(n) => n,
+            _ => match key.default_value() {
+                SettingValue::Int(n) => n,
+                _ => 0,
+            },
+        }
+    }
+
+    fn float(&self, key: Key) -> f64 {
+        match self.value(key) {
+            SettingValue::Float(f) => f,
+            SettingValue::Int(n) => n as f64,
+            _ => 0.0,
+        }
+    }
+
+    fn boolean(&self, key: Key) -> bool {
+        matches!(self.value(key), SettingValue::Bool(true))
+    }
+
+    pub fn host(&self) -> String {
+        match self.value(Key::Host) {
+            SettingValue::Text(host) => host,
+            _ => "127.0.0.1".into(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        u16::try_from(self.int(Key::Port)).unwrap_or(4002)
+    }
+
+    pub fn client_id(&self) -> i32 {
+        i32::try_from(self.int(Key::ClientId)).unwrap_or(1)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.float(Key::Timeout))
+    }
+
+    pub fn readonly(&self) -> bool {
+        self.boolean(Key::Readonly)
+    }
+
+    pub fn force_disconnect(&self) -> bool {
+        self.boolean(Key::ForceDisconnect)
+    }
+
+    pub fn max_timeouts(&self) -> u32 {
+        u32::try_from(self.int(Key::MaxTimeouts)).unwrap_or(3)
+    }
+
+    pub fn heartbeat_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.float(Key::HeartbeatInterval))
+    }
+
+    pub fn connect_at_startup(&self) -> bool {
+        self.boolean(Key::ConnectAtStartup)
+    }
+
+    /// The environment the worker process gets: every setting it reads, as IBKR_* variables, so the worker
+    /// sees exactly what this configuration resolved (no second resolution with other inputs).
+    pub fn worker_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("IBKR_HOST", self.host()),
+            ("IBKR_PORT", self.port().to_string()),
+            ("IBKR_CLIENT_ID", self.client_id().to_string()),
+            ("IBKR_TIMEOUT", self.timeout().as_secs_f64().to_string()),
+            ("IBKR_READONLY", self.readonly().to_string()),
+            (
+                "IBKR_FORCE_DISCONNECT",
+                if self.force_disconnect() { "1" } else { "0" }.into(),
+            ),
+            ("IBKR_MAX_TIMEOUTS", self.max_timeouts().to_string()),
+            (
+                "IBKR_HEARTBEAT_INTERVAL",
+                self.heartbeat_interval().as_secs_f64().to_string(),
+            ),
+        ]
+    }
+}

@@ -1,0 +1,344 @@
+//! Table tests over good and bad values from every source, with provenance, and the settings file's
+//! atomic, key-preserving writes (real files in a temp dir).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+use super::*;
+
+fn settings_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn inputs(
+    explicit: &[(Key, &str)],
+    env: &[(&str, &str)],
+    dotenv: &[(&str, &str)],
+    settings: Value,
+) -> Inputs {
+    Inputs {
+        explicit: explicit.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        dotenv: (!dotenv.is_empty()).then(|| {
+            (
+                PathBuf::from("/work/.env"),
+                dotenv
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        }),
+        settings: Some((PathBuf::from("/cfg/settings.json"), settings_map(settings))),
+    }
+}
+
+fn source_of(config: &Config, key: Key) -> Source {
+    config
+        .setting(key)
+        .expect("every key resolves")
+        .source
+        .clone()
+}
+
+#[test]
+fn defaults_match_design() {
+    let config = Config::resolve(&Inputs::default()).expect("defaults are valid");
+    assert_eq!(config.host(), "127.0.0.1");
+    assert_eq!(config.port(), 4002);
+    assert_eq!(config.client_id(), 1);
+    assert_eq!(config.timeout().as_secs_f64(), 30.0);
+    assert!(config.readonly());
+    assert!(!config.force_disconnect());
+    assert_eq!(config.max_timeouts(), 3);
+    assert!(
+        config
+            .settings()
+            .iter()
+            .all(|s| s.source == Source::Default)
+    );
+}
+
+#[test]
+fn each_source_wins_over_the_ones_below_it() {
+    let settings = json!({"port": 7497, "client_id": 5, "timeout": 12.5, "readonly": false, "host": "10.0.0.2"});
+    let cases: Vec<(Inputs, u16, Source)> = vec![
+        (
+            inputs(&[], &[], &[], settings.clone()),
+            7497,
+            Source::SettingsFile {
+                path: "/cfg/settings.json".into(),
+            },
+        ),
+        (
+            inputs(&[], &[], &[("IBKR_PORT", "4001")], settings.clone()),
+            4001,
+            Source::DotEnv {
+                path: "/work/.env".into(),
+            },
+        ),
+        (
+            inputs(
+                &[],
+                &[("IBKR_PORT", "7496")],
+                &[("IBKR_PORT", "4001")],
+                settings.clone(),
+            ),
+            7496,
+            Source::Environment {
+                var: "IBKR_PORT".into(),
+            },
+        ),
+        (
+            inputs(
+                &[(Key::Port, "4002")],
+                &[("IBKR_PORT", "7496")],
+                &[("IBKR_PORT", "4001")],
+                settings.clone(),
+            ),
+            4002,
+            Source::Explicit,
+        ),
+    ];
+    for (inputs, port, source) in cases {
+        let config = Config::resolve(&inputs).expect("valid");
+        assert_eq!(config.port(), port);
+        assert_eq!(source_of(&config, Key::Port), source);
+        // Keys the higher sources did not set still come from the settings file.
+        assert_eq!(config.client_id(), 5);
+        assert_eq!(config.timeout().as_secs_f64(), 12.5);
+        assert!(!config.readonly());
+        assert_eq!(config.host(), "10.0.0.2");
+    }
+}
+
+#[test]
+fn good_values_in_every_form() {
+    let good: &[(Key, &str, SettingValue)] = &[
+        (Key::Port, "4002", SettingValue::Int(4002)),
+        (Key::Port, " 65535 ", SettingValue::Int(65535)),
+        (Key::ClientId, "0", SettingValue::Int(0)),
+        (
+            Key::ClientId,
+            "2147483647",
+            SettingValue::Int(2_147_483_647),
+        ),
+        (Key::Timeout, "0.1", SettingValue::Float(0.1)),
+        (Key::Timeout, "30", SettingValue::Float(30.0)),
+        (Key::Readonly, "yes", SettingValue::Bool(true)),
+        (Key::Readonly, "0", SettingValue::Bool(false)),
+        (Key::ForceDisconnect, "1", SettingValue::Bool(true)),
+        (Key::Host, "::1", SettingValue::Text("::1".into())),
+        (Key::Host, "[::1]", SettingValue::Text("::1".into())),
+        (
+            Key::Host,
+            "gateway.local",
+            SettingValue::Text("gateway.local".into()),
+        ),
+    ];
+    for (key, text, expected) in good {
+        for source in ["explicit", "env", "dotenv"] {
+            let i = match source {
+                "explicit" => inputs(&[(*key, text)], &[], &[], json!({})),
+                "env" => inputs(&[], &[(key.env_var(), text)], &[], json!({})),
+                _ => inputs(&[], &[], &[(key.env_var(), text)], json!({})),
+            };
+            let config = Config::resolve(&i)
+                .unwrap_or_else(|e| panic!("{key:?}={text} from {source}: {e:?}"));
+            assert_eq!(
+                &config.setting(*key).expect("resolved").value,
+                expected,
+                "{key:?}={text} from {source}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_values_are_explained_with_their_source_and_never_replaced() {
+    let bad: &[(Inputs, Key, &str)] = &[
+        (
+            inputs(&[], &[("IBKR_PORT", "70000")], &[], json!({})),
+            Key::Port,
+            "IBKR_PORT=70000 is not a port: use 1-65535; IB Gateway uses 4002 for paper trading",
+        ),
+        (
+            inputs(&[], &[("IBKR_PORT", "abc")], &[], json!({})),
+            Key::Port,
+            "IBKR_PORT=abc is not a port",
+        ),
+        (
+            inputs(&[], &[], &[("IBKR_CLIENT_ID", "-1")], json!({})),
+            Key::ClientId,
+            "IBKR_CLIENT_ID=-1 in /work/.env is not a client id",
+        ),
+        (
+            inputs(&[], &[], &[], json!({"timeout": 0})),
+            Key::Timeout,
+            "timeout 0 in /cfg/settings.json is out of range",
+        ),
+        (
+            inputs(&[], &[], &[], json!({"port": "x"})),
+            Key::Port,
+            "port x in /cfg/settings.json is not a port",
+        ),
+        (
+            inputs(&[], &[], &[], json!({"readonly": 3})),
+            Key::Readonly,
+            "readonly 3 in /cfg/settings.json is not true or false",
+        ),
+        (
+            inputs(&[(Key::ClientId, "2147483648")], &[], &[], json!({})),
+            Key::ClientId,
+            "client_id 2147483648 is not a client id",
+        ),
+        (
+            inputs(&[], &[("IBKR_READONLY", "maybe")], &[], json!({})),
+            Key::Readonly,
+            "IBKR_READONLY=maybe is not true or false",
+        ),
+        (
+            inputs(&[], &[("IBKR_HOST", "a b")], &[], json!({})),
+            Key::Host,
+            "IBKR_HOST=a b is not a host name",
+        ),
+        (
+            inputs(&[], &[("IBKR_MAX_TIMEOUTS", "0")], &[], json!({})),
+            Key::MaxTimeouts,
+            "IBKR_MAX_TIMEOUTS=0 is out of range",
+        ),
+    ];
+    for (inputs, key, message) in bad {
+        let errors = Config::resolve(inputs).expect_err("a bad value must fail");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].key, *key);
+        assert!(
+            errors[0].message.starts_with(message),
+            "{:?} does not start with {message:?}",
+            errors[0].message
+        );
+    }
+}
+
+#[test]
+fn every_bad_value_is_reported_at_once() {
+    let i = inputs(
+        &[],
+        &[("IBKR_PORT", "0"), ("IBKR_TIMEOUT", "x")],
+        &[],
+        json!({"client_id": -5}),
+    );
+    let errors = Config::resolve(&i).expect_err("three bad values");
+    let keys: Vec<Key> = errors.iter().map(|e| e.key).collect();
+    assert_eq!(keys, [Key::Port, Key::ClientId, Key::Timeout]);
+}
+
+#[test]
+fn a_good_higher_source_hides_a_bad_lower_one() {
+    let i = inputs(&[], &[("IBKR_PORT", "4002")], &[], json!({"port": 70000}));
+    assert_eq!(
+        Config::resolve(&i)
+            .expect("the settings file's port is not used")
+            .port(),
+        4002
+    );
+}
+
+#[test]
+fn worker_env_carries_every_resolved_value() {
+    let config = Config::resolve(&inputs(
+        &[(Key::ClientId, "888")],
+        &[],
+        &[],
+        json!({"timeout": 10}),
+    ))
+    .expect("valid");
+    let env: BTreeMap<_, _> = config.worker_env().into_iter().collect();
+    assert_eq!(env["IBKR_CLIENT_ID"], "888");
+    assert_eq!(env["IBKR_TIMEOUT"], "10");
+    assert_eq!(env["IBKR_FORCE_DISCONNECT"], "0");
+}
+
+#[test]
+fn gather_reads_dotenv_and_settings_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "# paper\nIBKR_CLIENT_ID=77\nOTHER=1\n",
+    )
+    .expect("write .env");
+    let settings = dir.path().join("settings.json");
+    std::fs::write(&settings, r#"{"port": 7497, "theme": "dark"}"#).expect("write settings");
+    let i = Inputs::gather(BTreeMap::new(), dir.path(), Some(&settings)).expect("readable");
+    let config = Config::resolve(&Inputs {
+        env: BTreeMap::new(),
+        ..i
+    })
+    .expect("valid");
+    assert_eq!(config.client_id(), 77);
+    assert_eq!(
+        source_of(&config, Key::ClientId),
+        Source::DotEnv {
+            path: dir.path().join(".env")
+        }
+    );
+    assert_eq!(config.port(), 7497);
+}
+
+#[test]
+fn unreadable_inputs_are_specific_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = dir.path().join("settings.json");
+    std::fs::write(&settings, "[1, 2]").expect("write");
+    let err =
+        Inputs::gather(BTreeMap::new(), dir.path(), Some(&settings)).expect_err("not an object");
+    assert!(err.to_string().contains("not a JSON object"), "{err}");
+    std::fs::write(&settings, "{oops").expect("write");
+    let err = Inputs::gather(BTreeMap::new(), dir.path(), Some(&settings)).expect_err("not JSON");
+    assert!(err.to_string().contains("settings.json"), "{err}");
+}
+
+#[test]
+fn writing_settings_is_atomic_and_keeps_unknown_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nested").join("settings.json");
+    write_settings(
+        &path,
+        &settings_map(json!({"port": 4002, "theme": "dark", "future_key": {"a": 1}})),
+    )
+    .expect("first write");
+    write_settings(&path, &settings_map(json!({"port": 7497, "theme": null})))
+        .expect("second write");
+    let text = std::fs::read_to_string(&path).expect("read back");
+    let value: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(value, json!({"port": 7497, "future_key": {"a": 1}}));
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("dir"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "settings.json")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temp files left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn writing_over_a_corrupt_file_refuses_instead_of_losing_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("settings.json");
+    std::fs::write(&path, "{oops").expect("write");
+    assert!(write_settings(&path, &settings_map(json!({"port": 4002}))).is_err());
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "{oops",
+        "the user's file is untouched"
+    );
+}

@@ -1,0 +1,10 @@
+//! Diagnose: passive checks (the socket table, the live session) turned into one verdict and one next step.
+
+mod assess;
+mod observe;
+
+pub use assess::{KNOWN_PORTS, Observations, account_mode, assess};
+pub use observe::{DiagnoseOptions, diagnose};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! Verdict rules on hand-built observations (pure logic; the real-process tests live in tests/diagnose.rs).
+
+use gateway_proto::{
+    AccountMode, ErrorBody, ErrorCode, PortScan, SessionState, Verdict, WorkerStatus,
+};
+
+use super::*;
+use crate::reset_window::InWindow;
+
+fn listening(port: u16) -> PortScan {
+    let json = serde_json::json!({
+        "port": port, "listeners": [{"local_addr": "127.0.0.1", "local_port": port, "remote_addr": "0.0.0.0",
+            "remote_port": 0, "state": "listen", "inode": 1, "uid": 0, "pids": [], "accept_queue": 0}],
+        "zombies": [], "live_sessions": [], "processes": [], "unreadable_processes": 0, "scanned_at_ms": 0, "took_ms": 0.0
+    });
+    serde_json::from_value(json).expect("a PortScan")
+}
+
+fn failed_handshake(code: ErrorCode) -> WorkerStatus {
+    WorkerStatus {
+        session: SessionState::Disconnected,
+        last_error: Some(ErrorBody::new(code, "x")),
+        ..WorkerStatus::default()
+    }
+}
+
+fn window() -> InWindow {
+    InWindow {
+        name: "IBKR daily reset (North America)".into(),
+        ends_at_ms: 0,
+        ends_local: "01:45".into(),
+    }
+}
+
+#[test]
+fn a_reset_window_does_not_turn_a_healthy_gateway_into_a_problem() {
+    let obs = Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        accept_queue_samples: vec![0],
+        reset_window: Some(window()),
+        ..Observations::default()
+    };
+    assert_eq!(assess(&obs).verdict, Verdict::Healthy);
+}
+
+#[test]
+fn an_unresponsive_gateway_outranks_zombies_and_a_window_outranks_both() {
+    let mut obs = Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        accept_queue_samples: vec![0],
+        worker: Some(failed_handshake(ErrorCode::HandshakeTimeout)),
+        ..Observations::default()
+    };
+    assert_eq!(assess(&obs).verdict, Verdict::GatewayUnresponsive);
+    obs.reset_window = Some(window());
+    assert_eq!(assess(&obs).verdict, Verdict::ResetWindow);
+}
+
+#[test]
+fn nothing_on_the_port_but_another_ib_port_listens_suggests_switching() {
+    let mut scan = listening(4002);
+    scan.listeners.clear();
+    let obs = Observations {
+        port: 4002,
+        scan: Some(scan),
+        other_listening_ports: vec![7497],
+        ..Observations::default()
+    };
+    let report = assess(&obs);
+    assert_eq!(report.verdict, Verdict::WrongPortOrApiDisabled);
+    assert_eq!(
+        report.remedy,
+        Some(gateway_proto::Remedy::SwitchPort { port: 7497 })
+    );
+}
+
+#[test]
+fn live_ports_and_non_paper_accounts_are_live() {
+    assert_eq!(
+        account_mode(4002, &["DU1234567".into()]),
+        AccountMode::Paper
+    );
+    assert_eq!(account_mode(4001, &[]), AccountMode::Live);
+    assert_eq!(account_mode(7496, &["DU1".into()]), AccountMode::Live);
+    assert_eq!(account_mode(4002, &["U1234567".into()]), AccountMode::Live);
+}
+
+#[test]
+fn every_check_id_appears_exactly_once() {
+    let report = assess(&Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        ..Observations::default()
+    });
+    let mut ids: Vec<_> = report.checks.iter().map(|c| c.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 14, "{ids:?}");
+    assert_eq!(report.checks.len(), 14);
+}

@@ -1,0 +1,14 @@
+//! Linux: netlink sock_diag for the socket table, /proc for accept queues, holders and process identity,
+//! pidfds for race-free signalling.
+
+mod accept_queue;
+mod holders;
+mod netlink;
+mod pidfd;
+mod procfs;
+
+pub(crate) use accept_queue::accept_queue;
+pub(crate) use holders::socket_holders;
+pub(crate) use netlink::port_sockets;
+pub(crate) use pidfd::{ProcessHandle, open_process, own_pid, own_uid, parent_pid, wait_exits};
+pub(crate) use procfs::{live_identity, process_info};

@@ -1,0 +1,192 @@
+//! The cleanup rules on hand-made scans: one test per rule, plus the order in which they apply.
+
+use gateway_proto::{SocketEntry, TcpState, ZombieSocket};
+
+use super::*;
+
+const PORT: u16 = 4002;
+const ME: u32 = 5000;
+const PARENT: u32 = 4999;
+const UID: u32 = 1000;
+
+fn ctx() -> Context {
+    Context {
+        own_pid: ME,
+        parent_pid: Some(PARENT),
+        own_uid: UID,
+    }
+}
+
+fn process(pid: u32) -> ProcessInfo {
+    ProcessInfo {
+        pid,
+        name: format!("p{pid}"),
+        cmdline: vec![format!("p{pid}")],
+        uid: UID,
+        user: Some("trader".into()),
+        start_ticks: 100,
+        started_at_ms: 0,
+        is_gateway: false,
+        has_live_session: false,
+    }
+}
+
+fn zombie(side: ZombieSide, inode: u64, remote: &str, pids: &[u32]) -> ZombieSocket {
+    let (local_port, remote_port) = match side {
+        ZombieSide::Client => (50000, PORT),
+        ZombieSide::Gateway => (PORT, 50000),
+    };
+    ZombieSocket {
+        side,
+        socket: SocketEntry {
+            local_addr: "127.0.0.1".into(),
+            local_port,
+            remote_addr: remote.into(),
+            remote_port,
+            state: TcpState::CloseWait,
+            inode,
+            uid: UID,
+            pids: pids.to_vec(),
+        },
+    }
+}
+
+fn scan(zombies: Vec<ZombieSocket>, processes: Vec<ProcessInfo>) -> PortScan {
+    PortScan {
+        port: PORT,
+        zombies,
+        processes,
+        ..PortScan::default()
+    }
+}
+
+fn refusals(scan: &PortScan, include_live: bool) -> Vec<(u32, Option<RefusalReason>)> {
+    decide(scan, &ctx(), include_live, None)
+        .into_iter()
+        .map(|d| (d.process.pid, d.refusal))
+        .collect()
+}
+
+#[test]
+fn an_own_users_client_zombie_holder_is_eligible() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![process(42)],
+    );
+    assert_eq!(refusals(&s, false), [(42, None)]);
+}
+
+#[test]
+fn pid_1_self_and_parent_are_protected() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[1, ME, PARENT])],
+        vec![process(1), process(ME), process(PARENT)],
+    );
+    let protected = Some(RefusalReason::ProtectedPid);
+    assert_eq!(
+        refusals(&s, true),
+        [(1, protected), (PARENT, protected), (ME, protected)]
+    );
+}
+
+#[test]
+fn the_gateway_is_refused_even_for_its_own_client_zombies() {
+    let mut gateway = process(10);
+    gateway.is_gateway = true;
+    let s = scan(
+        vec![
+            zombie(ZombieSide::Client, 1, "127.0.0.1", &[10]),
+            zombie(ZombieSide::Gateway, 2, "127.0.0.1", &[10]),
+        ],
+        vec![gateway],
+    );
+    let decisions = decide(&s, &ctx(), true, None);
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].refusal, Some(RefusalReason::IsGateway));
+    assert_eq!(decisions[0].zombie_inodes, [1, 2]);
+}
+
+#[test]
+fn gateway_side_zombies_list_only_the_gateway() {
+    let mut gateway = process(10);
+    gateway.is_gateway = true;
+    let s = scan(
+        vec![zombie(ZombieSide::Gateway, 2, "127.0.0.1", &[10, 11])],
+        vec![gateway, process(11)],
+    );
+    assert_eq!(refusals(&s, true), [(10, Some(RefusalReason::IsGateway))]);
+}
+
+#[test]
+fn another_users_process_is_refused() {
+    let mut other = process(42);
+    other.uid = 65534;
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![other],
+    );
+    assert_eq!(refusals(&s, true), [(42, Some(RefusalReason::OtherUser))]);
+}
+
+#[test]
+fn a_live_session_needs_confirmation() {
+    let mut live = process(42);
+    live.has_live_session = true;
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![live],
+    );
+    assert_eq!(
+        refusals(&s, false),
+        [(42, Some(RefusalReason::LiveSessionNeedsConfirmation))]
+    );
+    assert_eq!(refusals(&s, true), [(42, None)]);
+}
+
+#[test]
+fn zombies_to_another_machine_are_refused_unless_it_is_the_configured_host() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "10.1.2.3", &[42])],
+        vec![process(42)],
+    );
+    assert_eq!(refusals(&s, true), [(42, Some(RefusalReason::OtherHost))]);
+    let host = Some("10.1.2.3".parse().expect("ip"));
+    assert_eq!(decide(&s, &ctx(), true, host)[0].refusal, None);
+}
+
+#[test]
+fn every_holder_of_a_shared_socket_is_a_candidate() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42, 43])],
+        vec![process(42), process(43)],
+    );
+    assert_eq!(refusals(&s, false), [(42, None), (43, None)]);
+}
+
+#[test]
+fn a_holder_without_details_is_not_decided_on() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![],
+    );
+    assert!(refusals(&s, true).is_empty());
+}
+
+#[test]
+fn absolute_refusal_covers_protected_pids_and_other_users() {
+    let mut other = process(42);
+    other.uid = 0;
+    assert_eq!(
+        absolute_refusal(&process(0), &ctx()),
+        Some(RefusalReason::ProtectedPid)
+    );
+    assert_eq!(
+        absolute_refusal(&process(ME), &ctx()),
+        Some(RefusalReason::ProtectedPid)
+    );
+    assert_eq!(
+        absolute_refusal(&other, &ctx()),
+        Some(RefusalReason::OtherUser)
+    );
+    assert_eq!(absolute_refusal(&process(42), &ctx()), None);
+}

@@ -1,0 +1,139 @@
+//! The two scans. [`scan_quick`] is phase 1 alone (one netlink dump, plus the listener's accept queue):
+//! cheap enough to poll for a status light. [`scan`] adds phase 2 when phase 1 found anything: the holder
+//! pids of those sockets and the details of just those processes.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use gateway_proto::{
+    ListenerSocket, PortScan, ProcessInfo, QuickScan, SocketEntry, ZombieSide, ZombieSocket,
+};
+
+use super::error::SocketError;
+use super::platform;
+use super::sys::Holders;
+use super::table::{PortSockets, RawSocket, classify};
+
+/// Phase 1 only: counts, the listener's accept queue and inode; no process is looked at.
+pub fn scan_quick(port: u16) -> Result<QuickScan, SocketError> {
+    let started = Instant::now();
+    let sockets = classify(port, platform::port_sockets(port)?);
+    let first_listener = sockets.listeners.first();
+    Ok(QuickScan {
+        port,
+        listeners: count(&sockets.listeners),
+        accept_queue: first_listener.and_then(platform::accept_queue),
+        listener_inode: first_listener.map(|l| l.inode),
+        client_zombies: count(&sockets.client_zombies),
+        gateway_zombies: count(&sockets.gateway_zombies),
+        live_sessions: count(&sockets.live_sessions),
+        took_ms: elapsed_ms(started),
+    })
+}
+
+/// Phase 1, then (only if it found something) phase 2: who holds each socket, and those processes' details.
+/// The listener's holders are marked `is_gateway`; a client-zombie holder that also holds a live session to
+/// the port is marked `has_live_session`.
+pub fn scan(port: u16) -> Result<PortScan, SocketError> {
+    let started = Instant::now();
+    let sockets = classify(port, platform::port_sockets(port)?);
+    let holders = if sockets.is_empty() {
+        Holders::default()
+    } else {
+        // Inode 0: a connection still in the accept queue, which no process holds yet.
+        let inodes: HashSet<u64> = sockets.inodes().filter(|&i| i != 0).collect();
+        platform::socket_holders(&inodes)
+    };
+    let (processes, unreadable) = processes(&sockets, &holders);
+    let entry = |s: &RawSocket| socket_entry(s, &holders);
+    let zombie = |side: ZombieSide, s: &RawSocket| ZombieSocket {
+        side,
+        socket: entry(s),
+    };
+    let zombies = (sockets.client_zombies.iter())
+        .map(|s| zombie(ZombieSide::Client, s))
+        .chain((sockets.gateway_zombies.iter()).map(|s| zombie(ZombieSide::Gateway, s)))
+        .collect();
+    Ok(PortScan {
+        port,
+        listeners: sockets
+            .listeners
+            .iter()
+            .map(|l| ListenerSocket {
+                socket: entry(l),
+                accept_queue: platform::accept_queue(l),
+            })
+            .collect(),
+        zombies,
+        live_sessions: sockets.live_sessions.iter().map(entry).collect(),
+        processes,
+        unreadable_processes: holders.unreadable + unreadable,
+        scanned_at_ms: unix_ms(),
+        took_ms: elapsed_ms(started),
+    })
+}
+
+/// Every holder once, with its role flags; also how many holders' details could not be read.
+fn processes(sockets: &PortSockets, holders: &Holders) -> (Vec<ProcessInfo>, u32) {
+    let pids_of = |list: &[RawSocket]| -> BTreeSet<u32> {
+        list.iter()
+            .filter_map(|s| holders.pids_by_inode.get(&s.inode))
+            .flatten()
+            .copied()
+            .collect()
+    };
+    let gateway = pids_of(&sockets.listeners);
+    let live = pids_of(&sockets.live_sessions);
+    let client_zombie_holders = pids_of(&sockets.client_zombies);
+    let all: BTreeSet<u32> = holders.pids_by_inode.values().flatten().copied().collect();
+    let mut users = HashMap::new();
+    let mut out = Vec::with_capacity(all.len());
+    let mut unreadable = 0;
+    for pid in all {
+        let mut info = match platform::process_info(pid, &mut users) {
+            Ok(Some(info)) => info,
+            // Exited since the fd walk: it holds nothing any more.
+            Ok(None) => continue,
+            // Its sockets still list the pid; without details cleanup will not touch it.
+            Err(_) => {
+                unreadable += 1;
+                continue;
+            }
+        };
+        info.is_gateway = gateway.contains(&pid);
+        info.has_live_session = client_zombie_holders.contains(&pid) && live.contains(&pid);
+        out.push(info);
+    }
+    (out, unreadable)
+}
+
+fn socket_entry(socket: &RawSocket, holders: &Holders) -> SocketEntry {
+    SocketEntry {
+        local_addr: socket.local.ip().to_string(),
+        local_port: socket.local.port(),
+        remote_addr: socket.remote.ip().to_string(),
+        remote_port: socket.remote.port(),
+        state: socket.state,
+        inode: socket.inode,
+        uid: socket.uid,
+        pids: holders
+            .pids_by_inode
+            .get(&socket.inode)
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+fn count(list: &[RawSocket]) -> u32 {
+    u32::try_from(list.len()).unwrap_or(u32::MAX)
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,168 @@
+//! Sorting the kernel's TCP table into what matters for one port. Pure logic, so the rules are unit-tested
+//! without sockets: a listener has the port as local port; a CLOSE_WAIT with the port as REMOTE port is a
+//! client zombie (the Gateway closed, the local program never did) and with it as LOCAL port a Gateway-side
+//! zombie; an ESTABLISHED socket with the port as remote port is the client end of a live session (its
+//! Gateway end, local port = the port, would count every session twice, so it is left out).
+
+use std::net::{IpAddr, SocketAddr};
+
+use gateway_proto::TcpState;
+
+/// One socket as the platform layer reads it, addresses already normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawSocket {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub state: TcpState,
+    pub inode: u64,
+    pub uid: u32,
+    /// The kernel keeps it in the IPv6 table (also true for IPv4-mapped addresses).
+    pub ipv6: bool,
+}
+
+/// The port's sockets, sorted by role.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PortSockets {
+    pub listeners: Vec<RawSocket>,
+    pub client_zombies: Vec<RawSocket>,
+    pub gateway_zombies: Vec<RawSocket>,
+    pub live_sessions: Vec<RawSocket>,
+}
+
+impl PortSockets {
+    pub fn is_empty(&self) -> bool {
+        self.listeners.is_empty()
+            && self.client_zombies.is_empty()
+            && self.gateway_zombies.is_empty()
+            && self.live_sessions.is_empty()
+    }
+
+    /// Every inode in the table, for the holder scan.
+    pub fn inodes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.listeners
+            .iter()
+            .chain(&self.client_zombies)
+            .chain(&self.gateway_zombies)
+            .chain(&self.live_sessions)
+            .map(|s| s.inode)
+    }
+}
+
+/// Keeps the sockets that matter for `port` and sorts them by role.
+pub(crate) fn classify(port: u16, sockets: impl IntoIterator<Item = RawSocket>) -> PortSockets {
+    let mut out = PortSockets::default();
+    for socket in sockets {
+        let local = socket.local.port() == port;
+        let remote = socket.remote.port() == port;
+        match socket.state {
+            TcpState::Listen if local => out.listeners.push(socket),
+            TcpState::CloseWait if remote => out.client_zombies.push(socket),
+            TcpState::CloseWait if local => out.gateway_zombies.push(socket),
+            TcpState::Established if remote => out.live_sessions.push(socket),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `::ffff:a.b.c.d` (an IPv4 peer of a dual-stack IPv6 socket) becomes `a.b.c.d`, so one connection reads
+/// the same whichever socket family the program used.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the unsupported layer reads no addresses
+pub(crate) fn normalise(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+/// Whether a client zombie's remote end is a Gateway on this machine (loopback, or the machine's own
+/// address: a connection to itself has the same address at both ends) or the configured Gateway host.
+/// Zombies to another machine's port are that machine's business.
+pub(crate) fn points_here(local: IpAddr, remote: IpAddr, host: Option<IpAddr>) -> bool {
+    let remote = remote.to_canonical();
+    remote.is_loopback()
+        || remote == local.to_canonical()
+        || host.is_some_and(|h| h.to_canonical() == remote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sock(local: &str, remote: &str, state: TcpState, inode: u64) -> RawSocket {
+        RawSocket {
+            local: local.parse().expect("test address"),
+            remote: remote.parse().expect("test address"),
+            state,
+            inode,
+            uid: 1000,
+            ipv6: false,
+        }
+    }
+
+    #[test]
+    fn classify_sorts_each_role_by_which_end_has_the_port() {
+        let table = vec![
+            sock("127.0.0.1:4002", "0.0.0.0:0", TcpState::Listen, 1),
+            sock("127.0.0.1:50000", "127.0.0.1:4002", TcpState::CloseWait, 2),
+            sock("127.0.0.1:4002", "127.0.0.1:50001", TcpState::CloseWait, 3),
+            sock(
+                "127.0.0.1:50002",
+                "127.0.0.1:4002",
+                TcpState::Established,
+                4,
+            ),
+            // The Gateway's end of that live session: not counted a second time.
+            sock(
+                "127.0.0.1:4002",
+                "127.0.0.1:50002",
+                TcpState::Established,
+                5,
+            ),
+            // Other ports, and a listener elsewhere.
+            sock("127.0.0.1:50003", "127.0.0.1:7497", TcpState::CloseWait, 6),
+            sock("0.0.0.0:22", "0.0.0.0:0", TcpState::Listen, 7),
+        ];
+        let sorted = classify(4002, table);
+        let inodes = |v: &[RawSocket]| v.iter().map(|s| s.inode).collect::<Vec<_>>();
+        assert_eq!(inodes(&sorted.listeners), [1]);
+        assert_eq!(inodes(&sorted.client_zombies), [2]);
+        assert_eq!(inodes(&sorted.gateway_zombies), [3]);
+        assert_eq!(inodes(&sorted.live_sessions), [4]);
+        assert_eq!(sorted.inodes().count(), 4);
+    }
+
+    #[test]
+    fn classify_of_an_empty_port_is_empty() {
+        let table = vec![sock("0.0.0.0:22", "0.0.0.0:0", TcpState::Listen, 7)];
+        assert!(classify(4002, table).is_empty());
+    }
+
+    #[test]
+    fn normalise_turns_ipv4_mapped_addresses_into_ipv4() {
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:4002".parse().expect("address");
+        assert_eq!(
+            normalise(mapped),
+            "127.0.0.1:4002".parse().expect("address")
+        );
+        let v6: SocketAddr = "[::1]:4002".parse().expect("address");
+        assert_eq!(normalise(v6), v6);
+    }
+
+    #[test]
+    fn points_here_accepts_loopback_own_address_and_configured_host_only() {
+        let ip = |s: &str| -> IpAddr { s.parse().expect("test ip") };
+        assert!(points_here(ip("127.0.0.1"), ip("127.0.0.1"), None));
+        assert!(points_here(ip("::1"), ip("::1"), None));
+        // A connection to this machine's own LAN address has that address at both ends.
+        assert!(points_here(ip("192.168.1.5"), ip("192.168.1.5"), None));
+        assert!(!points_here(ip("192.168.1.5"), ip("192.168.1.9"), None));
+        assert!(points_here(
+            ip("192.168.1.5"),
+            ip("192.168.1.9"),
+            Some(ip("192.168.1.9"))
+        ));
+        assert!(points_here(
+            ip("192.168.1.5"),
+            ip("192.168.1.9"),
+            Some(ip("::ffff:192.168.1.9"))
+        ));
+    }
+}

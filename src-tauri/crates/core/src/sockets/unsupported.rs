@@ -1,0 +1,72 @@
+//! Every OS but Linux, for now: each entry point answers [`SocketError::Unsupported`] (macOS would use
+//! libproc and a start-time check, Windows GetExtendedTcpTable and process creation times; see
+//! research/zombies.md).
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::time::Duration;
+
+use gateway_proto::ProcessInfo;
+
+use super::error::SocketError;
+use super::sys::{Holders, LiveIdentity, Sig, SignalError};
+use super::table::RawSocket;
+
+#[derive(Debug)]
+pub(crate) struct ProcessHandle;
+
+impl ProcessHandle {
+    pub(crate) fn signal(&self, _sig: Sig) -> Result<(), SignalError> {
+        Err(SignalError::Os(unsupported()))
+    }
+}
+
+pub(crate) fn port_sockets(_port: u16) -> Result<Vec<RawSocket>, SocketError> {
+    Err(SocketError::Unsupported)
+}
+
+pub(crate) fn accept_queue(_listener: &RawSocket) -> Option<u32> {
+    None
+}
+
+pub(crate) fn socket_holders(_inodes: &HashSet<u64>) -> Holders {
+    Holders::default()
+}
+
+pub(crate) fn live_identity(_pid: u32) -> io::Result<Option<LiveIdentity>> {
+    Err(unsupported())
+}
+
+pub(crate) fn process_info(
+    _pid: u32,
+    _users: &mut HashMap<u32, Option<String>>,
+) -> io::Result<Option<ProcessInfo>> {
+    Err(unsupported())
+}
+
+pub(crate) fn open_process(_pid: u32) -> Result<ProcessHandle, SignalError> {
+    Err(SignalError::Os(unsupported()))
+}
+
+pub(crate) fn wait_exits(handles: &[&ProcessHandle], _timeout: Duration) -> Vec<bool> {
+    vec![false; handles.len()]
+}
+
+pub(crate) fn own_pid() -> u32 {
+    std::process::id()
+}
+
+pub(crate) fn parent_pid() -> Option<u32> {
+    None
+}
+
+pub(crate) fn own_uid() -> u32 {
+    u32::MAX
+}
+
+fn unsupported() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "not supported on this platform yet (Linux only for now)",
+    )
+}

@@ -1,0 +1,158 @@
+//! The supervisor's handle: commands go in through a channel, state comes out through a `watch`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use gateway_proto::ErrorBody;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::actor::{Actor, Cmd};
+use super::backoff::Backoff;
+use super::log::LogSink;
+use super::state::SupervisorState;
+use crate::config::Config;
+
+/// How the supervisor runs its worker.
+#[derive(Debug, Clone)]
+pub struct SupervisorOptions {
+    /// The gateway-worker binary.
+    pub worker_bin: PathBuf,
+    /// Resolved settings; the worker gets them as IBKR_* variables.
+    pub config: Config,
+    pub backoff: Backoff,
+    /// How often the Gateway's listening socket is looked at (a cheap netlink query).
+    pub listener_poll: Duration,
+    /// Wait after a Gateway restart is seen before the one new attempt (it may still be logging in).
+    pub cool_down: Duration,
+    /// Grace between closing the worker's stdin, SIGTERM and SIGKILL.
+    pub stop_grace: Duration,
+    /// Timeout of the supervisor's own requests to the worker other than connect.
+    pub request_timeout: Duration,
+}
+
+impl SupervisorOptions {
+    pub fn new(worker_bin: PathBuf, config: Config) -> SupervisorOptions {
+        SupervisorOptions {
+            worker_bin,
+            config,
+            backoff: Backoff::default(),
+            listener_poll: Duration::from_millis(500),
+            cool_down: Duration::from_millis(1000),
+            stop_grace: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a supervisor call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisorError {
+    #[error("the worker program is missing at {path}: reinstall Gateway Doctor")]
+    WorkerMissing { path: PathBuf },
+    #[error("cannot start the worker program {path}: {source}")]
+    Spawn {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the supervisor has stopped")]
+    Stopped,
+    #[error("{}", .0.message)]
+    Worker(ErrorBody),
+}
+
+impl SupervisorError {
+    /// The stable code the UI branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SupervisorError::WorkerMissing { .. } => "WORKER_MISSING",
+            SupervisorError::Spawn { .. } => "WORKER_SPAWN_FAILED",
+            SupervisorError::Stopped => "SUPERVISOR_STOPPED",
+            SupervisorError::Worker(body) => body.code.as_str(),
+        }
+    }
+}
+
+/// A running supervisor. Dropping every clone ends it (and its worker).
+#[derive(Debug, Clone)]
+pub struct Supervisor {
+    commands: mpsc::Sender<Cmd>,
+    state: watch::Receiver<SupervisorState>,
+    log: LogSink,
+}
+
+impl Supervisor {
+    /// Starts the supervisor on the current tokio runtime. No worker runs until [`Supervisor::connect`].
+    pub fn start(options: SupervisorOptions) -> Supervisor {
+        let log = LogSink::default();
+        let (commands, inbox) = mpsc::channel(32);
+        let (actor, state) = Actor::new(options, log.clone());
+        tokio::spawn(actor.run(inbox));
+        Supervisor {
+            commands,
+            state,
+            log,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> SupervisorState {
+        self.state.borrow().clone()
+    }
+
+    /// Every state change, as it happens.
+    pub fn watch(&self) -> watch::Receiver<SupervisorState> {
+        self.state.clone()
+    }
+
+    pub fn log(&self) -> &LogSink {
+        &self.log
+    }
+
+    /// Wants a session: starts a worker if needed and connects, retrying with backoff until the guardrail.
+    pub async fn connect(&self) -> Result<(), SupervisorError> {
+        self.commands
+            .send(Cmd::Connect)
+            .await
+            .map_err(|_| SupervisorError::Stopped)
+    }
+
+    /// The user restarted the Gateway: clear the guardrail and try once.
+    pub async fn reset(&self) -> Result<(), SupervisorError> {
+        self.commands
+            .send(Cmd::Reset)
+            .await
+            .map_err(|_| SupervisorError::Stopped)
+    }
+
+    /// Ends the session by ending the worker process (never an API-level disconnect), and stays idle.
+    pub async fn stop(&self) -> Result<(), SupervisorError> {
+        let (done, wait) = oneshot::channel();
+        self.commands
+            .send(Cmd::Stop(done))
+            .await
+            .map_err(|_| SupervisorError::Stopped)?;
+        wait.await.map_err(|_| SupervisorError::Stopped)
+    }
+
+    /// Sends a worker command (status, ping, accounts) and returns its `data`.
+    pub async fn request(&self, command: &'static str) -> Result<Value, SupervisorError> {
+        let (reply, wait) = oneshot::channel();
+        self.commands
+            .send(Cmd::Request(command, reply))
+            .await
+            .map_err(|_| SupervisorError::Stopped)?;
+        wait.await
+            .map_err(|_| SupervisorError::Stopped)?
+            .map_err(SupervisorError::Worker)
+    }
+
+    /// Ends the worker and the supervisor.
+    pub async fn shutdown(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.commands.send(Cmd::Shutdown(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}

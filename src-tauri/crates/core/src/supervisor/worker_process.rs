@@ -1,0 +1,203 @@
+//! One gateway-worker child process: spawn it with the resolved settings in its environment, write
+//! requests to its stdin, read its stdout as JSON lines, forward its stderr to the log, and end it.
+//!
+//! Ending it never sends anything to the Gateway: stdin is closed (the worker finishes what is in flight and
+//! exits), then SIGTERM, then SIGKILL, each after a grace period, and the child is always reaped. The
+//! socket closes because the process ends; there is no API-level disconnect.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use gateway_proto::{ErrorBody, Event};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use super::SupervisorError;
+use super::log::{LogLine, LogSink};
+
+/// A line the worker printed, understood.
+#[derive(Debug)]
+pub(crate) enum WorkerLine {
+    Event(Event),
+    Response {
+        id: u64,
+        result: Result<Value, ErrorBody>,
+    },
+    /// Not a line of the protocol: logged, never acted on.
+    Unexpected(String),
+}
+
+pub(crate) struct WorkerProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Lines<BufReader<ChildStdout>>,
+    next_id: u64,
+    pub pid: u32,
+}
+
+impl WorkerProcess {
+    pub fn spawn(
+        bin: &Path,
+        env: &[(&'static str, String)],
+        log: &LogSink,
+    ) -> Result<WorkerProcess, SupervisorError> {
+        if !bin.is_file() {
+            return Err(SupervisorError::WorkerMissing {
+                path: bin.to_path_buf(),
+            });
+        }
+        let mut command = Command::new(bin);
+        command
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // Its own process group: a Ctrl-C in the terminal reaches the supervisor, which ends the worker in order.
+        #[cfg(unix)]
+        command.process_group(0);
+        let mut child = command.spawn().map_err(|source| SupervisorError::Spawn {
+            path: bin.to_path_buf(),
+            source,
+        })?;
+        let pid = child.id().unwrap_or_default();
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(SupervisorError::Spawn {
+                path: bin.to_path_buf(),
+                source: std::io::Error::other("no stdio pipes"),
+            });
+        };
+        let log = log.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                log.send(LogLine::from_worker(pid, &line));
+            }
+        });
+        Ok(WorkerProcess {
+            child,
+            stdin: Some(stdin),
+            stdout: BufReader::new(stdout).lines(),
+            next_id: 1,
+            pid,
+        })
+    }
+
+    /// Writes one request; returns its id.
+    pub async fn send(&mut self, command: &str) -> std::io::Result<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut line = json!({"id": id, "command": command}).to_string();
+        line.push('\n');
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("worker stdin is closed"))?;
+        stdin.write_all(line.as_bytes()).await?;
+        stdin.flush().await?;
+        Ok(id)
+    }
+
+    /// The next line from the worker; `None` once its stdout closed (it exited or is exiting).
+    pub async fn next_line(&mut self) -> Option<WorkerLine> {
+        let line = self.stdout.next_line().await.ok()??;
+        Some(parse_line(&line))
+    }
+
+    /// Waits for the worker to exit by itself.
+    pub async fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        self.child.wait().await
+    }
+
+    /// Ends the worker: close stdin, then SIGTERM, then SIGKILL, `grace` apart; always reaps it.
+    pub async fn stop(mut self, grace: Duration) -> Option<ExitStatus> {
+        drop(self.stdin.take());
+        if let Ok(Ok(status)) = tokio::time::timeout(grace, self.child.wait()).await {
+            return Some(status);
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(pid) = rustix::process::Pid::from_raw(self.pid as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            if let Ok(Ok(status)) = tokio::time::timeout(grace, self.child.wait()).await {
+                return Some(status);
+            }
+        }
+        let _ = self.child.start_kill();
+        self.child.wait().await.ok()
+    }
+}
+
+fn parse_line(line: &str) -> WorkerLine {
+    let Ok(value) = serde_json::from_str::<Value>(line) else {
+        return WorkerLine::Unexpected(line.to_string());
+    };
+    if value.get("event").is_some() {
+        return match serde_json::from_value::<Event>(value) {
+            Ok(event) => WorkerLine::Event(event),
+            Err(_) => WorkerLine::Unexpected(line.to_string()),
+        };
+    }
+    let id = value.get("id").and_then(Value::as_u64);
+    match (id, value.get("status").and_then(Value::as_str)) {
+        (Some(id), Some("success")) => WorkerLine::Response {
+            id,
+            result: Ok(value["data"].clone()),
+        },
+        (Some(id), Some("error")) => {
+            match serde_json::from_value::<ErrorBody>(value["error"].clone()) {
+                Ok(error) => WorkerLine::Response {
+                    id,
+                    result: Err(error),
+                },
+                Err(_) => WorkerLine::Unexpected(line.to_string()),
+            }
+        }
+        _ => WorkerLine::Unexpected(line.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_proto::ErrorCode;
+
+    #[test]
+    fn parses_each_kind_of_line_and_never_acts_on_garbage() {
+        assert!(matches!(
+            parse_line(r#"{"id":3,"status":"success","data":{"connected":true}}"#),
+            WorkerLine::Response {
+                id: 3,
+                result: Ok(_)
+            }
+        ));
+        match parse_line(
+            r#"{"id":4,"status":"error","error":{"code":"HANDSHAKE_TIMEOUT","message":"m"}}"#,
+        ) {
+            WorkerLine::Response {
+                id: 4,
+                result: Err(e),
+            } => assert_eq!(e.code, ErrorCode::HandshakeTimeout),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse_line(r#"{"event":"notice","data":{"code":1100,"message":"x"}}"#),
+            WorkerLine::Event(_)
+        ));
+        for garbage in [
+            "",
+            "not json",
+            r#"{"status":"success"}"#,
+            r#"{"event":"bogus","data":1}"#,
+            "[1]",
+        ] {
+            assert!(
+                matches!(parse_line(garbage), WorkerLine::Unexpected(_)),
+                "{garbage}"
+            );
+        }
+    }
+}
