@@ -11,9 +11,11 @@ use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Which IB server region the account logs in to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Region {
     #[default]
@@ -81,7 +83,8 @@ const WINDOWS: &[Window] = &[
 const AUTO_RESTART_MINUTES: i64 = 5;
 
 /// The window `now` is in, and when it ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct InWindow {
     pub name: String,
     /// When the window ends, Unix milliseconds.

@@ -2,9 +2,11 @@
 //! verdicts are stable (the UI, the CLI's --json and support bundles rely on them).
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The one conclusion a trader reads first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Healthy,
@@ -20,7 +22,8 @@ pub enum Verdict {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     Config,
@@ -39,7 +42,8 @@ pub enum CheckId {
     AccountMode,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
@@ -49,7 +53,8 @@ pub enum CheckStatus {
     Skip,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Check {
     pub id: CheckId,
     pub title: String,
@@ -63,7 +68,8 @@ pub struct Check {
 }
 
 /// What the app can do for the user with one button, when the verdict allows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Remedy {
     /// Clean up N stale connections (client zombies) on the port.
@@ -80,7 +86,8 @@ pub enum Remedy {
     WaitUntil { at_ms: i64 },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Report {
     pub verdict: Verdict,
     /// The verdict in one sentence.
@@ -94,7 +101,8 @@ pub struct Report {
     pub took_ms: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AccountMode {
     Paper,

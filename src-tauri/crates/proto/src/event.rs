@@ -1,11 +1,13 @@
 //! Unsolicited lines: `{"event":"state","data":{...}}` and `{"event":"notice","data":{"code":..,"message":..}}`.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::response::Response;
 use crate::status::WorkerStatus;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(tag = "event", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// The whole status, sent whenever anything in it but the heartbeat's round-trip time changed.
@@ -14,14 +16,16 @@ pub enum Event {
     Notice(NoticeData),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct NoticeData {
     pub code: i32,
     pub message: String,
 }
 
 /// Any line the worker writes on stdout.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(untagged)]
 pub enum WorkerOutput {
     Event(Event),

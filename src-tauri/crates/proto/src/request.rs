@@ -5,10 +5,12 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 /// One request line as it arrives. Unknown top-level keys are refused, so settings written beside
 /// `params` (the field report's flat form) fail instead of being ignored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// Echoed in the response; any JSON value.
@@ -35,7 +37,8 @@ impl Request {
 }
 
 /// The commands a worker understands, by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandName {
     Connect,
@@ -118,7 +121,8 @@ impl Command {
 /// `connect` params. A field left out comes from the environment (IBKR_HOST, IBKR_PORT, IBKR_CLIENT_ID,
 /// IBKR_READONLY, IBKR_TIMEOUT), then the defaults. Integers are i32 so that an out-of-range number
 /// still parses and can be answered with its allowed range (port 1..65535, client id 0..2147483647).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::ErrorCode;
 use crate::status::{GuardrailStatus, HandshakeStep, WorkerStatus};
 
 /// The answer to one request; `id` is the request's, omitted when it had none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
@@ -32,7 +34,8 @@ impl Response {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Success { data: ResponseData },
@@ -40,7 +43,8 @@ pub enum Outcome {
 }
 
 /// A failure in words a trader can act on, with the code the UI branches on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
@@ -61,7 +65,8 @@ impl ErrorBody {
 
 /// Success data, one shape per command. Untagged: the shapes have distinct required fields and are tried
 /// in this order, but a client that knows what it asked for should read the shape it expects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(untagged)]
 pub enum ResponseData {
     Connect(ConnectData),
@@ -74,7 +79,8 @@ pub enum ResponseData {
 }
 
 /// `connect` succeeded: the session is open and stays open.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ConnectData {
     pub connected: bool,
     pub accounts: Vec<String>,
@@ -90,32 +96,37 @@ pub struct ConnectData {
 }
 
 /// `ping`: one reqCurrentTime round trip.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PingData {
     /// The Gateway's clock, RFC 3339.
     pub server_time: String,
     pub rtt_ms: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct AccountsData {
     pub accounts: Vec<String>,
 }
 
 /// `reset`: the guardrail after clearing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ResetData {
     /// Whether it was latched before.
     pub was_latched: bool,
     pub guardrail: GuardrailStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct DisconnectData {
     pub disconnected: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ShutdownData {
     pub shutting_down: bool,
 }

@@ -8,9 +8,11 @@
 //! `f64` milliseconds.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The cheap look (one socket-table query, no process scan): enough for a status light or a diagnostic.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct QuickScan {
     pub port: u16,
     /// How many sockets listen on the port (IPv4 and IPv6 listeners count separately).
@@ -28,7 +30,8 @@ pub struct QuickScan {
 }
 
 /// The full look: every socket on the port that matters, and the processes that hold them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PortScan {
     pub port: u16,
     /// Sockets listening on the port; their holders are marked `is_gateway`.
@@ -48,7 +51,8 @@ pub struct PortScan {
 }
 
 /// One TCP socket from the kernel's table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct SocketEntry {
     pub local_addr: String,
     pub local_port: u16,
@@ -65,7 +69,8 @@ pub struct SocketEntry {
 }
 
 /// A listening socket on the port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ListenerSocket {
     #[serde(flatten)]
     pub socket: SocketEntry,
@@ -74,7 +79,8 @@ pub struct ListenerSocket {
 }
 
 /// A CLOSE_WAIT socket on the port and which end of the connection it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ZombieSocket {
     pub side: ZombieSide,
     #[serde(flatten)]
@@ -82,7 +88,8 @@ pub struct ZombieSocket {
 }
 
 /// Which end of the connection a zombie is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum ZombieSide {
     /// A local program's end: remote port = the Gateway port. Cleanup can end the program.
@@ -92,7 +99,8 @@ pub enum ZombieSide {
 }
 
 /// The TCP states the scan reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum TcpState {
     Listen,
@@ -102,7 +110,8 @@ pub enum TcpState {
 
 /// A process that holds one of the port's sockets, as seen at scan time. `pid`, `start_ticks`, `uid` and
 /// `cmdline` are its identity: cleanup re-reads them just before signalling and refuses on any difference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ProcessInfo {
     pub pid: u32,
     /// Short name (the kernel's `comm`, at most 15 bytes).
@@ -126,7 +135,8 @@ pub struct ProcessInfo {
 }
 
 /// What a cleanup did, process by process, and what the socket table showed afterwards.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct CleanReport {
     pub port: u16,
     pub dry_run: bool,
@@ -141,7 +151,8 @@ pub struct CleanReport {
 }
 
 /// What happened to one process.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct CleanOutcome {
     pub process: ProcessInfo,
     pub result: CleanResult,
@@ -154,7 +165,8 @@ pub struct CleanOutcome {
 }
 
 /// What cleanup did to a process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum CleanResult {
     /// Ended after SIGTERM, within the grace period.
@@ -172,7 +184,8 @@ pub enum CleanResult {
 }
 
 /// Why cleanup left a process alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
     /// It holds the port's listening socket.

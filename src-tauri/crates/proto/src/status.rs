@@ -4,11 +4,13 @@
 //! as Unix milliseconds.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::response::ErrorBody;
 
 /// Everything the worker knows about its one API session.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct WorkerStatus {
     pub session: SessionState,
     /// Where the live session, the running connect or the last attempt went.
@@ -33,7 +35,8 @@ pub struct WorkerStatus {
 }
 
 /// The API session's life cycle.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {
     #[default]
@@ -45,7 +48,8 @@ pub enum SessionState {
 }
 
 /// The settings a connect used, after params, environment and defaults were merged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Target {
     pub host: String,
     pub port: u16,
@@ -55,7 +59,8 @@ pub struct Target {
 }
 
 /// One connect attempt, step by step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct HandshakeReport {
     /// Steps reached, in order, with the time each was seen since the connect began.
     pub steps: Vec<HandshakeStep>,
@@ -67,14 +72,16 @@ pub struct HandshakeReport {
 }
 
 /// A handshake step and when it was seen, in ms since the connect began.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct HandshakeStep {
     pub step: HandshakeStepName,
     pub ms: f64,
 }
 
 /// The steps of the TWS API handshake, in the order they happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum HandshakeStepName {
     /// The TCP connection is open.
@@ -88,7 +95,8 @@ pub enum HandshakeStepName {
 }
 
 /// The reqCurrentTime heartbeat.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct HeartbeatStatus {
     pub interval_ms: u32,
     pub timeout_ms: u32,
@@ -99,7 +107,8 @@ pub struct HeartbeatStatus {
 }
 
 /// The Gateway's link to IB's servers as its notices describe it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct LinkStatus {
     pub state: LinkState,
     /// The notice that set the state.
@@ -108,7 +117,8 @@ pub struct LinkStatus {
     pub at_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkState {
     /// No session, so nothing is known.
@@ -129,7 +139,8 @@ pub enum LinkState {
 }
 
 /// One data farm.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct FarmStatus {
     pub kind: FarmKind,
     /// The farm's name from the notice (`usfarm`, `ushmds`, `secdefnj`).
@@ -139,7 +150,8 @@ pub struct FarmStatus {
     pub at_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum FarmKind {
     MarketData,
@@ -147,7 +159,8 @@ pub enum FarmKind {
     SecurityDefinition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum FarmState {
     Ok,
@@ -157,7 +170,8 @@ pub enum FarmState {
 }
 
 /// Handshake timeouts in a row; latched at `max_timeouts` until `reset`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct GuardrailStatus {
     pub timeouts_in_a_row: u32,
     pub max_timeouts: u32,

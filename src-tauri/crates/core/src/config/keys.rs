@@ -5,8 +5,19 @@ use serde_json::Value;
 
 /// One setting.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
 )]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Key {
     Host,
@@ -21,7 +32,8 @@ pub enum Key {
 }
 
 /// A checked value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(untagged)]
 pub enum SettingValue {
     Bool(bool),

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 use super::keys::{Key, SettingValue};
 
 /// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Explicit,
@@ -37,7 +39,8 @@ impl Source {
 }
 
 /// A resolved setting and its provenance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct Setting {
     pub key: Key,
     pub value: SettingValue,
@@ -45,7 +48,8 @@ pub struct Setting {
 }
 
 /// One bad value: which setting, from where, and what to do.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct InvalidValue {
     pub key: Key,
     pub source: Source,

@@ -3,9 +3,11 @@
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use ts_rs::TS;
 
 /// One log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct LogLine {
     pub at_ms: i64,
     /// error, warn, info, debug or trace.

@@ -2,9 +2,11 @@
 
 use gateway_proto::{ErrorBody, WorkerStatus};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Where the supervisor is in keeping the one session alive.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Lifecycle {
     /// Not connected, by choice (nobody asked, or the user stopped it).
@@ -28,7 +30,8 @@ pub enum Lifecycle {
 }
 
 /// A snapshot of the supervisor, published on every change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct SupervisorState {
     pub lifecycle: Lifecycle,
     /// The worker's last reported status (session, handshake steps, heartbeat, link, farms).
