@@ -20,7 +20,7 @@ PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0
 VENV := .venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help display deps tools apt-deps py-deps ui-deps ui build run test fmt clean
+.PHONY: help display deps tools apt-deps py-deps ui-deps ui build run test fmt types types-check clean
 
 help:
 	@echo "make run    install what is missing, build, and open Gateway Doctor"
@@ -85,6 +85,7 @@ display:
 test: deps ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(MAKE) --no-print-directory types-check
 	(cd ui && npm run typecheck && npm test)
 	cargo build --workspace --bins
 	cargo nextest run --workspace
@@ -92,6 +93,16 @@ test: deps ui
 
 fmt:
 	cargo fmt --all
+
+# The UI's TypeScript types are generated from the Rust types (ts-rs, when the crates' tests run). Regenerate
+# them and fail if that changed anything: the committed types must be what the Rust side sends.
+types:
+	cargo test -q --workspace --lib export_bindings
+
+types-check: types
+	git diff --exit-code --stat -- ui/src/ipc/gen
+	untracked=$$(git ls-files --others --exclude-standard -- ui/src/ipc/gen)
+	if [[ -n "$$untracked" ]]; then echo "generated types not committed: $$untracked" >&2; exit 1; fi
 
 # Leaves the installed tools (.venv, ui/node_modules) in place; delete those by hand to start over.
 clean:
