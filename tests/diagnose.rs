@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gateway_core::config::{Config, Inputs, Key};
-use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
+use gateway_core::diagnostics::{DiagnoseOptions, Progress, Stage, diagnose};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
 use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
@@ -237,4 +237,19 @@ async fn bad_settings_are_the_verdict_before_anything_else() {
         "{}",
         report.summary
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_told_each_stage_in_order() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut options = options(false);
+    let record = seen.clone();
+    options.progress = Progress::new(move |stage, done| {
+        record.lock().expect("not poisoned").push((stage, done));
+    });
+    let report = diagnose(&config(unused_port(), 1, "5"), None, &options).await;
+    assert_eq!(report.verdict, Verdict::GatewayNotRunning);
+    let seen = seen.lock().expect("not poisoned").clone();
+    let expected: Vec<(Stage, usize)> = Stage::ALL.into_iter().zip(0..).collect();
+    assert_eq!(seen, expected);
 }

@@ -81,14 +81,7 @@ async fn a_killed_worker_is_replaced_and_reconnects_with_the_same_client_id() {
     supervisor.connect().await.expect("running");
     let first = wait_for(&supervisor, "the first session", BOUND, connected).await;
     let pid = first.worker_pid.expect("a worker runs");
-    assert_eq!(
-        sim.stats()
-            .live_clients
-            .iter()
-            .map(|c| c.client_id)
-            .collect::<Vec<_>>(),
-        [31]
-    );
+    assert_eq!(sim.stats().client_ids(), [31]);
     let accepted_before = sim.stats().accepted;
 
     let killed = Instant::now();
@@ -109,15 +102,7 @@ async fn a_killed_worker_is_replaced_and_reconnects_with_the_same_client_id() {
         accepted_before + 1,
         "exactly one new connection: {stats:?}"
     );
-    assert_eq!(
-        stats
-            .live_clients
-            .iter()
-            .map(|c| c.client_id)
-            .collect::<Vec<_>>(),
-        [31],
-        "same client id"
-    );
+    assert_eq!(stats.client_ids(), [31], "same client id");
     supervisor.shutdown().await;
 }
 
@@ -259,4 +244,38 @@ async fn a_missing_worker_binary_is_a_clear_failure_not_a_retry_loop() {
     );
     assert_eq!(state.worker_starts, 0);
     assert_eq!(sim.stats().accepted, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconfigure_moves_the_session_to_another_gateway_without_a_disconnect_and_stays_idle() {
+    let first = SimProcess::start(&[]);
+    let second = SimProcess::start(&[]);
+    let supervisor = Supervisor::start(options(&first, 41, "5", "3"));
+    supervisor.connect().await.expect("running");
+    wait_for(&supervisor, "the first session", BOUND, connected).await;
+
+    let moved = options(&second, 42, "5", "2").config;
+    supervisor.reconfigure(moved).await.expect("running");
+    let idle = supervisor.state();
+    assert_eq!(idle.lifecycle, Lifecycle::Idle, "no attempt until asked");
+    assert_eq!(idle.max_timeouts, 2);
+    assert!(idle.worker_pid.is_none(), "the old worker ended");
+    first.wait_stats("the old session's close", BOUND, |s| {
+        s.live_clients.is_empty() && s.client_closes == 1
+    });
+    assert_eq!(second.stats().accepted, 0);
+
+    supervisor.connect().await.expect("running");
+    let state = wait_for(&supervisor, "the session on the new port", BOUND, connected).await;
+    assert_eq!(
+        state.worker.target.as_ref().map(|t| (t.port, t.client_id)),
+        Some((second.port(), 42))
+    );
+    assert_eq!(second.stats().client_ids(), [42]);
+    assert_eq!(
+        first.stats().accepted,
+        1,
+        "nothing more went to the old port"
+    );
+    supervisor.shutdown().await;
 }

@@ -415,6 +415,44 @@ fn dry_run_reports_would_terminate_and_signals_nothing() {
 }
 
 #[test]
+fn only_the_confirmed_pids_are_ended() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let confirmed = kids.sleeper(api_connection(sim.api));
+    let unconfirmed = kids.sleeper(api_connection(sim.api));
+    sim.wait_stats("two handshakes", kids::BOUND, |s| s.handshakes == 2);
+    sim.control.drop_all().expect("drop_all");
+    scan_with_client_zombies(sim.port(), 2);
+
+    let options = CleanOptions {
+        only_pids: Some(vec![confirmed]),
+        ..quick_clean()
+    };
+    let report = sockets::clean(sim.port(), &options).expect("clean");
+
+    let outcome = |pid| {
+        report
+            .outcomes
+            .iter()
+            .find(|o| o.process.pid == pid)
+            .unwrap_or_else(|| panic!("no outcome for {pid}: {report:#?}"))
+    };
+    assert_eq!(outcome(confirmed).result, CleanResult::Terminated);
+    assert_eq!(outcome(unconfirmed).result, CleanResult::Refused);
+    assert_eq!(
+        outcome(unconfirmed).reason,
+        Some(RefusalReason::NotConfirmed)
+    );
+    assert_eq!(report.remaining_client_zombies.len(), 1, "{report:#?}");
+    assert_eq!(
+        report.remaining_client_zombies[0].socket.pids,
+        [unconfirmed]
+    );
+    kids.assert_killed_by(confirmed, SIGTERM);
+    assert!(kids.running(unconfirmed));
+}
+
+#[test]
 fn scan_of_a_port_nobody_uses_is_empty() {
     let port = {
         let probe = TcpListener::bind("127.0.0.1:0").expect("bind");

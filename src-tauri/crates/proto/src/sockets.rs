@@ -200,4 +200,6 @@ pub enum RefusalReason {
     ProtectedPid,
     /// Its zombies point at another machine's port, not this Gateway.
     OtherHost,
+    /// The caller named the processes the user confirmed (`only_pids`), and this one was not among them.
+    NotConfirmed,
 }

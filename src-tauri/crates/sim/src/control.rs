@@ -3,7 +3,11 @@
 //!
 //! Requests: `{"command":"set_fault","fault":"silent"}`, `{"command":"restart","down_ms":500}` (optional
 //! `"fault"` to come back with; by default the start-up fault), `{"command":"drop_all"}`,
-//! `{"command":"notice","code":1100}` (optional `"message"`), `{"command":"stats"}`.
+//! `{"command":"notice","code":1100}` (optional `"message"`), `{"command":"stats"}`,
+//! `{"command":"drop_peer","peer":"127.0.0.1:50123"}` (the Gateway closes the connections from that client
+//! address, as `stats` shows peers), `{"command":"hold_client_id","client_id":1}` (a phantom live session
+//! holds the id, so the next START_API with it gets 326, until `release_client_ids` or a restart),
+//! `{"command":"release_client_ids"}`.
 //! Replies: `{"ok":true,"data":...}` or `{"ok":false,"error":"..."}`, one line each.
 
 use std::io::{BufRead, BufReader, Write};
@@ -43,6 +47,13 @@ enum Command {
         message: Option<String>,
     },
     Stats {},
+    DropPeer {
+        peer: String,
+    },
+    HoldClientId {
+        client_id: i32,
+    },
+    ReleaseClientIds {},
 }
 
 pub(crate) async fn serve(
@@ -146,6 +157,17 @@ async fn execute(
             Ok(json!({"sent_to": sent_to}))
         }
         Command::Stats {} => serde_json::to_value(shared.stats()).map_err(|e| e.to_string()),
+        Command::DropPeer { peer } => {
+            let live = shared.stats().live_clients;
+            let dropped = live.iter().filter(|c| c.peer == peer).count();
+            shared.broadcast(Broadcast::DropPeer(peer));
+            Ok(json!({"dropped_live": dropped}))
+        }
+        Command::HoldClientId { client_id } => {
+            shared.hold_client_id(client_id);
+            Ok(json!({"held": client_id}))
+        }
+        Command::ReleaseClientIds {} => Ok(json!({"released": shared.release_client_ids()})),
     }
 }
 
@@ -249,6 +271,24 @@ impl ControlClient {
     pub fn drop_all(&self) -> Result<(), ControlError> {
         self.call(&json!({"command": "drop_all"}), Duration::from_secs(5))
             .map(drop)
+    }
+
+    /// Closes the connections from `peer` (`ip:port`) from the Gateway's side.
+    pub fn drop_peer(&self, peer: SocketAddr) -> Result<(), ControlError> {
+        let request = json!({"command": "drop_peer", "peer": peer.to_string()});
+        self.call(&request, Duration::from_secs(5)).map(drop)
+    }
+
+    /// Holds `client_id` with a phantom live session: the next connect with it gets 326.
+    pub fn hold_client_id(&self, client_id: i32) -> Result<(), ControlError> {
+        let request = json!({"command": "hold_client_id", "client_id": client_id});
+        self.call(&request, Duration::from_secs(5)).map(drop)
+    }
+
+    /// Releases every id held by `hold_client_id`.
+    pub fn release_client_ids(&self) -> Result<(), ControlError> {
+        let request = json!({"command": "release_client_ids"});
+        self.call(&request, Duration::from_secs(5)).map(drop)
     }
 
     pub fn notice(&self, code: i32, message: Option<&str>) -> Result<(), ControlError> {

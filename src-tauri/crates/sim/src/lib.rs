@@ -20,4 +20,4 @@ pub use control::{ControlClient, ControlError};
 pub use fault::Fault;
 pub use server::Sim;
 pub use session::GARBAGE;
-pub use state::{LiveClient, SimConfig, Stats};
+pub use state::{HELD_PEER, LiveClient, SimConfig, Stats};

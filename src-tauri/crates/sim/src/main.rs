@@ -28,6 +28,10 @@ struct Args {
     /// Highest server version spoken (ibapi 5.x needs 213 or more; ib_async speaks up to 178).
     #[arg(long, default_value_t = 226, value_parser = clap::value_parser!(i32).range(100..=1000))]
     max_version: i32,
+    /// Exit when standard input closes: a parent that keeps a pipe to it ties the simulator's life to its
+    /// own, even if the parent is killed outright (the app's demo gateway uses this).
+    #[arg(long)]
+    exit_with_stdin: bool,
 }
 
 const FAULT_HELP: &str = "Fault modes: normal, silent, no_accept, no_next_valid_id, close_after_handshake, garbage, \
@@ -74,9 +78,19 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(stdout);
-    wait_for_termination().await;
+    tokio::select! {
+        _ = wait_for_termination() => {}
+        _ = stdin_closed(), if args.exit_with_stdin => tracing::info!("standard input closed"),
+    }
     tracing::info!("gateway-sim stopping");
     ExitCode::SUCCESS
+}
+
+async fn stdin_closed() {
+    use tokio::io::AsyncReadExt;
+    let mut stdin = tokio::io::stdin();
+    let mut sink = [0u8; 256];
+    while stdin.read(&mut sink).await.is_ok_and(|n| n > 0) {}
 }
 
 async fn wait_for_termination() {

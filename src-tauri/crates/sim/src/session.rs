@@ -170,6 +170,10 @@ impl Session {
                 }
                 event = events.recv() => match event {
                     Ok(Broadcast::DropAll) => return Ok(End::ServerClosed("drop_all")),
+                    Ok(Broadcast::DropPeer(peer)) if peer == self.peer.to_string() => {
+                        return Ok(End::ServerClosed("drop_peer"));
+                    }
+                    Ok(Broadcast::DropPeer(_)) => {}
                     Ok(Broadcast::Notice { code, message }) => {
                         if self.api_started.is_some() && !self.shared.muted() {
                             self.send(Outgoing::Error { id: -1, code, message, time_ms: unix_ms() }).await?;
@@ -357,8 +361,12 @@ impl Session {
         loop {
             tokio::select! {
                 n = self.stream.read(&mut sink) => if n? == 0 { return Ok(End::ClientClosed) },
-                event = events.recv() => if matches!(event, Ok(Broadcast::DropAll) | Err(RecvError::Closed)) {
-                    return Ok(End::ServerClosed("drop_all"));
+                event = events.recv() => match event {
+                    Ok(Broadcast::DropAll) | Err(RecvError::Closed) => return Ok(End::ServerClosed("drop_all")),
+                    Ok(Broadcast::DropPeer(peer)) if peer == self.peer.to_string() => {
+                        return Ok(End::ServerClosed("drop_peer"));
+                    }
+                    _ => {}
                 },
             }
         }

@@ -57,9 +57,14 @@ pub struct Stats {
     pub handshakes: u64,
     /// START_API requests accepted (a client id collision is not counted).
     pub api_started: u64,
+    /// Live API sessions, then the client ids held by `hold_client_id` (peer [`HELD_PEER`]).
     pub live_clients: Vec<LiveClient>,
     /// Connections the client closed (not ones the Gateway dropped).
     pub client_closes: u64,
+    /// The part of `client_closes` whose API session had started (START_API accepted): a live session the
+    /// client ended, as opposed to a connect abandoned before it got that far.
+    #[serde(default)]
+    pub api_client_closes: u64,
     /// reqCurrentTime and reqCurrentTimeInMillis requests received, answered or not.
     pub heartbeat_requests: u64,
     /// The API layer is dead until a restart (red_after_disconnect tripped).
@@ -72,6 +77,13 @@ pub struct Stats {
     pub restarts: u64,
 }
 
+impl Stats {
+    /// The client ids of the live API sessions, oldest first.
+    pub fn client_ids(&self) -> Vec<i32> {
+        self.live_clients.iter().map(|c| c.client_id).collect()
+    }
+}
+
 /// Something every session must act on.
 #[derive(Debug, Clone)]
 pub(crate) enum Broadcast {
@@ -79,6 +91,8 @@ pub(crate) enum Broadcast {
     DropAll,
     /// An IB notice to every live API session.
     Notice { code: i32, message: String },
+    /// The Gateway drops the connections from one client address (`ip:port`, as `stats` shows peers).
+    DropPeer(String),
 }
 
 #[derive(Default)]
@@ -88,6 +102,8 @@ struct State {
     held: Vec<TcpStream>,
     client_close_times: VecDeque<Instant>,
     next_conn_id: u64,
+    /// Client ids held by phantom sessions (`hold_client_id`), until released or a restart.
+    held_ids: BTreeMap<i32, LiveClient>,
 }
 
 /// State shared by the listener, the sessions and the control port.
@@ -97,6 +113,9 @@ pub(crate) struct Shared {
     events: broadcast::Sender<Broadcast>,
     state: Mutex<State>,
 }
+
+/// The peer `stats` shows for a client id held by `hold_client_id`.
+pub const HELD_PEER: &str = "held";
 
 /// How long red_after_disconnect remembers client closes when counting cycles.
 const CYCLE_WINDOW: Duration = Duration::from_secs(60);
@@ -148,6 +167,7 @@ impl Shared {
         let state = self.state();
         let mut stats = state.stats.clone();
         stats.live_clients = state.live.values().cloned().collect();
+        stats.live_clients.extend(state.held_ids.values().cloned());
         stats.held_closed = state.held.len() as u64;
         stats.fault = self.fault().to_string();
         stats
@@ -179,7 +199,9 @@ impl Shared {
         peer: SocketAddr,
     ) -> Result<(), ClientIdInUse> {
         let mut state = self.state();
-        if state.live.values().any(|c| c.client_id == client_id) {
+        if state.live.values().any(|c| c.client_id == client_id)
+            || state.held_ids.contains_key(&client_id)
+        {
             return Err(ClientIdInUse);
         }
         state.live.insert(
@@ -206,6 +228,9 @@ impl Shared {
         let mut state = self.state();
         state.live.remove(&conn_id);
         state.stats.client_closes += 1;
+        if api_age.is_some() {
+            state.stats.api_client_closes += 1;
+        }
         let now = Instant::now();
         state.client_close_times.push_back(now);
         while state
@@ -242,11 +267,30 @@ impl Shared {
             let mut state = self.state();
             state.held.clear();
             state.live.clear();
+            state.held_ids.clear();
             state.client_close_times.clear();
             state.stats.red = false;
             state.stats.restarts += 1;
         }
         self.set_fault(fault);
+    }
+
+    /// Holds `client_id` as if another program had a live session with it: the next START_API with that id
+    /// gets 326. Listed in `stats` as a live client whose peer is [`HELD_PEER`].
+    pub fn hold_client_id(&self, client_id: i32) {
+        self.state().held_ids.insert(
+            client_id,
+            LiveClient {
+                client_id,
+                peer: HELD_PEER.into(),
+                since: unix_ms(),
+            },
+        );
+    }
+
+    /// Releases every held client id; returns how many there were.
+    pub fn release_client_ids(&self) -> usize {
+        std::mem::take(&mut self.state().held_ids).len()
     }
 
     /// drop_all also releases held-closed sockets: the Gateway closes everything it has.

@@ -204,15 +204,15 @@ fn boolean(text: &str) -> Result<SettingValue, String> {
 }
 
 fn check_host(text: &str) -> Result<SettingValue, String> {
-    let ok = !text.is_empty()
+    // "[::1]" is kept as "::1"; what is left must itself be a host ("[" or "[]" is not: found by fuzzing).
+    let bare = text.trim_matches(|c| c == '[' || c == ']');
+    let ok = !bare.is_empty()
         && text.len() <= 253
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-:_[]".contains(c));
     if ok {
-        Ok(SettingValue::Text(
-            text.trim_matches(|c| c == '[' || c == ']').to_string(),
-        ))
+        Ok(SettingValue::Text(bare.to_string()))
     } else {
         Err("is not a host name or IP address: the Gateway normally runs on this computer, 127.0.0.1".into())
     }
@@ -221,6 +221,16 @@ fn check_host(text: &str) -> Result<SettingValue, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_that_is_only_brackets_is_refused_and_a_bracketed_one_checks_again() {
+        for bad in ["[", "]", "[]", " [] "] {
+            assert!(Key::Host.parse_text(bad).is_err(), "{bad:?}");
+        }
+        let kept = Key::Host.parse_text("[::1]").expect("an IPv6 literal");
+        assert_eq!(kept, SettingValue::Text("::1".into()));
+        assert_eq!(Key::Host.parse_text("::1"), Ok(kept));
+    }
 
     #[test]
     fn every_key_round_trips_its_name_and_its_default_is_valid() {

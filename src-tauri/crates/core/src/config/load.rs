@@ -114,8 +114,50 @@ impl Inputs {
         })
     }
 
+    /// Like [`Inputs::gather`], but a source that cannot be read (bad `.env` syntax, a settings file that
+    /// is not a JSON object, an unreadable file) is left out instead of failing the whole gathering; the
+    /// reasons are returned beside the inputs, so a screen can show both the settings and what was skipped.
+    pub fn gather_lenient(
+        explicit: BTreeMap<Key, String>,
+        cwd: &Path,
+        settings_path: Option<&Path>,
+    ) -> (Inputs, Vec<InputError>) {
+        let mut skipped = Vec::new();
+        let mut inputs = Inputs::gather(explicit, cwd, None).unwrap_or_else(|e| {
+            skipped.push(e);
+            Inputs {
+                env: std::env::vars()
+                    .filter(|(k, _)| Key::ALL.iter().any(|key| key.env_var() == k))
+                    .collect(),
+                ..Inputs::default()
+            }
+        });
+        inputs.settings = match settings_path {
+            Some(path) if path.is_file() => match super::file::read_settings(path) {
+                Ok(map) => Some((path.to_path_buf(), map)),
+                Err(e) => {
+                    skipped.push(e);
+                    None
+                }
+            },
+            _ => None,
+        };
+        (inputs, skipped)
+    }
+
     /// Resolves every setting; `Err` lists every bad value found in any source that would be used.
     pub fn resolve(&self) -> Result<Vec<Setting>, Vec<InvalidValue>> {
+        let (settings, invalid) = self.resolve_all();
+        if invalid.is_empty() {
+            Ok(settings)
+        } else {
+            Err(invalid)
+        }
+    }
+
+    /// Every setting that resolved, and every bad value, side by side (for display: a screen shows the
+    /// good values even while one is wrong).
+    pub fn resolve_all(&self) -> (Vec<Setting>, Vec<InvalidValue>) {
         let mut settings = Vec::new();
         let mut invalid = Vec::new();
         for key in Key::ALL {
@@ -124,11 +166,7 @@ impl Inputs {
                 Err(bad) => invalid.push(bad),
             }
         }
-        if invalid.is_empty() {
-            Ok(settings)
-        } else {
-            Err(invalid)
-        }
+        (settings, invalid)
     }
 
     fn resolve_one(&self, key: Key) -> Result<Setting, InvalidValue> {

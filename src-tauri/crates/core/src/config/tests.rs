@@ -306,6 +306,39 @@ fn unreadable_inputs_are_specific_errors() {
 }
 
 #[test]
+fn gather_lenient_skips_an_unreadable_source_and_keeps_the_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(".env"), "IBKR_CLIENT_ID=77\n").expect("write .env");
+    let settings = dir.path().join("settings.json");
+    std::fs::write(&settings, "{oops").expect("write");
+    let (inputs, skipped) = Inputs::gather_lenient(BTreeMap::new(), dir.path(), Some(&settings));
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].to_string().contains("settings.json"));
+    assert!(inputs.settings.is_none());
+    assert!(inputs.dotenv.is_some(), "the readable .env is kept");
+
+    std::fs::write(&settings, r#"{"port": 7497}"#).expect("write");
+    std::fs::write(dir.path().join(".env"), "NOT VALID ' SYNTAX\n").expect("write .env");
+    let (inputs, skipped) = Inputs::gather_lenient(BTreeMap::new(), dir.path(), Some(&settings));
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(inputs.dotenv.is_none());
+    assert!(
+        inputs.settings.is_some(),
+        "the readable settings file is kept"
+    );
+}
+
+#[test]
+fn resolve_all_keeps_the_good_values_beside_the_bad_ones() {
+    let i = inputs(&[], &[("IBKR_PORT", "70000")], &[], json!({}));
+    let (settings, invalid) = i.resolve_all();
+    assert_eq!(invalid.len(), 1);
+    assert_eq!(invalid[0].key, Key::Port);
+    assert_eq!(settings.len(), Key::ALL.len() - 1);
+    assert!(settings.iter().all(|s| s.key != Key::Port));
+}
+
+#[test]
 fn writing_settings_is_atomic_and_keeps_unknown_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("nested").join("settings.json");

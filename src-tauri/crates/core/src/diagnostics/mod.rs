@@ -4,7 +4,7 @@ mod assess;
 mod observe;
 
 pub use assess::{KNOWN_PORTS, Observations, account_mode, assess};
-pub use observe::{DiagnoseOptions, diagnose};
+pub use observe::{DiagnoseOptions, Progress, Stage, diagnose};
 
 #[cfg(test)]
 mod tests;

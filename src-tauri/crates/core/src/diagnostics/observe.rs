@@ -3,6 +3,7 @@
 //! user asks, one handshake through a worker. No throwaway TCP probe is ever opened.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gateway_proto::{CheckId, Report, WorkerStatus};
@@ -15,6 +16,73 @@ use crate::config::{Config, InvalidValue};
 use crate::reset_window::{Region, current_window};
 use crate::sockets;
 use crate::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
+
+/// The stages diagnose goes through, in order, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The session's live status (or the one handshake, when asked).
+    Session,
+    /// The socket table of the port: listener, zombies, live sessions, their processes.
+    Sockets,
+    /// The listener's accept queue a second time, and the other known IB ports.
+    Ports,
+    /// Reset windows, then the verdict.
+    Verdict,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Session, Stage::Sockets, Stage::Ports, Stage::Verdict];
+
+    /// A stable id (`session`, `sockets`, `ports`, `verdict`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Stage::Session => "session",
+            Stage::Sockets => "sockets",
+            Stage::Ports => "ports",
+            Stage::Verdict => "verdict",
+        }
+    }
+
+    /// What the stage does, in plain words.
+    pub fn label(self, handshake: bool) -> &'static str {
+        match self {
+            Stage::Session if handshake => "Connecting once to test the handshake",
+            Stage::Session => "Reading the session's status",
+            Stage::Sockets => "Looking at the Gateway port's connections",
+            Stage::Ports => "Checking the other IB ports",
+            Stage::Verdict => "Working out what is wrong",
+        }
+    }
+}
+
+/// Told when each stage starts: `(stage, stages done before it)`; the total is [`Stage::ALL`]'s length.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<dyn Fn(Stage, usize) + Send + Sync>>);
+
+impl Progress {
+    pub fn new(f: impl Fn(Stage, usize) + Send + Sync + 'static) -> Progress {
+        Progress(Some(Arc::new(f)))
+    }
+
+    fn tell(&self, stage: Stage) {
+        if let Some(f) = &self.0 {
+            f(
+                stage,
+                Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0),
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(..)"
+        } else {
+            "Progress(none)"
+        })
+    }
+}
 
 /// How diagnose runs.
 #[derive(Debug, Clone)]
@@ -31,6 +99,8 @@ pub struct DiagnoseOptions {
     pub local_tz: TimeZone,
     /// Gap between the two accept-queue samples.
     pub queue_sample_gap: Duration,
+    /// Told as each stage starts (nothing by default).
+    pub progress: Progress,
 }
 
 impl DiagnoseOptions {
@@ -43,6 +113,7 @@ impl DiagnoseOptions {
             auto_restart: None,
             local_tz: TimeZone::system(),
             queue_sample_gap: Duration::from_millis(250),
+            progress: Progress::default(),
         }
     }
 }
@@ -67,6 +138,7 @@ pub async fn diagnose(
         obs.config_errors = errors.clone();
     }
 
+    options.progress.tell(Stage::Session);
     let handshake_started = Instant::now();
     let mut temporary = None;
     if let Ok(config) = config {
@@ -90,6 +162,7 @@ pub async fn diagnose(
         obs.our_pids.extend(supervisor.state().worker_pid);
     }
 
+    options.progress.tell(Stage::Sockets);
     let scan_started = Instant::now();
     match blocking(move || sockets::scan(port)).await {
         Ok(scan) => {
@@ -100,6 +173,7 @@ pub async fn diagnose(
         Err(e) => obs.scan_error = Some(e),
     }
     let scan_ms = scan_started.elapsed().as_secs_f64() * 1000.0;
+    options.progress.tell(Stage::Ports);
     if obs.accept_queue_samples.first().is_some_and(|&q| q > 0) {
         // One non-empty sample can be a connection arriving this instant; a queue that stays is a stuck Gateway.
         tokio::time::sleep(options.queue_sample_gap).await;
@@ -119,6 +193,7 @@ pub async fn diagnose(
             }
         }
     }
+    options.progress.tell(Stage::Verdict);
     obs.reset_window = current_window(
         options.now,
         options.region,

@@ -17,7 +17,7 @@ use super::detail::describe;
 use super::error::SocketError;
 use super::identity::{IdentityCheck, verify_identity};
 use super::platform::{self, ProcessHandle};
-use super::policy::{Context, absolute_refusal, decide};
+use super::policy::{Allow, Context, absolute_refusal, decide};
 use super::scan::scan;
 use super::sys::{Sig, SignalError};
 
@@ -38,6 +38,10 @@ pub struct CleanOptions {
     /// A non-loopback Gateway address (the configured host) whose client zombies also qualify. Zombies to
     /// loopback or to this machine's own address always do; zombies to any other machine never do.
     pub host: Option<IpAddr>,
+    /// Only these processes may be ended: the pids the user saw and confirmed. Any other holder is refused
+    /// (`not_confirmed`), so a process that appeared between the confirmation and the cleanup is never
+    /// signalled. `None`: every holder the rules allow.
+    pub only_pids: Option<Vec<u32>>,
 }
 
 impl Default for CleanOptions {
@@ -47,6 +51,7 @@ impl Default for CleanOptions {
             grace: Duration::from_secs(3),
             dry_run: false,
             host: None,
+            only_pids: None,
         }
     }
 }
@@ -58,7 +63,12 @@ pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketErr
     let ctx = Context::current();
     let mut outcomes = Vec::new();
     let mut eligible = Vec::new();
-    for decision in decide(&before, &ctx, options.include_live, options.host) {
+    let allow = Allow {
+        include_live: options.include_live,
+        host: options.host,
+        only_pids: options.only_pids.as_deref(),
+    };
+    for decision in decide(&before, &ctx, allow) {
         match decision.refusal {
             Some(reason) => {
                 let mut outcome =

@@ -63,6 +63,9 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         Some(RefusalReason::OtherHost) => format!(
             "Left {who} alone: its stale connections go to another machine, not this Gateway."
         ),
+        Some(RefusalReason::NotConfirmed) => {
+            format!("Left {who} alone: it was not in the list you confirmed. Scan again to see it.")
+        }
         None => format!("Left {who} alone."),
     }
 }

@@ -3,8 +3,10 @@
 //! Candidates are the holders of client zombies (plus the Gateway when it holds Gateway-side ones, so the
 //! report can say why those stay). Each is refused, first reason wins: pid 0/1, ourselves or our parent
 //! (protected_pid); the listener's holder (is_gateway); another user's process (other_user); zombies that
-//! all point at another machine (other_host); a live session to the port without the user's confirmation
-//! (live_session_needs_confirmation). Every holder of a shared socket is a candidate in its own right, so
+//! all point at another machine (other_host); a process the user did not confirm, when the caller names the
+//! confirmed pids (not_confirmed); a live session to the port without the user's confirmation
+//! (live_session_needs_confirmation). and, when the caller passes the pids the user confirmed, any process not
+//! among them (not_confirmed). Every holder of a shared socket is a candidate in its own right, so
 //! all of them are ended and the socket really closes.
 
 use std::collections::BTreeMap;
@@ -47,13 +49,24 @@ pub(crate) fn absolute_refusal(process: &ProcessInfo, ctx: &Context) -> Option<R
     protected(process, ctx).or_else(|| foreign(process, ctx))
 }
 
+/// What the caller allows beyond the fixed rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Allow<'a> {
+    /// Holders of a live session too (the user confirmed).
+    pub include_live: bool,
+    /// A non-loopback Gateway address whose client zombies also qualify.
+    pub host: Option<IpAddr>,
+    /// Only these pids (the ones the user confirmed); `None`: any holder.
+    pub only_pids: Option<&'a [u32]>,
+}
+
 /// Decides for every holder of a zombie on the scanned port.
-pub(crate) fn decide(
-    scan: &PortScan,
-    ctx: &Context,
-    include_live: bool,
-    host: Option<IpAddr>,
-) -> Vec<Decision> {
+pub(crate) fn decide(scan: &PortScan, ctx: &Context, allow: Allow<'_>) -> Vec<Decision> {
+    let Allow {
+        include_live,
+        host,
+        only_pids,
+    } = allow;
     // pid -> (zombie inodes, whether any of its client zombies points at this Gateway)
     let mut held: BTreeMap<u32, (Vec<u64>, bool)> = BTreeMap::new();
     for zombie in &scan.zombies {
@@ -80,6 +93,11 @@ pub(crate) fn decide(
                 .or_else(|| process.is_gateway.then_some(RefusalReason::IsGateway))
                 .or_else(|| foreign(&process, ctx))
                 .or_else(|| (!here).then_some(RefusalReason::OtherHost))
+                .or_else(|| {
+                    only_pids
+                        .is_some_and(|pids| !pids.contains(&pid))
+                        .then_some(RefusalReason::NotConfirmed)
+                })
                 .or_else(|| {
                     (process.has_live_session && !include_live)
                         .then_some(RefusalReason::LiveSessionNeedsConfirmation)

@@ -60,8 +60,15 @@ fn scan(zombies: Vec<ZombieSocket>, processes: Vec<ProcessInfo>) -> PortScan {
     }
 }
 
+fn live(include_live: bool) -> Allow<'static> {
+    Allow {
+        include_live,
+        ..Allow::default()
+    }
+}
+
 fn refusals(scan: &PortScan, include_live: bool) -> Vec<(u32, Option<RefusalReason>)> {
-    decide(scan, &ctx(), include_live, None)
+    decide(scan, &ctx(), live(include_live))
         .into_iter()
         .map(|d| (d.process.pid, d.refusal))
         .collect()
@@ -100,7 +107,7 @@ fn the_gateway_is_refused_even_for_its_own_client_zombies() {
         ],
         vec![gateway],
     );
-    let decisions = decide(&s, &ctx(), true, None);
+    let decisions = decide(&s, &ctx(), live(true));
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].refusal, Some(RefusalReason::IsGateway));
     assert_eq!(decisions[0].zombie_inodes, [1, 2]);
@@ -151,7 +158,51 @@ fn zombies_to_another_machine_are_refused_unless_it_is_the_configured_host() {
     );
     assert_eq!(refusals(&s, true), [(42, Some(RefusalReason::OtherHost))]);
     let host = Some("10.1.2.3".parse().expect("ip"));
-    assert_eq!(decide(&s, &ctx(), true, host)[0].refusal, None);
+    let allow = Allow { host, ..live(true) };
+    assert_eq!(decide(&s, &ctx(), allow)[0].refusal, None);
+}
+
+#[test]
+fn only_the_confirmed_pids_are_eligible_when_the_caller_names_them() {
+    let mut gateway = process(10);
+    gateway.is_gateway = true;
+    let s = scan(
+        vec![
+            zombie(ZombieSide::Client, 1, "127.0.0.1", &[42]),
+            zombie(ZombieSide::Client, 2, "127.0.0.1", &[43]),
+            zombie(ZombieSide::Client, 3, "127.0.0.1", &[10]),
+        ],
+        vec![process(42), process(43), gateway],
+    );
+    let confirmed = [42, 10];
+    let allow = Allow {
+        only_pids: Some(&confirmed),
+        ..live(false)
+    };
+    let decided: Vec<_> = decide(&s, &ctx(), allow)
+        .into_iter()
+        .map(|d| (d.process.pid, d.refusal))
+        .collect();
+    // Confirming the Gateway does not make it eligible: the fixed rules come first.
+    assert_eq!(
+        decided,
+        [
+            (10, Some(RefusalReason::IsGateway)),
+            (42, None),
+            (43, Some(RefusalReason::NotConfirmed)),
+        ]
+    );
+    // An empty confirmation ends nobody; no list at all leaves every holder to the other rules.
+    let nobody = Allow {
+        only_pids: Some(&[]),
+        ..live(false)
+    };
+    assert!(
+        decide(&s, &ctx(), nobody)
+            .iter()
+            .all(|d| d.refusal.is_some())
+    );
+    assert_eq!(refusals(&s, false)[1..], [(42, None), (43, None)]);
 }
 
 #[test]

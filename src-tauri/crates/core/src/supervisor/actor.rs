@@ -18,6 +18,7 @@ use super::handle::{SupervisorError, SupervisorOptions};
 use super::log::{LogLine, LogSink};
 use super::state::{Lifecycle, SupervisorState};
 use super::worker_process::{WorkerLine, WorkerProcess};
+use crate::config::Config;
 
 type Reply = oneshot::Sender<Result<Value, ErrorBody>>;
 
@@ -26,6 +27,7 @@ pub(crate) enum Cmd {
     Reset,
     Stop(oneshot::Sender<()>),
     Request(&'static str, Reply),
+    Reconfigure(Box<Config>, oneshot::Sender<()>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -138,6 +140,30 @@ impl Actor {
                     )));
                 }
             },
+            Cmd::Reconfigure(config, done) => {
+                self.wanted = false;
+                self.next_attempt = None;
+                self.end_worker().await;
+                self.state.max_timeouts = config.max_timeouts();
+                self.state.timeouts_in_a_row = 0;
+                self.backoff_step = 0;
+                // The new port's listener as it is now, so it is not taken for a Gateway restart.
+                self.listener = crate::sockets::scan_quick(config.port())
+                    .ok()
+                    .and_then(|q| q.listener_inode);
+                self.log(
+                    "info",
+                    format!(
+                        "settings changed: the session now goes to {}:{} as client id {}",
+                        config.host(),
+                        config.port(),
+                        config.client_id()
+                    ),
+                );
+                self.options.config = *config;
+                self.set_lifecycle(Lifecycle::Idle);
+                let _ = done.send(());
+            }
             Cmd::Shutdown(_) => {}
         }
     }

@@ -136,6 +136,17 @@ impl Supervisor {
         wait.await.map_err(|_| SupervisorError::Stopped)
     }
 
+    /// Uses `config` from now on: ends the worker (never an API disconnect), clears the timeout count and
+    /// the guardrail (they were about the old target), and stays idle until [`Supervisor::connect`].
+    pub async fn reconfigure(&self, config: Config) -> Result<(), SupervisorError> {
+        let (done, wait) = oneshot::channel();
+        self.commands
+            .send(Cmd::Reconfigure(Box::new(config), done))
+            .await
+            .map_err(|_| SupervisorError::Stopped)?;
+        wait.await.map_err(|_| SupervisorError::Stopped)
+    }
+
     /// Sends a worker command (status, ping, accounts) and returns its `data`.
     pub async fn request(&self, command: &'static str) -> Result<Value, SupervisorError> {
         let (reply, wait) = oneshot::channel();
