@@ -1,41 +1,121 @@
-//! The Tauri shell of Gateway Doctor: the window, the IPC commands the UI calls, and (later) the tray, the
-//! events and the app state. It stays a thin adapter: each command turns its arguments into a call on
-//! gateway-core and its answer into a serde type the UI reads, with no logic of its own. This package is the
-//! only one in the workspace that depends on tauri, so everything below it builds and tests without a display.
+//! The Tauri shell of Gateway Doctor: the window, the IPC commands the UI calls, the events it listens to,
+//! the tray and the app state. It stays a thin adapter over gateway-core: each command (src/commands/, by
+//! area) turns its arguments into a call on the app state or on core and its answer into a serde type the UI
+//! reads (gateway-proto's and core's types, plus the few in `dto`), or a `CommandError {code, message,
+//! detail}`. This package is the only one in the workspace that depends on tauri.
 //!
-//! [`run_app`] does all the setup on any [`tauri::Runtime`], so the tests run the same setup under
-//! `tauri::test`'s mock runtime and call the commands through real IPC; [`run`] puts it on the real runtime and
-//! opens the window described in tauri.conf.json. Every command name is listed in `commands.rs`, which build.rs
-//! reads too: tauri-build generates an `allow-<name>` permission for each, and a command is reachable only when
-//! a capability file in src-tauri/capabilities/ grants that permission.
+//! [`run_app`] does all the setup on any [`tauri::Runtime`]: at setup it starts the one supervisor on
+//! Tauri's async runtime (`state`) and the tasks that emit `worker://state`, `log://line` and
+//! `gateway://presence` (`events`); with [`Options::desktop`] it also registers the desktop plugins and the
+//! tray (`desktop`). The tests run the same setup under `tauri::test`'s mock runtime, without the desktop
+//! part, and call the commands through real IPC; [`run`] puts it on the real runtime, opens the window from
+//! tauri.conf.json and, when the app exits (Quit, the window closed, a signal), ends the worker without an
+//! API disconnect and stops the demo gateway. Every command name is listed in `commands.rs`, which build.rs
+//! reads too: tauri-build generates an `allow-<name>` permission for each, and a command is reachable only
+//! when a capability file in src-tauri/capabilities/ grants it.
 
-use serde::Serialize;
-use tauri::{AppHandle, Builder, Runtime};
+use std::sync::Arc;
 
+use tauri::{Builder, Manager, RunEvent, Runtime};
+
+mod alerts;
+mod bundle;
 mod commands;
+mod config;
+mod connections;
+mod demo;
+mod desktop;
+mod diagnose;
+mod dto;
+mod error;
+mod events;
+mod light;
+mod logstore;
+mod paths;
+mod presence;
+mod state;
+mod tray;
+
+/// The command adapters, one file per area in src/commands/ (commands.rs beside them is only the list of
+/// names, which build.rs includes).
+#[path = "commands"]
+mod handlers {
+    pub mod app;
+    pub mod connections;
+    pub mod demo;
+    pub mod diagnose;
+    pub mod logs;
+    pub mod session;
+    pub mod settings;
+}
+
+#[cfg(test)]
+mod tests;
 
 pub use commands::COMMANDS;
+pub use dto::{AppInfo, ConfigView, DemoFault, DemoStatus, DiagnoseProgress, GatewayPresence};
+pub use error::CommandError;
+pub use events::ALL as EVENTS;
+pub use state::Options;
 
-/// What the About line shows: the product name from tauri.conf.json and the version from Cargo.toml.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppInfo {
-    pub name: String,
-    pub version: String,
-}
+use logstore::LogStore;
+use state::AppState;
 
-/// Answers the UI's `get_app_info`.
-#[tauri::command]
-fn get_app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
-    let package = app.package_info();
-    AppInfo {
-        name: package.name.clone(),
-        version: package.version.to_string(),
-    }
-}
-
-/// Registers the commands (and later the plugins, state and event wiring) on `builder`.
-pub fn run_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![get_app_info])
+/// Registers the commands, the state and the background tasks (and, with `options.desktop`, the plugins
+/// and the tray) on `builder`.
+pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> {
+    let logs = Arc::new(LogStore::new(options.log_capacity));
+    let desktop = options.desktop;
+    let builder = if desktop {
+        desktop::plugins(builder, logs.clone())
+    } else {
+        builder
+    };
+    builder
+        .invoke_handler(tauri::generate_handler![
+            handlers::app::get_app_info,
+            handlers::session::get_status,
+            handlers::session::get_worker_status,
+            handlers::session::connect_gateway,
+            handlers::session::stop_session,
+            handlers::session::reset_guardrail,
+            handlers::diagnose::run_diagnose,
+            handlers::connections::scan_connections,
+            handlers::connections::clean_connections,
+            handlers::connections::get_gateway_presence,
+            handlers::settings::get_config,
+            handlers::settings::save_settings,
+            handlers::logs::get_logs,
+            handlers::logs::get_support_bundle,
+            handlers::demo::get_demo,
+            handlers::demo::start_demo,
+            handlers::demo::stop_demo,
+            handlers::demo::set_demo_fault,
+        ])
+        .setup(move |app| {
+            let state =
+                tauri::async_runtime::block_on(async move { AppState::start(options, logs) })?;
+            log::info!(
+                "Gateway Doctor {} started; session port {}",
+                app.package_info().version,
+                state.port()
+            );
+            let connect = state.connects_at_startup();
+            app.manage(state);
+            events::spawn(app.handle());
+            if connect {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = handle.state::<AppState>().connect().await {
+                        log::warn!("connect at start-up: {e}");
+                    }
+                });
+            }
+            if desktop {
+                desktop::setup(app.handle());
+            }
+            Ok(())
+        })
 }
 
 /// The app's context from tauri.conf.json, the capabilities and ui/dist, built in at compile time.
@@ -43,92 +123,21 @@ fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!("tauri.conf.json")
 }
 
-/// Runs the app on the real runtime until the last window closes.
-pub fn run() -> tauri::Result<()> {
-    run_app(Builder::default()).run(context())
+/// Ends the session's worker (no API disconnect) and the demo gateway; on every way out of the app.
+pub fn shutdown<R: Runtime, M: Manager<R>>(manager: &M) {
+    if let Some(state) = manager.try_state::<AppState>() {
+        tauri::async_runtime::block_on(state.shutdown());
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{COMMANDS, context, run_app};
-    use serde_json::{Value, json};
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
-    use tauri::webview::InvokeRequest;
-    use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
-
-    type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-    /// The real setup and the real context (so the real capabilities) on the mock runtime.
-    fn app() -> Result<App<MockRuntime>, tauri::Error> {
-        run_app(mock_builder()).build(context())
-    }
-
-    fn window(
-        app: &App<MockRuntime>,
-        label: &str,
-    ) -> Result<WebviewWindow<MockRuntime>, tauri::Error> {
-        WebviewWindowBuilder::new(app, label, WebviewUrl::default()).build()
-    }
-
-    /// Invokes `cmd` with no arguments the way the UI's invoke does and returns its answer or its error.
-    fn invoke(
-        window: &WebviewWindow<MockRuntime>,
-        cmd: &str,
-    ) -> Result<Result<Value, Value>, Box<dyn std::error::Error>> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse()?,
-            body: InvokeBody::default(),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        match get_ipc_response(window, request) {
-            Ok(body) => Ok(Ok(body.deserialize::<Value>()?)),
-            Err(err) => Ok(Err(err)),
+/// Runs the app on the real runtime until it exits.
+pub fn run() -> tauri::Result<()> {
+    let app = run_app(Builder::default(), Options::from_environment()).build(context())?;
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            log::info!("quitting: ending the session's worker and the demo gateway");
+            shutdown(app);
         }
-    }
-
-    #[test]
-    fn get_app_info_answers_product_name_and_crate_version() -> TestResult {
-        let app = app()?;
-        let main = window(&app, "main")?;
-        let answer = invoke(&main, "get_app_info")?;
-        assert_eq!(
-            answer,
-            Ok(json!({"name": "Gateway Doctor", "version": env!("CARGO_PKG_VERSION")}))
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn every_listed_command_is_registered_and_granted_to_the_main_window() -> TestResult {
-        let app = app()?;
-        let main = window(&app, "main")?;
-        for cmd in COMMANDS {
-            // A command that needs arguments may fail here, but never because it is unknown or not permitted.
-            if let Err(err) = invoke(&main, cmd)? {
-                let text = err.to_string();
-                assert!(
-                    !text.contains("not found") && !text.contains("not allowed"),
-                    "{cmd}: {text}"
-                );
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn a_window_without_a_capability_cannot_call_commands() -> TestResult {
-        let app = app()?;
-        let other = window(&app, "other")?;
-        let answer = invoke(&other, "get_app_info")?;
-        let err = answer
-            .err()
-            .ok_or("get_app_info answered a window no capability names")?;
-        assert!(err.to_string().contains("not allowed"), "{err}");
-        Ok(())
-    }
+    });
+    Ok(())
 }

@@ -1,0 +1,44 @@
+//! The Gateway port's connections: who listens, live sessions, zombies, and their cleanup.
+
+use gateway_core::sockets::{CleanReport, PortScan};
+use tauri::State;
+
+use crate::connections::{self, CleanRequest};
+use crate::dto::GatewayPresence;
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// Live sessions and zombies on the session's port, with their processes.
+#[tauri::command]
+pub async fn scan_connections(state: State<'_, AppState>) -> CmdResult<PortScan> {
+    Ok(connections::scan(state.port()).await?)
+}
+
+/// Ends the confirmed zombie holders (`pids`); `dry_run` lists what would be ended (pids may be null then).
+/// Arguments are snake_case, as IPC.md writes them.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn clean_connections(
+    state: State<'_, AppState>,
+    pids: Option<Vec<u32>>,
+    include_live: bool,
+    dry_run: bool,
+) -> CmdResult<CleanReport> {
+    let host = state
+        .config
+        .resolve()
+        .config
+        .map(|c| c.host())
+        .unwrap_or_default();
+    let request = CleanRequest {
+        pids,
+        include_live,
+        dry_run,
+    };
+    Ok(connections::clean(state.port(), &host, request).await?)
+}
+
+/// Who listens on the port now (paired with `gateway://presence`).
+#[tauri::command]
+pub fn get_gateway_presence(state: State<'_, AppState>) -> CmdResult<GatewayPresence> {
+    Ok(state.presence.borrow().clone())
+}

@@ -1,0 +1,48 @@
+//! The one API session: its state, and the user's Connect / Stop / "I restarted Gateway".
+
+use gateway_core::supervisor::SupervisorState;
+use gateway_proto::WorkerStatus;
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// The supervisor's state now (paired with `worker://state`).
+#[tauri::command]
+pub fn get_status(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+    Ok(state.supervisor.state())
+}
+
+/// Asks for a session (BAD_CONFIG while a setting is wrong); returns the state right after.
+#[tauri::command]
+pub async fn connect_gateway(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+    Ok(state.connect().await?)
+}
+
+/// Ends the worker process (never an API disconnect) and stays idle.
+#[tauri::command]
+pub async fn stop_session(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+    state.supervisor.stop().await.map_err(AppError::from)?;
+    Ok(state.supervisor.state())
+}
+
+/// "I restarted Gateway": clears the guardrail and makes one new attempt.
+#[tauri::command]
+pub async fn reset_guardrail(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+    state.supervisor.reset().await.map_err(AppError::from)?;
+    Ok(state.supervisor.state())
+}
+
+/// The worker's status now, including what state events leave out (the last heartbeat's round trip and
+/// time); NOT_CONNECTED without a worker.
+#[tauri::command]
+pub async fn get_worker_status(state: State<'_, AppState>) -> CmdResult<WorkerStatus> {
+    let status = state
+        .supervisor
+        .request("status")
+        .await
+        .map_err(AppError::from)?;
+    serde_json::from_value(status).map_err(|e| {
+        AppError::Internal(format!("the worker's status is not understood: {e}")).into()
+    })
+}

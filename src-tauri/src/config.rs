@@ -1,0 +1,123 @@
+//! The app's view of the configuration. Sources, highest first: the demo gateway's port and short timeouts
+//! while it runs (explicit overrides held in memory, never saved), the environment and `.env` in the working directory (read
+//! from the process at each resolution), the settings file (what the Settings screen saves), defaults.
+//!
+//! [`ConfigStore::save`] checks every change first and writes nothing unless all are valid; then it writes
+//! the settings file atomically (gateway-core keeps keys it does not know). A saved value can still be
+//! hidden by a higher source (IBKR_PORT in the environment); the view shows which source won.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use gateway_core::config::{Config, Inputs, InvalidValue, Key, Source, write_settings};
+use serde_json::{Map, Value};
+
+use crate::dto::ConfigView;
+use crate::error::AppError;
+
+/// Handshake timeout and guardrail while the demo gateway runs.
+const DEMO_TIMEOUT_S: f64 = 3.0;
+const DEMO_MAX_TIMEOUTS: u32 = 2;
+
+/// What a resolution produced: the view for the UI and, when every value is good, the config to use.
+pub struct Resolved {
+    pub view: ConfigView,
+    pub config: Result<Config, Vec<InvalidValue>>,
+}
+
+pub struct ConfigStore {
+    settings_path: Option<PathBuf>,
+    cwd: PathBuf,
+    demo_port: Mutex<Option<u16>>,
+}
+
+impl ConfigStore {
+    pub fn new(settings_path: Option<PathBuf>, cwd: PathBuf) -> ConfigStore {
+        ConfigStore {
+            settings_path,
+            cwd,
+            demo_port: Mutex::new(None),
+        }
+    }
+
+    /// Points the session at the demo gateway's port (`Some`) or back at the configured one (`None`).
+    pub fn set_demo_port(&self, port: Option<u16>) {
+        *self
+            .demo_port
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = port;
+    }
+
+    fn demo_port(&self) -> Option<u16> {
+        *self
+            .demo_port
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads every source now and resolves every setting.
+    pub fn resolve(&self) -> Resolved {
+        let demo_port = self.demo_port();
+        // The demo gateway answers in microseconds: short handshake timeouts let "freeze the API" show the
+        // guardrail within seconds instead of the real Gateway's 3 x 30 s.
+        let explicit: BTreeMap<Key, String> = demo_port
+            .map(|port| {
+                [
+                    (Key::Port, port.to_string()),
+                    (Key::Timeout, DEMO_TIMEOUT_S.to_string()),
+                    (Key::MaxTimeouts, DEMO_MAX_TIMEOUTS.to_string()),
+                ]
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        let (inputs, skipped) =
+            Inputs::gather_lenient(explicit, &self.cwd, self.settings_path.as_deref());
+        let (settings, errors) = inputs.resolve_all();
+        let config = Config::resolve(&inputs);
+        Resolved {
+            view: ConfigView {
+                settings,
+                errors,
+                skipped: skipped.iter().map(ToString::to_string).collect(),
+                settings_path: self.settings_path.as_ref().map(|p| p.display().to_string()),
+                demo_port,
+            },
+            config,
+        }
+    }
+
+    /// Checks `changes` (setting name -> value, null removes it) and writes them to the settings file; on
+    /// any bad value or unknown name nothing is written.
+    pub fn save(&self, changes: &Map<String, Value>) -> Result<Resolved, AppError> {
+        let mut invalid = Vec::new();
+        for (name, value) in changes {
+            let key = Key::from_name(name).ok_or_else(|| AppError::UnknownSetting(name.clone()))?;
+            if value.is_null() {
+                continue;
+            }
+            if let Err(reason) = key.parse_json(value) {
+                let shown = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                invalid.push(InvalidValue {
+                    key,
+                    source: Source::Explicit,
+                    message: format!("{} {shown} {reason}", key.name()),
+                });
+            }
+        }
+        if !invalid.is_empty() {
+            return Err(AppError::BadConfig(invalid));
+        }
+        let path = self.settings_path.as_ref().ok_or_else(|| {
+            AppError::SettingsWrite(
+                "this computer has no settings folder for Gateway Doctor".into(),
+            )
+        })?;
+        write_settings(path, changes).map_err(|e| AppError::SettingsWrite(e.to_string()))?;
+        Ok(self.resolve())
+    }
+}

@@ -1,0 +1,136 @@
+//! What only the real desktop app has (the tests run without it): single instance (a second launch focuses
+//! the first: two panels would fight over one client id), the window's size and place remembered, logging
+//! through tauri-plugin-log to a file in the platform log folder and into the log store (the Logs screen),
+//! notifications, the tray icon, and ending cleanly on SIGTERM or Ctrl-C like on Quit.
+
+use std::sync::Arc;
+
+use gateway_core::reset_window::{Region, current_window};
+use gateway_core::supervisor::Lifecycle;
+use tauri::{AppHandle, Builder, Manager, Runtime};
+use tauri_plugin_log::{Target, TargetKind, fern};
+use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_window_state::StateFlags;
+
+use crate::alerts::Alerter;
+use crate::logstore::{self, LogStore, RELAY_TARGET};
+use crate::state::AppState;
+use crate::tray;
+
+/// Registers the plugins; single-instance first, as it must be.
+pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            log::info!("a second launch: showing this window instead");
+            tray::show_main(app);
+        }))
+        .plugin(log_plugin(logs))
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+}
+
+/// Log file (rotated, in the platform log folder) and stderr get timestamped lines; the log store gets
+/// every line except those it relayed itself.
+fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> {
+    let stamped = |out: fern::FormatCallback<'_>,
+                   message: &std::fmt::Arguments<'_>,
+                   record: &log::Record<'_>| {
+        out.finish(format_args!(
+            "{} {:<5} {} {}",
+            jiff::Timestamp::now(),
+            record.level(),
+            record.target(),
+            message
+        ))
+    };
+    let store = fern::Dispatch::new()
+        .filter(|meta| meta.target() != RELAY_TARGET && !meta.target().starts_with("gateway_core"))
+        .chain(fern::Output::call(move |record| {
+            logs.push(logstore::from_record(record))
+        }));
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .clear_format()
+        .level(log::LevelFilter::Info)
+        .level_for("tao", log::LevelFilter::Warn)
+        .level_for("wry", log::LevelFilter::Warn)
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing", log::LevelFilter::Warn)
+        .target(Target::new(TargetKind::LogDir { file_name: None }).format(stamped))
+        .target(Target::new(TargetKind::Stderr).format(stamped))
+        .target(Target::new(TargetKind::Dispatch(store)))
+        .build()
+}
+
+/// The tray, the notifications and the signal handler; after the state is managed.
+pub fn setup<R: Runtime>(app: &AppHandle<R>) {
+    if let Err(e) = tray::install(app) {
+        log::warn!("no tray icon: {e}");
+    }
+    tauri::async_runtime::spawn(notify(app.clone()));
+    tauri::async_runtime::spawn(exit_on_signal(app.clone()));
+}
+
+/// Notifications on loss, recovery and an unresponsive Gateway; quiet inside IBKR's reset windows.
+async fn notify<R: Runtime>(app: AppHandle<R>) {
+    let mut watch = app.state::<AppState>().supervisor.watch();
+    let mut prev: Lifecycle = watch.borrow_and_update().lifecycle.clone();
+    let mut alerter = Alerter::default();
+    while watch.changed().await.is_ok() {
+        let next = watch.borrow_and_update().lifecycle.clone();
+        let alert = alerter.on_change(&prev, &next);
+        prev = next;
+        let Some(alert) = alert else { continue };
+        let now = jiff::Timestamp::now();
+        if let Some(window) =
+            current_window(now, Region::default(), None, &jiff::tz::TimeZone::system())
+        {
+            log::info!(
+                "{} (no notification: {} until {})",
+                alert.title(),
+                window.name,
+                window.ends_local
+            );
+            continue;
+        }
+        log::info!("notification: {}", alert.title());
+        let shown = app
+            .notification()
+            .builder()
+            .title(alert.title())
+            .body(alert.body())
+            .show();
+        if let Err(e) = shown {
+            log::warn!("cannot show a notification: {e}");
+        }
+    }
+}
+
+/// SIGTERM or Ctrl-C ends the app the way Quit does, so the worker and the demo gateway end with it.
+async fn exit_on_signal<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        log::info!("asked to stop by a signal");
+        app.exit(0);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        app.exit(0);
+    }
+}

@@ -1,0 +1,120 @@
+//! Who listens on the Gateway port, polled about once a second for the status screen, the tray and the
+//! Restart Gateway checklist. Each tick is one cheap socket-table query (gateway-core's `scan_quick`); the
+//! listener's process (pid and name) is looked up with the full `scan` only when the listening socket changes
+//! (a different inode: the Gateway restarted) or the port does. The result is published in a `watch` channel
+//! for `get_gateway_presence` and, on change, emitted as `gateway://presence`.
+
+use std::time::Duration;
+
+use gateway_core::sockets::{self, QuickScan};
+use tokio::sync::watch;
+
+use crate::dto::GatewayPresence;
+
+/// The next presence from a quick scan of `port`; `true` when the listener's process must be looked up.
+pub fn next(
+    prev: &GatewayPresence,
+    port: u16,
+    quick: Option<&QuickScan>,
+) -> (GatewayPresence, bool) {
+    let listening = quick.is_some_and(|q| q.listeners > 0);
+    let inode = quick.and_then(|q| q.listener_inode);
+    let same_listener = prev.port == port && prev.listener_inode == inode;
+    let mut presence = GatewayPresence {
+        port,
+        listening,
+        listener_inode: inode,
+        accept_queue: quick.and_then(|q| q.accept_queue),
+        process_name: None,
+        pid: None,
+    };
+    if same_listener {
+        presence.process_name = prev.process_name.clone();
+        presence.pid = prev.pid;
+    }
+    (presence, listening && !same_listener)
+}
+
+/// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone.
+pub async fn poll(
+    port: impl Fn() -> u16 + Send + 'static,
+    publish: watch::Sender<GatewayPresence>,
+    every: Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut warned = false;
+    loop {
+        tick.tick().await;
+        let port = port();
+        let quick = match tokio::task::spawn_blocking(move || sockets::scan_quick(port)).await {
+            Ok(Ok(quick)) => Some(quick),
+            Ok(Err(e)) => {
+                if !warned {
+                    log::warn!("cannot read the socket table for the Gateway port: {e}");
+                    warned = true;
+                }
+                None
+            }
+            Err(_) => None,
+        };
+        let prev = publish.borrow().clone();
+        let (mut presence, look_up) = next(&prev, port, quick.as_ref());
+        if look_up
+            && let Ok(Ok(scan)) = tokio::task::spawn_blocking(move || sockets::scan(port)).await
+        {
+            let pid = scan
+                .listeners
+                .first()
+                .and_then(|l| l.socket.pids.first().copied());
+            presence.pid = pid;
+            presence.process_name = scan
+                .processes
+                .iter()
+                .find(|p| Some(p.pid) == pid)
+                .map(|p| p.name.clone());
+        }
+        if presence != prev {
+            publish.send_replace(presence);
+        }
+        if publish.is_closed() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(inode: Option<u64>) -> QuickScan {
+        QuickScan {
+            port: 4002,
+            listeners: u32::from(inode.is_some()),
+            listener_inode: inode,
+            accept_queue: inode.map(|_| 0),
+            ..QuickScan::default()
+        }
+    }
+
+    #[test]
+    fn the_process_is_looked_up_only_when_the_listener_changes() {
+        let nobody = GatewayPresence::default();
+        let (first, look_up) = next(&nobody, 4002, Some(&quick(Some(7))));
+        assert!(first.listening && look_up);
+        let known = GatewayPresence {
+            pid: Some(99),
+            process_name: Some("java".into()),
+            ..first
+        };
+        let (same, look_up) = next(&known, 4002, Some(&quick(Some(7))));
+        assert!(!look_up);
+        assert_eq!(same, known, "unchanged: nothing to emit");
+        let (restarted, look_up) = next(&known, 4002, Some(&quick(Some(8))));
+        assert!(look_up && restarted.pid.is_none());
+        let (gone, look_up) = next(&known, 4002, Some(&quick(None)));
+        assert!(!gone.listening && !look_up && gone.pid.is_none());
+        let (unknown, _) = next(&known, 4002, None);
+        assert!(!unknown.listening);
+    }
+}

@@ -1,0 +1,177 @@
+//! The app under `tauri::test`'s mock runtime: the real setup (state, supervisor, event tasks) and the real
+//! capabilities, with commands called through real IPC as the UI calls them. Each test gets its own temp
+//! directory for the settings file and `.env`, and the workspace's real gateway-worker and gateway-sim
+//! (built by `cargo build --workspace --bins`, found beside the test executable's directory). The desktop
+//! part (plugins, tray) is off: the log plugin installs a process-wide logger.
+
+mod ipc;
+mod session;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Listener, Manager, WebviewWindow};
+use tempfile::TempDir;
+
+use crate::{Options, context, run_app};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// How long anything that should happen at once may take.
+pub const BOUND: Duration = Duration::from_secs(15);
+
+/// A binary of this workspace from target/<profile>/ (the test executable is in target/<profile>/deps/).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executable lives in target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port (bound and released: nothing listens on it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub struct TestApp {
+    pub app: App<MockRuntime>,
+    pub main: WebviewWindow<MockRuntime>,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    /// The app with `settings` (a JSON object, or null for no file) as its settings file.
+    pub fn start(settings: Value) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings_path = dir.path().join("config").join("settings.json");
+        if !settings.is_null() {
+            std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+            std::fs::write(&settings_path, settings.to_string()).expect("write settings");
+        }
+        TestApp::start_in(dir, settings_path)
+    }
+
+    pub fn start_in(dir: TempDir, settings_path: PathBuf) -> TestApp {
+        let options = Options {
+            worker_bin: bin("gateway-worker"),
+            sim_bin: bin("gateway-sim"),
+            settings_path: Some(settings_path),
+            cwd: dir.path().to_path_buf(),
+            desktop: false,
+            presence_poll: Duration::from_millis(200),
+            log_capacity: 10_000,
+        };
+        let mut app = run_app(mock_builder(), options)
+            .build(context())
+            .expect("the app builds");
+        // Runs setup, which creates the "main" window from tauri.conf.json and manages the state.
+        #[allow(deprecated)]
+        app.run_iteration(|_, _| {});
+        let main = app.get_webview_window("main").expect("the main window");
+        TestApp { app, main, dir }
+    }
+
+    pub fn settings_path(&self) -> PathBuf {
+        self.dir.path().join("config").join("settings.json")
+    }
+
+    /// Invokes `cmd` with `args` (a JSON object, or null for none) the way the UI's invoke does.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke(&self.main, cmd, args)
+    }
+
+    /// Invokes and expects success.
+    pub fn call(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// Every payload of `event` from now on.
+    pub fn events(&self, event: &str) -> mpsc::Receiver<Value> {
+        let (send, receive) = mpsc::channel();
+        self.app.listen_any(event, move |e| {
+            let _ = send.send(serde_json::from_str(e.payload()).unwrap_or(Value::Null));
+        });
+        receive
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        crate::shutdown(&self.app);
+    }
+}
+
+pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let body = if args.is_null() {
+        InvokeBody::default()
+    } else {
+        InvokeBody::Json(args)
+    };
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body,
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON answer"))
+}
+
+/// Waits for a payload of `events` that satisfies `pred`; panics with the last one seen.
+pub fn wait_event(
+    events: &mpsc::Receiver<Value>,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + BOUND;
+    let mut last = Value::Null;
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match events.recv_timeout(left) {
+            Ok(value) if pred(&value) => return value,
+            Ok(value) => last = value,
+            Err(_) => break,
+        }
+    }
+    panic!("no event with {what} within {BOUND:?}; last: {last}");
+}
+
+/// Polls `cmd` until its answer satisfies `pred`.
+pub fn wait_call(app: &TestApp, cmd: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + BOUND;
+    loop {
+        let value = app.call(cmd, Value::Null);
+        if pred(&value) {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{cmd} never showed {what} within {BOUND:?}; last: {value}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The lifecycle phase in a SupervisorState.
+pub fn phase(state: &Value) -> &str {
+    state["lifecycle"]["phase"].as_str().unwrap_or("")
+}

@@ -1,0 +1,118 @@
+//! The IPC wiring: the command list, the handlers, build.rs and the capabilities agree; a window without a
+//! capability gets nothing; every DTO the UI reads exports to TypeScript.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use tauri::{WebviewUrl, WebviewWindowBuilder};
+
+use super::{TestApp, TestResult, invoke};
+use crate::COMMANDS;
+
+/// The names in lib.rs's `generate_handler!` list.
+fn registered() -> BTreeSet<String> {
+    let lib = include_str!("../lib.rs");
+    let list = lib
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("lib.rs has a generate_handler! list");
+    list.split(',')
+        .filter_map(|path| path.trim().rsplit("::").next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The app-command permissions the main window's capability grants.
+fn granted() -> BTreeSet<String> {
+    let capability: Value = serde_json::from_str(include_str!("../../capabilities/default.json"))
+        .expect("default.json is JSON");
+    assert_eq!(capability["windows"], json!(["main"]));
+    capability["permissions"]
+        .as_array()
+        .expect("a permission list")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|p| p.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect()
+}
+
+#[test]
+fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
+    let listed: BTreeSet<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+    assert_eq!(listed.len(), COMMANDS.len(), "a name is listed twice");
+    assert_eq!(registered(), listed, "generate_handler! vs commands.rs");
+    assert_eq!(
+        granted(),
+        listed,
+        "capabilities/default.json vs commands.rs"
+    );
+    let build_rs = include_str!("../../build.rs");
+    assert!(build_rs.contains("include!(\"src/commands.rs\")"));
+    assert!(build_rs.contains(".commands(COMMANDS)"));
+    for name in COMMANDS {
+        let head = name.split('_').next().unwrap_or("");
+        assert!(
+            [
+                "get", "connect", "stop", "reset", "run", "scan", "clean", "save", "start", "set"
+            ]
+            .contains(&head),
+            "{name} is not verb_noun"
+        );
+    }
+}
+
+#[test]
+fn every_listed_command_is_registered_and_granted_to_the_main_window() {
+    let app = TestApp::start(Value::Null);
+    for cmd in COMMANDS {
+        // Some need arguments or a running demo and fail here, but never as unknown or not permitted.
+        if let Err(err) = app.invoke(cmd, Value::Null) {
+            let text = err.to_string();
+            assert!(
+                !text.contains("not found") && !text.contains("not allowed"),
+                "{cmd}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn get_app_info_answers_product_name_and_crate_version() {
+    let app = TestApp::start(Value::Null);
+    assert_eq!(
+        app.invoke("get_app_info", Value::Null),
+        Ok(json!({"name": "Gateway Doctor", "version": env!("CARGO_PKG_VERSION")}))
+    );
+}
+
+#[test]
+fn a_window_without_a_capability_cannot_call_commands() -> TestResult {
+    let app = TestApp::start(Value::Null);
+    let other = WebviewWindowBuilder::new(&app.app, "other", WebviewUrl::default()).build()?;
+    let err = invoke(&other, "get_app_info", Value::Null)
+        .err()
+        .ok_or("get_app_info answered a window no capability names")?;
+    assert!(err.to_string().contains("not allowed"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
+    let capability: Value = serde_json::from_str(include_str!("../../capabilities/default.json"))
+        .expect("default.json is JSON");
+    let core: Vec<&str> = capability["permissions"]
+        .as_array()
+        .expect("a permission list")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|p| p.starts_with("core:"))
+        .collect();
+    assert_eq!(
+        core,
+        ["core:event:allow-listen", "core:event:allow-unlisten"]
+    );
+    assert_eq!(crate::EVENTS.len(), 5);
+}

@@ -1,0 +1,248 @@
+//! The session, connections and the demo against real gateway-sim and gateway-worker processes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use super::{TestApp, bin, free_port, phase, wait_call, wait_event};
+
+/// A gateway-sim process on a free port, killed when dropped.
+struct Sim {
+    child: Child,
+    port: u16,
+}
+
+impl Sim {
+    fn start() -> Sim {
+        let mut child = Command::new(bin("gateway-sim"))
+            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn gateway-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its first line");
+        let ready: Value = serde_json::from_str(&line).expect("JSON");
+        let port = ready["listening"]
+            .as_str()
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .expect("a port");
+        Sim { child, port }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn running(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+#[test]
+fn connect_gateway_reaches_connected_and_emits_worker_state() {
+    let sim = Sim::start();
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 11}));
+    let states = app.events("worker://state");
+    let lines = app.events("log://line");
+    let presences = app.events("gateway://presence");
+
+    let answer = app.call("connect_gateway", Value::Null);
+    assert!(answer["lifecycle"]["phase"].is_string(), "{answer}");
+    let connected = wait_event(&states, "phase connected", |s| phase(s) == "connected");
+    assert_eq!(connected["worker"]["accounts"], json!(["DU1234567"]));
+    assert_eq!(connected["worker"]["target"]["port"], sim.port);
+    assert_eq!(connected["worker"]["target"]["client_id"], 11);
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
+    let live = app.call("get_worker_status", Value::Null);
+    assert_eq!(live["session"], "connected");
+    assert!(
+        live["heartbeat"]["interval_ms"].as_u64() > Some(0),
+        "{live}"
+    );
+
+    let presence = wait_event(&presences, "the listener", |p| {
+        p["listening"] == true && p["pid"].is_number()
+    });
+    assert_eq!(app.call("get_gateway_presence", Value::Null), presence);
+    assert_eq!(presence["port"], sim.port);
+    assert_eq!(presence["pid"], sim.child.id());
+    assert_eq!(presence["process_name"], "gateway-sim");
+
+    wait_event(&lines, "the worker's start", |l| {
+        l["source"] == "supervisor"
+            && l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("worker started"))
+    });
+    let logs = app.call("get_logs", json!({"limit": 1000}));
+    let text = logs.to_string();
+    assert!(
+        text.contains("worker started") && text.contains("connected"),
+        "{text}"
+    );
+
+    let stopped = app.call("stop_session", Value::Null);
+    assert_eq!(phase(&stopped), "idle");
+    assert!(stopped["worker_pid"].is_null());
+    let err = app
+        .invoke("get_worker_status", Value::Null)
+        .expect_err("no worker");
+    assert_eq!(err["code"], "NOT_CONNECTED");
+}
+
+#[test]
+fn connect_at_startup_connects_without_being_asked() {
+    let sim = Sim::start();
+    let app = TestApp::start(json!({"port": sim.port, "connect_at_startup": true}));
+    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+}
+
+#[test]
+fn connect_gateway_is_refused_while_a_setting_is_wrong() {
+    let app = TestApp::start(json!({"port": "seventy"}));
+    let err = app
+        .invoke("connect_gateway", Value::Null)
+        .expect_err("bad port");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    assert_eq!(err["detail"][0]["key"], "port");
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "idle");
+}
+
+#[test]
+fn run_diagnose_emits_each_stage_then_done_and_the_bundle_carries_the_report() {
+    let port = free_port();
+    let app = TestApp::start(json!({"port": port}));
+    let progress = app.events("diagnose://progress");
+    let report = app.call("run_diagnose", json!({"handshake": false}));
+    assert_eq!(report["verdict"], "gateway_not_running");
+    let steps: Vec<(String, u64)> = progress
+        .try_iter()
+        .map(|p| {
+            (
+                p["step"].as_str().unwrap_or("").to_string(),
+                p["done"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = [
+        ("session", 0),
+        ("sockets", 1),
+        ("ports", 2),
+        ("verdict", 3),
+        ("done", 4),
+    ]
+    .into_iter()
+    .map(|(s, n)| (s.to_string(), n))
+    .collect();
+    assert_eq!(steps, expected);
+
+    let bundle: Value = serde_json::from_str(
+        app.call("get_support_bundle", Value::Null)
+            .as_str()
+            .expect("text"),
+    )
+    .expect("the bundle is JSON");
+    assert_eq!(bundle["last_diagnose"], report);
+    assert_eq!(bundle["app"]["name"], "Gateway Doctor");
+    assert_eq!(bundle["connections"]["port"], port);
+    assert!(bundle["config"]["settings"].is_array());
+    assert!(bundle["log"].is_array());
+}
+
+#[test]
+fn clean_connections_dry_run_on_an_empty_port_lists_nothing() {
+    let port = free_port();
+    let app = TestApp::start(json!({"port": port}));
+    let report = app.call(
+        "clean_connections",
+        json!({"pids": null, "include_live": false, "dry_run": true}),
+    );
+    assert_eq!(report["port"], port);
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["outcomes"], json!([]));
+    let scan = app.call("scan_connections", Value::Null);
+    assert_eq!(scan["listeners"], json!([]));
+    assert_eq!(scan["zombies"], json!([]));
+
+    let err = app
+        .invoke(
+            "clean_connections",
+            json!({"pids": null, "include_live": false, "dry_run": false}),
+        )
+        .expect_err("a real cleanup needs the confirmed pids");
+    assert_eq!(err["code"], "CONFIRMATION_REQUIRED");
+}
+
+#[test]
+fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
+    let configured = free_port();
+    let app = TestApp::start(json!({"port": configured}));
+    let states = app.events("worker://state");
+    assert_eq!(app.call("get_demo", Value::Null), Value::Null);
+
+    let demo = app.call("start_demo", Value::Null);
+    let port = demo["port"].as_u64().expect("a port");
+    let pid = demo["pid"].as_u64().expect("a pid");
+    assert!(running(pid));
+    assert_eq!(app.call("get_demo", Value::Null), demo);
+    assert_eq!(app.call("get_config", Value::Null)["demo_port"], port);
+    let connected = wait_event(&states, "the demo session", |s| phase(s) == "connected");
+    assert_eq!(connected["worker"]["target"]["port"], port);
+
+    // A real zombie on the demo port, held by a helper process, that cleanup can end.
+    app.call("set_demo_fault", json!({"fault": "leave_zombie"}));
+    let scan = wait_call(&app, "scan_connections", "a client zombie", |s| {
+        s["zombies"]
+            .as_array()
+            .is_some_and(|z| z.iter().any(|z| z["side"] == "client"))
+    });
+    let holder = scan["processes"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "sleep"))
+        .cloned()
+        .expect("the helper holds it");
+    let report = app.call(
+        "clean_connections",
+        json!({"pids": [holder["pid"]], "include_live": false, "dry_run": false}),
+    );
+    assert_eq!(report["outcomes"][0]["result"], "terminated", "{report}");
+    assert_eq!(report["remaining_client_zombies"], json!([]));
+
+    // Another program takes the session's client id: the reconnect is refused with 326.
+    app.call("set_demo_fault", json!({"fault": "reject_client_id"}));
+    let refused = wait_event(&states, "CLIENT_ID_IN_USE", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+    assert_eq!(phase(&refused), "backoff");
+    app.call("set_demo_fault", json!({"fault": "normal"}));
+    wait_event(&states, "connected again", |s| phase(s) == "connected");
+
+    assert_eq!(app.call("stop_demo", Value::Null), Value::Null);
+    assert!(!running(pid), "the simulator was ended and reaped");
+    assert_eq!(app.call("get_demo", Value::Null), Value::Null);
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "idle");
+    assert_eq!(
+        app.call("get_config", Value::Null)["demo_port"],
+        Value::Null
+    );
+    let err = app
+        .invoke("set_demo_fault", json!({"fault": "freeze_api"}))
+        .expect_err("no demo");
+    assert_eq!(err["code"], "DEMO_NOT_RUNNING");
+}
