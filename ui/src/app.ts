@@ -1,27 +1,172 @@
-import { getAppInfo } from "./ipc";
+// The app shell: header, DEMO banner, the tab list (WAI-ARIA tabs: arrow keys, Home/End, roving tabindex), one
+// panel per screen, and the wiring from IPC snapshots and events into the shared store.
 
-/** Draws the page into `root` and fills the version line from the app. Resolves once the line is filled. */
-export async function mountApp(root: HTMLElement): Promise<void> {
-  const header = document.createElement("header");
-  const title = document.createElement("h1");
-  title.textContent = "Gateway Doctor";
-  const version = document.createElement("p");
-  version.className = "version";
-  version.dataset["testid"] = "version";
-  version.textContent = "Version: checking…";
-  header.append(title, version);
+import * as ipc from "./ipc";
+import { button, h } from "./ui/dom";
+import type { Ctx, TabId, View } from "./ui/context";
+import { Store } from "./ui/store";
+import { connectionsScreen } from "./views/connections";
+import { demoBanner } from "./views/demo";
+import { diagnoseView } from "./views/diagnose";
+import { logsScreen } from "./views/logs";
+import { restartScreen } from "./views/restart";
+import { settingsScreen } from "./views/settings";
+import { statusView } from "./views/status";
 
-  const main = document.createElement("main");
-  const intro = document.createElement("p");
-  intro.textContent = "Keeps one healthy connection to IB Gateway and tells you in plain words what is wrong.";
-  main.append(intro);
+export interface AppOptions {
+  /** The clock (tests pin it). */
+  now?: () => number;
+  /** Log buffer size (tests use a smaller one). */
+  logCapacity?: number;
+}
 
-  root.replaceChildren(header, main);
+export interface AppHandle {
+  store: Store;
+  navigate(tab: TabId, focus?: boolean): void;
+  /** The log screen, for tests that feed it lines. */
+  logs: ReturnType<typeof logsScreen>;
+  /** Stops timers and event listeners. */
+  destroy(): void;
+}
 
-  try {
-    const info = await getAppInfo();
-    version.textContent = `Version ${info.version}`;
-  } catch {
-    version.textContent = "Version: unknown (the app did not answer)";
+/** Draws the app into `root`, loads every snapshot and subscribes to the events. Resolves once the first data is in. */
+export async function mountApp(root: HTMLElement, options: AppOptions = {}): Promise<AppHandle> {
+  const store = new Store();
+  const cleanups: (() => void)[] = [];
+  const announcer = h("div", { id: "announcer", class: "visually-hidden", attrs: { "aria-live": "polite", role: "status" } });
+  let navigate: (tab: TabId, focus?: boolean) => void = () => {};
+  let active: TabId | null = null;
+
+  const ctx: Ctx = {
+    store,
+    now: options.now ?? (() => Date.now()),
+    navigate: (tab, focus) => navigate(tab, focus),
+    activeTab: () => active,
+    announce: (message) => {
+      announcer.textContent = "";
+      announcer.textContent = message;
+    },
+    diagnose: () => {
+      navigate("diagnose", true);
+      void diagnose.run();
+    },
+    cleanUp: () => void connections.startCleanup(),
+    onDestroy: (fn) => cleanups.push(fn),
+  };
+
+  const status = statusView(ctx);
+  const diagnose = diagnoseView(ctx);
+  const connections = connectionsScreen(ctx);
+  const logs = logsScreen(ctx, options.logCapacity);
+  const restart = restartScreen(ctx);
+  const settings = settingsScreen(ctx);
+  const views: View[] = [status, diagnose, connections, logs, restart, settings];
+
+  // Header.
+  const version = h("p", { class: "version", data: { testid: "version" }, text: "Version: checking…" });
+  const header = h("header", { class: "app-header" }, h("h1", { text: "Gateway Doctor" }), status.pill, version);
+
+  // Tabs.
+  const tablist = h("div", { class: "tabs", attrs: { role: "tablist", "aria-label": "Screens" } });
+  const tabs = new Map<TabId, HTMLButtonElement>();
+  const panels = new Map<TabId, HTMLElement>();
+  const main = h("main", { id: "main" });
+  for (const v of views) {
+    const tab = button(v.label, () => select(v.id, false), {
+      id: `nav-${v.id}`,
+      class: "tab",
+      attrs: { role: "tab", "aria-controls": `panel-${v.id}`, "aria-selected": "false", tabindex: -1 },
+    });
+    tabs.set(v.id, tab);
+    tablist.append(tab);
+    const panel = h("div", { id: `panel-${v.id}`, class: "panel", attrs: { role: "tabpanel", "aria-labelledby": `nav-${v.id}`, tabindex: 0 } }, v.panel);
+    panel.hidden = true;
+    panels.set(v.id, panel);
+    main.append(panel);
   }
+  tablist.addEventListener("keydown", (e) => {
+    const ids = views.map((v) => v.id);
+    const current = ids.findIndex((id) => tabs.get(id) === document.activeElement);
+    if (current === -1) return;
+    let next: number | null = null;
+    if (e.key === "ArrowRight") next = (current + 1) % ids.length;
+    else if (e.key === "ArrowLeft") next = (current - 1 + ids.length) % ids.length;
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = ids.length - 1;
+    if (next === null) return;
+    e.preventDefault();
+    const id = ids[next];
+    if (id) {
+      select(id, false);
+      tabs.get(id)?.focus();
+    }
+  });
+
+  function select(id: TabId, focusHeading = false): void {
+    for (const [tid, tab] of tabs) {
+      const on = tid === id;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      const panel = panels.get(tid);
+      if (panel) panel.hidden = !on;
+    }
+    const changed = active !== id;
+    active = id;
+    const view = views.find((v) => v.id === id);
+    if (changed) view?.shown?.();
+    if (focusHeading) panels.get(id)?.querySelector<HTMLElement>("h2")?.focus();
+  }
+  navigate = select;
+
+  root.replaceChildren(header, demoBanner(ctx), h("nav", { class: "nav", attrs: { "aria-label": "Gateway Doctor" } }, tablist), main, announcer);
+  select("status", false);
+
+  const timer = setInterval(() => {
+    for (const v of views) v.tick?.();
+  }, 1000);
+  cleanups.push(() => clearInterval(timer));
+
+  // Events first, then the snapshots, so nothing that changes in between is missed.
+  const subscribe = async (p: Promise<ipc.Unlisten>): Promise<void> => {
+    try {
+      cleanups.push(await p);
+    } catch {
+      // Without events the screens still show the snapshots; the Status screen polls below.
+    }
+  };
+  await Promise.all([
+    subscribe(ipc.onWorkerState((s) => store.setState(s))),
+    subscribe(ipc.onGatewayPresence((p) => store.set({ presence: p }))),
+    subscribe(ipc.onTrayDiagnose(() => ctx.diagnose())),
+  ]);
+
+  const load = async <T>(p: Promise<T>, apply: (v: T) => void, onError?: (e: unknown) => void): Promise<void> => {
+    try {
+      apply(await p);
+    } catch (e) {
+      onError?.(e);
+    }
+  };
+  await Promise.all([
+    load(ipc.getAppInfo(), (info) => {
+      store.set({ info });
+      version.textContent = `Version ${info.version}`;
+    }, () => {
+      version.textContent = "Version: unknown (the app did not answer)";
+    }),
+    load(ipc.getStatus(), (s) => store.setState(s)),
+    load(ipc.getGatewayPresence(), (p) => store.set({ presence: p })),
+    load(ipc.getDemo(), (d) => store.set({ demo: d })),
+    settings.load(),
+    logs.start(),
+  ]);
+
+  return {
+    store,
+    navigate: select,
+    logs,
+    destroy: () => {
+      for (const fn of cleanups.splice(0)) fn();
+    },
+  };
 }

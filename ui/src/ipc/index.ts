@@ -1,13 +1,109 @@
 // The one place that talks to the Rust side. Everything else in the UI imports from here, never from
-// @tauri-apps/api/core, so tests (mockIPC) and browser previews can stand in for the app at a single point.
+// @tauri-apps/api, so tests (mockIPC) and browser previews can stand in for the app at a single point.
+// Each command of src-tauri/IPC.md is one typed function; each event one `on...` function returning its unlisten.
+// Every rejection is turned into an IpcError carrying the CommandError's code, message and detail.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  AppInfo,
+  CleanReport,
+  CommandError,
+  ConfigView,
+  DemoFault,
+  DemoStatus,
+  DiagnoseProgress,
+  GatewayPresence,
+  JsonValue,
+  LogLine,
+  PortScan,
+  Report,
+  SupervisorState,
+  WorkerStatus,
+} from "./types";
 
-/** What `get_app_info` returns: the product name and the app's version. */
-export interface AppInfo {
-  name: string;
-  version: string;
+export type * from "./types";
+
+/** A failed command, as `{code, message, detail}`. */
+export class IpcError extends Error implements CommandError {
+  readonly code: string;
+  readonly detail: JsonValue | null;
+  constructor(error: CommandError) {
+    super(error.message);
+    this.name = "IpcError";
+    this.code = error.code;
+    this.detail = error.detail;
+  }
 }
 
-export function getAppInfo(): Promise<AppInfo> {
-  return invoke<AppInfo>("get_app_info");
+/** Turns whatever a rejected invoke carried (a CommandError object, a plain string from Tauri itself) into a CommandError. */
+export function toCommandError(raw: unknown): CommandError {
+  if (raw instanceof IpcError) {
+    return { code: raw.code, message: raw.message, detail: raw.detail };
+  }
+  if (typeof raw === "object" && raw !== null) {
+    const r = raw as Record<string, unknown>;
+    if (typeof r["code"] === "string") {
+      return {
+        code: r["code"],
+        message: typeof r["message"] === "string" ? r["message"] : "",
+        detail: (r["detail"] ?? null) as JsonValue | null,
+      };
+    }
+    if (raw instanceof Error) {
+      return { code: "INTERNAL", message: raw.message, detail: null };
+    }
+  }
+  if (typeof raw === "string") {
+    return { code: "INTERNAL", message: raw, detail: null };
+  }
+  return { code: "INTERNAL", message: "", detail: null };
 }
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (raw) {
+    throw new IpcError(toCommandError(raw));
+  }
+}
+
+export const getAppInfo = (): Promise<AppInfo> => call("get_app_info");
+export const getStatus = (): Promise<SupervisorState> => call("get_status");
+/** The worker's status now, with the heartbeat's round trip and time that state events leave out. */
+export const getWorkerStatus = (): Promise<WorkerStatus> => call("get_worker_status");
+export const connectGateway = (): Promise<SupervisorState> => call("connect_gateway");
+export const stopSession = (): Promise<SupervisorState> => call("stop_session");
+export const resetGuardrail = (): Promise<SupervisorState> => call("reset_guardrail");
+export const runDiagnose = (handshake: boolean): Promise<Report> => call("run_diagnose", { handshake });
+export const scanConnections = (): Promise<PortScan> => call("scan_connections");
+/** A dry run may pass `pids: null` (every holder the rules allow); a real run passes exactly the confirmed pids. */
+export const cleanConnections = (args: {
+  pids: number[] | null;
+  include_live: boolean;
+  dry_run: boolean;
+}): Promise<CleanReport> => call("clean_connections", args);
+export const getConfig = (): Promise<ConfigView> => call("get_config");
+export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> =>
+  call("save_settings", { changes });
+export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
+export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
+export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");
+export const getDemo = (): Promise<DemoStatus | null> => call("get_demo");
+export const startDemo = (): Promise<DemoStatus> => call("start_demo");
+export const stopDemo = (): Promise<null> => call("stop_demo");
+export const setDemoFault = (fault: DemoFault): Promise<DemoStatus> => call("set_demo_fault", { fault });
+
+export type Unlisten = () => void;
+
+function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
+  return listen<T>(event, (e) => handler(e.payload));
+}
+
+export const onWorkerState = (h: (s: SupervisorState) => void): Promise<Unlisten> => on("worker://state", h);
+export const onLogLine = (h: (l: LogLine) => void): Promise<Unlisten> => on("log://line", h);
+export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unlisten> =>
+  on("gateway://presence", h);
+export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Unlisten> =>
+  on("diagnose://progress", h);
+/** The tray's Diagnose item: the window was shown; open Diagnose and run it. */
+export const onTrayDiagnose = (h: () => void): Promise<Unlisten> => on<null>("tray://diagnose", () => h());

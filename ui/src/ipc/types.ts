@@ -1,0 +1,60 @@
+// The UI's view of the IPC contract (src-tauri/IPC.md). Every type the Rust side defines is generated into ./gen
+// by ts-rs (never edited by hand) and re-exported from here, so the rest of the UI imports its types from one place.
+
+import type { ErrorCode } from "./gen/ErrorCode";
+
+export type { AccountMode } from "./gen/AccountMode";
+export type { Check } from "./gen/Check";
+export type { CheckId } from "./gen/CheckId";
+export type { CheckStatus } from "./gen/CheckStatus";
+export type { CleanOutcome } from "./gen/CleanOutcome";
+export type { CleanReport } from "./gen/CleanReport";
+export type { CleanResult } from "./gen/CleanResult";
+export type { ErrorBody } from "./gen/ErrorBody";
+export type { ErrorCode } from "./gen/ErrorCode";
+export type { FarmStatus } from "./gen/FarmStatus";
+export type { HeartbeatStatus } from "./gen/HeartbeatStatus";
+export type { InvalidValue } from "./gen/InvalidValue";
+export type { InWindow } from "./gen/InWindow";
+export type { Key } from "./gen/Key";
+export type { Lifecycle } from "./gen/Lifecycle";
+export type { LinkStatus } from "./gen/LinkStatus";
+export type { LogLine } from "./gen/LogLine";
+export type { PortScan } from "./gen/PortScan";
+export type { ProcessInfo } from "./gen/ProcessInfo";
+export type { RefusalReason } from "./gen/RefusalReason";
+export type { Remedy } from "./gen/Remedy";
+export type { Report } from "./gen/Report";
+export type { Setting } from "./gen/Setting";
+export type { SettingValue } from "./gen/SettingValue";
+export type { Source } from "./gen/Source";
+export type { SupervisorState } from "./gen/SupervisorState";
+export type { Verdict } from "./gen/Verdict";
+export type { WorkerStatus } from "./gen/WorkerStatus";
+export type { JsonValue } from "./gen/serde_json/JsonValue";
+
+export type { AppInfo } from "./gen/AppInfo";
+export type { CommandError } from "./gen/CommandError";
+export type { ConfigView } from "./gen/ConfigView";
+export type { DemoFault } from "./gen/DemoFault";
+export type { DemoStatus } from "./gen/DemoStatus";
+export type { DiagnoseProgress } from "./gen/DiagnoseProgress";
+export type { GatewayPresence } from "./gen/GatewayPresence";
+
+/**
+ * The codes a command can fail with (IPC.md "Error codes"), beside the worker's ErrorCode that arrives inside
+ * SupervisorState (plus WORKER_MISSING there). CommandError.code stays a string: a code the UI does not know yet
+ * is still shown with its message.
+ */
+export type AppErrorCode =
+  | ErrorCode
+  | "WORKER_MISSING"
+  | "BAD_CONFIG"
+  | "UNKNOWN_SETTING"
+  | "SETTINGS_WRITE_FAILED"
+  | "CONFIRMATION_REQUIRED"
+  | "SOCKET_TABLE_UNAVAILABLE"
+  | "UNSUPPORTED_PLATFORM"
+  | "SUPERVISOR_STOPPED"
+  | "DEMO_FAILED"
+  | "DEMO_NOT_RUNNING";

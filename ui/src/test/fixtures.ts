@@ -1,0 +1,194 @@
+// Test data shaped exactly like the generated types, and a fake backend for mockIPC.
+
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type {
+  ConfigView,
+  GatewayPresence,
+  Lifecycle,
+  PortScan,
+  ProcessInfo,
+  Report,
+  SupervisorState,
+  WorkerStatus,
+} from "../ipc";
+
+export const NOW = 1_800_000_000_000;
+
+export function worker(over: Partial<WorkerStatus> = {}): WorkerStatus {
+  return {
+    session: "disconnected",
+    target: null,
+    accounts: [],
+    server_version: null,
+    connection_time: null,
+    connected_at_ms: null,
+    handshake: null,
+    heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: null, last_ok_at_ms: null, misses_in_a_row: 0 },
+    link: { state: "unknown", code: null, message: null, at_ms: null },
+    farms: [],
+    guardrail: { timeouts_in_a_row: 0, max_timeouts: 3, latched: false },
+    last_error: null,
+    ...over,
+  };
+}
+
+export function connectedWorker(over: Partial<WorkerStatus> = {}): WorkerStatus {
+  return worker({
+    session: "connected",
+    target: { host: "127.0.0.1", port: 4002, client_id: 1, readonly: true, timeout_s: 30 },
+    accounts: ["DU1234567"],
+    server_version: 176,
+    connected_at_ms: NOW - 3_723_000,
+    heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 12, last_ok_at_ms: NOW - 1000, misses_in_a_row: 0 },
+    link: { state: "ok", code: 2104, message: null, at_ms: NOW - 3_700_000 },
+    farms: [
+      { kind: "market_data", name: "usfarm", state: "ok", code: 2104, at_ms: NOW - 3_700_000 },
+      { kind: "historical_data", name: "ushmds", state: "ok", code: 2106, at_ms: NOW - 3_700_000 },
+    ],
+    ...over,
+  });
+}
+
+export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Partial<SupervisorState> = {}): SupervisorState {
+  return {
+    lifecycle,
+    worker: w,
+    worker_pid: null,
+    worker_starts: 0,
+    connect_attempts: 0,
+    timeouts_in_a_row: 0,
+    max_timeouts: 3,
+    gateway_restarts_seen: 0,
+    changed_at_ms: NOW - 2000,
+    ...over,
+  };
+}
+
+export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
+
+export function presence(over: Partial<GatewayPresence> = {}): GatewayPresence {
+  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, ...over };
+}
+
+export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    pid: 5001,
+    name: "python3",
+    cmdline: ["/usr/bin/python3", "/home/t/bots/trader.py", "--live"],
+    uid: 1000,
+    user: "trader",
+    start_ticks: 1,
+    started_at_ms: NOW - 7_200_000,
+    is_gateway: false,
+    has_live_session: false,
+    ...over,
+  };
+}
+
+export function config(over: Partial<ConfigView> = {}): ConfigView {
+  return {
+    settings: [
+      { key: "host", value: "127.0.0.1", source: { kind: "default" } },
+      { key: "port", value: 4002, source: { kind: "environment", var: "IBKR_PORT" } },
+      { key: "client_id", value: 7, source: { kind: "settings_file", path: "/home/t/.config/gateway-doctor/settings.json" } },
+      { key: "timeout", value: 30, source: { kind: "dot_env", path: "/home/t/.env" } },
+      { key: "readonly", value: true, source: { kind: "default" } },
+      { key: "force_disconnect", value: false, source: { kind: "default" } },
+      { key: "max_timeouts", value: 3, source: { kind: "default" } },
+      { key: "heartbeat_interval", value: 3, source: { kind: "default" } },
+      { key: "connect_at_startup", value: false, source: { kind: "explicit" } },
+    ],
+    errors: [],
+    skipped: [],
+    settings_path: "/home/t/.config/gateway-doctor/settings.json",
+    demo_port: null,
+    ...over,
+  };
+}
+
+export function scan(over: Partial<PortScan> = {}): PortScan {
+  return {
+    port: 4002,
+    listeners: [
+      { accept_queue: 0, local_addr: "127.0.0.1", local_port: 4002, remote_addr: "0.0.0.0", remote_port: 0, state: "listen", inode: 111, uid: 1000, pids: [4242] },
+    ],
+    zombies: [],
+    live_sessions: [],
+    processes: [proc({ pid: 4242, name: "java", cmdline: ["java", "-cp", "jts.jar", "ibgateway.GWClient"], is_gateway: true })],
+    unreadable_processes: 0,
+    scanned_at_ms: NOW,
+    took_ms: 3,
+    ...over,
+  };
+}
+
+export function report(over: Partial<Report> = {}): Report {
+  return {
+    verdict: "healthy",
+    summary: "Everything works.",
+    next_step: "Nothing to do.",
+    remedy: null,
+    account_mode: "PAPER",
+    checks: [
+      { id: "port_listening", title: "IB Gateway listens on 4002", status: "pass", detail: "java (pid 4242) listens.", next_step: null, ms: 2 },
+      { id: "zombies_client", title: "Stale connections", status: "warn", detail: "2 stale connections held by python3.", next_step: "Clean them up.", ms: 4 },
+    ],
+    took_ms: 10,
+    ...over,
+  };
+}
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown> | undefined;
+}
+
+export type Handler = (args: Record<string, unknown> | undefined) => unknown;
+
+/** A backend that answers every IPC command with sensible defaults; override per test. Records each call. */
+export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: Call[]; handlers: Record<string, Handler> } {
+  const calls: Call[] = [];
+  const handlers: Record<string, Handler> = {
+    get_app_info: () => ({ name: "Gateway Doctor", version: "9.8.7-test" }),
+    get_status: () => state({ phase: "idle" }),
+    get_gateway_presence: () => presence(),
+    get_demo: () => null,
+    get_config: () => config(),
+    get_logs: () => [],
+    connect_gateway: () => state({ phase: "connecting", attempt: 1 }, worker(), { changed_at_ms: NOW }),
+    get_worker_status: () => {
+      throw { code: "NOT_CONNECTED", message: "No session: click Connect first.", detail: null };
+    },
+    ...overrides,
+  };
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args: args as Record<string, unknown> | undefined });
+      const h = handlers[cmd];
+      if (!h) throw { code: "INTERNAL", message: `unexpected command ${cmd}`, detail: null };
+      return h(args as Record<string, unknown> | undefined);
+    },
+    { shouldMockEvents: true },
+  );
+  return { calls, handlers };
+}
+
+export async function fire(event: string, payload: unknown): Promise<void> {
+  await emit(event, payload);
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} not found`);
+  return el as T;
+}
+
+export function click(id: string): void {
+  byId(id).click();
+}

@@ -1,0 +1,43 @@
+// Showing command errors and results in place: a box under the control that failed, in plain words.
+
+import { toCommandError } from "../ipc";
+import { explainError } from "../model/errors";
+import { fill, h, show } from "./dom";
+
+/** Fills `box` with the plain explanation of `raw` (anything a command rejected with) and shows it. */
+export function showError(box: HTMLElement, raw: unknown): void {
+  const err = toCommandError(raw);
+  const p = explainError(err);
+  box.className = "feedback feedback-error";
+  box.setAttribute("role", "alert");
+  box.dataset["code"] = err.code;
+  fill(
+    box,
+    h("strong", { text: p.title }),
+    p.message !== p.title ? h("span", { text: ` ${p.message}` }) : null,
+    p.hint ? h("span", { class: "hint", text: ` ${p.hint}` }) : null,
+  );
+  show(box, true);
+}
+
+/** A short success or progress note. */
+export function showNote(box: HTMLElement, text: string): void {
+  box.className = "feedback feedback-note";
+  box.setAttribute("role", "status");
+  delete box.dataset["code"];
+  box.textContent = text;
+  show(box, true);
+}
+
+export function clearFeedback(box: HTMLElement): void {
+  box.textContent = "";
+  delete box.dataset["code"];
+  show(box, false);
+}
+
+/** A feedback box, hidden until used. */
+export function feedbackBox(id: string): HTMLElement {
+  const box = h("div", { id, class: "feedback" });
+  box.hidden = true;
+  return box;
+}

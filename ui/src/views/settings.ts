@@ -1,0 +1,255 @@
+// Settings: every value with where it came from, port presets, an Advanced section for the dangerous switch,
+// bad values explained inline (from get_config's errors and from save_settings' BAD_CONFIG detail), and the
+// form kept as typed when saving fails.
+
+import * as ipc from "../ipc";
+import { IpcError, toCommandError } from "../ipc";
+import type { ConfigView, InvalidValue, Key } from "../ipc";
+import {
+  FIELDS,
+  PORT_PRESETS,
+  diffChanges,
+  formText,
+  invalidByKey,
+  invalidText,
+  overriddenNote,
+  settingOf,
+  sourceLabel,
+  type FieldSpec,
+} from "../model/settings";
+import { button, fill, h, show } from "../ui/dom";
+import type { Ctx, View } from "../ui/context";
+import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
+
+interface FieldUi {
+  spec: FieldSpec;
+  input: HTMLInputElement;
+  source: HTMLElement;
+  note: HTMLElement;
+  error: HTMLElement;
+}
+
+export interface SettingsScreen extends View {
+  load(): Promise<void>;
+}
+
+export function settingsScreen(ctx: Ctx): SettingsScreen {
+  const heading = h("h2", { id: "settings-title", text: "Settings", attrs: { tabindex: -1 } });
+  const fields = new Map<Key, FieldUi>();
+  const presetButtons = new Map<number, HTMLButtonElement>();
+  const feedback = feedbackBox("settings-result");
+  const pathLine = h("p", { id: "settings-path", class: "muted" });
+  const skipped = h("div", { id: "settings-skipped", class: "warning", attrs: { role: "note" } });
+  skipped.hidden = true;
+  const demoNote = h("p", { id: "settings-demo", class: "feedback feedback-note" });
+  demoNote.hidden = true;
+
+  function field(spec: FieldSpec): HTMLElement {
+    const id = `setting-${spec.key}`;
+    const input = h("input", { id, attrs: { name: spec.key } });
+    const helpId = `help-${spec.key}`;
+    const sourceId = `source-${spec.key}`;
+    const errorId = `error-${spec.key}`;
+    input.setAttribute("aria-describedby", `${errorId} ${helpId} ${sourceId}`);
+    if (spec.kind === "bool") {
+      input.type = "checkbox";
+    } else {
+      input.type = "text";
+      if (spec.kind === "int") input.inputMode = "numeric";
+      if (spec.kind === "seconds") input.inputMode = "decimal";
+      input.autocomplete = "off";
+      input.spellcheck = false;
+    }
+    const source = h("span", { id: sourceId, class: "source" });
+    const note = h("span", { id: `note-${spec.key}`, class: "warn-note" });
+    note.hidden = true;
+    const error = h("p", { id: errorId, class: "field-error", attrs: { role: "alert" } });
+    error.hidden = true;
+    const ui: FieldUi = { spec, input, source, note, error };
+    fields.set(spec.key, ui);
+    input.addEventListener("input", () => setError(ui, null));
+    const label = h("label", { attrs: { for: id }, text: spec.label });
+    const help = h("span", { id: helpId, class: "help-text", text: spec.help });
+    const extras =
+      spec.key === "port"
+        ? h(
+            "div",
+            { class: "presets", attrs: { role: "group", "aria-label": "Port presets" } },
+            ...PORT_PRESETS.map((p) => {
+              const b = button(`${p.label} ${p.port}`, () => {
+                input.value = String(p.port);
+                setError(ui, null);
+                updatePresets();
+                input.focus();
+              }, { id: `port-preset-${p.port}`, class: `small preset${p.live ? " preset-live" : ""}`, attrs: { "aria-pressed": "false" } });
+              presetButtons.set(p.port, b);
+              return b;
+            }),
+          )
+        : null;
+    if (spec.key === "port") input.addEventListener("input", () => updatePresets());
+    return h(
+      "div",
+      { class: `field field-${spec.kind}`, data: { key: spec.key } },
+      spec.kind === "bool" ? h("div", { class: "check-row" }, input, label) : h("div", { class: "text-row" }, label, input),
+      extras,
+      help,
+      h("div", { class: "provenance" }, source, note),
+      error,
+    );
+  }
+
+  function updatePresets(): void {
+    const port = fields.get("port")?.input.value.trim();
+    for (const [p, b] of presetButtons) b.setAttribute("aria-pressed", String(String(p) === port));
+  }
+
+  function setError(ui: FieldUi, iv: InvalidValue | null): void {
+    ui.error.textContent = iv ? invalidText(iv) : "";
+    show(ui.error, iv !== null);
+    if (iv) ui.input.setAttribute("aria-invalid", "true");
+    else ui.input.removeAttribute("aria-invalid");
+  }
+
+  const basic = FIELDS.filter((f) => !f.advanced).map(field);
+  const advanced = FIELDS.filter((f) => f.advanced).map(field);
+  const save = h("button", { id: "save-settings", class: "primary", text: "Save", attrs: { type: "submit" } });
+  const revert = button("Undo changes", () => fillForm(ctx.store.data.config, true), { id: "revert-settings" });
+
+  const advancedBox = h(
+      "details",
+      { id: "settings-advanced", class: "advanced" },
+      h("summary", { text: "Advanced" }),
+      h(
+        "p",
+        { id: "force-disconnect-warning", class: "warning", attrs: { role: "note" } },
+        h("strong", { text: "Careful: " }),
+        "allowing Gateway Doctor to disconnect is dangerous. IB Gateway's API layer can stop answering after sessions are dropped and reopened quickly, and a dropped session can leave a stale connection inside Gateway that only a restart clears. Gateway Doctor never needs this to work.",
+      ),
+      ...advanced,
+  );
+  const form = h(
+    "form",
+    { id: "settings-form", attrs: { novalidate: true, "aria-labelledby": "settings-title" } },
+    h("fieldset", {}, h("legend", { text: "Connection" }), ...basic),
+    advancedBox,
+    h("div", { class: "actions" }, save, revert),
+    feedback,
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void onSave();
+  });
+
+  const panel = h(
+    "section",
+    { class: "screen" },
+    heading,
+    h("p", { class: "intro", text: "Where Gateway Doctor finds IB Gateway and how it treats the session. Each value says where it came from." }),
+    pathLine,
+    skipped,
+    demoNote,
+    form,
+  );
+
+  /** Shows `config`; keeps what the user typed unless `overwrite`. */
+  function fillForm(config: ConfigView | null, overwrite: boolean): void {
+    for (const ui of fields.values()) {
+      const s = settingOf(config, ui.spec.key);
+      if (overwrite || !ui.input.dataset["touched"]) {
+        if (ui.spec.kind === "bool") ui.input.checked = s?.value === true;
+        else ui.input.value = formText(s?.value);
+        delete ui.input.dataset["touched"];
+      }
+      ui.source.textContent = s ? sourceLabel(s.source) : "Source: unknown";
+      const note = s ? overriddenNote(s.source) : null;
+      ui.note.textContent = note ?? "";
+      show(ui.note, note !== null);
+      setError(ui, null);
+    }
+    const errors = invalidByKey(config?.errors ?? []);
+    for (const [key, iv] of errors) {
+      const ui = fields.get(key);
+      if (!ui) continue;
+      setError(ui, iv);
+      // A key with a bad value is left out of `settings`: say where the bad value came from instead.
+      if (!settingOf(config, key)) ui.source.textContent = sourceLabel(iv.source);
+    }
+    pathLine.textContent = config?.settings_path ? `Settings file: ${config.settings_path}` : "";
+    const left = config?.skipped ?? [];
+    fill(
+      skipped,
+      h("strong", { text: left.length === 1 ? "One settings source could not be read and was left out:" : "Some settings sources could not be read and were left out:" }),
+      h("ul", {}, ...left.map((m) => h("li", { text: m }))),
+    );
+    show(skipped, left.length > 0);
+    const demoPort = config?.demo_port ?? null;
+    demoNote.textContent =
+      demoPort === null ? "" : `The demo gateway is running: the session uses port ${demoPort} until you end the demo. Your saved port is kept.`;
+    show(demoNote, demoPort !== null);
+    updatePresets();
+    if (errors.has("force_disconnect") || errors.has("max_timeouts")) advancedBox.open = true;
+  }
+
+  for (const ui of fields.values()) {
+    ui.input.addEventListener("input", () => (ui.input.dataset["touched"] = "1"));
+    ui.input.addEventListener("change", () => (ui.input.dataset["touched"] = "1"));
+  }
+
+  function formValues(): Partial<Record<Key, string | boolean>> {
+    const out: Partial<Record<Key, string | boolean>> = {};
+    for (const [key, ui] of fields) out[key] = ui.spec.kind === "bool" ? ui.input.checked : ui.input.value;
+    return out;
+  }
+
+  async function onSave(): Promise<void> {
+    clearFeedback(feedback);
+    const changes = diffChanges(ctx.store.data.config, formValues());
+    if (Object.keys(changes).length === 0) {
+      showNote(feedback, "Nothing changed.");
+      return;
+    }
+    save.disabled = true;
+    try {
+      const config = await ipc.saveSettings(changes);
+      ctx.store.set({ config });
+      fillForm(config, true);
+      showNote(feedback, "Saved. Connection changes apply at once: if a session was open, Gateway Doctor reconnects with the new values.");
+      ctx.announce("Settings saved.");
+    } catch (raw) {
+      const err = raw instanceof IpcError ? raw : toCommandError(raw);
+      const bad = err.code === "BAD_CONFIG" ? invalidByKey(err.detail) : new Map<Key, InvalidValue>();
+      for (const [key, iv] of bad) {
+        const ui = fields.get(key);
+        if (ui) setError(ui, iv);
+      }
+      if (bad.has("force_disconnect") || bad.has("max_timeouts")) advancedBox.open = true;
+      showError(feedback, err);
+      const firstBad = [...fields.values()].find((f) => bad.has(f.spec.key));
+      firstBad?.input.focus();
+    } finally {
+      save.disabled = false;
+    }
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const config = await ipc.getConfig();
+      ctx.store.set({ config });
+    } catch (e) {
+      showError(feedback, e);
+    }
+  }
+
+  let lastConfig: ConfigView | null = null;
+  ctx.onDestroy(
+    ctx.store.subscribe((d) => {
+      if (d.config !== lastConfig) {
+        lastConfig = d.config;
+        fillForm(d.config, false);
+      }
+    }),
+  );
+
+  return { id: "settings", label: "Settings", panel, load };
+}
