@@ -1,0 +1,196 @@
+//! Benchmark: how long `gateway-doctor diagnose` takes (core's `diagnose`, the library call the CLI
+//! makes), passive and with `--handshake`, against a healthy and a silent Gateway.
+//!
+//! `cargo build --release -p gateway-sim -p gateway-worker`, then
+//! `cargo run --release -p gateway-doctor-cli --example diagnose_bench [-- --runs 15]`
+//!
+//! Two gateway-sim processes (one `normal`, one `--fault silent`: accepts and reads, never answers) are
+//! spawned from the target directory this example was built into, on free loopback ports, and killed at
+//! the end. Each case runs `diagnose` N times in a row with a fresh config and no live session, like N
+//! separate CLI runs; the handshake cases start and end a real gateway-worker each time. The silent
+//! Gateway's handshake uses a 1 s timeout, so its time is that timeout plus the worker's start and stop.
+//! Prints min / median / p95 / max in ms and the verdicts seen.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
+
+/// Never run a case more often than this, whatever the arguments say (the silent ones take > 1 s each).
+const MAX_RUNS: usize = 200;
+
+struct Case {
+    name: &'static str,
+    port: u16,
+    handshake: bool,
+    timeout_s: &'static str,
+}
+
+fn main() {
+    let runs = parse_runs();
+    let dir = target_dir();
+    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
+    require(&worker);
+    let healthy = Sim::start(&dir, &[]);
+    let silent = Sim::start(&dir, &["--fault", "silent"]);
+    let cases = [
+        Case {
+            name: "healthy, passive",
+            port: healthy.port,
+            handshake: false,
+            timeout_s: "5",
+        },
+        Case {
+            name: "healthy, --handshake",
+            port: healthy.port,
+            handshake: true,
+            timeout_s: "5",
+        },
+        Case {
+            name: "silent, passive",
+            port: silent.port,
+            handshake: false,
+            timeout_s: "1",
+        },
+        Case {
+            name: "silent, --handshake (1 s timeout)",
+            port: silent.port,
+            handshake: true,
+            timeout_s: "1",
+        },
+    ];
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    println!("diagnose, {runs} runs per case (ms)");
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} {:>9}  verdicts",
+        "case", "min", "median", "p95", "max"
+    );
+    for case in &cases {
+        let config = config(case.port, case.timeout_s);
+        let mut options = DiagnoseOptions::new(worker.clone());
+        options.handshake = case.handshake;
+        let mut times = Vec::with_capacity(runs);
+        let mut verdicts = std::collections::BTreeMap::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let report = runtime.block_on(diagnose(&config, None, &options));
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            let verdict = serde_json::to_value(report.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *verdicts.entry(verdict).or_insert(0) += 1;
+        }
+        times.sort_by(f64::total_cmp);
+        let seen: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} x{n}")).collect();
+        println!(
+            "{:<36} {:>9.1} {:>9.1} {:>9.1} {:>9.1}  {}",
+            case.name,
+            times[0],
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            times[times.len() - 1],
+            seen.join(", ")
+        );
+    }
+}
+
+fn parse_runs() -> usize {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runs = match args.as_slice() {
+        [] => 15,
+        [flag, n] if flag == "--runs" => n.parse().unwrap_or_else(|_| usage()),
+        _ => usage(),
+    };
+    runs.clamp(1, MAX_RUNS)
+}
+
+fn usage() -> ! {
+    eprintln!("usage: diagnose_bench [--runs N]");
+    std::process::exit(2)
+}
+
+/// target/<profile>: this example lives in target/<profile>/examples.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the example's own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the example lives in target/<profile>/examples")
+        .to_path_buf()
+}
+
+fn require(path: &Path) {
+    if !path.is_file() {
+        eprintln!(
+            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
+            path.display()
+        );
+        std::process::exit(2);
+    }
+}
+
+fn config(port: u16, timeout_s: &str) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
+    let explicit = [
+        (Key::Port, port.to_string()),
+        (Key::ClientId, "90".to_string()),
+        (Key::Timeout, timeout_s.to_string()),
+    ]
+    .into_iter()
+    .collect();
+    Config::resolve(&Inputs {
+        explicit,
+        ..Inputs::default()
+    })
+}
+
+/// p-th percentile of sorted `times`, nearest rank.
+fn percentile(times: &[f64], p: f64) -> f64 {
+    let rank = (p * times.len() as f64).ceil() as usize;
+    times[rank.clamp(1, times.len()) - 1]
+}
+
+/// A gateway-sim process, killed when dropped.
+struct Sim {
+    child: Child,
+    port: u16,
+}
+
+impl Sim {
+    fn start(dir: &Path, args: &[&str]) -> Sim {
+        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
+        require(&bin);
+        let mut child = Command::new(&bin)
+            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn gateway-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("gateway-sim's first line");
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("a JSON first line");
+        let port = ready["listening"]
+            .as_str()
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.port())
+            .expect("the listening address");
+        Sim { child, port }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

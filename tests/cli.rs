@@ -1,0 +1,285 @@
+//! The gateway-doctor CLI as a user runs it: the real binary as a subprocess against real gateway-sim
+//! processes, real zombie-holding children and the real worker (see `doctor` for how each run is
+//! isolated from this machine's settings).
+
+#[path = "cli/connect.rs"]
+mod connect;
+#[path = "cli/doctor.rs"]
+mod doctor;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use gateway_core::sockets::{self, PortScan, ZombieSide};
+use gateway_proto::Verdict;
+
+use crate::util::SimProcess;
+use crate::zombies::kids::{Kids, SIGTERM, api_connection, scan_with_client_zombies};
+use doctor::{Doctor, assert_verdict, unused_port};
+
+/// Two `sleep` children holding client zombies on the simulator's port.
+fn two_zombie_holders(sim: &SimProcess, kids: &mut Kids) -> BTreeSet<u32> {
+    let holders = [
+        kids.sleeper(api_connection(sim.api)),
+        kids.sleeper(api_connection(sim.api)),
+    ];
+    sim.wait_stats("two handshakes", Duration::from_secs(5), |s| {
+        s.handshakes == 2
+    });
+    sim.control.drop_all().expect("drop_all");
+    scan_with_client_zombies(sim.port(), 2);
+    holders.into()
+}
+
+fn client_zombie_pids(scan: &PortScan) -> BTreeSet<u32> {
+    scan.zombies
+        .iter()
+        .filter(|z| z.side == ZombieSide::Client)
+        .flat_map(|z| z.socket.pids.iter().copied())
+        .collect()
+}
+
+#[test]
+fn diagnose_a_healthy_gateway_exits_0_with_text_or_the_json_report() {
+    let sim = SimProcess::start(&[]);
+    let doctor = Doctor::new();
+    let port = sim.port().to_string();
+
+    let json = doctor.run(&["diagnose", "--port", &port, "--json"]);
+    json.assert_code(0);
+    assert_eq!(json.report().verdict, Verdict::Healthy);
+
+    let text = doctor.run(&["diagnose", "--port", &port]);
+    text.assert_code(0);
+    assert!(text.stdout.starts_with("✓ HEALTHY:"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("✓ [PASS] Gateway port — "),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Next step: "), "{}", text.stdout);
+    assert!(
+        !text.stdout.contains('\x1b'),
+        "no colour off a terminal: {}",
+        text.stdout
+    );
+    assert_eq!(
+        sim.stats().accepted,
+        0,
+        "a passive diagnose connects to nothing"
+    );
+}
+
+#[test]
+fn diagnose_with_nothing_listening_exits_1() {
+    let doctor = Doctor::new();
+    let run = doctor.run(&["diagnose", "--port", &unused_port().to_string(), "--json"]);
+    run.assert_code(1);
+    assert_verdict(&run.report(), Verdict::GatewayNotRunning);
+}
+
+#[test]
+fn diagnose_handshake_on_a_silent_gateway_is_unresponsive() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let doctor = Doctor::new();
+    let port = sim.port().to_string();
+    let args = ["diagnose", "--port", &port, "--handshake", "--timeout", "1"];
+
+    let text = doctor.run(&args);
+    text.assert_code(1);
+    let json = doctor.run(&[&args[..], &["--json"][..]].concat());
+    json.assert_code(1);
+    let report = json.report();
+    assert_verdict(&report, Verdict::GatewayUnresponsive);
+    if report.verdict == Verdict::GatewayUnresponsive {
+        assert!(
+            text.stdout.contains("Gateway API layer is unresponsive"),
+            "{}",
+            text.stdout
+        );
+        assert!(text.stdout.contains("✗ [FAIL] "), "{}", text.stdout);
+    }
+}
+
+#[test]
+fn bad_config_exits_2_with_every_message_and_json_still_reports() {
+    let doctor = Doctor::new();
+    let mut command = doctor.command(&["diagnose"]);
+    command
+        .env("IBKR_PORT", "70000")
+        .env("IBKR_CLIENT_ID", "abc");
+    let text = doctor.run_with(command);
+    text.assert_code(2);
+    assert!(
+        text.stderr.contains("IBKR_PORT=70000 is not a port"),
+        "{}",
+        text.stderr
+    );
+    assert!(
+        text.stderr.contains("IBKR_CLIENT_ID=abc"),
+        "every bad value: {}",
+        text.stderr
+    );
+
+    let mut command = doctor.command(&["diagnose", "--json"]);
+    command.env("IBKR_PORT", "70000");
+    let json = doctor.run_with(command);
+    json.assert_code(2);
+    assert_eq!(json.report().verdict, Verdict::BadConfig);
+    assert!(
+        json.stderr.contains("IBKR_PORT=70000 is not a port"),
+        "{}",
+        json.stderr
+    );
+}
+
+#[test]
+fn settings_come_from_the_working_directorys_env_file() {
+    let sim = SimProcess::start(&[]);
+    let doctor = Doctor::new();
+    std::fs::write(
+        doctor.dir().join(".env"),
+        format!("IBKR_PORT={}\nIBKR_CLIENT_ID=31\n", sim.port()),
+    )
+    .expect("write .env");
+    let run = doctor.run(&["diagnose", "--json"]);
+    run.assert_code(0);
+    let report = run.report();
+    let config = report
+        .checks
+        .iter()
+        .find(|c| c.id == gateway_proto::CheckId::Config)
+        .expect("a config check");
+    assert!(
+        config.detail.contains(&format!("Port {}", sim.port())),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn zombies_lists_the_holders_with_their_side() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let holders = two_zombie_holders(&sim, &mut kids);
+    let doctor = Doctor::new();
+    let port = sim.port().to_string();
+
+    let json = doctor.run(&["zombies", "--port", &port, "--json"]);
+    json.assert_code(1);
+    let scan: PortScan = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a PortScan ({e}):\n{}", json.stdout));
+    assert_eq!(client_zombie_pids(&scan), holders, "{scan:#?}");
+    assert!(scan.zombies.iter().all(|z| z.side == ZombieSide::Client));
+
+    let text = doctor.run(&["zombies", "--port", &port]);
+    text.assert_code(1);
+    for pid in &holders {
+        assert!(
+            text.stdout.contains(&format!("pid {pid} sleep")),
+            "{}",
+            text.stdout
+        );
+    }
+    assert!(text.stdout.contains("! CLIENT"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("command: sleep 600"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("also has a live session: no"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn zombies_on_a_quiet_port_exits_0() {
+    let sim = SimProcess::start(&[]);
+    let run = Doctor::new().run(&["zombies", "--port", &sim.port().to_string()]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("no stale connections"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn clean_yes_ends_the_holders_and_their_sockets_are_gone() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let holders = two_zombie_holders(&sim, &mut kids);
+    let run = Doctor::new().run(&["clean", "--port", &sim.port().to_string(), "--yes"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("2 programs hold stale connections"),
+        "the list comes first: {}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("✓ terminated").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    for pid in holders {
+        kids.assert_killed_by(pid, SIGTERM);
+    }
+    let after = sockets::scan(sim.port()).expect("scan");
+    assert!(client_zombie_pids(&after).is_empty(), "{after:#?}");
+    assert!(after.zombies.is_empty(), "{after:#?}");
+}
+
+#[test]
+fn clean_without_yes_and_without_a_terminal_refuses_and_ends_nothing() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let holders = two_zombie_holders(&sim, &mut kids);
+    let run = Doctor::new().run(&["clean", "--port", &sim.port().to_string()]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    for &pid in &holders {
+        assert!(kids.running(pid), "{pid} was ended");
+    }
+    let after = sockets::scan(sim.port()).expect("scan");
+    assert_eq!(client_zombie_pids(&after), holders);
+}
+
+#[test]
+fn a_missing_worker_is_named_with_exit_2() {
+    let doctor = Doctor::new();
+    let mut command = doctor.command(&["connect", "--port", &unused_port().to_string()]);
+    command.env("GATEWAY_DOCTOR_WORKER", doctor.dir().join("no-such-worker"));
+    let run = doctor.run_with(command);
+    run.assert_code(2);
+    assert!(run.stderr.contains("no-such-worker"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_flags_exit_2_with_clap_message() {
+    let run = Doctor::new().run(&["diagnose", "--bogus"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("unexpected argument '--bogus'"),
+        "{}",
+        run.stderr
+    );
+    Doctor::new().run(&["frobnicate"]).assert_code(2);
+}
+
+#[test]
+fn every_subcommands_help_has_an_example() {
+    let doctor = Doctor::new();
+    for sub in ["diagnose", "zombies", "clean", "connect"] {
+        let run = doctor.run(&[sub, "--help"]);
+        run.assert_code(0);
+        assert!(run.stdout.contains("Example"), "{sub}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("gateway-doctor {sub}")),
+            "{sub}: {}",
+            run.stdout
+        );
+    }
+    doctor.run(&["--help"]).assert_code(0);
+}
