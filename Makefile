@@ -15,7 +15,7 @@ APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
 	xvfb xauth x11-utils imagemagick webkit2gtk-driver fonts-dejavu-core iproute2 lsof
 
 # The Python side only runs the ib_async peer tests against gateway-sim.
-PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0
+PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0 selenium==4.50.0
 
 VENV := .venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -37,6 +37,7 @@ tools:
 	  process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || {
 	  echo "Node.js 20.19 or newer (with npm) is needed, found: $$(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 	cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
+	command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
 
 # Installs only what dpkg says is missing, so a second run does nothing. python3-venv is added only when the
 # python3 on PATH cannot make a venv (Debian's own python3 needs it; a pyenv or python.org build does not).
@@ -90,6 +91,7 @@ test: deps ui
 	cargo build --workspace --bins
 	cargo nextest run --workspace
 	$(VENV)/bin/pytest -q tests/peer
+	$(VENV)/bin/pytest -q tests/e2e
 
 fmt:
 	cargo fmt --all

@@ -1,57 +1,13 @@
 """Peer test: ib_async (PyPI), a client nobody here wrote, connects to gateway-sim unchanged in the text
 dialect, and sees error 326 when a second connection uses a client id that is in use.
 
-Runs against the real gateway-sim binary (GATEWAY_SIM_BIN, or target/debug/gateway-sim under
-CARGO_TARGET_DIR or ./target), on free loopback ports.
+Runs against the real gateway-sim binary (target/debug/gateway-sim under CARGO_TARGET_DIR or ./target), on
+free loopback ports.
 """
 
-import json
-import os
-import socket
-import subprocess
-from pathlib import Path
-
 import pytest
+from gdsim import Sim
 from ib_async import IB
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def sim_binary() -> Path:
-    explicit = os.environ.get("GATEWAY_SIM_BIN")
-    if explicit:
-        return Path(explicit)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return target / "debug" / "gateway-sim"
-
-
-class Sim:
-    def __init__(self, *args: str):
-        binary = sim_binary()
-        assert binary.exists(), f"{binary} is missing: run `cargo build --workspace --bins` first"
-        self.proc = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        ready = json.loads(self.proc.stdout.readline())
-        self.port = int(ready["listening"].rsplit(":", 1)[1])
-        host, port = ready["control"].rsplit(":", 1)
-        self.control = (host, int(port))
-
-    def call(self, request: dict) -> dict:
-        with socket.create_connection(self.control, timeout=5) as conn:
-            conn.sendall((json.dumps(request) + "\n").encode())
-            reply = json.loads(conn.makefile().readline())
-        assert reply["ok"], reply
-        return reply["data"]
-
-    def stats(self) -> dict:
-        return self.call({"command": "stats"})
-
-    def stop(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
 
 
 @pytest.fixture
