@@ -1,6 +1,7 @@
 //! The app-level types the UI reads, beside gateway-proto's and gateway-core's. Each derives ts_rs::TS with
 //! `#[ts(export)]`, so `cargo test` writes it to ui/src/ipc/gen (see .cargo/config.toml). Only shapes here.
 
+use gateway_core::reset_window::InWindow;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -44,6 +45,8 @@ pub struct GatewayPresence {
     /// The listening program's short name (e.g. "java" for IB Gateway), when it could be read.
     pub process_name: Option<String>,
     pub pid: Option<u32>,
+    /// The IBKR reset window we are in now, if any (the light is amber, "waiting until HH:MM").
+    pub reset_window: Option<InWindow>,
 }
 
 /// A diagnose run moving to its next stage.

@@ -2,10 +2,12 @@
 //! Restart Gateway checklist. Each tick is one cheap socket-table query (gateway-core's `scan_quick`); the
 //! listener's process (pid and name) is looked up with the full `scan` only when the listening socket changes
 //! (a different inode: the Gateway restarted) or the port does. The result is published in a `watch` channel
-//! for `get_gateway_presence` and, on change, emitted as `gateway://presence`.
+//! for `get_gateway_presence` and, on change, emitted as `gateway://presence`. Each tick also notes whether
+//! an IBKR reset window is on, so the window's light and the tray's agree inside one.
 
 use std::time::Duration;
 
+use gateway_core::reset_window::{Region, current_window};
 use gateway_core::sockets::{self, QuickScan};
 use tokio::sync::watch;
 
@@ -27,6 +29,7 @@ pub fn next(
         accept_queue: quick.and_then(|q| q.accept_queue),
         process_name: None,
         pid: None,
+        reset_window: None,
     };
     if same_listener {
         presence.process_name = prev.process_name.clone();
@@ -74,6 +77,12 @@ pub async fn poll(
                 .find(|p| Some(p.pid) == pid)
                 .map(|p| p.name.clone());
         }
+        presence.reset_window = current_window(
+            jiff::Timestamp::now(),
+            Region::default(),
+            None,
+            &jiff::tz::TimeZone::system(),
+        );
         if presence != prev {
             publish.send_replace(presence);
         }
@@ -104,6 +113,7 @@ mod tests {
         assert!(first.listening && look_up);
         let known = GatewayPresence {
             pid: Some(99),
+            reset_window: None,
             process_name: Some("java".into()),
             ..first
         };

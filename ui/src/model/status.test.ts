@@ -254,6 +254,14 @@ describe("deriveStatus: every lifecycle phase -> light, reason and the one butto
     expect(deriveStatus(state({ phase: "failed", error: err("GATEWAY_TOO_OLD") }), up, NOW, win).light).toBe("red");
   });
 
+  test("the reset window comes with the Gateway presence the shell sends", () => {
+    const win = { name: "IBKR weekend maintenance", ends_at_ms: NOW + 600_000, ends_local: "03:00" };
+    const s = state({ phase: "backoff", attempt: 2, retry_in_ms: 1000, error: err("CONNECTION_LOST") });
+    const inside = deriveStatus(s, presence({ listening: false, reset_window: win }), NOW);
+    expect([inside.light, inside.reason]).toEqual(["amber", "reset_window"]);
+    expect(deriveStatus(s, presence({ listening: false }), NOW).reason).not.toBe("reset_window");
+  });
+
   test("the latched detail says how many tries and what to do", () => {
     const s = state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }, worker(), { max_timeouts: 3 });
     expect(deriveStatus(s, up, NOW).detail).toMatch(/3 times in a row.*Restart IB Gateway/);

@@ -125,14 +125,14 @@ export function retryInMs(state: SupervisorState, now: number): number | null {
  * What the Status screen shows: light, headline, detail and the one primary button.
  *
  * `resetWindow`: the IBKR reset window we are in, if any. Inside one, every phase but idle and failed is amber
- * ("waiting until HH:MM"), as the tray's light does (src-tauri/src/light.rs). The IPC does not report the window
- * to the UI yet, so the app passes null until it does.
+ * ("waiting until HH:MM"), as the tray's light does (src-tauri/src/light.rs). It comes with gateway://presence;
+ * by default the presence's own.
  */
 export function deriveStatus(
   state: SupervisorState | null,
   presence: GatewayPresence | null,
   now: number,
-  resetWindow: InWindow | null = null,
+  resetWindow: InWindow | null = presence?.reset_window ?? null,
 ): StatusView {
   if (state === null) {
     return view("grey", "loading", "Checking…", "Gateway Doctor is starting up.", "busy");

@@ -68,7 +68,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
 
 export function presence(over: Partial<GatewayPresence> = {}): GatewayPresence {
-  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, ...over };
+  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, ...over };
 }
 
 export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
