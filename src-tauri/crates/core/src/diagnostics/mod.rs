@@ -2,6 +2,8 @@
 
 mod assess;
 mod observe;
+mod session_checks;
+mod verdict;
 
 pub use assess::{KNOWN_PORTS, Observations, account_mode, assess};
 pub use observe::{DiagnoseOptions, Progress, Stage, diagnose};

@@ -1,0 +1,157 @@
+//! The one verdict, from the checklist and the observations, first match wins: bad settings, a reset window
+//! (when something is wrong), nothing listening (or listening elsewhere), a Gateway too old, a client id in
+//! use, an API closed at once, an unresponsive API layer, zombies, a lost IB link; otherwise healthy.
+
+use gateway_proto::{CheckId, CheckStatus, ErrorCode, Remedy, SessionState, Verdict};
+
+use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS};
+
+pub(super) type Conclusion = (Verdict, String, String, Option<Remedy>);
+
+pub(super) fn verdict(
+    obs: &Observations,
+    b: &Builder,
+    handshake_error: Option<ErrorCode>,
+    session: Option<SessionState>,
+    client_zombies: u32,
+) -> Conclusion {
+    let fail = |id| b.status(id) == CheckStatus::Fail;
+    if let Some(first) = obs.config_errors.first() {
+        return (
+            Verdict::BadConfig,
+            format!("A setting is wrong: {}.", first.message),
+            "Open Settings and correct it.".into(),
+            Some(Remedy::OpenSettings),
+        );
+    }
+    let problem = fail(CheckId::PortListening)
+        || fail(CheckId::IbLink)
+        || fail(CheckId::Handshake)
+        || fail(CheckId::Heartbeat)
+        || fail(CheckId::AcceptQueue);
+    if let (Some(w), true) = (&obs.reset_window, problem) {
+        return (
+            Verdict::ResetWindow,
+            format!(
+                "IBKR's servers are in their scheduled reset ({}); interruptions are normal now.",
+                w.name
+            ),
+            format!(
+                "Nothing to fix: wait until about {}. Gateway Doctor reconnects by itself.",
+                w.ends_local
+            ),
+            Some(Remedy::WaitUntil {
+                at_ms: w.ends_at_ms,
+            }),
+        );
+    }
+    if fail(CheckId::PortListening) {
+        if let Some(&port) = obs.other_listening_ports.first() {
+            let name = KNOWN_PORTS
+                .iter()
+                .find(|(p, _)| *p == port)
+                .map_or("IB", |(_, n)| n);
+            return (
+                Verdict::WrongPortOrApiDisabled,
+                format!(
+                    "Nothing answers on port {}, but something listens on port {port} ({name}).",
+                    obs.port
+                ),
+                format!(
+                    "Switch to port {port}, or set the Gateway's API socket port to {} (Configure -> Settings -> API -> Settings).",
+                    obs.port
+                ),
+                Some(Remedy::SwitchPort { port }),
+            );
+        }
+        return (
+            Verdict::GatewayNotRunning,
+            format!("IB Gateway is not running (nothing is listening on port {}).", obs.port),
+            "Start IB Gateway and log in. If it is running, enable the API in Configure -> Settings -> API -> Settings and check the socket port.".into(),
+            Some(Remedy::Retry),
+        );
+    }
+    match handshake_error {
+        Some(ErrorCode::GatewayTooOld) => {
+            return (Verdict::GatewayTooOld, "This IB Gateway is too old for Gateway Doctor.".into(), "Install the latest IB Gateway (stable or latest) from interactivebrokers.com, then start it again.".into(), None);
+        }
+        Some(ErrorCode::ClientIdInUse) => {
+            let remedy = (client_zombies > 0).then_some(Remedy::CleanZombies {
+                count: client_zombies,
+            });
+            return (
+                Verdict::ClientIdInUse,
+                format!(
+                    "Client id {} is already in use by another connection to the Gateway.",
+                    obs.client_id
+                ),
+                if client_zombies > 0 {
+                    format!(
+                        "Clean up the {client_zombies} stale connection(s) holding it, then connect again."
+                    )
+                } else {
+                    "Close the other program that uses this client id, or choose another client id in Settings.".into()
+                },
+                remedy,
+            );
+        }
+        Some(ErrorCode::ConnectionRefused)
+            if obs.scan.as_ref().is_some_and(|s| !s.listeners.is_empty()) =>
+        {
+            return (
+                Verdict::WrongPortOrApiDisabled,
+                "The Gateway's port is open but it closed the API connection at once.".into(),
+                "In IB Gateway, Configure -> Settings -> API -> Settings: allow connections from localhost (127.0.0.1 in Trusted IPs) and check the socket port.".into(),
+                Some(Remedy::Retry),
+            );
+        }
+        _ => {}
+    }
+    let unresponsive = fail(CheckId::AcceptQueue)
+        || fail(CheckId::Heartbeat)
+        || fail(CheckId::ApiStart)
+        || matches!(
+            handshake_error,
+            Some(ErrorCode::HandshakeTimeout | ErrorCode::GatewayUnresponsive)
+        )
+        || session == Some(SessionState::Unresponsive);
+    if unresponsive {
+        return (
+            Verdict::GatewayUnresponsive,
+            "Gateway API layer is unresponsive: its port is open but it does not answer.".into(),
+            RESTART_STEPS.into(),
+            Some(Remedy::RestartGateway),
+        );
+    }
+    if client_zombies > 0 {
+        return (
+            Verdict::ZombiesPresent,
+            format!(
+                "{client_zombies} stale connection(s) to the Gateway are left open by programs on this computer."
+            ),
+            "Clean them up: they can hold client ids and confuse the Gateway.".into(),
+            Some(Remedy::CleanZombies {
+                count: client_zombies,
+            }),
+        );
+    }
+    if fail(CheckId::IbLink) {
+        return (
+            Verdict::IbServersDisconnected,
+            "The Gateway is running but has lost its connection to IB's servers.".into(),
+            "Wait a few minutes: it reconnects by itself. If it does not, check this computer's internet connection.".into(),
+            None,
+        );
+    }
+    let summary = match session {
+        Some(SessionState::Connected) => format!(
+            "Connected to IB Gateway on port {}; everything answers.",
+            obs.port
+        ),
+        _ => format!(
+            "IB Gateway is running on port {} and accepting connections.",
+            obs.port
+        ),
+    };
+    (Verdict::Healthy, summary, "Nothing to do.".into(), None)
+}
