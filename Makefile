@@ -90,6 +90,7 @@ test: deps ui
 	(cd ui && npm run typecheck && npm test)
 	cargo build --workspace --bins
 	cargo nextest run --workspace
+	bash fuzz/run.sh 15
 	$(VENV)/bin/pytest -q tests/peer
 	$(VENV)/bin/pytest -q tests/e2e
 

@@ -4,6 +4,7 @@
 mod cli;
 mod diagnose;
 mod sim;
+mod soak;
 mod supervisor;
 mod util;
 mod worker;

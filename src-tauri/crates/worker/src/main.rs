@@ -21,19 +21,20 @@
 //! nextValidId".
 
 mod connect;
-mod errors;
 mod input;
 mod logging;
 mod notices;
 mod output;
 mod probe;
-mod request;
 mod serve;
 mod session;
 mod session_tasks;
 mod settings;
 mod status;
 mod worker;
+
+// The request parser and its errors live in the library (src/lib.rs), so fuzz targets reach them too.
+use gateway_worker::{errors, request};
 
 const USAGE: &str = "gateway-worker: holds one API session to IB Gateway; JSON lines on stdin and stdout.
 
