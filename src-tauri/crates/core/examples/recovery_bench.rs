@@ -1,0 +1,240 @@
+//! Benchmark: how long the supervisor takes to have its session back after the Gateway restarts.
+//!
+//! `cargo build --release -p gateway-sim -p gateway-worker`, then
+//! `cargo run --release -p gateway-core --example recovery_bench [-- --runs 5 --down-ms 2000 --json]`
+//!
+//! One gateway-sim process (with a control port) and one [`Supervisor`] with the default options (backoff
+//! 250 ms doubling to 30 s, listener poll 500 ms, cool-down 1 s) that has connected. Each run asks the
+//! simulator to `restart` (drop every session, close its port for `--down-ms`, listen again on a new socket);
+//! the control reply comes when it listens again, and the clock starts then. It stops when the supervisor's
+//! lifecycle is `connected` again. The session is then checked with a `status` request. The simulator is
+//! killed at the end. Prints min / median / max in ms (or one JSON object with `--json`).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
+
+/// Never run more restarts than this, whatever the arguments say.
+const MAX_RUNS: usize = 50;
+/// Give up on one recovery after this long.
+const RECOVERY_LIMIT: Duration = Duration::from_secs(60);
+
+struct Args {
+    runs: usize,
+    down_ms: u64,
+    json: bool,
+}
+
+fn main() {
+    let args = parse_args();
+    let dir = target_dir();
+    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
+    require(&worker);
+    let sim = Sim::start(&dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let config = Config::resolve(&Inputs {
+        explicit: [
+            (Key::Port, sim.port.to_string()),
+            (Key::ClientId, "91".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        ..Inputs::default()
+    })
+    .expect("a valid config");
+    let times = runtime.block_on(async {
+        let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
+        supervisor.connect().await.expect("connect");
+        wait_connected(&supervisor, "the first connect").await;
+        let mut times = Vec::with_capacity(args.runs);
+        for run in 0..args.runs {
+            // Let the poll see the current listener before it changes.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            let control = sim.control.clone();
+            let down_ms = args.down_ms;
+            tokio::task::spawn_blocking(move || {
+                control_call(
+                    &control,
+                    &format!(r#"{{"command":"restart","down_ms":{down_ms}}}"#),
+                )
+            })
+            .await
+            .expect("control task");
+            let listening_again = Instant::now();
+            wait_connected(&supervisor, &format!("recovery {run}")).await;
+            times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
+            let status = supervisor
+                .request("status")
+                .await
+                .expect("status after recovery");
+            assert_eq!(status["session"], "connected", "{status}");
+        }
+        let state = supervisor.state();
+        eprintln!(
+            "worker starts {}, connect attempts {}, Gateway restarts seen {}",
+            state.worker_starts, state.connect_attempts, state.gateway_restarts_seen
+        );
+        supervisor.shutdown().await;
+        times
+    });
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "runs": args.runs, "down_ms": args.down_ms,
+                "min_ms": sorted[0], "median_ms": median, "max_ms": sorted[sorted.len() - 1],
+                "times_ms": times,
+            })
+        );
+    } else {
+        println!(
+            "recovery after a gateway-sim restart (down {} ms), listening again -> supervisor connected, n={}",
+            args.down_ms, args.runs
+        );
+        println!(
+            "  min {:.0} ms   median {:.0} ms   max {:.0} ms",
+            sorted[0],
+            median,
+            sorted[sorted.len() - 1]
+        );
+    }
+}
+
+async fn wait_connected(supervisor: &Supervisor, what: &str) {
+    let mut watch = supervisor.watch();
+    let wait = watch.wait_for(|s| s.lifecycle == Lifecycle::Connected);
+    match tokio::time::timeout(RECOVERY_LIMIT, wait).await {
+        Ok(Ok(_)) => {}
+        _ => panic!(
+            "{what}: not connected within {RECOVERY_LIMIT:?}: {:?}",
+            supervisor.state().lifecycle
+        ),
+    }
+}
+
+/// One JSON-lines request on the simulator's control port; panics unless it answers ok.
+fn control_call(addr: &str, request: &str) -> serde_json::Value {
+    let mut stream = TcpStream::connect(addr).expect("connect to the control port");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream
+        .write_all(format!("{request}\n").as_bytes())
+        .expect("send");
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).expect("reply");
+    let reply: serde_json::Value = serde_json::from_str(&line).expect("a JSON reply");
+    assert_eq!(reply["ok"], true, "{reply}");
+    reply
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        runs: 5,
+        down_ms: 2000,
+        json: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--json" => args.json = true,
+            "--runs" | "--down-ms" => {
+                let value: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| usage(&format!("{flag} takes a number")));
+                if flag == "--runs" {
+                    args.runs = (value as usize).clamp(1, MAX_RUNS);
+                } else {
+                    args.down_ms = value.min(60_000);
+                }
+            }
+            _ => usage(&format!("unknown argument {flag}")),
+        }
+    }
+    args
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("{problem}\nusage: recovery_bench [--runs N] [--down-ms MS] [--json]");
+    std::process::exit(2);
+}
+
+/// target/<profile>: this example lives in target/<profile>/examples.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the example's own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the example lives in target/<profile>/examples")
+        .to_path_buf()
+}
+
+fn require(path: &Path) {
+    if !path.is_file() {
+        eprintln!(
+            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
+            path.display()
+        );
+        std::process::exit(2);
+    }
+}
+
+/// A gateway-sim process with a control port, killed when dropped.
+struct Sim {
+    child: Child,
+    port: u16,
+    control: String,
+}
+
+impl Sim {
+    fn start(dir: &Path) -> Sim {
+        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
+        require(&bin);
+        let mut child = Command::new(&bin)
+            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn gateway-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("gateway-sim's first line");
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("a JSON first line");
+        let port = ready["listening"]
+            .as_str()
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.port())
+            .expect("the listening address");
+        let control = ready["control"]
+            .as_str()
+            .expect("the control address")
+            .to_string();
+        Sim {
+            child,
+            port,
+            control,
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
