@@ -8,11 +8,13 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 # The system libraries Tauri builds against, the X tools the window tests use, and the socket tools
-# (ss, lsof) the diagnostics read. See shared/research/tauri.md.
+# (ss, lsof) the diagnostics read, and dbus (dbus-run-session gives the app under test a session bus).
+# See shared/research/tauri.md.
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
-	xvfb xauth x11-utils imagemagick webkit2gtk-driver fonts-dejavu-core iproute2 lsof
+	xvfb xauth x11-utils imagemagick webkit2gtk-driver fonts-dejavu-core iproute2 lsof \
+	dbus procps
 
 # The Python side only runs the ib_async peer tests against gateway-sim.
 PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0 selenium==4.50.0
