@@ -22,7 +22,7 @@ for tool in apt-get dpkg-deb Xvfb xwininfo import ss python3 dbus-run-session; d
   command -v "$tool" >/dev/null || fail "$tool is missing (make deps installs it)"
 done
 
-deb=$(find "$DEB_DIR" -maxdepth 1 -name '*.deb' -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-)
+deb=$(find "$DEB_DIR" -maxdepth 1 -name '*.deb' -printf '%T@ %p\n' 2>/dev/null | sort -rn | sed -n 1p | cut -d' ' -f2-)
 [[ -n "$deb" ]] || fail "no .deb in $DEB_DIR: run 'make package' first"
 deb=$(realpath "$deb")
 pkg=$(dpkg-deb -f "$deb" Package)
@@ -80,7 +80,7 @@ echo "   installed in $((SECONDS - start)) s"
 # The app binary is what the package's .desktop entry starts; the helpers must sit beside it under their plain
 # names, because that is where src-tauri/src/paths.rs looks.
 desktop=$(dpkg -L "$pkg" | grep -m1 '^/usr/share/applications/.*\.desktop$') || fail "no .desktop file in $pkg"
-app_name=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop" | head -n 1)
+app_name=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop" | sed -n 1p)
 app=$(command -v "$app_name" || true)
 [[ -x "$app" ]] || fail "the .desktop entry starts '$app_name', which is not an installed program"
 bindir=$(dirname "$app")
