@@ -43,7 +43,7 @@ own_processes() {
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
     exe=$(readlink "$dir/exe" 2>/dev/null) || continue
-    tr '\0' '\n' <"$dir/environ" 2>/dev/null | grep -qxF "HOME=$home" && echo "$pid:$exe"
+    tr '\0' '\n' <"$dir/environ" 2>/dev/null | grep -xF "HOME=$home" >/dev/null && echo "$pid:$exe"
   done
   return 0
 }
@@ -79,14 +79,14 @@ echo "   installed in $((SECONDS - start)) s"
 
 # The app binary is what the package's .desktop entry starts; the helpers must sit beside it under their plain
 # names, because that is where src-tauri/src/paths.rs looks.
-desktop=$(dpkg -L "$pkg" | grep -m1 '^/usr/share/applications/.*\.desktop$') || fail "no .desktop file in $pkg"
+desktop=$(dpkg -L "$pkg" | grep '^/usr/share/applications/.*\.desktop$' | sed -n 1p) || fail "no .desktop file in $pkg"
 app_name=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop" | sed -n 1p)
 app=$(command -v "$app_name" || true)
 [[ -x "$app" ]] || fail "the .desktop entry starts '$app_name', which is not an installed program"
 bindir=$(dirname "$app")
 for helper in gateway-worker gateway-sim; do
   [[ -x "$bindir/$helper" ]] || fail "$bindir/$helper is not installed (dpkg -L $pkg: $(dpkg -L "$pkg" | grep /bin/ | tr '\n' ' '))"
-  dpkg -S "$bindir/$helper" | grep -q "^$pkg:" || fail "$bindir/$helper does not belong to $pkg"
+  dpkg -S "$bindir/$helper" | grep "^$pkg:" >/dev/null || fail "$bindir/$helper does not belong to $pkg"
 done
 echo "   $app, $bindir/gateway-worker, $bindir/gateway-sim"
 "$bindir/gateway-worker" --version >/dev/null 2>&1 || "$bindir/gateway-worker" --help >/dev/null 2>&1 ||
@@ -115,7 +115,7 @@ env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.
 launcher=$!
 start=$SECONDS
 for _ in $(seq 100); do
-  app_pid=$(own_processes | grep -m1 ":$app\$" | cut -d: -f1 || true)
+  app_pid=$(own_processes | grep ":$app\$" | sed -n 1p | cut -d: -f1 || true)
   [[ -n "$app_pid" ]] && break
   kill -0 "$launcher" 2>/dev/null || fail "the app exited at once"
   sleep 0.1
@@ -124,7 +124,9 @@ done
 
 window=""
 # xwininfo (x11-utils) lists every window with its title in quotes: `0x200003 "Gateway Doctor": (...)`.
-until window=$(xwininfo -display "$display" -root -tree 2>/dev/null | grep -m1 -F "\"$WINDOW_TITLE\":" | awk '{print $1}') &&
+# awk reads the whole listing (a `grep -m1` would stop early and, under pipefail, fail the loop with SIGPIPE).
+until window=$(xwininfo -display "$display" -root -tree 2>/dev/null |
+  awk -v t="\"$WINDOW_TITLE\":" 'index($0, t) && !seen { print $1; seen = 1 }') &&
   [[ -n "$window" ]]; do
   kill -0 "$app_pid" 2>/dev/null || fail "the app exited before showing its window"
   (( SECONDS - start < 60 )) || fail "no window titled '$WINDOW_TITLE' after 60 s"
@@ -133,13 +135,13 @@ done
 echo "   window $window after $((SECONDS - start)) s"
 
 worker=""
-until worker=$(own_helpers | grep -m1 'gateway-worker$') && [[ -n "$worker" ]]; do
+until worker=$(own_helpers | grep 'gateway-worker$' | sed -n 1p) && [[ -n "$worker" ]]; do
   (( SECONDS - start < 60 )) || fail "the app did not start gateway-worker within 60 s"
   sleep 0.2
 done
 [[ "${worker#*:}" == "$bindir/gateway-worker" ]] || fail "the app started ${worker#*:}, not $bindir/gateway-worker"
 worker_pid=${worker%%:*}
-until ss -Htnp state established "( dport = :$port )" | grep -q "pid=$worker_pid,"; do
+until ss -Htnp state established "( dport = :$port )" | grep "pid=$worker_pid," >/dev/null; do
   (( SECONDS - start < 60 )) || fail "gateway-worker ($worker_pid) holds no connection to the simulator on $port"
   sleep 0.2
 done
