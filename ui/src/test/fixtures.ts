@@ -3,6 +3,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
+  CleanReport,
   ConfigView,
   GatewayPresence,
   Lifecycle,
@@ -191,4 +192,51 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 export function click(id: string): void {
   byId(id).click();
+}
+
+export function zombieScan() {
+  const z = (pid: number, port: number) => ({
+    side: "client" as const,
+    local_addr: "127.0.0.1",
+    local_port: port,
+    remote_addr: "127.0.0.1",
+    remote_port: 4002,
+    state: "close_wait" as const,
+    inode: port,
+    uid: 1000,
+    pids: [pid],
+  });
+  return scan({
+    zombies: [
+      z(5001, 50001),
+      z(5002, 50002),
+      { ...z(4242, 4002), side: "gateway", local_port: 4002, remote_port: 50009 },
+    ],
+    live_sessions: [{ local_addr: "127.0.0.1", local_port: 50010, remote_addr: "127.0.0.1", remote_port: 4002, state: "established", inode: 9, uid: 1000, pids: [5002] }],
+    processes: [
+      ...scan().processes,
+      proc({ pid: 5001 }),
+      proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true }),
+    ],
+  });
+}
+
+export function dryRun(): CleanReport {
+  return {
+    port: 4002,
+    dry_run: true,
+    outcomes: [
+      { process: proc({ pid: 5001 }), result: "would_terminate", reason: null, zombie_inodes: [50001], detail: "" },
+      {
+        process: proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true }),
+        result: "refused",
+        reason: "live_session_needs_confirmation",
+        zombie_inodes: [50002],
+        detail: "",
+      },
+    ],
+    remaining_client_zombies: [],
+    gateway_zombies: 1,
+    took_ms: 2,
+  };
 }
