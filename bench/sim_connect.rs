@@ -35,8 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .spawn()?;
     let mut line = String::new();
     BufReader::new(sim.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let ready: serde_json::Value = serde_json::from_str(&line)?;
-    let addr = ready["listening"].as_str().ok_or("no address")?.to_string();
+    let addr = gateway_sim::Ready::parse(&line)?.listening.to_string();
 
     let mut floor = Vec::with_capacity(n);
     let mut full = Vec::with_capacity(n);

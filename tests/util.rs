@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gateway_sim::{ControlClient, Stats};
+use gateway_sim::{ControlClient, Ready, Stats};
 
 /// Path of a binary built from this workspace (`cargo build --workspace --bins` puts them beside `deps/`).
 pub fn bin(name: &str) -> PathBuf {
@@ -53,18 +53,11 @@ impl SimProcess {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("read gateway-sim's first line");
-        let ready: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("gateway-sim's first line is not JSON ({e}): {line:?}"));
-        let addr = |key: &str| -> SocketAddr {
-            ready[key]
-                .as_str()
-                .and_then(|a| a.parse().ok())
-                .unwrap_or_else(|| panic!("no {key} address in {line:?}"))
-        };
+        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
         SimProcess {
             child,
-            api: addr("listening"),
-            control: ControlClient::new(addr("control")),
+            api: ready.listening,
+            control: ControlClient::new(ready.control),
         }
     }
 

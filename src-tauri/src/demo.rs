@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gateway_core::supervisor::LogLine;
-use gateway_sim::ControlClient;
+use gateway_sim::{ControlClient, Ready};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -181,15 +181,8 @@ async fn first_line(child: &mut Child) -> Result<(SocketAddr, SocketAddr), AppEr
         .read_line(&mut line)
         .await
         .map_err(|e| AppError::Demo(format!("cannot read its output: {e}")))?;
-    let ready: Value = serde_json::from_str(&line)
-        .map_err(|_| AppError::Demo(format!("unexpected first line {line:?}")))?;
-    let addr = |key: &str| -> Result<SocketAddr, AppError> {
-        ready[key]
-            .as_str()
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| AppError::Demo(format!("no {key} address in {line:?}")))
-    };
-    Ok((addr("listening")?, addr("control")?))
+    let ready = Ready::parse(&line).map_err(|e| AppError::Demo(e.to_string()))?;
+    Ok((ready.listening, ready.control))
 }
 
 /// Kills and reaps a simulator that failed to start; returns `err`.

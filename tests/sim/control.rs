@@ -235,7 +235,7 @@ fn exit_with_stdin_ties_the_simulator_to_its_parent() {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("ready line");
-    assert!(line.contains("listening"), "{line}");
+    gateway_sim::Ready::parse(&line).expect("the ready line comes first");
     assert!(
         child.try_wait().expect("try_wait").is_none(),
         "runs while stdin is open"

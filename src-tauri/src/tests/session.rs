@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use gateway_sim::Ready;
 use serde_json::{Value, json};
 
 use super::{TestApp, bin, free_port, phase, wait_call, wait_event};
@@ -26,12 +27,10 @@ impl Sim {
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
             .expect("its first line");
-        let ready: Value = serde_json::from_str(&line).expect("JSON");
-        let port = ready["listening"]
-            .as_str()
-            .and_then(|a| a.rsplit(':').next())
-            .and_then(|p| p.parse().ok())
-            .expect("a port");
+        let port = Ready::parse(&line)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .listening
+            .port();
         Sim { child, port }
     }
 }

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
+use gateway_sim::Ready;
 
 /// Never run a case more often than this, whatever the arguments say (the silent ones take > 1 s each).
 const MAX_RUNS: usize = 200;
@@ -178,12 +179,10 @@ impl Sim {
         BufReader::new(child.stdout.take().expect("piped stdout"))
             .read_line(&mut line)
             .expect("gateway-sim's first line");
-        let ready: serde_json::Value = serde_json::from_str(&line).expect("a JSON first line");
-        let port = ready["listening"]
-            .as_str()
-            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-            .map(|a| a.port())
-            .expect("the listening address");
+        let port = Ready::parse(&line)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .listening
+            .port();
         Sim { child, port }
     }
 }

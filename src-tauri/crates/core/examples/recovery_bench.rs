@@ -10,14 +10,14 @@
 //! lifecycle is `connected` again. The session is then checked with a `status` request. The simulator is
 //! killed at the end. Prints min / median / max in ms (or one JSON object with `--json`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
+use gateway_sim::{ControlClient, Ready};
 
 /// Never run more restarts than this, whatever the arguments say.
 const MAX_RUNS: usize = 50;
@@ -59,16 +59,12 @@ fn main() {
         for run in 0..args.runs {
             // Let the poll see the current listener before it changes.
             tokio::time::sleep(Duration::from_millis(600)).await;
-            let control = sim.control.clone();
-            let down_ms = args.down_ms;
-            tokio::task::spawn_blocking(move || {
-                control_call(
-                    &control,
-                    &format!(r#"{{"command":"restart","down_ms":{down_ms}}}"#),
-                )
-            })
-            .await
-            .expect("control task");
+            let control = sim.control;
+            let down = Duration::from_millis(args.down_ms);
+            tokio::task::spawn_blocking(move || control.restart(down))
+                .await
+                .expect("control task")
+                .expect("restart");
             let listening_again = Instant::now();
             wait_connected(&supervisor, &format!("recovery {run}")).await;
             times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
@@ -122,22 +118,6 @@ async fn wait_connected(supervisor: &Supervisor, what: &str) {
             supervisor.state().lifecycle
         ),
     }
-}
-
-/// One JSON-lines request on the simulator's control port; panics unless it answers ok.
-fn control_call(addr: &str, request: &str) -> serde_json::Value {
-    let mut stream = TcpStream::connect(addr).expect("connect to the control port");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    stream
-        .write_all(format!("{request}\n").as_bytes())
-        .expect("send");
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).expect("reply");
-    let reply: serde_json::Value = serde_json::from_str(&line).expect("a JSON reply");
-    assert_eq!(reply["ok"], true, "{reply}");
-    reply
 }
 
 fn parse_args() -> Args {
@@ -195,7 +175,7 @@ fn require(path: &Path) {
 struct Sim {
     child: Child,
     port: u16,
-    control: String,
+    control: ControlClient,
 }
 
 impl Sim {
@@ -214,20 +194,11 @@ impl Sim {
         BufReader::new(child.stdout.take().expect("piped stdout"))
             .read_line(&mut line)
             .expect("gateway-sim's first line");
-        let ready: serde_json::Value = serde_json::from_str(&line).expect("a JSON first line");
-        let port = ready["listening"]
-            .as_str()
-            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-            .map(|a| a.port())
-            .expect("the listening address");
-        let control = ready["control"]
-            .as_str()
-            .expect("the control address")
-            .to_string();
+        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
         Sim {
             child,
-            port,
-            control,
+            port: ready.listening.port(),
+            control: ControlClient::new(ready.control),
         }
     }
 }

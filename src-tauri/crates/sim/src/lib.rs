@@ -11,6 +11,7 @@
 pub mod control;
 pub mod fault;
 pub mod frame;
+pub mod ready;
 mod server;
 mod session;
 mod state;
@@ -18,6 +19,7 @@ pub mod wire;
 
 pub use control::{ControlClient, ControlError};
 pub use fault::Fault;
+pub use ready::Ready;
 pub use server::Sim;
 pub use session::GARBAGE;
 pub use state::{HELD_PEER, LiveClient, SimConfig, Stats};

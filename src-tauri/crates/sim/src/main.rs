@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use gateway_sim::{Fault, Sim, SimConfig};
+use gateway_sim::{Fault, Ready, Sim, SimConfig};
 use tracing_subscriber::EnvFilter;
 
 /// An IB Gateway simulator that speaks the real TWS API (text and protobuf dialects), with fault modes.
@@ -69,7 +69,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let ready = serde_json::json!({"listening": sim.listening().to_string(), "control": sim.control().to_string()});
+    let ready = Ready {
+        listening: sim.listening(),
+        control: sim.control(),
+    }
+    .to_line();
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{ready}")
         .and_then(|_| stdout.flush())
