@@ -73,6 +73,7 @@ impl TestApp {
             worker_bin: bin("gateway-worker"),
             sim_bin: bin("gateway-sim"),
             settings_path: Some(settings_path),
+            latch_path: Some(dir.path().join("config").join("guardrail.json")),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),
