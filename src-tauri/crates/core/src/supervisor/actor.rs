@@ -162,6 +162,10 @@ impl Actor {
                         self.pending.insert(id, Pending::Forward(reply));
                         self.expect_answer(id, command, self.options.request_timeout);
                     }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                        let _ = reply.send(Err(unresponsive()));
+                        self.replace_unresponsive(command).await;
+                    }
                     Err(e) => {
                         let _ = reply.send(Err(internal(format!("cannot reach the worker: {e}"))));
                     }
@@ -370,6 +374,11 @@ impl Actor {
         else {
             return;
         };
+        self.replace_unresponsive(what).await;
+    }
+
+    /// Kills the worker that did not answer (or read) `what` in time; counted, logged, published.
+    async fn replace_unresponsive(&mut self, what: &str) {
         let Some(worker) = self.worker.take() else {
             return;
         };
@@ -381,10 +390,7 @@ impl Actor {
         );
         let status = worker.kill().await;
         self.log("info", format!("worker (pid {pid}) ended: {status:?}"));
-        self.worker_gone(ErrorBody::new(
-            ErrorCode::WorkerUnresponsive,
-            "Gateway Doctor's connection helper stopped answering, so it was restarted.",
-        ));
+        self.worker_gone(unresponsive());
     }
 
     /// After the worker ended by itself or was killed: answer what it left unanswered, and retry if a
@@ -645,6 +651,13 @@ async fn next_line(worker: &mut Option<WorkerProcess>) -> Option<WorkerLine> {
         Some(worker) => worker.next_line().await,
         None => std::future::pending().await,
     }
+}
+
+fn unresponsive() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::WorkerUnresponsive,
+        "Gateway Doctor's connection helper stopped answering, so it was restarted.",
+    )
 }
 
 fn internal(message: String) -> ErrorBody {

@@ -35,6 +35,9 @@ pub(crate) enum WorkerLine {
     NotUtf8(String),
 }
 
+/// How long writing one request may take; a pipe with room takes microseconds.
+const SEND_WITHIN: Duration = Duration::from_secs(2);
+
 pub(crate) struct WorkerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -103,7 +106,8 @@ impl WorkerProcess {
         })
     }
 
-    /// Writes one request; returns its id.
+    /// Writes one request; returns its id. Bounded by [`SEND_WITHIN`]: a worker that stopped reading lets
+    /// its stdin pipe fill, and the write would otherwise wait for it forever (the error is `TimedOut`).
     pub async fn send(&mut self, command: &str) -> std::io::Result<u64> {
         let id = self.next_id;
         self.next_id += 1;
@@ -113,9 +117,17 @@ impl WorkerProcess {
             .stdin
             .as_mut()
             .ok_or_else(|| std::io::Error::other("worker stdin is closed"))?;
-        stdin.write_all(line.as_bytes()).await?;
-        stdin.flush().await?;
-        Ok(id)
+        let write = async {
+            stdin.write_all(line.as_bytes()).await?;
+            stdin.flush().await
+        };
+        match tokio::time::timeout(SEND_WITHIN, write).await {
+            Ok(written) => written.map(|()| id),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the worker does not read its requests",
+            )),
+        }
     }
 
     /// The next line from the worker; `None` once its stdout closed or cannot be read (it exited, is
