@@ -236,3 +236,45 @@ impl Supervisor {
         let _ = self.call("shutdown", self.ending_deadline, cmd, wait).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supervisor_error_has_its_own_typed_code_and_worker_bodies_pass_through() {
+        let path = PathBuf::from("/nowhere/gateway-worker");
+        let cases = [
+            (
+                SupervisorError::WorkerMissing { path: path.clone() },
+                ErrorCode::WorkerMissing,
+            ),
+            (
+                SupervisorError::Spawn {
+                    path,
+                    source: std::io::Error::other("denied"),
+                },
+                ErrorCode::WorkerSpawnFailed,
+            ),
+            (SupervisorError::Stopped, ErrorCode::SupervisorStopped),
+            (
+                SupervisorError::Timeout {
+                    what: "status",
+                    after: Duration::from_secs(6),
+                },
+                ErrorCode::RequestTimeout,
+            ),
+        ];
+        for (error, code) in cases {
+            let message = error.to_string();
+            assert_eq!(error.code(), code);
+            let body = ErrorBody::from(error);
+            assert_eq!((body.code, body.message), (code, message));
+        }
+        let worker = ErrorBody::new(ErrorCode::ClientIdInUse, "326");
+        assert_eq!(
+            ErrorBody::from(SupervisorError::Worker(worker.clone())),
+            worker
+        );
+    }
+}
