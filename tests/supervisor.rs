@@ -478,3 +478,33 @@ async fn a_gateway_restart_yields_exactly_one_attempt_even_when_more_timeouts_ar
     assert_eq!(record.listener_inode, listener);
     supervisor.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_hangs_in_connect_is_replaced_after_the_connect_deadline() {
+    // A silent Gateway: the connect stays unanswered for its 2 s timeout, time enough to stop the worker.
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let mut opts = options(&sim, 56, "2", "3");
+    opts.request_timeout = Duration::from_millis(500);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let connecting = wait_for(&supervisor, "the connect", BOUND, |s| {
+        matches!(s.lifecycle, Lifecycle::Connecting { .. }) && s.worker_pid.is_some()
+    })
+    .await;
+    let pid = connecting.worker_pid.expect("pid");
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .expect("kill -STOP");
+    let replaced = wait_for(&supervisor, "the hung worker's replacement", BOUND, |s| {
+        s.workers_replaced == 1
+    })
+    .await;
+    assert_ne!(replaced.worker_pid, Some(pid));
+    assert!(
+        wait_until(BOUND, || !std::path::Path::new(&format!("/proc/{pid}"))
+            .exists()),
+        "the stopped worker was killed and reaped"
+    );
+    supervisor.shutdown().await;
+}
