@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::supervisor::{
-    Backoff, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
+    Backoff, LatchFile, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
 };
+use gateway_proto::ErrorCode;
 
 use crate::util::{SimProcess, bin, wait_until};
 
@@ -276,6 +277,234 @@ async fn reconfigure_moves_the_session_to_another_gateway_without_a_disconnect_a
         first.stats().accepted,
         1,
         "nothing more went to the old port"
+    );
+    supervisor.shutdown().await;
+}
+
+/// A supervisor over `sim` that keeps its guardrail in `dir`/guardrail.json.
+fn options_with_latch_file(
+    sim: &SimProcess,
+    client_id: i32,
+    max_timeouts: &str,
+    dir: &tempfile::TempDir,
+) -> SupervisorOptions {
+    let mut opts = options(sim, client_id, "0.5", max_timeouts);
+    opts.latch_path = Some(dir.path().join("guardrail.json"));
+    opts
+}
+
+fn latched(state: &SupervisorState) -> bool {
+    matches!(state.lifecycle, Lifecycle::Latched { .. })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_stops_answering_is_replaced_and_the_request_returns_within_its_deadline() {
+    let sim = SimProcess::start(&[]);
+    let mut opts = options(&sim, 51, "5", "3");
+    opts.request_timeout = Duration::from_secs(1);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let first = wait_for(&supervisor, "the first session", BOUND, connected).await;
+    let pid = first.worker_pid.expect("a worker runs");
+
+    // A stopped process reads nothing and answers nothing: the worker hung, as far as anyone can tell.
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .expect("kill -STOP");
+    assert!(stopped.success());
+    let answer = tokio::time::timeout(BOUND, supervisor.request("status"))
+        .await
+        .expect("the request must come back, not wait for the stopped worker");
+    let err = answer.expect_err("a stopped worker cannot answer");
+    assert_eq!(err.code(), ErrorCode::WorkerUnresponsive, "{err}");
+
+    let again = wait_for(&supervisor, "a new worker's session", BOUND, |s| {
+        connected(s) && s.worker_pid.is_some_and(|p| p != pid)
+    })
+    .await;
+    assert_eq!(again.workers_replaced, 1);
+    assert_eq!(again.worker_starts, 2);
+    assert!(
+        wait_until(BOUND, || !std::path::Path::new(&format!("/proc/{pid}"))
+            .exists()),
+        "the stopped worker was killed and reaped"
+    );
+    supervisor
+        .request("status")
+        .await
+        .expect("the new worker answers");
+    supervisor.shutdown().await;
+}
+
+/// The one test with a stand-in for the worker: no real worker prints a line that is not UTF-8, and a
+/// shell script that answers `connect` and `status` and prints such a line is the smallest thing that does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_line_that_is_not_utf8_is_skipped_and_the_session_stays() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("fake-worker.sh");
+    std::fs::write(
+        &script,
+        r#"#!/bin/sh
+while IFS= read -r line; do
+  id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+  case "$line" in
+    *'"connect"'*)
+      printf '\377\376 not utf-8\n'
+      printf '{"id":%s,"status":"success","data":{}}\n' "$id" ;;
+    *)
+      printf '{"id":%s,"status":"success","data":{"answered_after_the_bad_line":true}}\n' "$id" ;;
+  esac
+done
+"#,
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make it executable");
+
+    let sim = SimProcess::start(&[]);
+    let mut opts = options(&sim, 53, "5", "3");
+    opts.worker_bin = script;
+    opts.request_timeout = Duration::from_secs(2);
+    let supervisor = Supervisor::start(opts);
+    let mut log = supervisor.log().subscribe();
+    supervisor.connect().await.expect("running");
+    // The connect answer comes after the bad line: reaching Connected means reading went on past it.
+    let state = wait_for(&supervisor, "the session", BOUND, connected).await;
+    let data = tokio::time::timeout(BOUND, supervisor.request("status"))
+        .await
+        .expect("an answer")
+        .expect("the same worker answers");
+    assert_eq!(data["answered_after_the_bad_line"], true);
+    let now = supervisor.state();
+    assert_eq!(now.worker_starts, 1, "the worker was not taken for exited");
+    assert_eq!(now.worker_pid, state.worker_pid);
+    assert_eq!(now.lifecycle, Lifecycle::Connected);
+    let mut seen = Vec::new();
+    while let Ok(line) = log.try_recv() {
+        seen.push(line.message);
+    }
+    assert!(
+        seen.iter().any(|m| m.contains("not UTF-8")),
+        "the bad line is logged: {seen:?}"
+    );
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guardrail_survives_a_supervisor_restart_and_spends_no_handshake() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = Supervisor::start(options_with_latch_file(&sim, 54, "2", &dir));
+    first.connect().await.expect("running");
+    wait_for(&first, "the guardrail", BOUND, latched).await;
+    first.shutdown().await;
+    assert_eq!(sim.stats().accepted, 2);
+    assert!(dir.path().join("guardrail.json").is_file());
+
+    // Gateway Doctor starts again: the same Gateway, the same dead API layer.
+    let second = Supervisor::start(options_with_latch_file(&sim, 54, "2", &dir));
+    let state = wait_for(&second, "the kept guardrail", BOUND, latched).await;
+    let Lifecycle::Latched { error } = &state.lifecycle else {
+        unreachable!()
+    };
+    assert_eq!(error.code, ErrorCode::GatewayUnresponsive);
+    assert!(error.message.contains("File -> Exit"), "{}", error.message);
+    second.connect().await.expect("running");
+    // Several backoff periods: nothing may reach the Gateway.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(latched(&second.state()));
+    assert_eq!(second.state().connect_attempts, 0);
+    assert_eq!(
+        sim.stats().accepted,
+        2,
+        "the second supervisor spent no handshake"
+    );
+
+    // "I restarted it": the guardrail is lifted, on disk too, for one attempt.
+    second.reset().await.expect("running");
+    wait_for(&second, "the one attempt after the reset", BOUND, |s| {
+        s.connect_attempts == 1 && latched(s)
+    })
+    .await;
+    assert_eq!(sim.stats().accepted, 3, "exactly one attempt after a reset");
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_restart_yields_exactly_one_attempt_even_when_more_timeouts_are_allowed() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let supervisor = Supervisor::start(options_with_latch_file(&sim, 55, "2", &dir));
+    supervisor.connect().await.expect("running");
+    wait_for(&supervisor, "the guardrail", BOUND, latched).await;
+    let accepted = sim.stats().accepted;
+    assert_eq!(accepted, 2);
+
+    // The Gateway restarts but its API layer is still dead (it comes back silent).
+    sim.control
+        .restart(Duration::from_millis(300))
+        .expect("restart");
+    let state = wait_for(&supervisor, "the guardrail again", BOUND, |s| {
+        latched(s) && s.gateway_restarts_seen == 1
+    })
+    .await;
+    let Lifecycle::Latched { error } = &state.lifecycle else {
+        unreachable!()
+    };
+    assert!(
+        error
+            .message
+            .contains("the one attempt after the Gateway restarted"),
+        "{}",
+        error.message
+    );
+    // Several backoff periods later: still exactly one.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        sim.stats().accepted,
+        accepted + 1,
+        "exactly one attempt after the restart"
+    );
+    assert_eq!(supervisor.state().connect_attempts, 3);
+    // The file now names the new listener.
+    let record = LatchFile::new(dir.path().join("guardrail.json"))
+        .get(&LatchFile::key("127.0.0.1", sim.port()))
+        .expect("readable")
+        .expect("an entry");
+    let listener = gateway_core::sockets::scan_quick(sim.port())
+        .expect("scan")
+        .listener_inode;
+    assert_eq!(record.listener_inode, listener);
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_hangs_in_connect_is_replaced_after_the_connect_deadline() {
+    // A silent Gateway: the connect stays unanswered for its 2 s timeout, time enough to stop the worker.
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let mut opts = options(&sim, 56, "2", "3");
+    opts.request_timeout = Duration::from_millis(500);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let connecting = wait_for(&supervisor, "the connect", BOUND, |s| {
+        matches!(s.lifecycle, Lifecycle::Connecting { .. }) && s.worker_pid.is_some()
+    })
+    .await;
+    let pid = connecting.worker_pid.expect("pid");
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .expect("kill -STOP");
+    let replaced = wait_for(&supervisor, "the hung worker's replacement", BOUND, |s| {
+        s.workers_replaced == 1
+    })
+    .await;
+    assert_ne!(replaced.worker_pid, Some(pid));
+    assert!(
+        wait_until(BOUND, || !std::path::Path::new(&format!("/proc/{pid}"))
+            .exists()),
+        "the stopped worker was killed and reaped"
     );
     supervisor.shutdown().await;
 }

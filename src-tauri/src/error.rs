@@ -52,7 +52,7 @@ impl AppError {
             AppError::UnknownSetting(_) => "UNKNOWN_SETTING",
             AppError::SettingsWrite(_) => "SETTINGS_WRITE_FAILED",
             AppError::Sockets(e) => e.code(),
-            AppError::Supervisor(e) => e.code(),
+            AppError::Supervisor(e) => e.code().as_str(),
             AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",
             AppError::DemoNotRunning => "DEMO_NOT_RUNNING",
             AppError::Demo(_) => "DEMO_FAILED",

@@ -80,6 +80,7 @@ mod tests {
             worker: WorkerStatus::default(),
             worker_pid: None,
             worker_starts: 0,
+            workers_replaced: 0,
             connect_attempts: 0,
             timeouts_in_a_row: 0,
             max_timeouts: 3,

@@ -31,6 +31,8 @@ pub struct Options {
     pub sim_bin: PathBuf,
     /// The settings file save_settings writes (None: the platform has no config dir).
     pub settings_path: Option<PathBuf>,
+    /// The guardrail latch file (None: kept in memory only).
+    pub latch_path: Option<PathBuf>,
     /// Where `.env` is looked for.
     pub cwd: PathBuf,
     /// Tray, notifications, single instance, window state and the log plugin. Off under the mock runtime:
@@ -47,6 +49,7 @@ impl Options {
             worker_bin: paths::worker_bin(),
             sim_bin: paths::sim_bin(),
             settings_path: gateway_core::config::default_settings_path(),
+            latch_path: gateway_core::supervisor::default_latch_path(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             desktop: true,
             presence_poll: Duration::from_secs(1),
@@ -96,10 +99,10 @@ impl AppState {
                 Config::resolve(&Inputs::default()).map_err(AppError::BadConfig)?
             }
         };
-        let supervisor = Supervisor::start(SupervisorOptions::new(
-            options.worker_bin.clone(),
-            applied.clone(),
-        ));
+        let mut supervisor_options =
+            SupervisorOptions::new(options.worker_bin.clone(), applied.clone());
+        supervisor_options.latch_path = options.latch_path.clone();
+        let supervisor = Supervisor::start(supervisor_options);
         let presence = watch::Sender::new(GatewayPresence {
             port: applied.port(),
             ..GatewayPresence::default()
@@ -184,6 +187,8 @@ impl AppState {
             .start(&self.options.sim_bin, self.logs.clone())
             .await?;
         self.config.set_demo_port(Some(status.port));
+        // The demo's guardrail lives in memory only: it never reads or writes the real Gateway's.
+        self.supervisor.use_latch_file(None).await?;
         self.apply_config(Then::Connect).await?;
         Ok(status)
     }
@@ -199,6 +204,10 @@ impl AppState {
         if self.supervisor.state().lifecycle != Lifecycle::Idle {
             self.supervisor.stop().await?;
         }
+        // Back on the real Gateway: its guardrail as kept on disk (after the stop, which would lift it).
+        self.supervisor
+            .use_latch_file(self.options.latch_path.clone())
+            .await?;
         Ok(())
     }
 

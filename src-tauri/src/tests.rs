@@ -69,15 +69,26 @@ impl TestApp {
     }
 
     pub fn start_in(dir: TempDir, settings_path: PathBuf) -> TestApp {
-        let options = Options {
+        TestApp::start_with(dir, settings_path, |_| {})
+    }
+
+    /// The app with its options changed by `tweak` first (e.g. a worker binary that is not there).
+    pub fn start_with(
+        dir: TempDir,
+        settings_path: PathBuf,
+        tweak: impl FnOnce(&mut Options),
+    ) -> TestApp {
+        let mut options = Options {
             worker_bin: bin("gateway-worker"),
             sim_bin: bin("gateway-sim"),
             settings_path: Some(settings_path),
+            latch_path: Some(dir.path().join("config").join("guardrail.json")),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),
             log_capacity: 10_000,
         };
+        tweak(&mut options);
         let mut app = run_app(mock_builder(), options)
             .build(context())
             .expect("the app builds");
@@ -86,6 +97,11 @@ impl TestApp {
         app.run_iteration(|_, _| {});
         let main = app.get_webview_window("main").expect("the main window");
         TestApp { app, main, dir }
+    }
+
+    /// The guardrail file the app keeps its latch in.
+    pub fn latch_path(&self) -> PathBuf {
+        self.dir.path().join("config").join("guardrail.json")
     }
 
     pub fn settings_path(&self) -> PathBuf {

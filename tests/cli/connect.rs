@@ -111,3 +111,62 @@ fn connect_json_prints_each_state_as_a_json_line() {
         s.live_clients.is_empty()
     });
 }
+
+/// The phase of a `connect --json` line.
+fn phase(line: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(line)
+        .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))["lifecycle"]["phase"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn connect_keeps_the_guardrail_on_disk_and_a_second_run_spends_no_handshake() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let doctor = Doctor::new();
+    let port = sim.port().to_string();
+    let args = ["--port", port.as_str(), "--timeout", "0.5", "--json"];
+    let run = |doctor: &Doctor| {
+        let mut command = doctor.command(&[&["connect"][..], &args[..]].concat());
+        command
+            .env("IBKR_MAX_TIMEOUTS", "2")
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("spawn gateway-doctor connect");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, lines)
+    };
+
+    // The first run finds the API layer dead and trips the guardrail; it is written where the app keeps it
+    // (this run's XDG_CONFIG_HOME is a temp dir).
+    let (mut first, lines) = run(&doctor);
+    wait_for_line(&lines, |l| phase(l) == "latched");
+    terminate_and_expect_0(&mut first);
+    assert_eq!(sim.stats().accepted, 2);
+    let file = doctor
+        .dir()
+        .join("config")
+        .join("gateway-doctor")
+        .join("guardrail.json");
+    assert!(file.is_file(), "{} is missing", file.display());
+
+    // The second run starts latched: the same Gateway, nothing new sent to it.
+    let (mut second, lines) = run(&doctor);
+    let line = wait_for_line(&lines, |l| phase(l) == "latched");
+    assert!(line.contains("GATEWAY_UNRESPONSIVE"), "{line}");
+    std::thread::sleep(Duration::from_millis(1500));
+    terminate_and_expect_0(&mut second);
+    assert_eq!(
+        sim.stats().accepted,
+        2,
+        "the second run spent no handshake on the latched Gateway"
+    );
+}

@@ -16,8 +16,14 @@ struct Sim {
 
 impl Sim {
     fn start() -> Sim {
+        Sim::start_with(&[])
+    }
+
+    /// With extra arguments, e.g. `["--fault", "silent"]`.
+    fn start_with(args: &[&str]) -> Sim {
         let mut child = Command::new(bin("gateway-sim"))
             .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -244,4 +250,74 @@ fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
         .invoke("set_demo_fault", json!({"fault": "freeze_api"}))
         .expect_err("no demo");
     assert_eq!(err["code"], "DEMO_NOT_RUNNING");
+}
+
+#[test]
+fn connect_with_a_missing_worker_program_fails_with_worker_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = dir.path().join("config").join("settings.json");
+    let app = TestApp::start_with(dir, settings, |options| {
+        options.worker_bin = "/nonexistent/gateway-worker".into();
+    });
+    app.call("connect_gateway", Value::Null);
+    let state = wait_call(&app, "get_status", "the failure", |s| phase(s) == "failed");
+    let error = &state["lifecycle"]["error"];
+    assert_eq!(error["code"], "WORKER_MISSING", "{state}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/nonexistent/gateway-worker")),
+        "{state}"
+    );
+}
+
+#[test]
+fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
+    // The real Gateway: its API layer is dead, and one unanswered handshake trips the guardrail.
+    let real = Sim::start_with(&["--fault", "silent"]);
+    let app = TestApp::start(json!({"port": real.port, "timeout": 0.5, "max_timeouts": 1}));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "the guardrail", |s| {
+        phase(s) == "latched"
+    });
+    let kept = std::fs::read_to_string(app.latch_path()).expect("the latch is on disk");
+    let real_key = format!("127.0.0.1:{}", real.port);
+    assert!(kept.contains(&real_key), "{kept}");
+
+    // The demo: its session, then its own dead API layer and its own guardrail, in memory only.
+    let demo = app.call("start_demo", Value::Null);
+    let demo_port = demo["port"].as_u64().expect("a port");
+    wait_call(&app, "get_status", "the demo session", |s| {
+        phase(s) == "connected"
+    });
+    app.call("set_demo_fault", json!({"fault": "freeze_api"}));
+    wait_call(&app, "get_status", "the demo's guardrail", |s| {
+        phase(s) == "latched"
+    });
+    let during = std::fs::read_to_string(app.latch_path()).expect("still there");
+    assert!(
+        !during.contains(&format!(":{demo_port}\"")),
+        "the demo wrote the real file: {during}"
+    );
+    assert!(during.contains(&real_key), "{during}");
+
+    // Back on the real Gateway: still latched, nothing spent on it.
+    let attempts = connect_attempts(&app);
+    app.call("stop_demo", Value::Null);
+    let back = app.call("get_status", Value::Null);
+    assert_eq!(phase(&back), "latched", "{back}");
+    assert_eq!(back["lifecycle"]["error"]["code"], "GATEWAY_UNRESPONSIVE");
+    let after = std::fs::read_to_string(app.latch_path()).expect("still there");
+    assert!(after.contains(&real_key), "{after}");
+    app.call("connect_gateway", Value::Null);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "latched");
+    assert_eq!(connect_attempts(&app), attempts, "no handshake spent on it");
+}
+
+/// Connect requests the supervisor has sent to workers so far.
+fn connect_attempts(app: &TestApp) -> u64 {
+    app.call("get_status", Value::Null)["connect_attempts"]
+        .as_u64()
+        .expect("a count")
 }

@@ -42,19 +42,17 @@ export type { DiagnoseProgress } from "./gen/DiagnoseProgress";
 export type { GatewayPresence } from "./gen/GatewayPresence";
 
 /**
- * The codes a command can fail with (IPC.md "Error codes"), beside the worker's ErrorCode that arrives inside
- * SupervisorState (plus WORKER_MISSING there). CommandError.code stays a string: a code the UI does not know yet
- * is still shown with its message.
+ * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside
+ * SupervisorState (the worker's and the supervisor's: WORKER_MISSING, REQUEST_TIMEOUT, ...). CommandError.code
+ * stays a string: a code the UI does not know yet is still shown with its message.
  */
 export type AppErrorCode =
   | ErrorCode
-  | "WORKER_MISSING"
   | "BAD_CONFIG"
   | "UNKNOWN_SETTING"
   | "SETTINGS_WRITE_FAILED"
   | "CONFIRMATION_REQUIRED"
   | "SOCKET_TABLE_UNAVAILABLE"
   | "UNSUPPORTED_PLATFORM"
-  | "SUPERVISOR_STOPPED"
   | "DEMO_FAILED"
   | "DEMO_NOT_RUNNING";

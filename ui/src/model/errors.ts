@@ -56,6 +56,18 @@ const BY_CODE: Record<string, { title: string; hint: string }> = {
     title: "Part of Gateway Doctor is missing",
     hint: "Reinstall Gateway Doctor (the gateway-worker program was not found).",
   },
+  WORKER_SPAWN_FAILED: {
+    title: "Part of Gateway Doctor could not start",
+    hint: "Reinstall Gateway Doctor; if it repeats, copy the support bundle from Logs and send it to support.",
+  },
+  WORKER_UNRESPONSIVE: {
+    title: "Gateway Doctor's connection helper stopped answering",
+    hint: "It was restarted by itself; nothing to do unless this repeats.",
+  },
+  REQUEST_TIMEOUT: {
+    title: "Gateway Doctor did not answer in time",
+    hint: "Try again in a moment; if it repeats, copy the support bundle from Logs.",
+  },
   BAD_CONFIG: { title: "Some settings are not valid", hint: "Fix the values marked in Settings." },
   UNKNOWN_SETTING: { title: "Gateway Doctor does not know that setting", hint: "Copy the support bundle from Logs and send it to support." },
   SETTINGS_WRITE_FAILED: {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { CleanOutcome, CleanReport, LogLine } from "../ipc";
+import type { CleanOutcome, CleanReport, ErrorCode, LogLine } from "../ipc";
 import { NOW, connectedWorker, presence, proc, scan, state } from "../test/fixtures";
 import { cleanPlan, confirmedArgs, connectionsView, outcomeWords } from "./connections";
 import { remedyAction } from "./diagnose";
@@ -211,6 +211,22 @@ describe("errors and formats", () => {
     expect(errorLine({ code: "GATEWAY_UNRESPONSIVE", message: "Gateway API layer is unresponsive: restart it", detail: null })).toBe(
       "Gateway API layer is unresponsive: restart it",
     );
+  });
+
+  test("every code the supervisor sends has its own headline, none reads as a generic failure", () => {
+    const supervisorCodes: ErrorCode[] = [
+      "WORKER_MISSING",
+      "WORKER_SPAWN_FAILED",
+      "SUPERVISOR_STOPPED",
+      "REQUEST_TIMEOUT",
+      "WORKER_UNRESPONSIVE",
+    ];
+    for (const code of supervisorCodes) {
+      const e = explainError({ code, message: "m", steps: null });
+      expect(e.title, code).not.toBe("Something went wrong");
+      expect(e.title, code).not.toMatch(/inside Gateway Doctor/);
+    }
+    expect(explainError({ code: "WORKER_MISSING", message: "m", steps: null }).hint).toMatch(/Reinstall/);
   });
 
   test("durations", () => {

@@ -57,6 +57,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     worker: w,
     worker_pid: null,
     worker_starts: 0,
+    workers_replaced: 0,
     connect_attempts: 0,
     timeouts_in_a_row: 0,
     max_timeouts: 3,

@@ -3,7 +3,9 @@
 //! disconnect is ever sent) and the run ends with 0.
 
 use gateway_core::config::Config;
-use gateway_core::supervisor::{Supervisor, SupervisorOptions, SupervisorState};
+use gateway_core::supervisor::{
+    Supervisor, SupervisorOptions, SupervisorState, default_latch_path,
+};
 
 use crate::error::{CliError, Exit};
 use crate::output::{self, Style, local_time};
@@ -37,7 +39,10 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
 async fn hold(config: Config, worker: std::path::PathBuf, json: bool) -> Result<Exit, CliError> {
     // Listen before the worker exists, so a signal that comes early still ends it in order.
     let mut stop = StopSignal::new()?;
-    let supervisor = Supervisor::start(SupervisorOptions::new(worker, config.clone()));
+    let mut options = SupervisorOptions::new(worker, config.clone());
+    // The same guardrail file as the app: a Gateway the app saw dead is not tried again from here.
+    options.latch_path = default_latch_path();
+    let supervisor = Supervisor::start(options);
     let mut watch = supervisor.watch();
     let mut shown = Shown::new(json, config);
     let mut reading = shown.show(&watch.borrow_and_update());

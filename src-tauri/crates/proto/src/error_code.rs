@@ -36,10 +36,20 @@ pub enum ErrorCode {
     ForceDisconnectRequired,
     /// A bug in the worker.
     Internal,
+    /// The gateway-worker program is not where Gateway Doctor expects it (a broken install).
+    WorkerMissing,
+    /// The gateway-worker program is there but could not be started.
+    WorkerSpawnFailed,
+    /// The supervisor has ended (the app or the CLI is shutting down).
+    SupervisorStopped,
+    /// A request to the supervisor got no answer within its deadline.
+    RequestTimeout,
+    /// The worker did not answer within its deadline; it was ended and a new one started.
+    WorkerUnresponsive,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::BadRequest,
         ErrorCode::NotConnected,
         ErrorCode::AlreadyConnected,
@@ -53,6 +63,11 @@ impl ErrorCode {
         ErrorCode::HeartbeatTimeout,
         ErrorCode::ForceDisconnectRequired,
         ErrorCode::Internal,
+        ErrorCode::WorkerMissing,
+        ErrorCode::WorkerSpawnFailed,
+        ErrorCode::SupervisorStopped,
+        ErrorCode::RequestTimeout,
+        ErrorCode::WorkerUnresponsive,
     ];
 
     /// The code as it appears on the wire.
@@ -71,6 +86,11 @@ impl ErrorCode {
             ErrorCode::HeartbeatTimeout => "HEARTBEAT_TIMEOUT",
             ErrorCode::ForceDisconnectRequired => "FORCE_DISCONNECT_REQUIRED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::WorkerMissing => "WORKER_MISSING",
+            ErrorCode::WorkerSpawnFailed => "WORKER_SPAWN_FAILED",
+            ErrorCode::SupervisorStopped => "SUPERVISOR_STOPPED",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
+            ErrorCode::WorkerUnresponsive => "WORKER_UNRESPONSIVE",
         }
     }
 }

@@ -15,6 +15,10 @@ worker: WorkerStatus, worker_pid: number | null,
  */
 worker_starts: number, 
 /**
+ * Workers ended because they did not answer a request in time (each was replaced).
+ */
+workers_replaced: number, 
+/**
  * Connect requests sent to workers so far.
  */
 connect_attempts: number, 

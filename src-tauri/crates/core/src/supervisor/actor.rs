@@ -6,15 +6,22 @@
 //! counted here, across worker restarts, so the guardrail survives a crashed worker; once it trips nothing is
 //! attempted until the user resets it or the Gateway is seen restarted (a new listening socket on the port),
 //! and then exactly one attempt follows a short cool-down.
+//!
+//! Nothing here waits on the worker without a limit: every request sent to it has a deadline (see
+//! `due`), and a worker that lets one pass is killed and replaced; a worker whose stdout closed gets
+//! `stop_grace` to exit before it is killed. The latch is also kept on disk (latch_file.rs) when the
+//! options name a file, so it holds across restarts of the app and the CLI.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use gateway_proto::{ErrorBody, ErrorCode, Event, SessionState};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Duration, Instant, sleep_until};
 
-use super::handle::{SupervisorError, SupervisorOptions};
+use super::handle::SupervisorOptions;
+use super::latch_file::{LatchFile, LatchRecord};
 use super::log::{LogLine, LogSink};
 use super::state::{Lifecycle, SupervisorState};
 use super::worker_process::{WorkerLine, WorkerProcess};
@@ -28,6 +35,7 @@ pub(crate) enum Cmd {
     Stop(oneshot::Sender<()>),
     Request(&'static str, Reply),
     Reconfigure(Box<Config>, oneshot::Sender<()>),
+    LatchFile(Option<PathBuf>, oneshot::Sender<()>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -51,6 +59,14 @@ pub(crate) struct Actor {
     backoff_step: u32,
     /// The Gateway's listening socket as last seen (its inode), to notice a restart.
     listener: Option<u64>,
+    /// When each request sent to the current worker must be answered, and what it was (for the log).
+    /// Entries whose request was answered are dropped lazily (see `next_due`).
+    due: HashMap<u64, (Instant, &'static str)>,
+    /// The guardrail on disk, when the options name a file.
+    latch_file: Option<LatchFile>,
+    /// The guardrail was lifted for one attempt (a Gateway restart, the user's reset): the latch message
+    /// then says that this one attempt failed too.
+    after_restart: bool,
 }
 
 impl Actor {
@@ -71,15 +87,21 @@ impl Actor {
             next_attempt: None,
             backoff_step: 0,
             listener: None,
+            due: HashMap::new(),
+            latch_file: None,
+            after_restart: false,
         };
         (actor, receiver)
     }
 
     pub async fn run(mut self, mut inbox: mpsc::Receiver<Cmd>) {
+        self.latch_file = self.options.latch_path.clone().map(LatchFile::new);
+        self.load_latch();
         let mut listener_tick = tokio::time::interval(self.options.listener_poll);
         listener_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let attempt_at = self.next_attempt;
+            let overdue_at = self.next_due();
             tokio::select! {
                 cmd = inbox.recv() => match cmd {
                     Some(Cmd::Shutdown(done)) => { self.end_worker().await; let _ = done.send(()); return; }
@@ -94,6 +116,9 @@ impl Actor {
                     self.next_attempt = None;
                     self.attempt().await;
                 }
+                _ = sleep_until(overdue_at.unwrap_or_else(Instant::now)), if overdue_at.is_some() => {
+                    self.worker_overdue().await;
+                }
                 _ = listener_tick.tick() => self.check_listener().await,
             }
         }
@@ -103,6 +128,13 @@ impl Actor {
         match cmd {
             Cmd::Connect => {
                 self.wanted = true;
+                if matches!(
+                    self.state.lifecycle,
+                    Lifecycle::Idle | Lifecycle::Failed { .. }
+                ) {
+                    // Another run (the app, the CLI) may have tripped the guardrail since.
+                    self.load_latch();
+                }
                 if matches!(
                     self.state.lifecycle,
                     Lifecycle::Idle | Lifecycle::Failed { .. }
@@ -128,6 +160,11 @@ impl Actor {
                 Some(worker) => match worker.send(command).await {
                     Ok(id) => {
                         self.pending.insert(id, Pending::Forward(reply));
+                        self.expect_answer(id, command, self.options.request_timeout);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                        let _ = reply.send(Err(unresponsive()));
+                        self.replace_unresponsive(command).await;
                     }
                     Err(e) => {
                         let _ = reply.send(Err(internal(format!("cannot reach the worker: {e}"))));
@@ -162,6 +199,15 @@ impl Actor {
                 );
                 self.options.config = *config;
                 self.set_lifecycle(Lifecycle::Idle);
+                // The new target's guardrail, if one was kept for it.
+                self.load_latch();
+                let _ = done.send(());
+            }
+            Cmd::LatchFile(path, done) => {
+                self.latch_file = path.map(LatchFile::new);
+                if matches!(self.state.lifecycle, Lifecycle::Idle) {
+                    self.load_latch();
+                }
                 let _ = done.send(());
             }
             Cmd::Shutdown(_) => {}
@@ -183,11 +229,8 @@ impl Actor {
                     self.worker = Some(worker);
                 }
                 Err(e) => {
-                    let code = e.code();
                     self.log("error", e.to_string());
-                    return self.set_lifecycle(Lifecycle::Failed {
-                        error: ErrorBody::new(parse_code(code), e.to_string()),
-                    });
+                    return self.set_lifecycle(Lifecycle::Failed { error: e.into() });
                 }
             }
         }
@@ -197,6 +240,7 @@ impl Actor {
         match worker.send("connect").await {
             Ok(id) => {
                 self.pending.insert(id, Pending::Connect);
+                self.expect_answer(id, "connect", self.options.connect_deadline());
                 self.state.connect_attempts += 1;
                 self.set_lifecycle(Lifecycle::Connecting {
                     attempt: self.backoff_step + 1,
@@ -230,6 +274,10 @@ impl Actor {
             WorkerLine::Unexpected(text) => {
                 self.log("warn", format!("unexpected line from the worker: {text}"))
             }
+            WorkerLine::NotUtf8(text) => self.log(
+                "warn",
+                format!("a line from the worker that is not UTF-8 was skipped: {text}"),
+            ),
         }
     }
 
@@ -300,20 +348,60 @@ impl Actor {
         }
     }
 
+    /// The worker's stdout closed (or cannot be read): it exited or is exiting. It gets `stop_grace` to
+    /// finish, then it is killed; the actor never waits on it longer.
     async fn worker_exited(&mut self) {
-        let Some(mut worker) = self.worker.take() else {
+        let Some(worker) = self.worker.take() else {
             return;
         };
-        let status = worker.wait().await;
+        let pid = worker.pid;
+        let status = worker.reap(self.options.stop_grace).await;
+        self.log("warn", format!("worker (pid {pid}) exited: {status:?}"));
+        self.worker_gone(internal(
+            "The worker stopped unexpectedly; starting a new one.".into(),
+        ));
+    }
+
+    /// A request to the worker went unanswered past its deadline: the worker is hung (or stopped). It is
+    /// killed and, if a session is wanted, replaced through the usual retry.
+    async fn worker_overdue(&mut self) {
+        let now = Instant::now();
+        let Some(what) = self
+            .due
+            .iter()
+            .find(|(id, (at, _))| *at <= now && self.pending.contains_key(id))
+            .map(|(_, (_, what))| *what)
+        else {
+            return;
+        };
+        self.replace_unresponsive(what).await;
+    }
+
+    /// Kills the worker that did not answer (or read) `what` in time; counted, logged, published.
+    async fn replace_unresponsive(&mut self, what: &str) {
+        let Some(worker) = self.worker.take() else {
+            return;
+        };
+        let pid = worker.pid;
+        self.state.workers_replaced += 1;
         self.log(
-            "warn",
-            format!("worker (pid {}) exited: {status:?}", worker.pid),
+            "error",
+            format!("the worker (pid {pid}) did not answer '{what}' in time: ending it and starting a new one"),
         );
+        let status = worker.kill().await;
+        self.log("info", format!("worker (pid {pid}) ended: {status:?}"));
+        self.worker_gone(unresponsive());
+    }
+
+    /// After the worker ended by itself or was killed: answer what it left unanswered, and retry if a
+    /// session is wanted.
+    fn worker_gone(&mut self, error: ErrorBody) {
         self.state.worker_pid = None;
         self.state.worker.session = SessionState::Disconnected;
+        self.due.clear();
         for (_, pending) in self.pending.drain() {
             if let Pending::Forward(reply) = pending {
-                let _ = reply.send(Err(internal("the worker exited before answering".into())));
+                let _ = reply.send(Err(error.clone()));
             }
         }
         if self.wanted
@@ -322,12 +410,22 @@ impl Actor {
                 Lifecycle::Latched { .. } | Lifecycle::Failed { .. }
             )
         {
-            self.schedule_retry(internal(
-                "The worker stopped unexpectedly; starting a new one.".into(),
-            ));
+            self.schedule_retry(error);
         } else {
             self.publish();
         }
+    }
+
+    /// `id` must be answered within `within`.
+    fn expect_answer(&mut self, id: u64, what: &'static str, within: Duration) {
+        self.due.insert(id, (Instant::now() + within, what));
+    }
+
+    /// The earliest deadline of a request still unanswered (answered ones are dropped here).
+    fn next_due(&mut self) -> Option<Instant> {
+        let pending = &self.pending;
+        self.due.retain(|id, _| pending.contains_key(id));
+        self.due.values().map(|(at, _)| *at).min()
     }
 
     /// Looks at the Gateway's listening socket; a new one means the Gateway restarted.
@@ -342,7 +440,17 @@ impl Actor {
             (None, Some(_)) => true,
             _ => false,
         };
-        if !restarted || !self.wanted {
+        if !restarted {
+            return;
+        }
+        if !self.wanted {
+            // A latch kept from an earlier run, nobody asking for a session: the Gateway it was about is gone.
+            if matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
+                self.log("info", "the Gateway restarted: the guardrail is cleared");
+                self.forget_latch();
+                self.state.timeouts_in_a_row = 0;
+                self.set_lifecycle(Lifecycle::Idle);
+            }
             return;
         }
         match &self.state.lifecycle {
@@ -352,7 +460,7 @@ impl Actor {
                     "info",
                     "the Gateway is listening again: one attempt after a short cool-down",
                 );
-                self.state.timeouts_in_a_row = 0;
+                self.lift_for_one_attempt();
                 if let Lifecycle::Latched { error } = &self.state.lifecycle {
                     let error = error.clone();
                     self.set_lifecycle(Lifecycle::Backoff {
@@ -363,19 +471,14 @@ impl Actor {
                 }
                 self.backoff_step = 0;
                 self.next_attempt = Some(Instant::now() + self.options.cool_down);
-                // The worker's own latch too; its answer needs no action.
-                if let Some(worker) = self.worker.as_mut()
-                    && let Ok(id) = worker.send("reset").await
-                {
-                    self.pending.insert(id, Pending::Reset);
-                }
+                self.reset_worker_latch().await;
             }
             _ => {}
         }
     }
 
     async fn clear_latch(&mut self) {
-        self.state.timeouts_in_a_row = 0;
+        self.lift_for_one_attempt();
         self.backoff_step = 0;
         if matches!(
             self.state.lifecycle,
@@ -383,26 +486,123 @@ impl Actor {
         ) {
             self.set_lifecycle(Lifecycle::Idle);
         }
+        self.reset_worker_latch().await;
+    }
+
+    /// The Gateway restarted (or the user says so): the guardrail is lifted for exactly one attempt. The
+    /// count stays one short of the limit, so if that attempt times out too the guardrail trips at once
+    /// instead of spending `max_timeouts` more handshakes.
+    fn lift_for_one_attempt(&mut self) {
+        self.forget_latch();
+        self.state.timeouts_in_a_row = self.state.max_timeouts.saturating_sub(1);
+        self.after_restart = true;
+    }
+
+    /// The worker's own latch too; its answer needs no action.
+    async fn reset_worker_latch(&mut self) {
         if let Some(worker) = self.worker.as_mut()
             && let Ok(id) = worker.send("reset").await
         {
             self.pending.insert(id, Pending::Reset);
+            self.expect_answer(id, "reset", self.options.request_timeout);
         }
     }
 
     fn latch(&mut self, cause: ErrorBody) {
         self.next_attempt = None;
+        let tries = if self.after_restart {
+            "the one attempt after the Gateway restarted got no answer either".to_string()
+        } else {
+            format!(
+                "{} handshakes in a row got no answer",
+                self.state.timeouts_in_a_row.max(1)
+            )
+        };
         let message = format!(
-            "Gateway API layer is unresponsive: {} handshakes in a row got no answer, so Gateway Doctor stopped \
+            "Gateway API layer is unresponsive: {tries}, so Gateway Doctor stopped \
              trying. Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
              prompt on your phone. Gateway Doctor reconnects by itself once it is back. (Last error: {})",
-            self.state.timeouts_in_a_row.max(1),
             cause.message
         );
         self.log("error", message.clone());
-        self.set_lifecycle(Lifecycle::Latched {
-            error: ErrorBody::new(ErrorCode::GatewayUnresponsive, message),
-        });
+        let error = ErrorBody::new(ErrorCode::GatewayUnresponsive, message);
+        self.keep_latch(&error);
+        self.set_lifecycle(Lifecycle::Latched { error });
+    }
+
+    /// The latch file's key for the current target.
+    fn latch_key(&self) -> String {
+        LatchFile::key(&self.options.config.host(), self.options.config.port())
+    }
+
+    /// Writes the latch to disk with the Gateway listener it is about, as seen now.
+    fn keep_latch(&mut self, error: &ErrorBody) {
+        let Some(file) = &self.latch_file else {
+            return;
+        };
+        let record = LatchRecord {
+            listener_inode: crate::sockets::scan_quick(self.options.config.port())
+                .ok()
+                .and_then(|q| q.listener_inode)
+                .or(self.listener),
+            latched_at_ms: crate::now_ms(),
+            reason: error.clone(),
+        };
+        if let Err(e) = file.set(&self.latch_key(), record) {
+            self.log(
+                "warn",
+                format!("{e}: the guardrail holds only until Gateway Doctor ends"),
+            );
+        }
+    }
+
+    /// Removes the current target's latch from disk.
+    fn forget_latch(&mut self) {
+        let Some(file) = &self.latch_file else {
+            return;
+        };
+        if let Err(e) = file.remove(&self.latch_key()) {
+            self.log("warn", e.to_string());
+        }
+    }
+
+    /// Honours a latch kept on disk for the current target: latched again while the Gateway listener it saw
+    /// is still the one on the port; a stale entry (the Gateway restarted since) is removed. Also notes the
+    /// listener as it is now, so it is not taken for a restart.
+    fn load_latch(&mut self) {
+        self.listener = crate::sockets::scan_quick(self.options.config.port())
+            .ok()
+            .and_then(|q| q.listener_inode);
+        let Some(file) = &self.latch_file else {
+            return;
+        };
+        match file.get(&self.latch_key()) {
+            Ok(None) => {}
+            Ok(Some(record)) if record.listener_inode == self.listener => {
+                self.log(
+                    "warn",
+                    format!(
+                        "the guardrail tripped for this Gateway at {} (kept in {}) and it has not restarted \
+                         since: no handshake is tried until it restarts or you reset the guardrail",
+                        record.latched_at_ms,
+                        file.path().display()
+                    ),
+                );
+                self.next_attempt = None;
+                self.state.timeouts_in_a_row = self.state.max_timeouts;
+                self.set_lifecycle(Lifecycle::Latched {
+                    error: record.reason,
+                });
+            }
+            Ok(Some(_)) => {
+                self.log(
+                    "info",
+                    "the Gateway restarted since the guardrail tripped: the guardrail is cleared",
+                );
+                self.forget_latch();
+            }
+            Err(e) => self.log("warn", format!("{e}: the guardrail starts clear")),
+        }
     }
 
     fn schedule_retry(&mut self, error: ErrorBody) {
@@ -423,11 +623,15 @@ impl Actor {
             self.log("info", format!("worker (pid {pid}) ended: {status:?}"));
         }
         self.pending.clear();
+        self.due.clear();
         self.state.worker_pid = None;
         self.state.worker.session = SessionState::Disconnected;
     }
 
     fn set_lifecycle(&mut self, lifecycle: Lifecycle) {
+        if lifecycle == Lifecycle::Connected {
+            self.after_restart = false;
+        }
         self.state.lifecycle = lifecycle;
         self.publish();
     }
@@ -449,19 +653,13 @@ async fn next_line(worker: &mut Option<WorkerProcess>) -> Option<WorkerLine> {
     }
 }
 
+fn unresponsive() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::WorkerUnresponsive,
+        "Gateway Doctor's connection helper stopped answering, so it was restarted.",
+    )
+}
+
 fn internal(message: String) -> ErrorBody {
     ErrorBody::new(ErrorCode::Internal, message)
-}
-
-fn parse_code(code: &str) -> ErrorCode {
-    ErrorCode::ALL
-        .into_iter()
-        .find(|c| c.as_str() == code)
-        .unwrap_or(ErrorCode::Internal)
-}
-
-impl From<SupervisorError> for ErrorBody {
-    fn from(e: SupervisorError) -> ErrorBody {
-        ErrorBody::new(parse_code(e.code()), e.to_string())
-    }
 }

@@ -1,9 +1,13 @@
 //! The supervisor's handle: commands go in through a channel, state comes out through a `watch`.
+//!
+//! Every call that waits for an answer is bounded: the actor answers a worker request within
+//! `request_timeout` (it ends a worker that does not), and the handle itself gives up a little later still,
+//! with [`SupervisorError::Timeout`], so no caller (a screen of the app, the CLI) can wait forever.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gateway_proto::ErrorBody;
+use gateway_proto::{ErrorBody, ErrorCode};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -27,8 +31,13 @@ pub struct SupervisorOptions {
     pub cool_down: Duration,
     /// Grace between closing the worker's stdin, SIGTERM and SIGKILL.
     pub stop_grace: Duration,
-    /// Timeout of the supervisor's own requests to the worker other than connect.
+    /// Deadline of a request to the worker other than connect: a worker that does not answer in time is
+    /// ended and replaced.
     pub request_timeout: Duration,
+    /// The guardrail latch kept on disk (`guardrail.json` beside the settings), so a restart of the app or
+    /// the CLI does not spend handshakes on an API layer already seen dead. None: kept in memory only (the
+    /// demo gateway, tests that do not ask for it).
+    pub latch_path: Option<PathBuf>,
 }
 
 impl SupervisorOptions {
@@ -41,9 +50,25 @@ impl SupervisorOptions {
             cool_down: Duration::from_millis(1000),
             stop_grace: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
+            latch_path: None,
         }
     }
+
+    /// How long a connect may go unanswered before the worker is taken for hung: the worker's own
+    /// handshake timeout plus a margin for starting up and reporting.
+    pub(crate) fn connect_deadline(&self) -> Duration {
+        self.config.timeout() + self.request_timeout
+    }
+
+    /// How long the handle waits for the actor on a call that may end a worker (stop, reconfigure): the
+    /// whole close-stdin, SIGTERM, SIGKILL sequence plus a request's deadline.
+    fn ending_deadline(&self) -> Duration {
+        self.stop_grace * 2 + self.request_timeout + HANDLE_MARGIN
+    }
 }
+
+/// What the handle adds to the actor's own deadlines before it gives up on the actor itself.
+const HANDLE_MARGIN: Duration = Duration::from_secs(1);
 
 /// Why a supervisor call failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,18 +83,30 @@ pub enum SupervisorError {
     },
     #[error("the supervisor has stopped")]
     Stopped,
+    #[error("Gateway Doctor did not answer within {} s ({what}): try again", .after.as_secs())]
+    Timeout { what: &'static str, after: Duration },
     #[error("{}", .0.message)]
     Worker(ErrorBody),
 }
 
 impl SupervisorError {
-    /// The stable code the UI branches on.
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI branches on: the one typed enum the worker's answers use too.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SupervisorError::WorkerMissing { .. } => "WORKER_MISSING",
-            SupervisorError::Spawn { .. } => "WORKER_SPAWN_FAILED",
-            SupervisorError::Stopped => "SUPERVISOR_STOPPED",
-            SupervisorError::Worker(body) => body.code.as_str(),
+            SupervisorError::WorkerMissing { .. } => ErrorCode::WorkerMissing,
+            SupervisorError::Spawn { .. } => ErrorCode::WorkerSpawnFailed,
+            SupervisorError::Stopped => ErrorCode::SupervisorStopped,
+            SupervisorError::Timeout { .. } => ErrorCode::RequestTimeout,
+            SupervisorError::Worker(body) => body.code,
+        }
+    }
+}
+
+impl From<SupervisorError> for ErrorBody {
+    fn from(e: SupervisorError) -> ErrorBody {
+        match e {
+            SupervisorError::Worker(body) => body,
+            other => ErrorBody::new(other.code(), other.to_string()),
         }
     }
 }
@@ -80,12 +117,18 @@ pub struct Supervisor {
     commands: mpsc::Sender<Cmd>,
     state: watch::Receiver<SupervisorState>,
     log: LogSink,
+    /// How long a worker request may take, as the actor enforces it, plus [`HANDLE_MARGIN`].
+    request_deadline: Duration,
+    /// How long stop and reconfigure may take.
+    ending_deadline: Duration,
 }
 
 impl Supervisor {
     /// Starts the supervisor on the current tokio runtime. No worker runs until [`Supervisor::connect`].
     pub fn start(options: SupervisorOptions) -> Supervisor {
         let log = LogSink::default();
+        let request_deadline = options.request_timeout + HANDLE_MARGIN;
+        let ending_deadline = options.ending_deadline();
         let (commands, inbox) = mpsc::channel(32);
         let (actor, state) = Actor::new(options, log.clone());
         tokio::spawn(actor.run(inbox));
@@ -93,6 +136,8 @@ impl Supervisor {
             commands,
             state,
             log,
+            request_deadline,
+            ending_deadline,
         }
     }
 
@@ -129,41 +174,107 @@ impl Supervisor {
     /// Ends the session by ending the worker process (never an API-level disconnect), and stays idle.
     pub async fn stop(&self) -> Result<(), SupervisorError> {
         let (done, wait) = oneshot::channel();
-        self.commands
-            .send(Cmd::Stop(done))
+        self.call("stop", self.ending_deadline, Cmd::Stop(done), wait)
             .await
-            .map_err(|_| SupervisorError::Stopped)?;
-        wait.await.map_err(|_| SupervisorError::Stopped)
     }
 
     /// Uses `config` from now on: ends the worker (never an API disconnect), clears the timeout count and
     /// the guardrail (they were about the old target), and stays idle until [`Supervisor::connect`].
     pub async fn reconfigure(&self, config: Config) -> Result<(), SupervisorError> {
         let (done, wait) = oneshot::channel();
-        self.commands
-            .send(Cmd::Reconfigure(Box::new(config), done))
+        let cmd = Cmd::Reconfigure(Box::new(config), done);
+        self.call("reconfigure", self.ending_deadline, cmd, wait)
             .await
-            .map_err(|_| SupervisorError::Stopped)?;
-        wait.await.map_err(|_| SupervisorError::Stopped)
+    }
+
+    /// Keeps the guardrail latch in `path` from now on (None: in memory only), and honours the latch kept
+    /// there for the current target when idle. The app switches it off while the demo gateway is the
+    /// target, so the demo never reads or writes the real Gateway's latch.
+    pub async fn use_latch_file(&self, path: Option<PathBuf>) -> Result<(), SupervisorError> {
+        let (done, wait) = oneshot::channel();
+        let cmd = Cmd::LatchFile(path, done);
+        self.call("latch file", self.request_deadline, cmd, wait)
+            .await
     }
 
     /// Sends a worker command (status, ping, accounts) and returns its `data`.
     pub async fn request(&self, command: &'static str) -> Result<Value, SupervisorError> {
         let (reply, wait) = oneshot::channel();
-        self.commands
-            .send(Cmd::Request(command, reply))
-            .await
-            .map_err(|_| SupervisorError::Stopped)?;
-        wait.await
-            .map_err(|_| SupervisorError::Stopped)?
+        let cmd = Cmd::Request(command, reply);
+        self.call(command, self.request_deadline, cmd, wait)
+            .await?
             .map_err(SupervisorError::Worker)
+    }
+
+    /// Sends `cmd` and waits for its answer on `wait`, both within `deadline`.
+    async fn call<T>(
+        &self,
+        what: &'static str,
+        deadline: Duration,
+        cmd: Cmd,
+        wait: oneshot::Receiver<T>,
+    ) -> Result<T, SupervisorError> {
+        let answered = tokio::time::timeout(deadline, async {
+            self.commands
+                .send(cmd)
+                .await
+                .map_err(|_| SupervisorError::Stopped)?;
+            wait.await.map_err(|_| SupervisorError::Stopped)
+        })
+        .await;
+        answered.unwrap_or(Err(SupervisorError::Timeout {
+            what,
+            after: deadline,
+        }))
     }
 
     /// Ends the worker and the supervisor.
     pub async fn shutdown(&self) {
         let (done, wait) = oneshot::channel();
-        if self.commands.send(Cmd::Shutdown(done)).await.is_ok() {
-            let _ = wait.await;
+        let cmd = Cmd::Shutdown(done);
+        // Stopped or timed out: either way there is nothing more to wait for.
+        let _ = self.call("shutdown", self.ending_deadline, cmd, wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_supervisor_error_has_its_own_typed_code_and_worker_bodies_pass_through() {
+        let path = PathBuf::from("/nowhere/gateway-worker");
+        let cases = [
+            (
+                SupervisorError::WorkerMissing { path: path.clone() },
+                ErrorCode::WorkerMissing,
+            ),
+            (
+                SupervisorError::Spawn {
+                    path,
+                    source: std::io::Error::other("denied"),
+                },
+                ErrorCode::WorkerSpawnFailed,
+            ),
+            (SupervisorError::Stopped, ErrorCode::SupervisorStopped),
+            (
+                SupervisorError::Timeout {
+                    what: "status",
+                    after: Duration::from_secs(6),
+                },
+                ErrorCode::RequestTimeout,
+            ),
+        ];
+        for (error, code) in cases {
+            let message = error.to_string();
+            assert_eq!(error.code(), code);
+            let body = ErrorBody::from(error);
+            assert_eq!((body.code, body.message), (code, message));
         }
+        let worker = ErrorBody::new(ErrorCode::ClientIdInUse, "326");
+        assert_eq!(
+            ErrorBody::from(SupervisorError::Worker(worker.clone())),
+            worker
+        );
     }
 }

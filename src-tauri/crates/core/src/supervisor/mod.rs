@@ -3,11 +3,13 @@
 mod actor;
 mod backoff;
 mod handle;
+mod latch_file;
 mod log;
 mod state;
 mod worker_process;
 
 pub use backoff::Backoff;
 pub use handle::{Supervisor, SupervisorError, SupervisorOptions};
+pub use latch_file::{LatchFile, LatchFileError, LatchRecord, default_latch_path};
 pub use log::{LogLine, LogSink};
 pub use state::{Lifecycle, SupervisorState};

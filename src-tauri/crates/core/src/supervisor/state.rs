@@ -39,6 +39,8 @@ pub struct SupervisorState {
     pub worker_pid: Option<u32>,
     /// Worker processes started so far.
     pub worker_starts: u32,
+    /// Workers ended because they did not answer a request in time (each was replaced).
+    pub workers_replaced: u32,
     /// Connect requests sent to workers so far.
     pub connect_attempts: u64,
     /// Handshake timeouts in a row, kept across worker restarts.
@@ -56,6 +58,7 @@ impl SupervisorState {
             worker: WorkerStatus::default(),
             worker_pid: None,
             worker_starts: 0,
+            workers_replaced: 0,
             connect_attempts: 0,
             timeouts_in_a_row: 0,
             max_timeouts,

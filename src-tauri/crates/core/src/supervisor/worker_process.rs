@@ -3,7 +3,11 @@
 //!
 //! Ending it never sends anything to the Gateway: stdin is closed (the worker finishes what is in flight and
 //! exits), then SIGTERM, then SIGKILL, each after a grace period, and the child is always reaped. The
-//! socket closes because the process ends; there is no API-level disconnect.
+//! socket closes because the process ends; there is no API-level disconnect. A worker that stopped
+//! answering is killed outright ([`WorkerProcess::kill`]): it would not read its stdin anyway.
+//!
+//! Its output is read as bytes up to each newline, so a line that is not UTF-8 is reported (lossily
+//! decoded) and skipped instead of ending the reading as if the worker had exited.
 
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -11,7 +15,7 @@ use std::time::Duration;
 
 use gateway_proto::{ErrorBody, Event};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::SupervisorError;
@@ -27,12 +31,19 @@ pub(crate) enum WorkerLine {
     },
     /// Not a line of the protocol: logged, never acted on.
     Unexpected(String),
+    /// Not UTF-8 (shown lossily decoded): logged and skipped.
+    NotUtf8(String),
 }
+
+/// How long writing one request may take; a pipe with room takes microseconds.
+const SEND_WITHIN: Duration = Duration::from_secs(2);
 
 pub(crate) struct WorkerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
-    stdout: Lines<BufReader<ChildStdout>>,
+    stdout: BufReader<ChildStdout>,
+    /// The line being read: kept here, so a read cut off by the actor's `select!` resumes where it was.
+    partial: Vec<u8>,
     next_id: u64,
     pub pid: u32,
 }
@@ -73,21 +84,30 @@ impl WorkerProcess {
         };
         let log = log.clone();
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                log.send(LogLine::from_worker(pid, &line));
+            // Bytes, not lines of text: a stderr line that is not UTF-8 must not stop the draining (the
+            // worker would then block on a full pipe).
+            let mut stderr = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while let Ok(1..) = stderr.read_until(b'\n', &mut line).await {
+                log.send(LogLine::from_worker(
+                    pid,
+                    &String::from_utf8_lossy(trim_newline(&line)),
+                ));
+                line.clear();
             }
         });
         Ok(WorkerProcess {
             child,
             stdin: Some(stdin),
-            stdout: BufReader::new(stdout).lines(),
+            stdout: BufReader::new(stdout),
+            partial: Vec::new(),
             next_id: 1,
             pid,
         })
     }
 
-    /// Writes one request; returns its id.
+    /// Writes one request; returns its id. Bounded by [`SEND_WITHIN`]: a worker that stopped reading lets
+    /// its stdin pipe fill, and the write would otherwise wait for it forever (the error is `TimedOut`).
     pub async fn send(&mut self, command: &str) -> std::io::Result<u64> {
         let id = self.next_id;
         self.next_id += 1;
@@ -97,20 +117,50 @@ impl WorkerProcess {
             .stdin
             .as_mut()
             .ok_or_else(|| std::io::Error::other("worker stdin is closed"))?;
-        stdin.write_all(line.as_bytes()).await?;
-        stdin.flush().await?;
-        Ok(id)
+        let write = async {
+            stdin.write_all(line.as_bytes()).await?;
+            stdin.flush().await
+        };
+        match tokio::time::timeout(SEND_WITHIN, write).await {
+            Ok(written) => written.map(|()| id),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the worker does not read its requests",
+            )),
+        }
     }
 
-    /// The next line from the worker; `None` once its stdout closed (it exited or is exiting).
+    /// The next line from the worker; `None` once its stdout closed or cannot be read (it exited, is
+    /// exiting, or is broken: the caller ends it either way). Cancel-safe: a partial line is kept.
     pub async fn next_line(&mut self) -> Option<WorkerLine> {
-        let line = self.stdout.next_line().await.ok()??;
-        Some(parse_line(&line))
+        match self.stdout.read_until(b'\n', &mut self.partial).await {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                let bytes = std::mem::take(&mut self.partial);
+                Some(match std::str::from_utf8(trim_newline(&bytes)) {
+                    Ok(line) => parse_line(line),
+                    Err(_) => {
+                        WorkerLine::NotUtf8(String::from_utf8_lossy(&bytes).trim_end().into())
+                    }
+                })
+            }
+        }
     }
 
-    /// Waits for the worker to exit by itself.
-    pub async fn wait(&mut self) -> std::io::Result<ExitStatus> {
-        self.child.wait().await
+    /// Waits up to `grace` for the worker to exit by itself (its stdout closed), then kills it; always
+    /// reaps it.
+    pub async fn reap(mut self, grace: Duration) -> Option<ExitStatus> {
+        if let Ok(Ok(status)) = tokio::time::timeout(grace, self.child.wait()).await {
+            return Some(status);
+        }
+        self.kill().await
+    }
+
+    /// Ends a worker that stopped answering: SIGKILL (a stopped or hung process acts on nothing else), then
+    /// reaps it. The Gateway sees the socket close; nothing is sent to it.
+    pub async fn kill(mut self) -> Option<ExitStatus> {
+        let _ = self.child.start_kill();
+        self.child.wait().await.ok()
     }
 
     /// Ends the worker: close stdin, then SIGTERM, then SIGKILL, `grace` apart; always reaps it.
@@ -129,6 +179,12 @@ impl WorkerProcess {
         let _ = self.child.start_kill();
         self.child.wait().await.ok()
     }
+}
+
+/// The line without its `\n` (and a `\r` before it).
+fn trim_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn parse_line(line: &str) -> WorkerLine {

@@ -1,0 +1,235 @@
+//! The guardrail latch on disk: `<config dir>/gateway-doctor/guardrail.json`, beside the settings.
+//!
+//! One entry per Gateway address (`host:port`), recording the Gateway's listening socket as it was when
+//! the guardrail tripped (its inode: a restarted Gateway listens on a new socket), when, and why. A
+//! supervisor that starts (the app, `gateway-doctor connect`) reads its entry and starts latched while the
+//! same listener is there, so a restart of Gateway Doctor spends no handshake on an API layer already seen
+//! dead. A different listener, or none, means the Gateway restarted: the entry is stale and is removed.
+//!
+//! Writes go through a temp file with a name no other process or thread uses, are flushed to disk, then
+//! renamed over the file: a reader sees the old file or the new one, never half of one.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gateway_proto::ErrorBody;
+use serde::{Deserialize, Serialize};
+
+/// `<config dir>/gateway-doctor/guardrail.json` (e.g. ~/.config/gateway-doctor/guardrail.json on Linux).
+pub fn default_latch_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join("gateway-doctor").join("guardrail.json"))
+}
+
+/// One tripped guardrail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatchRecord {
+    /// Inode of the Gateway's listening socket when the guardrail tripped (None: none was seen).
+    pub listener_inode: Option<u64>,
+    pub latched_at_ms: i64,
+    /// What the trader was told.
+    pub reason: ErrorBody,
+}
+
+/// The whole file: entries by `host:port`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Contents {
+    latches: BTreeMap<String, LatchRecord>,
+}
+
+/// Why the latch file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum LatchFileError {
+    #[error("cannot read the guardrail file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the guardrail file {path} is not valid: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write the guardrail file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The latch file at one path.
+#[derive(Debug, Clone)]
+pub struct LatchFile {
+    path: PathBuf,
+}
+
+impl LatchFile {
+    pub fn new(path: PathBuf) -> LatchFile {
+        LatchFile { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The key of a Gateway address.
+    pub fn key(host: &str, port: u16) -> String {
+        format!("{host}:{port}")
+    }
+
+    /// The entry for `key`, if any. A missing file has none.
+    pub fn get(&self, key: &str) -> Result<Option<LatchRecord>, LatchFileError> {
+        Ok(self.read()?.latches.remove(key))
+    }
+
+    /// Records (or replaces) the entry for `key`.
+    pub fn set(&self, key: &str, record: LatchRecord) -> Result<(), LatchFileError> {
+        // A corrupt file is replaced rather than kept: it holds nothing we could honour.
+        let mut contents = self.read().unwrap_or_default();
+        contents.latches.insert(key.to_string(), record);
+        self.write(&contents)
+    }
+
+    /// Removes the entry for `key`; the file goes when it holds no entry.
+    pub fn remove(&self, key: &str) -> Result<(), LatchFileError> {
+        let mut contents = match self.read() {
+            Ok(contents) => contents,
+            Err(LatchFileError::Invalid { .. }) => Contents::default(),
+            Err(e) => return Err(e),
+        };
+        let removed = contents.latches.remove(key).is_some();
+        if contents.latches.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(source) => Err(LatchFileError::Write {
+                    path: self.path.clone(),
+                    source,
+                }),
+            };
+        }
+        if !removed {
+            return Ok(());
+        }
+        self.write(&contents)
+    }
+
+    fn read(&self) -> Result<Contents, LatchFileError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
+            Err(source) => {
+                return Err(LatchFileError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_str(&text).map_err(|source| LatchFileError::Invalid {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn write(&self, contents: &Contents) -> Result<(), LatchFileError> {
+        let error = |source| LatchFileError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let dir = self
+            .path
+            .parent()
+            .ok_or_else(|| error(std::io::Error::other("the path has no folder")))?;
+        std::fs::create_dir_all(dir).map_err(error)?;
+        let text = serde_json::to_string_pretty(contents).map_err(|e| error(e.into()))?;
+        let temp = dir.join(unique_temp_name(&self.path));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temp, &self.path)?;
+            // The rename itself reaches the disk with the folder.
+            if let Ok(folder) = std::fs::File::open(dir) {
+                let _ = folder.sync_all();
+            }
+            Ok(())
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written.map_err(error)
+    }
+}
+
+/// `.guardrail.json.<pid>.<n>.tmp`: unique per process (pid) and per write within it (n).
+fn unique_temp_name(path: &Path) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_proto::ErrorCode;
+
+    fn record(inode: u64) -> LatchRecord {
+        LatchRecord {
+            listener_inode: Some(inode),
+            latched_at_ms: 1,
+            reason: ErrorBody::new(ErrorCode::GatewayUnresponsive, "dead"),
+        }
+    }
+
+    #[test]
+    fn entries_are_kept_by_address_and_removed_one_by_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = LatchFile::new(dir.path().join("sub").join("guardrail.json"));
+        assert_eq!(
+            file.get("127.0.0.1:4002").expect("no file is no entry"),
+            None
+        );
+        file.set("127.0.0.1:4002", record(7)).expect("write");
+        file.set("127.0.0.1:4001", record(8)).expect("write");
+        assert_eq!(file.get("127.0.0.1:4002").expect("read"), Some(record(7)));
+        file.remove("127.0.0.1:4002").expect("remove");
+        assert_eq!(file.get("127.0.0.1:4002").expect("read"), None);
+        assert_eq!(file.get("127.0.0.1:4001").expect("read"), Some(record(8)));
+        file.remove("127.0.0.1:4001").expect("remove");
+        assert!(!file.path().exists(), "an empty file is removed");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .expect("dir")
+            .collect();
+        assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error_and_is_replaced_by_the_next_latch() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("guardrail.json");
+        std::fs::write(&path, "{not json").expect("write");
+        let file = LatchFile::new(path);
+        let err = file.get("h:1").expect_err("corrupt");
+        assert!(matches!(err, LatchFileError::Invalid { .. }), "{err}");
+        assert!(err.to_string().contains("guardrail.json"), "{err}");
+        file.set("h:1", record(3)).expect("write over it");
+        assert_eq!(file.get("h:1").expect("read"), Some(record(3)));
+    }
+
+    #[test]
+    fn temp_names_never_repeat() {
+        let path = Path::new("/x/guardrail.json");
+        assert_ne!(unique_temp_name(path), unique_temp_name(path));
+    }
+}
