@@ -1,11 +1,18 @@
 //! `clean`: a dry run first, shown to the user; then a confirmation (a question on a terminal, `--yes`
-//! otherwise); then the real cleanup, limited to the listed pids (`only_pids`): a program that began
-//! holding a stale connection after the list was shown is refused (`not_confirmed`), never ended. Core
-//! re-checks every rule and each process's identity just before its signal.
+//! otherwise); then the real cleanup, limited to what the list showed (a `CleanConfirmation`: each
+//! program's pid and start time, and its stale connections): a program that began holding a stale
+//! connection after the list was shown is refused (`not_confirmed`), a pid reused meanwhile is refused
+//! (`identity_changed`), and a connection that was not in the list does not count. The real cleanup starts
+//! at least [`STALE_FOR`] after the dry run's scan, so every connection it acts on was stale in two scans
+//! that far apart (one that closes by itself in between was no zombie). Core re-checks every rule, each
+//! process's identity and that it still holds the connection just before its signal.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
-use gateway_core::sockets::{self, CleanOptions, CleanReport, CleanResult};
+use gateway_core::sockets::{
+    self, CleanConfirmation, CleanOptions, CleanReport, CleanResult, ProcessKey, RefusalReason,
+};
 use serde_json::json;
 
 use crate::error::{CliError, Exit};
@@ -41,29 +48,40 @@ pub struct Args {
     json: bool,
 }
 
+/// The least time between the dry run's scan and the cleanup's: a CLOSE_WAIT socket still there after it
+/// is held open by its program, not on its way to closing.
+pub const STALE_FOR: Duration = Duration::from_secs(2);
+
 pub fn run(args: Args) -> Result<Exit, CliError> {
     let config = setup::config(args.port.overrides())?;
     let port = config.port();
     let options = CleanOptions {
-        include_live: args.include_live,
         // A non-loopback Gateway address from the settings; core always accepts loopback.
         host: config.host().parse().ok(),
         ..CleanOptions::default()
     };
     let style = Style::for_stdout();
-    let plan = sockets::clean(
-        port,
-        &CleanOptions {
-            dry_run: true,
-            ..options.clone()
-        },
-    )?;
-    let to_end: Vec<u32> = plan
-        .outcomes
-        .iter()
-        .filter(|o| o.result == CleanResult::WouldTerminate)
-        .map(|o| o.process.pid)
-        .collect();
+    let dry = |confirmation: Option<CleanConfirmation>| {
+        sockets::clean(
+            port,
+            &CleanOptions {
+                dry_run: true,
+                confirmation,
+                ..options.clone()
+            },
+        )
+    };
+    let first_scan = Instant::now();
+    let mut plan = dry(None)?;
+    let mut confirmation = confirmation_from(&plan, args.include_live);
+    if !confirmation.include_live.is_empty() {
+        // --include-live ticks every program listed with a working connection; show them as to be ended.
+        plan = dry(Some(confirmation.clone()))?;
+        let ticked = confirmation.include_live;
+        confirmation = confirmation_from(&plan, false);
+        confirmation.include_live = ticked;
+    }
+    let to_end = confirmation.processes.clone();
     if !args.json {
         output::print(&output::clean_plan_text(&plan, style));
     }
@@ -89,10 +107,11 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             return Ok(Exit::Problem);
         }
     }
+    std::thread::sleep(STALE_FOR.saturating_sub(first_scan.elapsed()));
     let result = sockets::clean(
         port,
         &CleanOptions {
-            only_pids: Some(to_end),
+            confirmation: Some(confirmation),
             ..options
         },
     )?;
@@ -105,6 +124,28 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
         output::print(&output::clean_result_text(&result, style));
     }
     Ok(exit_for(&result))
+}
+
+/// What the shown plan lets the real run end: the programs it would end (and, with `include_live`, those
+/// left alone only for their working connection, each ticked by key), and their stale connections.
+fn confirmation_from(plan: &CleanReport, include_live: bool) -> CleanConfirmation {
+    let live = |reason| reason == Some(RefusalReason::LiveSessionNeedsConfirmation);
+    let mut confirmation = CleanConfirmation::default();
+    for outcome in &plan.outcomes {
+        let key = ProcessKey::of(&outcome.process);
+        if outcome.result == CleanResult::WouldTerminate {
+            confirmation.processes.push(key);
+        } else if include_live && outcome.result == CleanResult::Refused && live(outcome.reason) {
+            confirmation.processes.push(key);
+            confirmation.include_live.push(key);
+        } else {
+            continue;
+        }
+        confirmation
+            .zombie_inodes
+            .extend(outcome.zombie_inodes.iter().copied());
+    }
+    confirmation
 }
 
 /// Asks on the terminal; anything but y/yes is a no.

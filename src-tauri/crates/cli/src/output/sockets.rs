@@ -2,8 +2,8 @@
 //! holds it (pid, name, user, start time, command line), and what cleanup did to each program and why.
 
 use gateway_proto::{
-    CleanOutcome, CleanReport, CleanResult, PortScan, ProcessInfo, RefusalReason, SocketEntry,
-    ZombieSide,
+    CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger, PortScan, ProcessInfo,
+    RefusalReason, SocketEntry, ZombieSide,
 };
 
 use super::style::{Style, Tone};
@@ -86,6 +86,45 @@ pub fn zombies_text(scan: &PortScan, style: Style) -> String {
             "Next step: `gateway-doctor clean` ends the programs holding them (it shows the list and asks first)."
                 .into(),
         );
+    }
+    lines.join("\n")
+}
+
+/// "Your programs connected to IB Gateway": each working connection's program and its client id.
+pub fn ledger_text(ledger: &ClientLedger, style: Style) -> String {
+    let mut lines = vec![format!(
+        "Your programs connected to IB Gateway (port {}): {}.",
+        ledger.port,
+        plural(ledger.entries.len(), "connection")
+    )];
+    for entry in &ledger.entries {
+        let id = match (entry.client_id, entry.client_id_source) {
+            (Some(id), ClientIdSource::Environment) => {
+                format!("client id {id} (from its environment)")
+            }
+            (Some(id), ClientIdSource::CommandLine) => {
+                format!("client id {id} (from its command line)")
+            }
+            (Some(id), ClientIdSource::DotEnv) => {
+                format!("client id {id} (from .env in its folder)")
+            }
+            _ => "client id not visible".to_string(),
+        };
+        let mark = if entry.is_own_worker {
+            style.paint(Tone::Good, "✓ Gateway Doctor's own session")
+        } else {
+            style.paint(Tone::Muted, "• program")
+        };
+        match &entry.process {
+            Some(p) => {
+                lines.push(format!("  {mark}: {}, {id}", who(p)));
+                lines.push(format!("      command: {}", command_line(&p.cmdline)));
+            }
+            None => lines.push(format!(
+                "  {mark}: a program this user cannot see (port {}), {id}",
+                entry.connection.local_port
+            )),
+        }
     }
     lines.join("\n")
 }
@@ -185,6 +224,10 @@ fn refusal_words(reason: Option<RefusalReason>) -> &'static str {
         Some(RefusalReason::ProtectedPid) => "a protected program",
         Some(RefusalReason::OtherHost) => "its connections go to another computer",
         Some(RefusalReason::NotConfirmed) => "it was not in the list shown (run clean again)",
+        Some(RefusalReason::NotSeenInBothScans) => {
+            "its stale connection was not in the list shown (run clean again)"
+        }
+        Some(RefusalReason::NoLongerHoldsZombie) => "it no longer holds the stale connection",
         None => "not allowed",
     }
 }
