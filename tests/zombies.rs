@@ -8,6 +8,8 @@
 
 #[path = "zombies/kids.rs"]
 pub(crate) mod kids;
+#[path = "zombies/safety.rs"]
+mod safety;
 
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;

@@ -80,6 +80,17 @@ impl Kids {
         pid
     }
 
+    /// Spawns a prepared command (its stdin/stdout already set to what it must hold); returns its pid.
+    pub fn spawn(&mut self, mut command: Command) -> u32 {
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
+        drop(command);
+        let pid = child.id();
+        self.children.push(child);
+        pid
+    }
+
     /// `sleep 600` holding `socket` on stdin.
     pub fn sleeper(&mut self, socket: impl Into<OwnedFd>) -> u32 {
         self.hold("sleep", &["600"], socket, None)
