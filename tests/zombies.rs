@@ -10,6 +10,8 @@
 pub(crate) mod kids;
 #[path = "zombies/safety.rs"]
 mod safety;
+#[path = "zombies/unprivileged.rs"]
+mod unprivileged;
 
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;

@@ -159,16 +159,35 @@ pub fn clean_plan_text(plan: &CleanReport, style: Style) -> String {
             ));
         }
     }
-    if !others.is_empty() {
+    let unseen = unseen_holders(plan, style);
+    if !others.is_empty() || !unseen.is_empty() {
         lines.push("Left alone:".into());
         for outcome in others {
             lines.push(outcome_line(outcome, style));
         }
+        lines.extend(unseen);
     }
     if plan.gateway_zombies > 0 {
         lines.push(gateway_side(plan.gateway_zombies));
     }
     lines.join("\n")
+}
+
+/// Client zombies whose holder this user cannot see (another user's program, without root): listed so the
+/// user knows they exist and why they stay.
+fn unseen_holders(report: &CleanReport, style: Style) -> Vec<String> {
+    report
+        .remaining_client_zombies
+        .iter()
+        .filter(|z| z.socket.pids.is_empty())
+        .map(|z| {
+            format!(
+                "  {} — {} is held by another user's program, which you cannot see or end. That user (or an administrator) can: run `gateway-doctor clean` as them.",
+                style.paint(Tone::Warn, "✗ cannot be ended"),
+                endpoints(&z.socket)
+            )
+        })
+        .collect()
 }
 
 /// `clean`, after: what happened to each program, and what is left.
@@ -178,6 +197,7 @@ pub fn clean_result_text(report: &CleanReport, style: Style) -> String {
         .iter()
         .map(|o| outcome_line(o, style))
         .collect();
+    lines.extend(unseen_holders(report, style));
     let left = report.remaining_client_zombies.len();
     lines.push(if left == 0 {
         style.paint(
