@@ -28,8 +28,11 @@ First you see exactly which programs would be ended and which are left alone and
 are then asked to confirm; from a script, pass --yes. Each program is asked to exit, and stopped by force \
 only if it does not exit within a few seconds. Gateway Doctor never ends the Gateway itself, another \
 user's programs, the system's own, or itself; it re-checks each program just before ending it and \
-leaves it alone if it has changed. A program that also has a working connection to the Gateway is left \
-alone unless you add --include-live (ending it would drop that connection too).",
+leaves it alone if it has changed or no longer holds the stale connection; nor does it end a program \
+that started it (a script or shell running this command). A program that also has a working connection to \
+the Gateway (on this port or on another of its ports: 4001, 4002, 7496, 7497) is left alone unless you add \
+--include-live (ending it would drop that connection too). Only connections still stale at least 2 seconds \
+after the first look are acted on, so one that was about to close by itself is left to do so.",
     after_help = "Example:\n  gateway-doctor clean --port 4002\n  gateway-doctor clean --yes   (no question: for scripts)\n\n\
 Exit codes: 0 no stale connections from programs are left, 1 some are left (refused, declined or could \
 not be ended), 2 wrong options or settings, no --yes without a terminal, or an error."
