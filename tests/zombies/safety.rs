@@ -267,3 +267,91 @@ fn the_ledger_shows_a_programs_client_id_from_its_environment() {
     assert_eq!(entry(plain).client_id_source, ClientIdSource::NotVisible);
     assert_eq!(ledger.entries.len(), 2);
 }
+
+/// `n` `sleep`s, each holding a client zombie on stdin and a working connection on stdout: bots with one
+/// stale socket beside their live session. All stale sockets are made first (drop_all closes every
+/// session), then the live ones.
+fn live_bots(sim: &SimProcess, kids: &mut Kids, n: usize) -> Vec<u32> {
+    let zombies: Vec<_> = (0..n).map(|_| api_connection(sim.api)).collect();
+    sim.control.drop_all().expect("drop_all");
+    zombies
+        .into_iter()
+        .map(|zombie| {
+            let live = api_connection(sim.api);
+            kids.hold("sleep", &["600"], zombie, Some(live.into()))
+        })
+        .collect()
+}
+
+#[test]
+fn ticking_one_live_program_does_not_lift_the_protection_of_another() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let bots = live_bots(&sim, &mut kids, 2);
+    let (ticked, untouched) = (bots[0], bots[1]);
+    let scan = scan_with_client_zombies(sim.port(), 2);
+    assert!(process(&scan, ticked).has_live_session && process(&scan, untouched).has_live_session);
+
+    let options = CleanOptions {
+        confirmation: Some(confirmation(&scan, &[ticked, untouched], &[ticked])),
+        ..quick_clean()
+    };
+    let report = sockets::clean(sim.port(), &options).expect("clean");
+    let result = |pid: u32| {
+        let o = report
+            .outcomes
+            .iter()
+            .find(|o| o.process.pid == pid)
+            .unwrap_or_else(|| panic!("no outcome for {pid}: {report:#?}"));
+        (o.result, o.reason)
+    };
+    assert_eq!(result(ticked), (CleanResult::Terminated, None));
+    assert_eq!(
+        result(untouched),
+        (
+            CleanResult::Refused,
+            Some(RefusalReason::LiveSessionNeedsConfirmation)
+        )
+    );
+    kids.assert_killed_by(ticked, SIGTERM);
+    assert!(kids.running(untouched));
+}
+
+#[test]
+fn clean_yes_ends_a_live_program_only_with_include_live() {
+    let sim = SimProcess::start(&[]);
+    let mut kids = Kids::default();
+    let bot = live_bots(&sim, &mut kids, 1)[0];
+    scan_with_client_zombies(sim.port(), 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = sim.port().to_string();
+    let run = |extra: &[&str]| -> Value {
+        let mut doctor = Command::new(bin("gateway-doctor"));
+        doctor
+            .args(["clean", "--yes", "--json", "--port", &port])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit());
+        doctor_env(&mut doctor, dir.path());
+        let output = doctor.output().expect("run gateway-doctor");
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+
+    let refused = run(&[]);
+    assert_eq!(
+        refused["plan"]["outcomes"][0]["reason"], "live_session_needs_confirmation",
+        "{refused:#}"
+    );
+    assert!(kids.running(bot));
+
+    let ended = run(&["--include-live"]);
+    assert_eq!(
+        ended["plan"]["outcomes"][0]["result"], "would_terminate",
+        "the plan shows it will be ended: {ended:#}"
+    );
+    assert_eq!(
+        ended["result"]["outcomes"][0]["result"], "terminated",
+        "{ended:#}"
+    );
+    kids.assert_killed_by(bot, SIGTERM);
+}
