@@ -8,6 +8,10 @@
 
 #[path = "zombies/kids.rs"]
 pub(crate) mod kids;
+#[path = "zombies/safety.rs"]
+mod safety;
+#[path = "zombies/unprivileged.rs"]
+mod unprivileged;
 
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
@@ -18,8 +22,8 @@ use gateway_core::sockets::{
 
 use crate::util::SimProcess;
 use kids::{
-    Kids, SIGKILL, SIGTERM, api_connection, own_uid, process, quick_clean,
-    scan_with_client_zombies, wait_for_exec, wait_quick,
+    Kids, SIGKILL, SIGTERM, api_connection, confirmation, own_uid, process, quick_clean,
+    scan_with_client_zombies, target, wait_for_exec, wait_quick,
 };
 
 #[test]
@@ -233,7 +237,7 @@ fn a_holder_that_ignores_sigterm_is_killed_after_the_grace_period() {
 }
 
 #[test]
-fn a_holder_with_a_live_session_is_refused_unless_include_live() {
+fn a_holder_with_a_live_session_is_refused_unless_ticked() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
     let zombie = api_connection(sim.api);
@@ -258,11 +262,23 @@ fn a_holder_with_a_live_session_is_refused_unless_include_live() {
     assert!(kids.running(holder));
     assert_eq!(refused.remaining_client_zombies.len(), 1);
 
-    let confirmed = CleanOptions {
-        include_live: true,
+    // Confirmed without ticking its live session: still refused.
+    let unticked = CleanOptions {
+        confirmation: Some(confirmation(&scan, &[holder], &[])),
         ..quick_clean()
     };
-    let ended = sockets::clean(sim.port(), &confirmed).expect("clean with include_live");
+    let refused = sockets::clean(sim.port(), &unticked).expect("clean");
+    assert_eq!(
+        refused.outcomes[0].reason,
+        Some(RefusalReason::LiveSessionNeedsConfirmation)
+    );
+    assert!(kids.running(holder));
+
+    let confirmed = CleanOptions {
+        confirmation: Some(confirmation(&scan, &[holder], &[holder])),
+        ..quick_clean()
+    };
+    let ended = sockets::clean(sim.port(), &confirmed).expect("clean with the live session ticked");
     assert_eq!(
         ended.outcomes[0].result,
         CleanResult::Terminated,
@@ -351,6 +367,7 @@ fn the_test_process_itself_pid_1_and_the_parent_are_never_signalled() {
         .into_iter()
         .map(|pid| gateway_core::sockets::ProcessInfo { pid, ..me.clone() })
         .chain([me.clone()])
+        .map(|record| target(&scan, record))
         .collect();
     for outcome in sockets::terminate(&records, Duration::from_millis(100)) {
         assert_eq!(outcome.result, CleanResult::Refused, "{outcome:#?}");
@@ -382,7 +399,7 @@ fn a_process_whose_identity_changed_is_refused() {
             sockets::verify_identity(&tampered),
             IdentityCheck::Changed(_)
         ));
-        let outcomes = sockets::terminate(&[tampered], Duration::from_millis(100));
+        let outcomes = sockets::terminate(&[target(&scan, tampered)], Duration::from_millis(100));
         assert_eq!(outcomes[0].result, CleanResult::Refused, "{outcomes:#?}");
         assert_eq!(outcomes[0].reason, Some(RefusalReason::IdentityChanged));
         assert!(kids.running(holder));
@@ -391,7 +408,7 @@ fn a_process_whose_identity_changed_is_refused() {
     // Once the process has exited, its record is already gone rather than changed.
     kids.kill(holder);
     assert_eq!(sockets::verify_identity(&record), IdentityCheck::Gone);
-    let outcomes = sockets::terminate(&[record], Duration::from_millis(100));
+    let outcomes = sockets::terminate(&[target(&scan, record)], Duration::from_millis(100));
     assert_eq!(outcomes[0].result, CleanResult::AlreadyGone);
 }
 
@@ -422,10 +439,10 @@ fn only_the_confirmed_pids_are_ended() {
     let unconfirmed = kids.sleeper(api_connection(sim.api));
     sim.wait_stats("two handshakes", kids::BOUND, |s| s.handshakes == 2);
     sim.control.drop_all().expect("drop_all");
-    scan_with_client_zombies(sim.port(), 2);
+    let scan = scan_with_client_zombies(sim.port(), 2);
 
     let options = CleanOptions {
-        only_pids: Some(vec![confirmed]),
+        confirmation: Some(confirmation(&scan, &[confirmed], &[])),
         ..quick_clean()
     };
     let report = sockets::clean(sim.port(), &options).expect("clean");

@@ -14,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     "run_diagnose",
     "scan_connections",
     "clean_connections",
+    "get_client_ledger",
     "get_gateway_presence",
     "get_config",
     "save_settings",

@@ -8,7 +8,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use gateway_core::sockets::{self, CleanOptions, PortScan, ProcessInfo, QuickScan};
+use gateway_core::sockets::{
+    self, CleanConfirmation, CleanOptions, CleanTarget, PortScan, ProcessInfo, ProcessKey,
+    QuickScan, ZombieSide,
+};
 
 use crate::util::wait_until;
 
@@ -71,6 +74,17 @@ impl Kids {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
         // `command` still owns the parent's copies of the sockets until it is dropped.
+        drop(command);
+        let pid = child.id();
+        self.children.push(child);
+        pid
+    }
+
+    /// Spawns a prepared command (its stdin/stdout already set to what it must hold); returns its pid.
+    pub fn spawn(&mut self, mut command: Command) -> u32 {
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
         drop(command);
         let pid = child.id();
         self.children.push(child);
@@ -189,4 +203,36 @@ pub fn own_uid() -> u32 {
         .and_then(|uids| uids.split_whitespace().next())
         .and_then(|uid| uid.parse().ok())
         .expect("a Uid line in /proc/self/status")
+}
+
+/// What a user who saw `scan` confirms: the processes `pids` (by pid and start time), their client zombies,
+/// and the working connections of those in `live`.
+pub fn confirmation(scan: &PortScan, pids: &[u32], live: &[u32]) -> CleanConfirmation {
+    let key = |pid: &u32| ProcessKey::of(&process(scan, *pid));
+    CleanConfirmation {
+        processes: pids.iter().map(key).collect(),
+        include_live: live.iter().map(key).collect(),
+        zombie_inodes: scan
+            .zombies
+            .iter()
+            .filter(|z| {
+                z.side == ZombieSide::Client && z.socket.pids.iter().any(|p| pids.contains(p))
+            })
+            .map(|z| z.socket.inode)
+            .collect(),
+    }
+}
+
+/// `record` as a target of `terminate`, chosen for the client zombies it holds in `scan`.
+pub fn target(scan: &PortScan, record: ProcessInfo) -> CleanTarget {
+    let zombie_inodes = scan
+        .zombies
+        .iter()
+        .filter(|z| z.side == ZombieSide::Client && z.socket.pids.contains(&record.pid))
+        .map(|z| z.socket.inode)
+        .collect();
+    CleanTarget {
+        process: record,
+        zombie_inodes,
+    }
 }

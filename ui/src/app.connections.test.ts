@@ -65,7 +65,17 @@ describe("connections", () => {
     expect(byId("confirm-clean").textContent).toBe("End 2 programs");
     click("confirm-clean");
     await settle();
-    expect(cleanCalls[1]).toEqual({ pids: [5001, 5002], include_live: true, dry_run: false });
+    expect(cleanCalls[1]).toEqual({
+      confirmation: {
+        processes: [
+          { pid: 5001, start_ticks: 1 },
+          { pid: 5002, start_ticks: 1 },
+        ],
+        include_live: [{ pid: 5002, start_ticks: 1 }],
+        zombie_inodes: [50001, 50002],
+      },
+      dry_run: false,
+    });
     const results = byId("clean-results");
     expect(results.hidden).toBe(false);
     const items = [...results.querySelectorAll<HTMLElement>(".outcome")];

@@ -98,7 +98,7 @@ describe("diagnose", () => {
     click("remedy-action");
     await settle();
     expect(byId("panel-connections").hidden).toBe(false);
-    expect(be.calls.find((c) => c.cmd === "clean_connections")?.args).toEqual({ pids: null, include_live: false, dry_run: true });
+    expect(be.calls.find((c) => c.cmd === "clean_connections")?.args).toEqual({ confirmation: null, dry_run: true });
     expect(byId("clean-dialog").closest(".backdrop")?.hasAttribute("hidden")).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 //! The Gateway port's connections: who listens, live sessions, zombies, and their cleanup.
 
-use gateway_core::sockets::{CleanReport, PortScan};
+use gateway_core::sockets::{CleanConfirmation, CleanReport, ClientLedger, PortScan};
 use tauri::State;
 
 use crate::connections::{self, CleanRequest};
@@ -14,13 +14,20 @@ pub async fn scan_connections(state: State<'_, AppState>) -> CmdResult<PortScan>
     Ok(connections::scan(state.port()).await?)
 }
 
-/// Ends the confirmed zombie holders (`pids`); `dry_run` lists what would be ended (pids may be null then).
-/// Arguments are snake_case, as IPC.md writes them.
+/// "Your programs connected to IB Gateway": each working connection to the session's port, its program
+/// and the client id it uses where that can be seen.
+#[tauri::command]
+pub async fn get_client_ledger(state: State<'_, AppState>) -> CmdResult<ClientLedger> {
+    Ok(connections::ledger(state.port()).await?)
+}
+
+/// Ends what the user confirmed after the dry run (`confirmation`: processes by pid and start time, their
+/// stale connections, the live sessions ticked one by one); `dry_run` lists what would be ended
+/// (`confirmation` may be null then). Arguments are snake_case, as IPC.md writes them.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn clean_connections(
     state: State<'_, AppState>,
-    pids: Option<Vec<u32>>,
-    include_live: bool,
+    confirmation: Option<CleanConfirmation>,
     dry_run: bool,
 ) -> CmdResult<CleanReport> {
     let host = state
@@ -30,8 +37,7 @@ pub async fn clean_connections(
         .map(|c| c.host())
         .unwrap_or_default();
     let request = CleanRequest {
-        pids,
-        include_live,
+        confirmation,
         dry_run,
     };
     Ok(connections::clean(state.port(), &host, request).await?)

@@ -176,7 +176,7 @@ fn clean_connections_dry_run_on_an_empty_port_lists_nothing() {
     let app = TestApp::start(json!({"port": port}));
     let report = app.call(
         "clean_connections",
-        json!({"pids": null, "include_live": false, "dry_run": true}),
+        json!({"confirmation": null, "dry_run": true}),
     );
     assert_eq!(report["port"], port);
     assert_eq!(report["dry_run"], true);
@@ -188,9 +188,9 @@ fn clean_connections_dry_run_on_an_empty_port_lists_nothing() {
     let err = app
         .invoke(
             "clean_connections",
-            json!({"pids": null, "include_live": false, "dry_run": false}),
+            json!({"confirmation": null, "dry_run": false}),
         )
-        .expect_err("a real cleanup needs the confirmed pids");
+        .expect_err("a real cleanup needs the confirmation");
     assert_eq!(err["code"], "CONFIRMATION_REQUIRED");
 }
 
@@ -222,9 +222,18 @@ fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
         .and_then(|p| p.iter().find(|p| p["name"] == "sleep"))
         .cloned()
         .expect("the helper holds it");
+    let inodes: Vec<Value> = scan["zombies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|z| z["side"] == "client")
+        .map(|z| z["inode"].clone())
+        .collect();
+    let key = json!({"pid": holder["pid"], "start_ticks": holder["start_ticks"]});
+    let confirmation = json!({"processes": [key], "include_live": [], "zombie_inodes": inodes});
     let report = app.call(
         "clean_connections",
-        json!({"pids": [holder["pid"]], "include_live": false, "dry_run": false}),
+        json!({"confirmation": confirmation, "dry_run": false}),
     );
     assert_eq!(report["outcomes"][0]["result"], "terminated", "{report}");
     assert_eq!(report["remaining_client_zombies"], json!([]));

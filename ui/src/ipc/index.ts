@@ -6,7 +6,9 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   AppInfo,
+  CleanConfirmation,
   CleanReport,
+  ClientLedger,
   CommandError,
   ConfigView,
   DemoFault,
@@ -76,12 +78,14 @@ export const stopSession = (): Promise<SupervisorState> => call("stop_session");
 export const resetGuardrail = (): Promise<SupervisorState> => call("reset_guardrail");
 export const runDiagnose = (handshake: boolean): Promise<Report> => call("run_diagnose", { handshake });
 export const scanConnections = (): Promise<PortScan> => call("scan_connections");
-/** A dry run may pass `pids: null` (every holder the rules allow); a real run passes exactly the confirmed pids. */
+/** A dry run may pass `confirmation: null` (every holder the rules allow); a real run passes what the user
+ * confirmed from that dry run (processes by pid and start time, their stale connections, ticked live ones). */
 export const cleanConnections = (args: {
-  pids: number[] | null;
-  include_live: boolean;
+  confirmation: CleanConfirmation | null;
   dry_run: boolean;
 }): Promise<CleanReport> => call("clean_connections", args);
+/** "Your programs connected to IB Gateway": each working connection, its program and client id. */
+export const getClientLedger = (): Promise<ClientLedger> => call("get_client_ledger");
 export const getConfig = (): Promise<ConfigView> => call("get_config");
 export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> =>
   call("save_settings", { changes });

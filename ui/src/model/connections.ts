@@ -1,6 +1,6 @@
 // Connections: the port scan as rows a person recognises, the cleanup plan from a dry run, and outcomes in words.
 
-import type { CleanOutcome, CleanReport, PortScan, ProcessInfo } from "../ipc/types";
+import type { CleanConfirmation, CleanOutcome, CleanReport, PortScan, ProcessInfo, ProcessKey } from "../ipc/types";
 import { formatSince, friendlyProcessName, shortCommandLine } from "./format";
 
 export interface ProcessRow {
@@ -107,13 +107,24 @@ export function cleanPlan(report: CleanReport): CleanPlan {
   return plan;
 }
 
-/** Exactly the pids the user saw and confirmed. */
+const key = (o: CleanOutcome): ProcessKey => ({ pid: o.process.pid, start_ticks: o.process.start_ticks });
+
+/** Exactly what the user saw and confirmed: each program by pid and start time (so a reused pid is refused),
+ * the stale connections the dry run listed, and the working sessions ticked one by one. */
 export function confirmedArgs(
   plan: CleanPlan,
   alsoLive: ReadonlySet<number>,
-): { pids: number[]; include_live: boolean; dry_run: false } {
-  const live = plan.needsConfirm.map((o) => o.process.pid).filter((pid) => alsoLive.has(pid));
-  return { pids: [...plan.willEnd.map((o) => o.process.pid), ...live], include_live: live.length > 0, dry_run: false };
+): { confirmation: CleanConfirmation; dry_run: false } {
+  const live = plan.needsConfirm.filter((o) => alsoLive.has(o.process.pid));
+  const chosen = [...plan.willEnd, ...live];
+  return {
+    confirmation: {
+      processes: chosen.map(key),
+      include_live: live.map(key),
+      zombie_inodes: chosen.flatMap((o) => o.zombie_inodes),
+    },
+    dry_run: false,
+  };
 }
 
 const REFUSAL: Record<string, string> = {
@@ -121,9 +132,11 @@ const REFUSAL: Record<string, string> = {
   other_user: "Left alone: it belongs to another user.",
   live_session_needs_confirmation: "Left alone: it also has a working connection to IB Gateway.",
   identity_changed: "Left alone: the program changed since the scan (it may have restarted).",
-  protected_pid: "Left alone: it is a system process.",
+  protected_pid: "Left alone: it is a system process, or one that started Gateway Doctor.",
   other_host: "Left alone: its connection goes to another computer.",
   not_confirmed: "Left alone: you did not confirm it.",
+  not_seen_in_both_scans: "Left alone: its stale connection was not in the list you confirmed. Scan again.",
+  no_longer_holds_zombie: "Left alone: it had already let go of the stale connection.",
 };
 
 /** What happened to one process, in plain words. */

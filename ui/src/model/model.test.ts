@@ -137,8 +137,18 @@ describe("connections", () => {
     expect(plan.willEnd.map((o) => o.process.pid)).toEqual([1, 4]);
     expect(plan.needsConfirm.map((o) => o.process.pid)).toEqual([2]);
     expect(plan.untouched.map((o) => o.process.pid)).toEqual([3]);
-    expect(confirmedArgs(plan, new Set())).toEqual({ pids: [1, 4], include_live: false, dry_run: false });
-    expect(confirmedArgs(plan, new Set([2]))).toEqual({ pids: [1, 4, 2], include_live: true, dry_run: false });
+    const k = (pid: number) => ({ pid, start_ticks: 1 });
+    expect(confirmedArgs(plan, new Set())).toEqual({
+      confirmation: { processes: [k(1), k(4)], include_live: [], zombie_inodes: [1, 4] },
+      dry_run: false,
+    });
+    // The live override is per program: only the ticked one, by pid and start time.
+    expect(confirmedArgs(plan, new Set([2]))).toEqual({
+      confirmation: { processes: [k(1), k(4), k(2)], include_live: [k(2)], zombie_inodes: [1, 4, 2] },
+      dry_run: false,
+    });
+    expect(outcomeWords(outcome(1, "refused", { reason: "not_seen_in_both_scans" }))).toMatch(/not in the list you confirmed/);
+    expect(outcomeWords(outcome(1, "refused", { reason: "no_longer_holds_zombie" }))).toMatch(/let go/);
     expect(outcomeWords(outcome(3, "refused", { reason: "other_user" }))).toMatch(/another user/);
     expect(outcomeWords(outcome(1, "killed_after_grace"))).toMatch(/Ended/);
     // A reason the generated type does not list yet still reads well.

@@ -158,6 +158,7 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
     get_demo: () => null,
     get_config: () => config(),
     get_logs: () => [],
+    get_client_ledger: () => ({ port: 4002, entries: [], unreadable_processes: 0, scanned_at_ms: NOW }),
     connect_gateway: () => state({ phase: "connecting", attempt: 1 }, worker(), { changed_at_ms: NOW }),
     get_worker_status: () => {
       throw { code: "NOT_CONNECTED", message: "No session: click Connect first.", detail: null };

@@ -1,5 +1,7 @@
 // Connections: who is connected to IB Gateway's port, which programs hold stale (zombie) connections, and the
-// Clean up flow: dry run -> a confirmation listing exactly what will be ended -> those pids -> outcome per process.
+// Clean up flow: dry run -> a confirmation listing exactly what will be ended -> that confirmation (programs by
+// pid and start time, their stale connections, live sessions ticked one by one) -> outcome per process. The dry
+// run and the click are the two scans a stale connection must be seen in before its program is ended.
 
 import * as ipc from "../ipc";
 import type { CleanOutcome, CleanReport, PortScan } from "../ipc";
@@ -17,6 +19,7 @@ import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { createDialog } from "../ui/dialog";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
+import { ledgerCard } from "./ledger";
 
 export interface ConnectionsScreen extends View {
   /** Scans, runs the dry run and opens the confirmation (the Diagnose remedy "Clean up N stale connections"). */
@@ -34,6 +37,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
   const summary = h("p", { id: "connections-summary", attrs: { role: "status" } });
   const list = h("div", { id: "connections-list" });
   const error = feedbackBox("connections-error");
+  const ledger = ledgerCard(ctx, "conn-ledger");
   const results = h("section", { id: "clean-results", class: "card", attrs: { "aria-labelledby": "clean-results-title" } });
   results.hidden = true;
 
@@ -55,6 +59,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
     summary,
     error,
     list,
+    ledger.el,
     results,
     dialog.el,
   );
@@ -155,6 +160,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
     try {
       lastScan = await ipc.scanConnections();
       renderScan(lastScan);
+      void ledger.refresh();
       return lastScan;
     } catch (e) {
       showError(error, e);
@@ -188,7 +194,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
 
   function updateConfirm(): void {
     if (!plan) return;
-    const n = confirmedArgs(plan, alsoLive).pids.length;
+    const n = confirmedArgs(plan, alsoLive).confirmation.processes.length;
     confirm.disabled = n === 0;
     confirm.textContent = n === 0 ? "Nothing to end" : `End ${n} program${n === 1 ? "" : "s"}`;
   }
@@ -205,9 +211,9 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
     cleanButton.disabled = true;
     let dry: CleanReport;
     try {
-      // The dry run asks about every holder the rules allow (pids: null); the confirmed run names exactly the
-      // pids this dialog lists.
-      dry = await ipc.cleanConnections({ pids: null, include_live: false, dry_run: true });
+      // The dry run asks about every holder the rules allow (confirmation: null); the confirmed run names
+      // exactly the programs and connections this dialog lists.
+      dry = await ipc.cleanConnections({ confirmation: null, dry_run: true });
     } catch (e) {
       showError(error, e);
       cleanButton.disabled = false;
@@ -251,7 +257,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
   async function confirmClean(): Promise<void> {
     if (!plan) return;
     const args = confirmedArgs(plan, alsoLive);
-    if (args.pids.length === 0) return;
+    if (args.confirmation.processes.length === 0) return;
     confirm.disabled = true;
     cancel.disabled = true;
     confirm.textContent = "Ending…";

@@ -16,6 +16,7 @@ import {
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
+import { ledgerCard } from "./ledger";
 
 export interface StatusScreen extends View {
   /** The small status button for the header: the same light and headline, on every screen; opens Status. */
@@ -85,6 +86,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const ibLink = h("div", { id: "ib-link-light", class: "small-lights" });
   const farms = h("div", { id: "farm-lights", class: "small-lights" });
 
+  const ledger = ledgerCard(ctx, "status-ledger");
   const panel = h(
     "section",
     { class: "screen status-screen" },
@@ -108,6 +110,7 @@ export function statusView(ctx: Ctx): StatusScreen {
         farms,
       ),
     ),
+    ledger.el,
   );
 
   let currentKind: PrimaryKind = "connect";
@@ -277,7 +280,10 @@ export function statusView(ctx: Ctx): StatusScreen {
     label: "Status",
     panel,
     pill,
-    shown: () => void poll(true),
+    shown: () => {
+      void poll(true);
+      void ledger.refresh();
+    },
     tick: () => {
       render(ctx.store.data);
       void poll(false);

@@ -1,11 +1,18 @@
 //! `clean`: a dry run first, shown to the user; then a confirmation (a question on a terminal, `--yes`
-//! otherwise); then the real cleanup, limited to the listed pids (`only_pids`): a program that began
-//! holding a stale connection after the list was shown is refused (`not_confirmed`), never ended. Core
-//! re-checks every rule and each process's identity just before its signal.
+//! otherwise); then the real cleanup, limited to what the list showed (a `CleanConfirmation`: each
+//! program's pid and start time, and its stale connections): a program that began holding a stale
+//! connection after the list was shown is refused (`not_confirmed`), a pid reused meanwhile is refused
+//! (`identity_changed`), and a connection that was not in the list does not count. The real cleanup starts
+//! at least [`STALE_FOR`] after the dry run's scan, so every connection it acts on was stale in two scans
+//! that far apart (one that closes by itself in between was no zombie). Core re-checks every rule, each
+//! process's identity and that it still holds the connection just before its signal.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
 
-use gateway_core::sockets::{self, CleanOptions, CleanReport, CleanResult};
+use gateway_core::sockets::{
+    self, CleanConfirmation, CleanOptions, CleanReport, CleanResult, ProcessKey, RefusalReason,
+};
 use serde_json::json;
 
 use crate::error::{CliError, Exit};
@@ -21,8 +28,11 @@ First you see exactly which programs would be ended and which are left alone and
 are then asked to confirm; from a script, pass --yes. Each program is asked to exit, and stopped by force \
 only if it does not exit within a few seconds. Gateway Doctor never ends the Gateway itself, another \
 user's programs, the system's own, or itself; it re-checks each program just before ending it and \
-leaves it alone if it has changed. A program that also has a working connection to the Gateway is left \
-alone unless you add --include-live (ending it would drop that connection too).",
+leaves it alone if it has changed or no longer holds the stale connection; nor does it end a program \
+that started it (a script or shell running this command). A program that also has a working connection to \
+the Gateway (on this port or on another of its ports: 4001, 4002, 7496, 7497) is left alone unless you add \
+--include-live (ending it would drop that connection too). Only connections still stale at least 2 seconds \
+after the first look are acted on, so one that was about to close by itself is left to do so.",
     after_help = "Example:\n  gateway-doctor clean --port 4002\n  gateway-doctor clean --yes   (no question: for scripts)\n\n\
 Exit codes: 0 no stale connections from programs are left, 1 some are left (refused, declined or could \
 not be ended), 2 wrong options or settings, no --yes without a terminal, or an error."
@@ -41,29 +51,40 @@ pub struct Args {
     json: bool,
 }
 
+/// The least time between the dry run's scan and the cleanup's: a CLOSE_WAIT socket still there after it
+/// is held open by its program, not on its way to closing.
+pub const STALE_FOR: Duration = Duration::from_secs(2);
+
 pub fn run(args: Args) -> Result<Exit, CliError> {
     let config = setup::config(args.port.overrides())?;
     let port = config.port();
     let options = CleanOptions {
-        include_live: args.include_live,
         // A non-loopback Gateway address from the settings; core always accepts loopback.
         host: config.host().parse().ok(),
         ..CleanOptions::default()
     };
     let style = Style::for_stdout();
-    let plan = sockets::clean(
-        port,
-        &CleanOptions {
-            dry_run: true,
-            ..options.clone()
-        },
-    )?;
-    let to_end: Vec<u32> = plan
-        .outcomes
-        .iter()
-        .filter(|o| o.result == CleanResult::WouldTerminate)
-        .map(|o| o.process.pid)
-        .collect();
+    let dry = |confirmation: Option<CleanConfirmation>| {
+        sockets::clean(
+            port,
+            &CleanOptions {
+                dry_run: true,
+                confirmation,
+                ..options.clone()
+            },
+        )
+    };
+    let first_scan = Instant::now();
+    let mut plan = dry(None)?;
+    let mut confirmation = confirmation_from(&plan, args.include_live);
+    if !confirmation.include_live.is_empty() {
+        // --include-live ticks every program listed with a working connection; show them as to be ended.
+        plan = dry(Some(confirmation.clone()))?;
+        let ticked = confirmation.include_live;
+        confirmation = confirmation_from(&plan, false);
+        confirmation.include_live = ticked;
+    }
+    let to_end = confirmation.processes.clone();
     if !args.json {
         output::print(&output::clean_plan_text(&plan, style));
     }
@@ -89,10 +110,11 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             return Ok(Exit::Problem);
         }
     }
+    std::thread::sleep(STALE_FOR.saturating_sub(first_scan.elapsed()));
     let result = sockets::clean(
         port,
         &CleanOptions {
-            only_pids: Some(to_end),
+            confirmation: Some(confirmation),
             ..options
         },
     )?;
@@ -105,6 +127,28 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
         output::print(&output::clean_result_text(&result, style));
     }
     Ok(exit_for(&result))
+}
+
+/// What the shown plan lets the real run end: the programs it would end (and, with `include_live`, those
+/// left alone only for their working connection, each ticked by key), and their stale connections.
+fn confirmation_from(plan: &CleanReport, include_live: bool) -> CleanConfirmation {
+    let live = |reason| reason == Some(RefusalReason::LiveSessionNeedsConfirmation);
+    let mut confirmation = CleanConfirmation::default();
+    for outcome in &plan.outcomes {
+        let key = ProcessKey::of(&outcome.process);
+        if outcome.result == CleanResult::WouldTerminate {
+            confirmation.processes.push(key);
+        } else if include_live && outcome.result == CleanResult::Refused && live(outcome.reason) {
+            confirmation.processes.push(key);
+            confirmation.include_live.push(key);
+        } else {
+            continue;
+        }
+        confirmation
+            .zombie_inodes
+            .extend(outcome.zombie_inodes.iter().copied());
+    }
+    confirmation
 }
 
 /// Asks on the terminal; anything but y/yes is a no.

@@ -1,6 +1,9 @@
-//! `zombies`: one full socket scan of the Gateway port, shown as text or as core's `PortScan` JSON.
+//! `zombies`: one full socket scan of the Gateway port, shown as text or as core's `PortScan` JSON, followed
+//! by the client-id ledger of the same scan (the programs with a working connection and their client ids;
+//! in JSON, a `ledger` key beside the scan's own keys).
 
-use gateway_core::sockets;
+use gateway_core::sockets::{self, ClientLedger, PortScan};
+use serde::Serialize;
 
 use crate::error::{CliError, Exit};
 use crate::output::{self, Style};
@@ -31,14 +34,30 @@ pub struct Args {
 pub fn run(args: Args) -> Result<Exit, CliError> {
     let config = setup::config(args.port.overrides())?;
     let scan = sockets::scan(config.port())?;
+    let ledger = sockets::ledger_of(&scan);
     if args.json {
-        output::print(&output::json(&scan, false));
+        let both = ScanWithLedger {
+            scan: &scan,
+            ledger: &ledger,
+        };
+        output::print(&output::json(&both, false));
     } else {
-        output::print(&output::zombies_text(&scan, Style::for_stdout()));
+        let style = Style::for_stdout();
+        output::print(&output::zombies_text(&scan, style));
+        output::print("");
+        output::print(&output::ledger_text(&ledger, style));
     }
     Ok(if scan.zombies.is_empty() {
         Exit::Ok
     } else {
         Exit::Problem
     })
+}
+
+/// The JSON: the scan's own keys, plus `ledger`.
+#[derive(Serialize)]
+struct ScanWithLedger<'a> {
+    #[serde(flatten)]
+    scan: &'a PortScan,
+    ledger: &'a ClientLedger,
 }

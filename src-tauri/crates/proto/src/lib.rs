@@ -24,8 +24,9 @@ pub use response::{
     ResponseData, ShutdownData,
 };
 pub use sockets::{
-    CleanOutcome, CleanReport, CleanResult, ListenerSocket, PortScan, ProcessInfo, QuickScan,
-    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
+    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger,
+    LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan, RefusalReason,
+    SocketEntry, TcpState, ZombieSide, ZombieSocket,
 };
 pub use status::{
     FarmKind, FarmState, FarmStatus, GuardrailStatus, HandshakeReport, HandshakeStep,

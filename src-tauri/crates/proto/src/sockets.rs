@@ -129,8 +129,8 @@ pub struct ProcessInfo {
     pub started_at_ms: i64,
     /// Holds a listening socket on the port: this is the Gateway. Never signalled.
     pub is_gateway: bool,
-    /// Holds a client zombie AND a live ESTABLISHED connection to the port: ending it would also drop a
-    /// working session.
+    /// Holds a client zombie AND a live ESTABLISHED connection to the port or to another API port of the
+    /// same Gateway host (4001, 4002, 7496, 7497): ending it would also drop a working session.
     pub has_live_session: bool,
 }
 
@@ -192,14 +192,99 @@ pub enum RefusalReason {
     IsGateway,
     /// It belongs to another user.
     OtherUser,
-    /// It also holds a live session to the port and the user did not confirm (`include_live`).
+    /// It also holds a live session to the Gateway and the user did not tick it
+    /// ([`CleanConfirmation::include_live`]).
     LiveSessionNeedsConfirmation,
     /// Its pid now names a different process (start time, user or command line differ from the scan).
     IdentityChanged,
-    /// pid 0 or 1, Gateway Doctor itself, or its parent.
+    /// pid 0 or 1, Gateway Doctor itself, or one of the processes that started it (its parent, their
+    /// parent, and so on).
     ProtectedPid,
     /// Its zombies point at another machine's port, not this Gateway.
     OtherHost,
-    /// The caller named the processes the user confirmed (`only_pids`), and this one was not among them.
+    /// The caller passed the user's confirmation, and this process (pid and start time) was not in it.
     NotConfirmed,
+    /// None of its stale connections was in the list the user confirmed (the dry run): a socket must be
+    /// seen stale in two scans before its holder is ended, since one that closes by itself was no zombie.
+    NotSeenInBothScans,
+    /// At the moment of the signal it no longer held the stale connection (it closed it, or passed it on).
+    NoLongerHoldsZombie,
+}
+
+/// A process as the user confirmed it: the pid and its start time (clock ticks since boot, as in
+/// [`ProcessInfo::start_ticks`]). A pid whose process started at another time is a different process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ProcessKey {
+    pub pid: u32,
+    pub start_ticks: u64,
+}
+
+impl ProcessKey {
+    /// The key of a scanned process.
+    pub fn of(process: &ProcessInfo) -> ProcessKey {
+        ProcessKey {
+            pid: process.pid,
+            start_ticks: process.start_ticks,
+        }
+    }
+}
+
+/// What the user agreed to after seeing a dry run: exactly these processes, these stale connections, and
+/// (per process) ending a program that also has a working connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CleanConfirmation {
+    /// The processes the user agreed to end. Any other holder, or the same pid with another start time, is
+    /// refused.
+    pub processes: Vec<ProcessKey>,
+    /// The processes among them whose working connection the user agreed to drop (ticked one by one).
+    pub include_live: Vec<ProcessKey>,
+    /// The stale connections (inodes) the dry run listed: only those count at the cleanup.
+    pub zombie_inodes: Vec<u64>,
+}
+
+/// "Your programs connected to IB Gateway": every ESTABLISHED connection to the Gateway port from this
+/// computer, with the program behind it and the client id it uses where that can be seen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClientLedger {
+    pub port: u16,
+    /// One entry per connection, oldest program first.
+    pub entries: Vec<LedgerEntry>,
+    /// Processes whose open files could not be read (another user's, when not run as root): a connection
+    /// they hold shows without a program.
+    pub unreadable_processes: u32,
+    /// When the scan ran, Unix ms.
+    pub scanned_at_ms: i64,
+}
+
+/// One connection to the Gateway port and the program holding it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LedgerEntry {
+    /// The connection, at the program's end.
+    pub connection: SocketEntry,
+    /// The program holding it; `None` when it could not be seen (another user's program without root).
+    pub process: Option<ProcessInfo>,
+    /// This is Gateway Doctor's own worker (the gateway-worker program), the one session the app keeps.
+    pub is_own_worker: bool,
+    /// The client id the program uses, when it can be seen (see `client_id_source`).
+    pub client_id: Option<i64>,
+    pub client_id_source: ClientIdSource,
+}
+
+/// Where a program's client id was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientIdSource {
+    /// `IBKR_CLIENT_ID` in the program's environment (readable for one's own programs only).
+    Environment,
+    /// A flag on its command line (`--client-id N`, `--clientId N`, `client_id=N`, ...).
+    CommandLine,
+    /// `IBKR_CLIENT_ID` in a `.env` file in the program's working directory.
+    DotEnv,
+    /// None of the above shows it (the program may take it from its own settings).
+    NotVisible,
 }

@@ -35,7 +35,7 @@ started_at_ms: number,
  */
 is_gateway: boolean, 
 /**
- * Holds a client zombie AND a live ESTABLISHED connection to the port: ending it would also drop a
- * working session.
+ * Holds a client zombie AND a live ESTABLISHED connection to the port or to another API port of the
+ * same Gateway host (4001, 4002, 7496, 7497): ending it would also drop a working session.
  */
 has_live_session: boolean, };

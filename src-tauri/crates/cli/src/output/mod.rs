@@ -10,7 +10,7 @@ mod text;
 
 pub use print::{error, json, print};
 pub use report::report_text;
-pub use sockets::{clean_plan_text, clean_result_text, zombies_text};
+pub use sockets::{clean_plan_text, clean_result_text, ledger_text, zombies_text};
 pub use state::state_line;
 pub use style::Style;
 pub use text::{local_time, plural};

@@ -2,8 +2,8 @@
 //! holds it (pid, name, user, start time, command line), and what cleanup did to each program and why.
 
 use gateway_proto::{
-    CleanOutcome, CleanReport, CleanResult, PortScan, ProcessInfo, RefusalReason, SocketEntry,
-    ZombieSide,
+    CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger, PortScan, ProcessInfo,
+    RefusalReason, SocketEntry, ZombieSide,
 };
 
 use super::style::{Style, Tone};
@@ -90,6 +90,45 @@ pub fn zombies_text(scan: &PortScan, style: Style) -> String {
     lines.join("\n")
 }
 
+/// "Your programs connected to IB Gateway": each working connection's program and its client id.
+pub fn ledger_text(ledger: &ClientLedger, style: Style) -> String {
+    let mut lines = vec![format!(
+        "Your programs connected to IB Gateway (port {}): {}.",
+        ledger.port,
+        plural(ledger.entries.len(), "connection")
+    )];
+    for entry in &ledger.entries {
+        let id = match (entry.client_id, entry.client_id_source) {
+            (Some(id), ClientIdSource::Environment) => {
+                format!("client id {id} (from its environment)")
+            }
+            (Some(id), ClientIdSource::CommandLine) => {
+                format!("client id {id} (from its command line)")
+            }
+            (Some(id), ClientIdSource::DotEnv) => {
+                format!("client id {id} (from .env in its folder)")
+            }
+            _ => "client id not visible".to_string(),
+        };
+        let mark = if entry.is_own_worker {
+            style.paint(Tone::Good, "✓ Gateway Doctor's own session")
+        } else {
+            style.paint(Tone::Muted, "• program")
+        };
+        match &entry.process {
+            Some(p) => {
+                lines.push(format!("  {mark}: {}, {id}", who(p)));
+                lines.push(format!("      command: {}", command_line(&p.cmdline)));
+            }
+            None => lines.push(format!(
+                "  {mark}: a program this user cannot see (port {}), {id}",
+                entry.connection.local_port
+            )),
+        }
+    }
+    lines.join("\n")
+}
+
 /// `clean`, before anything is done: who would be ended, and who is left alone and why.
 pub fn clean_plan_text(plan: &CleanReport, style: Style) -> String {
     let (ending, others): (Vec<&CleanOutcome>, Vec<&CleanOutcome>) = plan
@@ -120,16 +159,35 @@ pub fn clean_plan_text(plan: &CleanReport, style: Style) -> String {
             ));
         }
     }
-    if !others.is_empty() {
+    let unseen = unseen_holders(plan, style);
+    if !others.is_empty() || !unseen.is_empty() {
         lines.push("Left alone:".into());
         for outcome in others {
             lines.push(outcome_line(outcome, style));
         }
+        lines.extend(unseen);
     }
     if plan.gateway_zombies > 0 {
         lines.push(gateway_side(plan.gateway_zombies));
     }
     lines.join("\n")
+}
+
+/// Client zombies whose holder this user cannot see (another user's program, without root): listed so the
+/// user knows they exist and why they stay.
+fn unseen_holders(report: &CleanReport, style: Style) -> Vec<String> {
+    report
+        .remaining_client_zombies
+        .iter()
+        .filter(|z| z.socket.pids.is_empty())
+        .map(|z| {
+            format!(
+                "  {} — {} is held by another user's program, which you cannot see or end. That user (or an administrator) can: run `gateway-doctor clean` as them.",
+                style.paint(Tone::Warn, "✗ cannot be ended"),
+                endpoints(&z.socket)
+            )
+        })
+        .collect()
 }
 
 /// `clean`, after: what happened to each program, and what is left.
@@ -139,6 +197,7 @@ pub fn clean_result_text(report: &CleanReport, style: Style) -> String {
         .iter()
         .map(|o| outcome_line(o, style))
         .collect();
+    lines.extend(unseen_holders(report, style));
     let left = report.remaining_client_zombies.len();
     lines.push(if left == 0 {
         style.paint(
@@ -185,6 +244,10 @@ fn refusal_words(reason: Option<RefusalReason>) -> &'static str {
         Some(RefusalReason::ProtectedPid) => "a protected program",
         Some(RefusalReason::OtherHost) => "its connections go to another computer",
         Some(RefusalReason::NotConfirmed) => "it was not in the list shown (run clean again)",
+        Some(RefusalReason::NotSeenInBothScans) => {
+            "its stale connection was not in the list shown (run clean again)"
+        }
+        Some(RefusalReason::NoLongerHoldsZombie) => "it no longer holds the stale connection",
         None => "not allowed",
     }
 }

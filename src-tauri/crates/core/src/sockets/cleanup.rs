@@ -1,16 +1,21 @@
 //! The cleanup: scan, decide (`policy`), end the eligible processes ([`terminate`]), re-scan to confirm.
 //!
 //! Ending is SIGTERM to every eligible process at once, one shared grace period, SIGKILL to those still
-//! running, and a bounded wait for those; so ten zombie holders take one grace period, not ten. Each
-//! process is opened as a pidfd and its identity re-read before the first signal, so a pid reused since the
-//! scan is never signalled.
+//! running, and a bounded wait for those; so ten zombie holders take one grace period, not ten. Right before
+//! the first signal each process is checked again: the fixed rules with our parent chain read afresh, then
+//! a pidfd is opened and the identity behind it re-read (a pid reused since the scan is never signalled),
+//! then its open files must still include one of the zombie sockets it was chosen for.
+//!
+//! A confirmed cleanup ([`CleanOptions::confirmation`]) acts only on processes (pid and start time) and
+//! zombie sockets that the user saw in the dry run, so every socket it acts on was stale in two scans.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use gateway_proto::{
-    CleanOutcome, CleanReport, CleanResult, ProcessInfo, RefusalReason, ZombieSide,
+    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ProcessInfo, RefusalReason,
+    ZombieSide,
 };
 
 use super::detail::describe;
@@ -18,8 +23,9 @@ use super::error::SocketError;
 use super::identity::{IdentityCheck, verify_identity};
 use super::platform::{self, ProcessHandle};
 use super::policy::{Allow, Context, absolute_refusal, decide};
-use super::scan::scan;
+use super::scan::scan_with_api_ports;
 use super::sys::{Sig, SignalError};
+use super::table::API_PORTS;
 
 /// How long a process may take to die after SIGKILL before it is reported as failed.
 const KILL_WAIT: Duration = Duration::from_secs(2);
@@ -29,8 +35,6 @@ const CONFIRM_WAIT: Duration = Duration::from_secs(1);
 /// What [`clean`] may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanOptions {
-    /// Also end holders that have a live session to the port (the user confirmed).
-    pub include_live: bool,
     /// Time between SIGTERM and SIGKILL.
     pub grace: Duration,
     /// Decide and report; signal nothing.
@@ -38,35 +42,45 @@ pub struct CleanOptions {
     /// A non-loopback Gateway address (the configured host) whose client zombies also qualify. Zombies to
     /// loopback or to this machine's own address always do; zombies to any other machine never do.
     pub host: Option<IpAddr>,
-    /// Only these processes may be ended: the pids the user saw and confirmed. Any other holder is refused
-    /// (`not_confirmed`), so a process that appeared between the confirmation and the cleanup is never
-    /// signalled. `None`: every holder the rules allow.
-    pub only_pids: Option<Vec<u32>>,
+    /// What the user confirmed after the dry run: only those processes (pid and start time) and only
+    /// those zombie sockets; a live session only for the processes ticked one by one. `None`: every holder
+    /// the rules allow, and never one with a live session.
+    pub confirmation: Option<CleanConfirmation>,
+    /// The host's API ports whose working connections count as a live session (the scanned port always
+    /// does). Default: 4001, 4002, 7496, 7497.
+    pub api_ports: Vec<u16>,
 }
 
 impl Default for CleanOptions {
     fn default() -> Self {
         CleanOptions {
-            include_live: false,
             grace: Duration::from_secs(3),
             dry_run: false,
             host: None,
-            only_pids: None,
+            confirmation: None,
+            api_ports: API_PORTS.to_vec(),
         }
     }
+}
+
+/// A process to end and the zombie sockets it was chosen for: right before the signal it must still hold
+/// one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanTarget {
+    pub process: ProcessInfo,
+    pub zombie_inodes: Vec<u64>,
 }
 
 /// Scans `port`, ends the client zombies' holders that the rules allow, and re-scans to confirm.
 pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketError> {
     let started = Instant::now();
-    let before = scan(port)?;
+    let before = scan_with_api_ports(port, &options.api_ports)?;
     let ctx = Context::current();
     let mut outcomes = Vec::new();
     let mut eligible = Vec::new();
     let allow = Allow {
-        include_live: options.include_live,
         host: options.host,
-        only_pids: options.only_pids.as_deref(),
+        confirmation: options.confirmation.as_ref(),
     };
     for decision in decide(&before, &ctx, allow) {
         match decision.refusal {
@@ -79,11 +93,17 @@ pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketErr
             None => eligible.push(decision),
         }
     }
-    let targets: Vec<ProcessInfo> = eligible.iter().map(|d| d.process.clone()).collect();
+    let targets: Vec<CleanTarget> = eligible
+        .iter()
+        .map(|d| CleanTarget {
+            process: d.process.clone(),
+            zombie_inodes: d.target_inodes.clone(),
+        })
+        .collect();
     let ended = if options.dry_run {
         dry_run(&targets, &ctx, options.grace)
     } else {
-        stop(&targets, options.grace, &ctx)
+        stop(&targets, options.grace)
     };
     let mut gone_inodes = HashSet::new();
     for (mut outcome, decision) in ended.into_iter().zip(eligible) {
@@ -100,7 +120,7 @@ pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketErr
     let after = if gone_inodes.is_empty() {
         before
     } else {
-        confirm_gone(port, &gone_inodes)?
+        confirm_gone(port, &options.api_ports, &gone_inodes)?
     };
     Ok(CleanReport {
         port,
@@ -124,14 +144,17 @@ pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketErr
 }
 
 /// Ends `targets` (processes recorded by a scan): SIGTERM, `grace`, SIGKILL. Only the rules that hold for any
-/// caller are applied here (never pid 0/1, ourselves, our parent or another user's process; never a process
-/// whose identity differs from the record); [`clean`] applies the port's rules (the Gateway, live sessions)
-/// first. One outcome per target, in order, with `zombie_inodes` left empty for the caller.
-pub fn terminate(targets: &[ProcessInfo], grace: Duration) -> Vec<CleanOutcome> {
-    stop(targets, grace, &Context::current())
+/// caller are applied here (never pid 0/1, ourselves, an ancestor or another user's process; never a
+/// process whose identity differs from the record or that no longer holds one of its zombie sockets);
+/// [`clean`] applies the port's rules (the Gateway, live sessions, the confirmation) first. One outcome per
+/// target, in order, with `zombie_inodes` left empty for the caller.
+pub fn terminate(targets: &[CleanTarget], grace: Duration) -> Vec<CleanOutcome> {
+    stop(targets, grace)
 }
 
-fn stop(targets: &[ProcessInfo], grace: Duration, ctx: &Context) -> Vec<CleanOutcome> {
+fn stop(targets: &[CleanTarget], grace: Duration) -> Vec<CleanOutcome> {
+    // Read now, at signal time: the parent chain may have changed since the decision.
+    let ctx = &Context::current();
     let mut steps = Vec::with_capacity(targets.len());
     let mut handles: Vec<Option<ProcessHandle>> = Vec::with_capacity(targets.len());
     for target in targets {
@@ -179,24 +202,29 @@ fn stop(targets: &[ProcessInfo], grace: Duration, ctx: &Context) -> Vec<CleanOut
     targets
         .iter()
         .zip(steps)
-        .map(|(process, step)| step.into_outcome(process, ctx, grace))
+        .map(|(target, step)| step.into_outcome(&target.process, ctx, grace))
         .collect()
 }
 
-/// The checks before any signal: the absolute rules, then a pidfd, then the identity behind it. Returns the
-/// outcome so far and, when the process may be signalled, its handle.
-fn open_verified(target: &ProcessInfo, ctx: &Context) -> (Step, Option<ProcessHandle>) {
-    if let Some(reason) = absolute_refusal(target, ctx) {
+/// The checks before any signal: the absolute rules, then a pidfd, then the identity behind it, then the
+/// zombie socket in its open files. Returns the outcome so far and, when the process may be signalled, its
+/// handle.
+fn open_verified(target: &CleanTarget, ctx: &Context) -> (Step, Option<ProcessHandle>) {
+    let process = &target.process;
+    if let Some(reason) = absolute_refusal(process, ctx) {
         return (Step::refused(reason), None);
     }
-    let handle = match platform::open_process(target.pid) {
+    let handle = match platform::open_process(process.pid) {
         Ok(handle) => handle,
         Err(err) => return (signal_failed(err), None),
     };
     // Checked after the open: a pid reused before it shows a different identity here.
-    match verify_identity(target) {
+    match verify_identity(process) {
         // The result is settled by the signals that follow.
-        IdentityCheck::Same => (Step::plain(CleanResult::Failed), Some(handle)),
+        IdentityCheck::Same => match still_holds(target) {
+            None => (Step::plain(CleanResult::Failed), Some(handle)),
+            Some(step) => (step, None),
+        },
         IdentityCheck::Changed(what) => (
             Step {
                 note: Some(what),
@@ -208,10 +236,29 @@ fn open_verified(target: &ProcessInfo, ctx: &Context) -> (Step, Option<ProcessHa
     }
 }
 
-fn dry_run(targets: &[ProcessInfo], ctx: &Context, grace: Duration) -> Vec<CleanOutcome> {
+/// `None` when the process still holds one of its zombie sockets; else the refusal (a process whose open
+/// files cannot be read is not signalled on a guess).
+fn still_holds(target: &CleanTarget) -> Option<Step> {
+    let refused = |note: Option<String>| Step {
+        note,
+        ..Step::refused(RefusalReason::NoLongerHoldsZombie)
+    };
+    if target.zombie_inodes.is_empty() {
+        return Some(refused(None));
+    }
+    match platform::holds_any_socket(target.process.pid, &target.zombie_inodes) {
+        Ok(true) => None,
+        Ok(false) => Some(refused(None)),
+        Err(err) => Some(refused(Some(format!(
+            "its open files could not be read ({err})"
+        )))),
+    }
+}
+
+fn dry_run(targets: &[CleanTarget], ctx: &Context, grace: Duration) -> Vec<CleanOutcome> {
     targets
         .iter()
-        .map(|process| {
+        .map(|CleanTarget { process, .. }| {
             let step = match absolute_refusal(process, ctx) {
                 Some(reason) => Step::refused(reason),
                 None => match verify_identity(process) {
@@ -293,10 +340,14 @@ fn wait_for(handles: &[Option<ProcessHandle>], timeout: Duration) -> Vec<bool> {
 }
 
 /// Re-scans until none of `gone` is a zombie any more (or `CONFIRM_WAIT` passes) and returns that scan.
-fn confirm_gone(port: u16, gone: &HashSet<u64>) -> Result<gateway_proto::PortScan, SocketError> {
+fn confirm_gone(
+    port: u16,
+    api_ports: &[u16],
+    gone: &HashSet<u64>,
+) -> Result<gateway_proto::PortScan, SocketError> {
     let deadline = Instant::now() + CONFIRM_WAIT;
     loop {
-        let after = scan(port)?;
+        let after = scan_with_api_ports(port, api_ports)?;
         let lingering = after.zombies.iter().any(|z| gone.contains(&z.socket.inode));
         if !lingering || Instant::now() >= deadline {
             return Ok(after);

@@ -53,8 +53,10 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         Some(RefusalReason::ProtectedPid) => {
             let what = if p.pid == ctx.own_pid {
                 "Gateway Doctor itself"
-            } else if Some(p.pid) == ctx.parent_pid {
+            } else if ctx.ancestors.first() == Some(&p.pid) {
                 "the program that started Gateway Doctor"
+            } else if ctx.is_ancestor(p.pid) {
+                "one of the programs that started Gateway Doctor"
             } else {
                 "a core part of the system"
             };
@@ -66,6 +68,12 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         Some(RefusalReason::NotConfirmed) => {
             format!("Left {who} alone: it was not in the list you confirmed. Scan again to see it.")
         }
+        Some(RefusalReason::NotSeenInBothScans) => format!(
+            "Left {who} alone: its stale connection was not in the list you confirmed, so it may have just appeared. Scan again to see it."
+        ),
+        Some(RefusalReason::NoLongerHoldsZombie) => format!(
+            "Left {who} alone: it no longer holds the stale connection, so there is nothing to end."
+        ),
         None => format!("Left {who} alone."),
     }
 }

@@ -6,16 +6,19 @@
 //! port as REMOTE port (client zombies) or LOCAL port (Gateway-side zombies), and ESTABLISHED client ends
 //! (live sessions). [`scan`] then, only if something matched, walks /proc/*/fd once to find which processes
 //! hold those socket inodes and reads those processes' identity (start ticks, uid, command line). [`clean`]
-//! scans, decides per process with the rules in `policy` (never the Gateway, pid 0/1, ourselves or our
-//! parent, another user's process, or a holder of a live session without confirmation), re-verifies each
-//! process's identity through a pidfd before signalling ([`terminate`]), sends SIGTERM, waits a grace period,
-//! sends SIGKILL, and re-scans to confirm the zombies are gone. Linux only for now; elsewhere every call
-//! returns [`SocketError::Unsupported`].
+//! scans, decides per process with the rules in `policy` (never the Gateway, pid 0/1, ourselves or any
+//! ancestor, another user's process, a holder of a live session the user did not tick, or, with the user's
+//! confirmation, anything not in it), re-verifies each process before signalling ([`terminate`]: ancestors,
+//! identity through a pidfd, the zombie still in its open files), sends SIGTERM, waits a grace period,
+//! sends SIGKILL, and re-scans to confirm the zombies are gone. [`client_ledger`] lists the programs with
+//! a working connection to the port and the client id each uses where it can be seen. Linux only for now;
+//! elsewhere every call returns [`SocketError::Unsupported`].
 
 mod cleanup;
 mod detail;
 mod error;
 mod identity;
+mod ledger;
 mod policy;
 mod scan;
 mod sys;
@@ -31,11 +34,14 @@ mod unsupported;
 #[cfg(not(target_os = "linux"))]
 use unsupported as platform;
 
-pub use cleanup::{CleanOptions, clean, terminate};
+pub use cleanup::{CleanOptions, CleanTarget, clean, terminate};
 pub use error::SocketError;
 pub use gateway_proto::{
-    CleanOutcome, CleanReport, CleanResult, ListenerSocket, PortScan, ProcessInfo, QuickScan,
-    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
+    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger,
+    LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan, RefusalReason,
+    SocketEntry, TcpState, ZombieSide, ZombieSocket,
 };
 pub use identity::{IdentityCheck, verify_identity};
-pub use scan::{scan, scan_quick};
+pub use ledger::{client_ledger, ledger_of};
+pub use scan::{scan, scan_quick, scan_with_api_ports};
+pub use table::API_PORTS;

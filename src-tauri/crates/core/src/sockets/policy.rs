@@ -1,37 +1,46 @@
 //! Who cleanup may end, decided from a scan alone. Pure logic, unit-tested on hand-made scans.
 //!
 //! Candidates are the holders of client zombies (plus the Gateway when it holds Gateway-side ones, so the
-//! report can say why those stay). Each is refused, first reason wins: pid 0/1, ourselves or our parent
-//! (protected_pid); the listener's holder (is_gateway); another user's process (other_user); zombies that
-//! all point at another machine (other_host); a process the user did not confirm, when the caller names the
-//! confirmed pids (not_confirmed); a live session to the port without the user's confirmation
-//! (live_session_needs_confirmation). and, when the caller passes the pids the user confirmed, any process not
-//! among them (not_confirmed). Every holder of a shared socket is a candidate in its own right, so
-//! all of them are ended and the socket really closes.
+//! report can say why those stay). Each is refused, first reason wins: pid 0/1, ourselves or any process
+//! that started us, up the whole parent chain (protected_pid); the listener's holder (is_gateway); another
+//! user's process (other_user); zombies that all point at another machine (other_host). When the caller
+//! passes the user's confirmation (from a dry run): a process not in it (not_confirmed), the same pid with
+//! another start time (identity_changed: the pid was reused), a process none of whose zombies were in the
+//! dry run (not_seen_in_both_scans). Last, a live session to the Gateway that the user did not tick for
+//! this very process (live_session_needs_confirmation). Every holder of a shared socket is a candidate in
+//! its own right, so all of them are ended and the socket really closes.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use gateway_proto::{PortScan, ProcessInfo, RefusalReason, ZombieSide};
+use gateway_proto::{
+    CleanConfirmation, PortScan, ProcessInfo, ProcessKey, RefusalReason, ZombieSide,
+};
 
 use super::platform;
 use super::table::points_here;
 
 /// Who is asking: the processes and user that cleanup must treat as off limits or as "ours".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Context {
     pub own_pid: u32,
-    pub parent_pid: Option<u32>,
+    /// Our parent, its parent, and so on: never ended.
+    pub ancestors: Vec<u32>,
     pub own_uid: u32,
 }
 
 impl Context {
+    /// Read afresh: cleanup calls it at decision time and again right before signalling.
     pub fn current() -> Context {
         Context {
             own_pid: platform::own_pid(),
-            parent_pid: platform::parent_pid(),
+            ancestors: platform::ancestors(),
             own_uid: platform::own_uid(),
         }
+    }
+
+    pub fn is_ancestor(&self, pid: u32) -> bool {
+        self.ancestors.contains(&pid)
     }
 }
 
@@ -39,12 +48,16 @@ impl Context {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decision {
     pub process: ProcessInfo,
+    /// Every zombie it holds (for the report).
     pub zombie_inodes: Vec<u64>,
+    /// The client zombies that justify ending it (pointing at this Gateway, and in the confirmation when
+    /// there is one): right before the signal it must still hold one of these.
+    pub target_inodes: Vec<u64>,
     pub refusal: Option<RefusalReason>,
 }
 
 /// The rules no caller can override, checked again right before any signal: never pid 0/1, ourselves or
-/// our parent; never another user's process.
+/// an ancestor; never another user's process.
 pub(crate) fn absolute_refusal(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {
     protected(process, ctx).or_else(|| foreign(process, ctx))
 }
@@ -52,23 +65,18 @@ pub(crate) fn absolute_refusal(process: &ProcessInfo, ctx: &Context) -> Option<R
 /// What the caller allows beyond the fixed rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Allow<'a> {
-    /// Holders of a live session too (the user confirmed).
-    pub include_live: bool,
     /// A non-loopback Gateway address whose client zombies also qualify.
     pub host: Option<IpAddr>,
-    /// Only these pids (the ones the user confirmed); `None`: any holder.
-    pub only_pids: Option<&'a [u32]>,
+    /// What the user confirmed after a dry run; `None`: any holder the other rules allow, and none with a
+    /// live session.
+    pub confirmation: Option<&'a CleanConfirmation>,
 }
 
 /// Decides for every holder of a zombie on the scanned port.
 pub(crate) fn decide(scan: &PortScan, ctx: &Context, allow: Allow<'_>) -> Vec<Decision> {
-    let Allow {
-        include_live,
-        host,
-        only_pids,
-    } = allow;
-    // pid -> (zombie inodes, whether any of its client zombies points at this Gateway)
-    let mut held: BTreeMap<u32, (Vec<u64>, bool)> = BTreeMap::new();
+    let Allow { host, confirmation } = allow;
+    // pid -> (zombie inodes, client zombie inodes pointing at this Gateway)
+    let mut held: BTreeMap<u32, (Vec<u64>, Vec<u64>)> = BTreeMap::new();
     for zombie in &scan.zombies {
         let socket = &zombie.socket;
         for &pid in &socket.pids {
@@ -82,39 +90,63 @@ pub(crate) fn decide(scan: &PortScan, ctx: &Context, allow: Allow<'_>) -> Vec<De
             };
             let entry = held.entry(pid).or_default();
             entry.0.push(socket.inode);
-            entry.1 |= here;
+            if here {
+                entry.1.push(socket.inode);
+            }
         }
     }
     held.into_iter()
         .filter_map(|(pid, (zombie_inodes, here))| {
             // A holder missing from `processes` exited or could not be read: nothing to decide on.
             let process = scan.processes.iter().find(|p| p.pid == pid)?.clone();
+            let key = ProcessKey::of(&process);
+            let target_inodes: Vec<u64> = match confirmation {
+                Some(c) => here
+                    .iter()
+                    .copied()
+                    .filter(|i| c.zombie_inodes.contains(i))
+                    .collect(),
+                None => here.clone(),
+            };
             let refusal = protected(&process, ctx)
                 .or_else(|| process.is_gateway.then_some(RefusalReason::IsGateway))
                 .or_else(|| foreign(&process, ctx))
-                .or_else(|| (!here).then_some(RefusalReason::OtherHost))
+                .or_else(|| here.is_empty().then_some(RefusalReason::OtherHost))
+                .or_else(|| confirmation.and_then(|c| unconfirmed(c, key)))
                 .or_else(|| {
-                    only_pids
-                        .is_some_and(|pids| !pids.contains(&pid))
-                        .then_some(RefusalReason::NotConfirmed)
+                    target_inodes
+                        .is_empty()
+                        .then_some(RefusalReason::NotSeenInBothScans)
                 })
                 .or_else(|| {
-                    (process.has_live_session && !include_live)
+                    let ticked = confirmation.is_some_and(|c| c.include_live.contains(&key));
+                    (process.has_live_session && !ticked)
                         .then_some(RefusalReason::LiveSessionNeedsConfirmation)
                 });
             Some(Decision {
                 process,
                 zombie_inodes,
+                target_inodes,
                 refusal,
             })
         })
         .collect()
 }
 
+/// Not in the confirmation at all, or its pid confirmed with another start time (a reused pid).
+fn unconfirmed(confirmation: &CleanConfirmation, key: ProcessKey) -> Option<RefusalReason> {
+    if confirmation.processes.contains(&key) {
+        None
+    } else if confirmation.processes.iter().any(|k| k.pid == key.pid) {
+        Some(RefusalReason::IdentityChanged)
+    } else {
+        Some(RefusalReason::NotConfirmed)
+    }
+}
+
 fn protected(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {
     let pid = process.pid;
-    (pid <= 1 || pid == ctx.own_pid || Some(pid) == ctx.parent_pid)
-        .then_some(RefusalReason::ProtectedPid)
+    (pid <= 1 || pid == ctx.own_pid || ctx.is_ancestor(pid)).then_some(RefusalReason::ProtectedPid)
 }
 
 fn foreign(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {

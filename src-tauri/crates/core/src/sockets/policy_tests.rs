@@ -1,18 +1,19 @@
 //! The cleanup rules on hand-made scans: one test per rule, plus the order in which they apply.
 
-use gateway_proto::{SocketEntry, TcpState, ZombieSocket};
+use gateway_proto::{CleanConfirmation, SocketEntry, TcpState, ZombieSocket};
 
 use super::*;
 
 const PORT: u16 = 4002;
 const ME: u32 = 5000;
 const PARENT: u32 = 4999;
+const GRANDPARENT: u32 = 300;
 const UID: u32 = 1000;
 
 fn ctx() -> Context {
     Context {
         own_pid: ME,
-        parent_pid: Some(PARENT),
+        ancestors: vec![PARENT, GRANDPARENT, 1],
         own_uid: UID,
     }
 }
@@ -60,18 +61,31 @@ fn scan(zombies: Vec<ZombieSocket>, processes: Vec<ProcessInfo>) -> PortScan {
     }
 }
 
-fn live(include_live: bool) -> Allow<'static> {
-    Allow {
-        include_live,
-        ..Allow::default()
+/// A confirmation of every process and zombie in `scan`, ticking the live ones when `include_live`.
+fn confirm_all(scan: &PortScan, include_live: bool) -> CleanConfirmation {
+    let keys: Vec<ProcessKey> = scan.processes.iter().map(ProcessKey::of).collect();
+    CleanConfirmation {
+        include_live: if include_live { keys.clone() } else { vec![] },
+        processes: keys,
+        zombie_inodes: scan.zombies.iter().map(|z| z.socket.inode).collect(),
     }
 }
 
-fn refusals(scan: &PortScan, include_live: bool) -> Vec<(u32, Option<RefusalReason>)> {
-    decide(scan, &ctx(), live(include_live))
+fn refusals_with(scan: &PortScan, allow: Allow<'_>) -> Vec<(u32, Option<RefusalReason>)> {
+    decide(scan, &ctx(), allow)
         .into_iter()
         .map(|d| (d.process.pid, d.refusal))
         .collect()
+}
+
+/// Without a confirmation (`include_live` false), or with one that confirms everything (true).
+fn refusals(scan: &PortScan, include_live: bool) -> Vec<(u32, Option<RefusalReason>)> {
+    let confirmation = confirm_all(scan, include_live);
+    let allow = Allow {
+        confirmation: include_live.then_some(&confirmation),
+        ..Allow::default()
+    };
+    refusals_with(scan, allow)
 }
 
 #[test]
@@ -84,15 +98,30 @@ fn an_own_users_client_zombie_holder_is_eligible() {
 }
 
 #[test]
-fn pid_1_self_and_parent_are_protected() {
+fn pid_1_self_and_every_ancestor_are_protected() {
     let s = scan(
-        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[1, ME, PARENT])],
-        vec![process(1), process(ME), process(PARENT)],
+        vec![zombie(
+            ZombieSide::Client,
+            1,
+            "127.0.0.1",
+            &[1, GRANDPARENT, ME, PARENT],
+        )],
+        vec![
+            process(1),
+            process(GRANDPARENT),
+            process(ME),
+            process(PARENT),
+        ],
     );
     let protected = Some(RefusalReason::ProtectedPid);
     assert_eq!(
         refusals(&s, true),
-        [(1, protected), (PARENT, protected), (ME, protected)]
+        [
+            (1, protected),
+            (GRANDPARENT, protected),
+            (PARENT, protected),
+            (ME, protected)
+        ]
     );
 }
 
@@ -107,7 +136,7 @@ fn the_gateway_is_refused_even_for_its_own_client_zombies() {
         ],
         vec![gateway],
     );
-    let decisions = decide(&s, &ctx(), live(true));
+    let decisions = decide(&s, &ctx(), Allow::default());
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].refusal, Some(RefusalReason::IsGateway));
     assert_eq!(decisions[0].zombie_inodes, [1, 2]);
@@ -158,12 +187,15 @@ fn zombies_to_another_machine_are_refused_unless_it_is_the_configured_host() {
     );
     assert_eq!(refusals(&s, true), [(42, Some(RefusalReason::OtherHost))]);
     let host = Some("10.1.2.3".parse().expect("ip"));
-    let allow = Allow { host, ..live(true) };
+    let allow = Allow {
+        host,
+        ..Allow::default()
+    };
     assert_eq!(decide(&s, &ctx(), allow)[0].refusal, None);
 }
 
 #[test]
-fn only_the_confirmed_pids_are_eligible_when_the_caller_names_them() {
+fn only_the_confirmed_processes_are_eligible_when_the_caller_names_them() {
     let mut gateway = process(10);
     gateway.is_gateway = true;
     let s = scan(
@@ -172,37 +204,110 @@ fn only_the_confirmed_pids_are_eligible_when_the_caller_names_them() {
             zombie(ZombieSide::Client, 2, "127.0.0.1", &[43]),
             zombie(ZombieSide::Client, 3, "127.0.0.1", &[10]),
         ],
-        vec![process(42), process(43), gateway],
+        vec![process(42), process(43), gateway.clone()],
     );
-    let confirmed = [42, 10];
-    let allow = Allow {
-        only_pids: Some(&confirmed),
-        ..live(false)
+    let confirmation = CleanConfirmation {
+        processes: vec![ProcessKey::of(&process(42)), ProcessKey::of(&gateway)],
+        include_live: vec![],
+        zombie_inodes: vec![1, 2, 3],
     };
-    let decided: Vec<_> = decide(&s, &ctx(), allow)
-        .into_iter()
-        .map(|d| (d.process.pid, d.refusal))
-        .collect();
+    let allow = Allow {
+        confirmation: Some(&confirmation),
+        ..Allow::default()
+    };
     // Confirming the Gateway does not make it eligible: the fixed rules come first.
     assert_eq!(
-        decided,
+        refusals_with(&s, allow),
         [
             (10, Some(RefusalReason::IsGateway)),
             (42, None),
             (43, Some(RefusalReason::NotConfirmed)),
         ]
     );
-    // An empty confirmation ends nobody; no list at all leaves every holder to the other rules.
-    let nobody = Allow {
-        only_pids: Some(&[]),
-        ..live(false)
+    // An empty confirmation ends nobody; no confirmation at all leaves every holder to the other rules.
+    let nobody = CleanConfirmation::default();
+    let allow = Allow {
+        confirmation: Some(&nobody),
+        ..Allow::default()
     };
-    assert!(
-        decide(&s, &ctx(), nobody)
-            .iter()
-            .all(|d| d.refusal.is_some())
-    );
+    assert!(refusals_with(&s, allow).iter().all(|(_, r)| r.is_some()));
     assert_eq!(refusals(&s, false)[1..], [(42, None), (43, None)]);
+}
+
+#[test]
+fn a_confirmed_pid_with_another_start_time_is_a_reused_pid() {
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![process(42)],
+    );
+    let mut confirmation = confirm_all(&s, false);
+    confirmation.processes[0].start_ticks += 1;
+    let allow = Allow {
+        confirmation: Some(&confirmation),
+        ..Allow::default()
+    };
+    assert_eq!(
+        refusals_with(&s, allow),
+        [(42, Some(RefusalReason::IdentityChanged))]
+    );
+}
+
+#[test]
+fn a_zombie_not_in_the_dry_run_does_not_count() {
+    // 42 held inode 1 at the dry run; inode 2 appeared since. 43's only zombie is new.
+    let s = scan(
+        vec![
+            zombie(ZombieSide::Client, 1, "127.0.0.1", &[42]),
+            zombie(ZombieSide::Client, 2, "127.0.0.1", &[42, 43]),
+        ],
+        vec![process(42), process(43)],
+    );
+    let mut confirmation = confirm_all(&s, false);
+    confirmation.zombie_inodes = vec![1];
+    let allow = Allow {
+        confirmation: Some(&confirmation),
+        ..Allow::default()
+    };
+    let decisions = decide(&s, &ctx(), allow);
+    assert_eq!(decisions[0].refusal, None);
+    assert_eq!(
+        decisions[0].target_inodes,
+        [1],
+        "only the twice-seen socket"
+    );
+    assert_eq!(decisions[0].zombie_inodes, [1, 2], "the report lists both");
+    assert_eq!(
+        decisions[1].refusal,
+        Some(RefusalReason::NotSeenInBothScans)
+    );
+}
+
+#[test]
+fn the_live_session_override_is_per_process() {
+    let mut a = process(42);
+    a.has_live_session = true;
+    let mut b = process(43);
+    b.has_live_session = true;
+    let s = scan(
+        vec![
+            zombie(ZombieSide::Client, 1, "127.0.0.1", &[42]),
+            zombie(ZombieSide::Client, 2, "127.0.0.1", &[43]),
+        ],
+        vec![a.clone(), b],
+    );
+    let mut confirmation = confirm_all(&s, false);
+    confirmation.include_live = vec![ProcessKey::of(&a)];
+    let allow = Allow {
+        confirmation: Some(&confirmation),
+        ..Allow::default()
+    };
+    assert_eq!(
+        refusals_with(&s, allow),
+        [
+            (42, None),
+            (43, Some(RefusalReason::LiveSessionNeedsConfirmation))
+        ]
+    );
 }
 
 #[test]
@@ -231,10 +336,12 @@ fn absolute_refusal_covers_protected_pids_and_other_users() {
         absolute_refusal(&process(0), &ctx()),
         Some(RefusalReason::ProtectedPid)
     );
-    assert_eq!(
-        absolute_refusal(&process(ME), &ctx()),
-        Some(RefusalReason::ProtectedPid)
-    );
+    for pid in [ME, PARENT, GRANDPARENT] {
+        assert_eq!(
+            absolute_refusal(&process(pid), &ctx()),
+            Some(RefusalReason::ProtectedPid)
+        );
+    }
     assert_eq!(
         absolute_refusal(&other, &ctx()),
         Some(RefusalReason::OtherUser)

@@ -1,6 +1,8 @@
 //! The two scans. [`scan_quick`] is phase 1 alone (one netlink dump, plus the listener's accept queue):
 //! cheap enough to poll for a status light. [`scan`] adds phase 2 when phase 1 found anything: the holder
-//! pids of those sockets and the details of just those processes.
+//! pids of those sockets and the details of just those processes. A zombie holder has a live session when
+//! it also holds a working connection to the port or to another API port ([`API_PORTS`]) of the same
+//! Gateway host.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -12,12 +14,12 @@ use gateway_proto::{
 use super::error::SocketError;
 use super::platform;
 use super::sys::Holders;
-use super::table::{PortSockets, RawSocket, classify};
+use super::table::{API_PORTS, PortSockets, RawSocket, classify, same_gateway_host};
 
 /// Phase 1 only: counts, the listener's accept queue and inode; no process is looked at.
 pub fn scan_quick(port: u16) -> Result<QuickScan, SocketError> {
     let started = Instant::now();
-    let sockets = classify(port, platform::port_sockets(port)?);
+    let sockets = classify(port, &[], platform::port_sockets(&[port])?);
     let first_listener = sockets.listeners.first();
     Ok(QuickScan {
         port,
@@ -33,10 +35,18 @@ pub fn scan_quick(port: u16) -> Result<QuickScan, SocketError> {
 
 /// Phase 1, then (only if it found something) phase 2: who holds each socket, and those processes' details.
 /// The listener's holders are marked `is_gateway`; a client-zombie holder that also holds a live session to
-/// the port is marked `has_live_session`.
+/// the port (or to another of the default API ports on the same host) is marked `has_live_session`.
 pub fn scan(port: u16) -> Result<PortScan, SocketError> {
+    scan_with_api_ports(port, &API_PORTS)
+}
+
+/// [`scan`] with another list of the host's API ports (the scanned port always counts): a test cannot own
+/// 4001 on a shared machine, so it names the port of a second simulator instead.
+pub fn scan_with_api_ports(port: u16, api_ports: &[u16]) -> Result<PortScan, SocketError> {
     let started = Instant::now();
-    let sockets = classify(port, platform::port_sockets(port)?);
+    let mut ports = vec![port];
+    ports.extend(api_ports.iter().copied().filter(|&p| p != port));
+    let sockets = classify(port, &ports[1..], platform::port_sockets(&ports)?);
     let holders = if sockets.is_empty() {
         Holders::default()
     } else {
@@ -85,7 +95,15 @@ fn processes(sockets: &PortSockets, holders: &Holders) -> (Vec<ProcessInfo>, u32
     let gateway = pids_of(&sockets.listeners);
     let live = pids_of(&sockets.live_sessions);
     let client_zombie_holders = pids_of(&sockets.client_zombies);
-    let all: BTreeSet<u32> = holders.pids_by_inode.values().flatten().copied().collect();
+    let live_elsewhere = live_on_other_ports(sockets, holders);
+    // The other ports' session holders matter only as zombie holders; they are not the port's processes.
+    let all: BTreeSet<u32> = client_zombie_holders
+        .iter()
+        .chain(&gateway)
+        .chain(&live)
+        .chain(&pids_of(&sockets.gateway_zombies))
+        .copied()
+        .collect();
     let mut users = HashMap::new();
     let mut out = Vec::with_capacity(all.len());
     let mut unreadable = 0;
@@ -101,10 +119,36 @@ fn processes(sockets: &PortSockets, holders: &Holders) -> (Vec<ProcessInfo>, u32
             }
         };
         info.is_gateway = gateway.contains(&pid);
-        info.has_live_session = client_zombie_holders.contains(&pid) && live.contains(&pid);
+        info.has_live_session = client_zombie_holders.contains(&pid)
+            && (live.contains(&pid) || live_elsewhere.contains(&pid));
         out.push(info);
     }
     (out, unreadable)
+}
+
+/// Holders of a client zombie that also hold a working connection to another API port of the same host.
+fn live_on_other_ports(sockets: &PortSockets, holders: &Holders) -> BTreeSet<u32> {
+    let pids = |s: &RawSocket| {
+        holders
+            .pids_by_inode
+            .get(&s.inode)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut out = BTreeSet::new();
+    for zombie in &sockets.client_zombies {
+        let zombie_pids = pids(zombie);
+        for session in &sockets.other_api_sessions {
+            if same_gateway_host(zombie, session) {
+                out.extend(
+                    pids(session)
+                        .into_iter()
+                        .filter(|p| zombie_pids.contains(p)),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn socket_entry(socket: &RawSocket, holders: &Holders) -> SocketEntry {

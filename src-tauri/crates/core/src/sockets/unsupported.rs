@@ -21,7 +21,7 @@ impl ProcessHandle {
     }
 }
 
-pub(crate) fn port_sockets(_port: u16) -> Result<Vec<RawSocket>, SocketError> {
+pub(crate) fn port_sockets(_ports: &[u16]) -> Result<Vec<RawSocket>, SocketError> {
     Err(SocketError::Unsupported)
 }
 
@@ -56,8 +56,20 @@ pub(crate) fn own_pid() -> u32 {
     std::process::id()
 }
 
-pub(crate) fn parent_pid() -> Option<u32> {
-    None
+pub(crate) fn ancestors() -> Vec<u32> {
+    Vec::new()
+}
+
+pub(crate) fn holds_any_socket(_pid: u32, _inodes: &[u64]) -> io::Result<bool> {
+    Err(unsupported())
+}
+
+pub(crate) fn environ(_pid: u32) -> io::Result<Vec<u8>> {
+    Err(unsupported())
+}
+
+pub(crate) fn cwd(_pid: u32) -> io::Result<std::path::PathBuf> {
+    Err(unsupported())
 }
 
 pub(crate) fn own_uid() -> u32 {

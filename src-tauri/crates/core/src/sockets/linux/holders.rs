@@ -64,7 +64,7 @@ fn parse_pid(name: &[u8]) -> Option<u32> {
 }
 
 /// `socket:[12345]` -> 12345.
-fn socket_inode(link: &[u8]) -> Option<u64> {
+pub(super) fn socket_inode(link: &[u8]) -> Option<u64> {
     let digits = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
     std::str::from_utf8(digits).ok()?.parse().ok()
 }

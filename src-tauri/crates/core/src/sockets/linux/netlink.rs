@@ -15,8 +15,8 @@ use netstat2::{
 use crate::sockets::error::SocketError;
 use crate::sockets::table::{RawSocket, normalise};
 
-/// TCP sockets with `port` at either end, in LISTEN, ESTABLISHED or CLOSE_WAIT.
-pub(crate) fn port_sockets(port: u16) -> Result<Vec<RawSocket>, SocketError> {
+/// TCP sockets with one of `ports` at either end, in LISTEN, ESTABLISHED or CLOSE_WAIT.
+pub(crate) fn port_sockets(ports: &[u16]) -> Result<Vec<RawSocket>, SocketError> {
     let families = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
     let sockets =
         iterate_sockets_info_without_pids(families, ProtocolFlags::TCP).map_err(table_error)?;
@@ -26,7 +26,7 @@ pub(crate) fn port_sockets(port: u16) -> Result<Vec<RawSocket>, SocketError> {
         let ProtocolSocketInfo::Tcp(tcp) = &info.protocol_socket_info else {
             continue;
         };
-        if tcp.local_port != port && tcp.remote_port != port {
+        if !ports.contains(&tcp.local_port) && !ports.contains(&tcp.remote_port) {
             continue;
         }
         let state = match tcp.state {

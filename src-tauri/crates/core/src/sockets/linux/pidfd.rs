@@ -81,11 +81,6 @@ pub(crate) fn own_pid() -> u32 {
         .unsigned_abs()
 }
 
-/// `None` when the parent is not visible (we are pid 1 of a namespace).
-pub(crate) fn parent_pid() -> Option<u32> {
-    rustix::process::getppid().map(|p| p.as_raw_nonzero().get().unsigned_abs())
-}
-
 /// Our real uid: like the kernel's kill(2) check, a process is "ours" when its real uid is this one.
 pub(crate) fn own_uid() -> u32 {
     rustix::process::getuid().as_raw()

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, ErrorKind};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use gateway_proto::ProcessInfo;
@@ -84,25 +86,81 @@ fn read_if_exists(path: &str) -> io::Result<Option<Vec<u8>>> {
     }
 }
 
+/// Our parent, its parent, and so on up to pid 1: the processes that started Gateway Doctor, nearest
+/// first. Walked afresh on each call (a parent that exits re-parents us). A link that cannot be read ends
+/// the walk: what was found is still protected.
+pub(crate) fn ancestors() -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut pid = std::process::id();
+    // A loop in the chain is impossible, but a bound keeps a bad read from spinning.
+    while out.len() < 4096 {
+        let parent = match read_if_exists(&format!("/proc/{pid}/stat")) {
+            Ok(Some(raw)) => parse_stat(&String::from_utf8_lossy(&raw)).map(|s| s.ppid),
+            _ => None,
+        };
+        match parent {
+            Some(ppid) if ppid > 0 && !out.contains(&ppid) => {
+                out.push(ppid);
+                pid = ppid;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Whether `pid` holds any of `inodes` right now (one of its /proc/PID/fd links reads `socket:[INODE]`).
+/// `Ok(false)` when the process is gone; an error when its files cannot be read.
+pub(crate) fn holds_any_socket(pid: u32, inodes: &[u64]) -> io::Result<bool> {
+    let fds = match fs::read_dir(format!("/proc/{pid}/fd")) {
+        Ok(fds) => fds,
+        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    for fd in fds.flatten() {
+        let Ok(target) = fs::read_link(fd.path()) else {
+            continue;
+        };
+        let held = super::holders::socket_inode(target.as_os_str().as_bytes());
+        if held.is_some_and(|inode| inodes.contains(&inode)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The process's environment, NUL-separated (readable for one's own processes only).
+pub(crate) fn environ(pid: u32) -> io::Result<Vec<u8>> {
+    fs::read(format!("/proc/{pid}/environ"))
+}
+
+/// The process's working directory.
+pub(crate) fn cwd(pid: u32) -> io::Result<PathBuf> {
+    fs::read_link(format!("/proc/{pid}/cwd"))
+}
+
 #[derive(Debug, PartialEq, Eq)]
 struct Stat {
     name: String,
     state: char,
+    ppid: u32,
     start_ticks: u64,
 }
 
 /// `pid (comm) state ppid ... starttime ...`: comm may hold spaces and parentheses, so fields are counted
-/// from the LAST `)`. starttime is field 22, the 20th after comm.
+/// from the LAST `)`. ppid is field 4 and starttime field 22, the 2nd and 20th after comm.
 fn parse_stat(stat: &str) -> Option<Stat> {
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
     let name = stat.get(open + 1..close)?.to_string();
     let mut rest = stat.get(close + 1..)?.split_whitespace();
     let state = rest.next()?.chars().next()?;
-    let start_ticks = rest.nth(18)?.parse().ok()?;
+    let ppid = rest.next()?.parse().ok()?;
+    let start_ticks = rest.nth(17)?.parse().ok()?;
     Some(Stat {
         name,
         state,
+        ppid,
         start_ticks,
     })
 }
@@ -165,6 +223,7 @@ mod tests {
             Some(Stat {
                 name: "my (odd) prog".into(),
                 state: 'S',
+                ppid: 1,
                 start_ticks: 987654
             })
         );
@@ -184,6 +243,21 @@ mod tests {
         );
         assert_eq!(parse_cmdline(b"sh\0-c\0\0"), vec!["sh", "-c", ""]);
         assert!(parse_cmdline(b"").is_empty());
+    }
+
+    #[test]
+    fn ancestors_start_at_our_parent_and_walk_up() {
+        let chain = ancestors();
+        assert_eq!(
+            chain.first().copied(),
+            std::os::unix::process::parent_id().into()
+        );
+        assert!(!chain.contains(&std::process::id()));
+        // Each entry is the parent of the one before.
+        for pair in chain.windows(2) {
+            let raw = fs::read_to_string(format!("/proc/{}/stat", pair[0])).expect("stat");
+            assert_eq!(parse_stat(&raw).map(|s| s.ppid), Some(pair[1]));
+        }
     }
 
     #[test]
