@@ -13,7 +13,8 @@ mod verdict;
 pub use assess::{KNOWN_PORTS, Observations, SessionSource, account_mode, assess};
 pub use observe::{DiagnoseOptions, Progress, ReportedSession, Stage, diagnose};
 pub use session_test::{
-    PingOutcome, QUICK_CLOSE_HOLD, SessionTest, api_was_tested, hold_remaining, test_session,
+    PingOutcome, QUICK_CLOSE_HOLD, SessionTest, api_was_tested, hold_remaining, nothing_listens,
+    test_session,
 };
 
 #[cfg(test)]

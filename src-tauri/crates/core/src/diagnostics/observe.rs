@@ -12,7 +12,7 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 use super::assess::{KNOWN_PORTS, Observations, SessionSource, assess};
-use super::session_test::{PingOutcome, test_session};
+use super::session_test::{PingOutcome, nothing_listens, test_session};
 use crate::config::{Config, InvalidValue};
 use crate::reset_window::{Region, current_window};
 use crate::sockets;
@@ -232,14 +232,6 @@ pub async fn diagnose(
     }
     report.took_ms = started.elapsed().as_secs_f64() * 1000.0;
     report
-}
-
-/// True only when the socket table was read and shows no listener on `port`.
-async fn nothing_listens(port: u16) -> bool {
-    matches!(
-        tokio::task::spawn_blocking(move || sockets::scan_quick(port)).await,
-        Ok(Ok(quick)) if quick.listeners == 0
-    )
 }
 
 async fn blocking<T: Send + 'static>(

@@ -101,6 +101,15 @@ async fn connect_and_settle(supervisor: &Supervisor, bound: Duration) {
     .await;
 }
 
+/// True only when the socket table was read and shows no listener on `port`: then a session is not worth
+/// wanting (the supervisor would keep retrying at nothing). Unknown (the table cannot be read) is false.
+pub async fn nothing_listens(port: u16) -> bool {
+    matches!(
+        tokio::task::spawn_blocking(move || crate::sockets::scan_quick(port)).await,
+        Ok(Ok(quick)) if quick.listeners == 0
+    )
+}
+
 /// True when the status shows the API was exercised: a session is (or was just) up, or an attempt ended
 /// with an error. An idle session that never tried tells nothing about the API.
 pub fn api_was_tested(status: &WorkerStatus) -> bool {

@@ -11,7 +11,7 @@ use tokio::net::{UnixListener, UnixStream};
 
 use super::private::{check_peer, ensure_private_dir, own_uid};
 use super::{LINK_VERSION, LinkError, LinkReply, LinkRequest, LinkSession, MAX_REQUEST_BYTES};
-use crate::diagnostics::test_session;
+use crate::diagnostics::{nothing_listens, test_session};
 use crate::supervisor::{Lifecycle, Supervisor};
 
 /// How long a client may take to send its request line.
@@ -150,13 +150,9 @@ fn reply_error(error: String) -> LinkReply {
 }
 
 async fn session(supervisor: &Supervisor, target: LinkTarget, connect: bool) -> LinkSession {
-    let test = test_session(
-        supervisor,
-        connect && target.can_connect,
-        target.connect_bound,
-        PING_BOUND,
-    )
-    .await;
+    // Connect only where something listens, as the app's own Diagnose does.
+    let connect = connect && target.can_connect && !nothing_listens(target.port).await;
+    let test = test_session(supervisor, connect, target.connect_bound, PING_BOUND).await;
     let latch = match &test.lifecycle {
         Lifecycle::Latched { error } => Some(error.clone()),
         _ => None,
@@ -183,5 +179,78 @@ fn phase(lifecycle: &Lifecycle) -> &'static str {
         Lifecycle::Backoff { .. } => "backoff",
         Lifecycle::Latched { .. } => "latched",
         Lifecycle::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    use super::*;
+    use crate::config::{Config, Inputs};
+    use crate::supervisor::SupervisorOptions;
+
+    async fn ask(path: &Path, line: &str) -> LinkReply {
+        let mut stream = UnixStream::connect(path).await.expect("connect");
+        stream.write_all(line.as_bytes()).await.expect("write");
+        let mut reply = String::new();
+        BufReader::new(stream)
+            .read_line(&mut reply)
+            .await
+            .expect("read");
+        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    #[tokio::test]
+    async fn one_line_in_one_reply_out_and_bad_requests_get_a_reason() {
+        let base = tempfile::tempdir().expect("temp dir");
+        let server = LinkServer::bind(&base.path().join("gateway-doctor")).expect("bind");
+        let path = server.path().to_path_buf();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the socket is the user's only");
+        }
+        assert!(
+            matches!(
+                LinkServer::bind(path.parent().expect("dir")),
+                Err(LinkError::InUse(_))
+            ),
+            "a second app does not steal a live link"
+        );
+        let config = Config::resolve(&Inputs::default()).expect("defaults");
+        // Never connected here: the supervisor starts no worker until asked.
+        let supervisor = Supervisor::start(SupervisorOptions::new("/nonexistent".into(), config));
+        let target: TargetFn = Arc::new(|| LinkTarget {
+            host: "127.0.0.1".into(),
+            port: 1,
+            client_id: 7,
+            connect_bound: Duration::from_secs(1),
+            can_connect: false,
+        });
+        let serving = tokio::spawn(server.serve(supervisor.clone(), target));
+
+        let reply = ask(&path, "{\"v\":1,\"connect\":false}\n").await;
+        let session = reply.session.expect("a session");
+        assert_eq!(session.phase, "idle");
+        assert_eq!(session.app_pid, std::process::id());
+        assert_eq!((session.port, session.client_id), (1, 7));
+        assert_eq!(session.ping, None, "an idle session is not pinged");
+
+        let reply = ask(&path, "{\"v\":2,\"connect\":false}\n").await;
+        assert!(reply.error.expect("an error").contains("link version 2"));
+        let reply = ask(&path, "{\"v\":1,\"connect\":false,\"kill\":true}\n").await;
+        assert!(reply.error.expect("an error").starts_with("bad request"));
+        let reply = ask(&path, "{\"v\":1,\"connect\":true}\n").await;
+        assert_eq!(
+            reply.session.expect("a session").phase,
+            "idle",
+            "no connect while the app says it may not"
+        );
+
+        serving.abort();
+        let _ = serving.await;
+        assert!(!path.exists(), "the socket file goes with the server");
+        supervisor.shutdown().await;
     }
 }
