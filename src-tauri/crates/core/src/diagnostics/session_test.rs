@@ -80,17 +80,22 @@ async fn bounded_ping(supervisor: &Supervisor, bound: Duration) -> PingOutcome {
 /// failed), at most `bound`.
 async fn connect_and_settle(supervisor: &Supervisor, bound: Duration) {
     let settled = |l: &Lifecycle| !matches!(l, Lifecycle::Idle | Lifecycle::Connecting { .. });
+    let mut watch = supervisor.watch();
+    let before = watch.borrow_and_update().clone();
     if supervisor.connect().await.is_err() {
         return;
     }
-    let mut watch = supervisor.watch();
     let _ = tokio::time::timeout(bound, async {
-        // Skip the Idle state the supervisor is in before the attempt starts.
+        // The attempt has an outcome once the phase settles after it started. A watch keeps only the latest
+        // state, so a fast attempt may never be seen Connecting: a settled phase other than the one before,
+        // or a new connect request sent, counts as well.
         let mut seen_attempt = false;
         loop {
-            let lifecycle = watch.borrow_and_update().lifecycle.clone();
-            seen_attempt |= matches!(lifecycle, Lifecycle::Connecting { .. });
-            if seen_attempt && settled(&lifecycle) {
+            let now = watch.borrow_and_update().clone();
+            seen_attempt |= matches!(now.lifecycle, Lifecycle::Connecting { .. })
+                || now.lifecycle != before.lifecycle
+                || now.connect_attempts > before.connect_attempts;
+            if seen_attempt && settled(&now.lifecycle) {
                 return;
             }
             if watch.changed().await.is_err() {
