@@ -156,6 +156,16 @@ def diagnose_rows(runs):
     return rows
 
 
+def handshake_hold_rows(runs):
+    h = json.loads(run([PY, "bench/handshake_hold.py", runs, TARGET, "--json"], timeout=600))
+    return [row(f"`diagnose --handshake` (no app open): its session kept open, START_API -> close, median of "
+                f"{h['runs']}", h["median_ms"], "ms", None, None,
+                f"goal >= 10,000 ms (QUICK_CLOSE_HOLD: twice gateway-sim's 5 s red_after_disconnect window); "
+                f"measured by the sim (live client's since -> first stats sample without it, 50 ms sampling); "
+                f"min {h['min_ms']:.0f} max {h['max_ms']:.0f} ms; sim RED afterwards: {h['red_after_any']}; "
+                f"verdicts {h['verdicts']}; the CLI run took {h['wall_s_median']:.1f} s; no anchor")]
+
+
 def app_rows(runs):
     app = CARGO_TARGET / "debug" / "gateway-doctor-app"
     if not app.is_file():
@@ -212,6 +222,7 @@ def main():
     rows += recovery_rows()
     rows += zombie_rows([80, 500] if args.quick else [80, 2000], 5 if args.quick else 15)
     rows += diagnose_rows(5 if args.quick else 15)
+    rows += handshake_hold_rows(1 if args.quick else 3)
     if not args.skip_app:
         rows += app_rows(2 if args.quick else 3)
     result = {

@@ -5,7 +5,7 @@
 #[path = "cli/connect.rs"]
 mod connect;
 #[path = "cli/doctor.rs"]
-mod doctor;
+pub(crate) mod doctor;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -40,24 +40,35 @@ fn client_zombie_pids(scan: &PortScan) -> BTreeSet<u32> {
 }
 
 #[test]
-fn diagnose_a_healthy_gateway_exits_0_with_text_or_the_json_report() {
+fn diagnose_without_a_test_says_listening_not_tested_and_exits_3() {
     let sim = SimProcess::start(&[]);
     let doctor = Doctor::new();
     let port = sim.port().to_string();
 
     let json = doctor.run(&["diagnose", "--port", &port, "--json"]);
-    json.assert_code(0);
-    assert_eq!(json.report().verdict, Verdict::Healthy);
+    json.assert_code(3);
+    assert_eq!(json.report().verdict, Verdict::ListeningNotTested);
 
     let text = doctor.run(&["diagnose", "--port", &port]);
-    text.assert_code(0);
-    assert!(text.stdout.starts_with("✓ HEALTHY:"), "{}", text.stdout);
+    text.assert_code(3);
+    assert!(text.stdout.starts_with("? NOT TESTED:"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("its API was not tested"),
+        "{}",
+        text.stdout
+    );
     assert!(
         text.stdout.contains("✓ [PASS] Gateway port — "),
         "{}",
         text.stdout
     );
+    assert!(
+        text.stdout.contains("[SKIP] API handshake — Not tested"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("Next step: "), "{}", text.stdout);
+    assert!(text.stdout.contains("--handshake"), "{}", text.stdout);
     assert!(
         !text.stdout.contains('\x1b'),
         "no colour off a terminal: {}",
@@ -68,6 +79,16 @@ fn diagnose_a_healthy_gateway_exits_0_with_text_or_the_json_report() {
         0,
         "a passive diagnose connects to nothing"
     );
+}
+
+#[test]
+fn passive_diagnose_of_a_silent_gateway_is_not_healthy_and_exits_non_zero() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let run = Doctor::new().run(&["diagnose", "--port", &sim.port().to_string(), "--json"]);
+    assert_ne!(run.code, Some(0), "{}", run.stdout);
+    let report = run.report();
+    assert_ne!(report.verdict, Verdict::Healthy, "{report:#?}");
+    assert_verdict(&report, Verdict::ListeningNotTested);
 }
 
 #[test]
@@ -143,7 +164,7 @@ fn settings_come_from_the_working_directorys_env_file() {
     )
     .expect("write .env");
     let run = doctor.run(&["diagnose", "--json"]);
-    run.assert_code(0);
+    run.assert_code(3);
     let report = run.report();
     let config = report
         .checks

@@ -1,5 +1,8 @@
-//! Diagnose against real Gateways (gateway-sim processes), the real worker for the one handshake, real
-//! zombie-holding processes: each situation the issue lists gets its verdict.
+//! Diagnose against real Gateways (gateway-sim processes), a real supervisor and worker for the one session,
+//! real zombie-holding processes: each situation the issue lists gets its verdict. The API is only ever
+//! tested through a session the caller owns (and keeps); without one the verdict is "not tested". The
+//! local link (the CLI asking the open app) runs its real server here around a real supervisor, with the
+//! real gateway-doctor binary as the client.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,6 +12,7 @@ use gateway_core::diagnostics::{DiagnoseOptions, Progress, Stage, diagnose};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
 use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
+use crate::cli::doctor::Doctor;
 use crate::util::{SimProcess, bin, wait_until};
 use crate::zombies::kids::{Kids, api_connection};
 
@@ -32,11 +36,30 @@ fn config(
 
 /// Outside every reset window: a Wednesday at noon in New York.
 fn options(handshake: bool) -> DiagnoseOptions {
-    let mut options = DiagnoseOptions::new(bin("gateway-worker"));
-    options.handshake = handshake;
-    options.now = "2026-11-25T12:00:00-05:00".parse().expect("timestamp");
-    options.local_tz = jiff::tz::db().get("America/New_York").expect("tzdb");
-    options
+    DiagnoseOptions {
+        handshake,
+        now: "2026-11-25T12:00:00-05:00".parse().expect("timestamp"),
+        local_tz: jiff::tz::db().get("America/New_York").expect("tzdb"),
+        ..DiagnoseOptions::default()
+    }
+}
+
+/// The one session a caller (the app, or the CLI's `--handshake`) owns; idle until diagnose connects it.
+fn session(config: &Result<Config, Vec<gateway_core::config::InvalidValue>>) -> Supervisor {
+    Supervisor::start(SupervisorOptions::new(
+        bin("gateway-worker"),
+        config.clone().expect("valid settings"),
+    ))
+}
+
+/// Diagnose that tests the API through a fresh session of its own, as `diagnose --handshake` does.
+async fn diagnose_with_a_session(
+    config: &Result<Config, Vec<gateway_core::config::InvalidValue>>,
+) -> Report {
+    let supervisor = session(config);
+    let report = diagnose(config, Some(&supervisor), &options(true)).await;
+    supervisor.shutdown().await;
+    report
 }
 
 fn check(report: &Report, id: CheckId) -> CheckStatus {
@@ -67,7 +90,7 @@ async fn nothing_listening_is_gateway_not_running() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_healthy_gateway_with_a_handshake() {
     let sim = SimProcess::start(&[]);
-    let report = diagnose(&config(sim.port(), 41, "5"), None, &options(true)).await;
+    let report = diagnose_with_a_session(&config(sim.port(), 41, "5")).await;
     assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
     for id in [
         CheckId::PortListening,
@@ -84,11 +107,31 @@ async fn a_healthy_gateway_with_a_handshake() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn passive_diagnose_opens_no_connection() {
+async fn passive_diagnose_opens_no_connection_and_says_not_tested() {
     let sim = SimProcess::start(&[]);
     let report = diagnose(&config(sim.port(), 42, "5"), None, &options(false)).await;
-    assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
-    assert_eq!(check(&report, CheckId::Handshake), CheckStatus::Skip);
+    assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
+    assert!(
+        report.summary.contains("listening") && report.summary.contains("not tested"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report.next_step.contains("--handshake"),
+        "{}",
+        report.next_step
+    );
+    let handshake = report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::Handshake)
+        .expect("a handshake check");
+    assert_eq!(handshake.status, CheckStatus::Skip);
+    assert!(
+        handshake.detail.starts_with("Not tested"),
+        "{}",
+        handshake.detail
+    );
     assert_eq!(
         sim.stats().accepted,
         0,
@@ -97,10 +140,77 @@ async fn passive_diagnose_opens_no_connection() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_diagnose_of_a_silent_gateway_is_not_healthy() {
+    // The field report's "TCP up, API dead": the port listens and accepts, the API never answers.
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    let report = diagnose(&config(sim.port(), 48, "1"), None, &options(false)).await;
+    assert_ne!(report.verdict, Verdict::Healthy, "{report:#?}");
+    assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
+    assert_ne!(check(&report, CheckId::Handshake), CheckStatus::Pass);
+    assert_eq!(sim.stats().accepted, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnose_connects_an_idle_session_and_keeps_it() {
+    let sim = SimProcess::start(&["--fault", "red_after_disconnect"]);
+    let config = config(sim.port(), 49, "5");
+    let supervisor = session(&config);
+    let report = diagnose(&config, Some(&supervisor), &options(true)).await;
+    assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
+    assert_eq!(supervisor.state().lifecycle, Lifecycle::Connected);
+    let stats = sim.stats();
+    assert_eq!(stats.client_ids(), vec![49], "the session is still open");
+    assert_eq!(stats.accepted, 1, "one connection: the session, no probe");
+    assert_eq!(stats.client_closes, 0, "nothing was closed after the test");
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_session_is_tested_by_one_ping_through_it() {
+    let sim = SimProcess::start(&[]);
+    let config = config(sim.port(), 50, "5");
+    let supervisor = session(&config);
+    supervisor.connect().await.expect("running");
+    let mut watch = supervisor.watch();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
+    )
+    .await
+    .expect("connects")
+    .expect("running");
+    let before = sim.stats().heartbeat_requests;
+    let report = diagnose(&config, Some(&supervisor), &options(false)).await;
+    assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
+    let heartbeat = report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::Heartbeat)
+        .expect("a heartbeat check");
+    assert!(
+        heartbeat
+            .detail
+            .starts_with("Answered a test request just now"),
+        "{}",
+        heartbeat.detail
+    );
+    let stats = sim.stats();
+    assert!(
+        stats.heartbeat_requests > before,
+        "the ping reached the Gateway"
+    );
+    assert_eq!(
+        stats.accepted, 1,
+        "through the live session, no new connection"
+    );
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
     for fault in ["silent", "no_accept", "no_next_valid_id"] {
         let sim = SimProcess::start(&["--fault", fault]);
-        let report = diagnose(&config(sim.port(), 43, "1"), None, &options(true)).await;
+        let report = diagnose_with_a_session(&config(sim.port(), 43, "1")).await;
         assert_eq!(
             report.verdict,
             Verdict::GatewayUnresponsive,
@@ -144,7 +254,7 @@ async fn a_client_id_held_elsewhere_is_named() {
         .connect()
         .await
         .expect("the other program connects first");
-    let report = diagnose(&config(sim.port(), 44, "5"), None, &options(true)).await;
+    let report = diagnose_with_a_session(&config(sim.port(), 44, "5")).await;
     assert_eq!(report.verdict, Verdict::ClientIdInUse, "{report:#?}");
     assert!(
         report.summary.contains("Client id 44"),
@@ -157,7 +267,7 @@ async fn a_client_id_held_elsewhere_is_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_gateway_is_too_old() {
     let sim = SimProcess::start(&["--fault", "old_version"]);
-    let report = diagnose(&config(sim.port(), 45, "5"), None, &options(true)).await;
+    let report = diagnose_with_a_session(&config(sim.port(), 45, "5")).await;
     assert_eq!(report.verdict, Verdict::GatewayTooOld, "{report:#?}");
 }
 
@@ -252,4 +362,239 @@ async fn progress_is_told_each_stage_in_order() {
     let seen = seen.lock().expect("not poisoned").clone();
     let expected: Vec<(Stage, usize)> = Stage::ALL.into_iter().zip(0..).collect();
     assert_eq!(seen, expected);
+}
+
+/// The CLI's own session under `--handshake`: kept open through the quick-close window, so a Gateway that
+/// goes RED when a client closes within 5 s of starting its API session (gateway-sim's
+/// red_after_disconnect) stays healthy. The sim's live clients are sampled while the CLI runs.
+#[test]
+fn diagnose_handshake_keeps_its_session_through_the_quick_close_window() {
+    use std::time::Instant;
+
+    use gateway_core::diagnostics::QUICK_CLOSE_HOLD;
+
+    let sim = SimProcess::start(&["--fault", "red_after_disconnect"]);
+    let doctor = Doctor::new();
+    let port = sim.port().to_string();
+    let mut child = doctor
+        .command(&[
+            "diagnose",
+            "--port",
+            &port,
+            "--handshake",
+            "--client-id",
+            "51",
+        ])
+        .spawn()
+        .expect("spawn gateway-doctor");
+    let (mut first_seen, mut last_seen) = (None, None);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        if sim.stats().client_ids().contains(&51) {
+            let now = Instant::now();
+            first_seen.get_or_insert(now);
+            last_seen = Some(now);
+        }
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "gateway-doctor did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Holding the connection to the Gateway open for"),
+        "{stdout}"
+    );
+    let held = last_seen.zip(first_seen).map(|(l, f)| l - f);
+    // Sampling can only see less of the session than there was: this is a lower bound, never a flake.
+    assert!(
+        held.is_some_and(|h| h + Duration::from_millis(500) >= QUICK_CLOSE_HOLD),
+        "the session was seen open for {held:?}, less than {QUICK_CLOSE_HOLD:?}"
+    );
+    let stats = sim.stats();
+    assert_eq!(stats.api_client_closes, 1, "{stats:?}");
+    assert!(!stats.red, "the Gateway's API layer was harmed: {stats:?}");
+}
+
+mod link {
+    //! The CLI asking the open app over the local link: the app's side is the real link server around a
+    //! real supervisor (no window), the CLI the real binary.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use gateway_core::local_link::{LinkServer, LinkTarget, TargetFn};
+    use gateway_core::supervisor::{Lifecycle, Supervisor};
+    use gateway_proto::{CheckId, Verdict};
+
+    use super::{config, session};
+    use crate::cli::doctor::{Doctor, Run};
+    use crate::util::SimProcess;
+
+    fn target(port: u16, client_id: i32) -> TargetFn {
+        Arc::new(move || LinkTarget {
+            host: "127.0.0.1".into(),
+            port,
+            client_id,
+            connect_bound: Duration::from_secs(10),
+            can_connect: true,
+        })
+    }
+
+    /// Starts the app's link server in the runtime dir `doctor` gives the CLI.
+    fn serve(
+        doctor: &Doctor,
+        supervisor: &Supervisor,
+        port: u16,
+        client_id: i32,
+    ) -> tokio::task::JoinHandle<()> {
+        let server = LinkServer::bind(&doctor.dir().join("run").join("gateway-doctor"))
+            .expect("bind the link");
+        tokio::spawn(server.serve(supervisor.clone(), target(port, client_id)))
+    }
+
+    async fn run(doctor: Arc<Doctor>, args: Vec<String>) -> Run {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            doctor.run(&args)
+        })
+        .await
+        .expect("the CLI run")
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cli_tests_through_the_open_apps_session_and_opens_no_connection() {
+        let sim = SimProcess::start(&[]);
+        let cfg = config(sim.port(), 52, "5");
+        let supervisor = session(&cfg);
+        supervisor.connect().await.expect("running");
+        let mut watch = supervisor.watch();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
+        )
+        .await
+        .expect("connects")
+        .expect("running");
+        let doctor = Arc::new(Doctor::new());
+        let serving = serve(&doctor, &supervisor, sim.port(), 52);
+        let port = sim.port().to_string();
+
+        let json = run(
+            doctor.clone(),
+            args(&["diagnose", "--port", &port, "--json"]),
+        )
+        .await;
+        json.assert_code(0);
+        let report = json.report();
+        assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
+        let handshake = report
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::Handshake)
+            .expect("a handshake check");
+        assert!(
+            handshake
+                .detail
+                .contains("open Gateway Doctor app's session"),
+            "{}",
+            handshake.detail
+        );
+        assert!(
+            json.stderr
+                .contains("Testing through the open Gateway Doctor app's session"),
+            "{}",
+            json.stderr
+        );
+        let stats = sim.stats();
+        assert_eq!(stats.accepted, 1, "the CLI opened no connection of its own");
+        assert!(
+            stats.heartbeat_requests >= 1,
+            "the app's session answered a ping"
+        );
+        serving.abort();
+        supervisor.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_app_is_not_a_test_and_handshake_asks_it_to_connect_and_keep_its_session() {
+        let sim = SimProcess::start(&["--fault", "red_after_disconnect"]);
+        let supervisor = session(&config(sim.port(), 53, "5"));
+        let doctor = Arc::new(Doctor::new());
+        let serving = serve(&doctor, &supervisor, sim.port(), 53);
+        let port = sim.port().to_string();
+
+        let passive = run(
+            doctor.clone(),
+            args(&["diagnose", "--port", &port, "--json"]),
+        )
+        .await;
+        passive.assert_code(3);
+        assert_eq!(passive.report().verdict, Verdict::ListeningNotTested);
+        assert_eq!(
+            sim.stats().accepted,
+            0,
+            "an idle app connects nothing by itself"
+        );
+
+        let asked = run(
+            doctor.clone(),
+            args(&["diagnose", "--port", &port, "--handshake", "--json"]),
+        )
+        .await;
+        asked.assert_code(0);
+        assert_eq!(asked.report().verdict, Verdict::Healthy);
+        assert!(
+            !asked.stderr.contains("Holding"),
+            "the app keeps its session; the CLI holds nothing: {}",
+            asked.stderr
+        );
+        assert_eq!(supervisor.state().lifecycle, Lifecycle::Connected);
+        let stats = sim.stats();
+        assert_eq!(
+            stats.client_ids(),
+            vec![53],
+            "the app's session, still open"
+        );
+        assert_eq!(stats.accepted, 1);
+        assert_eq!(stats.client_closes, 0);
+        serving.abort();
+        supervisor.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_link_directory_others_can_enter_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let sim = SimProcess::start(&[]);
+        let supervisor = session(&config(sim.port(), 54, "5"));
+        let doctor = Arc::new(Doctor::new());
+        let serving = serve(&doctor, &supervisor, sim.port(), 54);
+        let dir = doctor.dir().join("run").join("gateway-doctor");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let port = sim.port().to_string();
+
+        let run = run(
+            doctor.clone(),
+            args(&["diagnose", "--port", &port, "--json"]),
+        )
+        .await;
+        run.assert_code(3);
+        assert!(
+            run.stderr
+                .contains("Not using the Gateway Doctor app's link")
+                && run.stderr.contains("not 700"),
+            "{}",
+            run.stderr
+        );
+        serving.abort();
+        supervisor.shutdown().await;
+    }
 }

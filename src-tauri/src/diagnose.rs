@@ -1,5 +1,8 @@
-//! Diagnose as the app runs it: gateway-core's diagnose over the live session, with each stage emitted as
-//! `diagnose://progress` while it runs (and a final "done"), and the report kept for the support bundle.
+//! Diagnose as the app runs it: gateway-core's diagnose through the app's ONE session, with each stage
+//! emitted as `diagnose://progress` while it runs (and a final "done"), and the report kept for the support
+//! bundle. The API is always tested through that session: a live one answers one bounded ping; an idle one
+//! (with the Gateway listening) is connected and KEPT, exactly as Connect would. No throwaway worker or probe
+//! connection is ever made, and a bad setting is reported without connecting.
 
 use gateway_core::diagnostics::{DiagnoseOptions, Progress, Stage, diagnose};
 use gateway_proto::Report;
@@ -9,21 +12,26 @@ use crate::dto::DiagnoseProgress;
 use crate::events::DIAGNOSE_PROGRESS;
 use crate::state::AppState;
 
-pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState, handshake: bool) -> Report {
+pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
     let total = Stage::ALL.len() as u32;
-    let mut options = DiagnoseOptions::new(state.options.worker_bin.clone());
-    options.handshake = handshake;
-    let emitter = app.clone();
-    options.progress = Progress::new(move |stage, done| {
-        let progress = DiagnoseProgress {
-            step: stage.id().into(),
-            label: stage.label(handshake).into(),
-            done: done as u32,
-            total,
-        };
-        let _ = emitter.emit(DIAGNOSE_PROGRESS, progress);
-    });
     let config = state.config.resolve().config;
+    // With a bad setting the supervisor still runs on the last good one: never connect it then (core's
+    // diagnose also leaves the session alone when the settings are bad).
+    let handshake = config.is_ok();
+    let emitter = app.clone();
+    let options = DiagnoseOptions {
+        handshake,
+        progress: Progress::new(move |stage, done| {
+            let progress = DiagnoseProgress {
+                step: stage.id().into(),
+                label: stage.label(handshake).into(),
+                done: done as u32,
+                total,
+            };
+            let _ = emitter.emit(DIAGNOSE_PROGRESS, progress);
+        }),
+        ..DiagnoseOptions::default()
+    };
     let report = diagnose(&config, Some(&state.supervisor), &options).await;
     let done = DiagnoseProgress {
         step: "done".into(),

@@ -7,8 +7,8 @@
 //! [`run_app`] does all the setup on any [`tauri::Runtime`]: at setup it starts the one supervisor on
 //! Tauri's async runtime (`state`) and the tasks that emit `worker://state`, `log://line` and
 //! `gateway://presence` (`events`); with [`Options::desktop`] it also registers the desktop plugins and the
-//! tray (`desktop`). The tests run the same setup under `tauri::test`'s mock runtime, without the desktop
-//! part, and call the commands through real IPC; [`run`] puts it on the real runtime, opens the window from
+//! tray (`desktop`) and opens the local link that `gateway-doctor diagnose` asks (`link`). The tests run
+//! the same setup under `tauri::test`'s mock runtime, without the desktop part, and call the commands through real IPC; [`run`] puts it on the real runtime, opens the window from
 //! tauri.conf.json and, when the app exits (Quit, the window closed, a signal), ends the worker without an
 //! API disconnect and stops the demo gateway. Every command name is listed in `commands.rs`, which build.rs
 //! reads too: tauri-build generates an `allow-<name>` permission for each, and a command is reachable only
@@ -30,6 +30,7 @@ mod dto;
 mod error;
 mod events;
 mod light;
+mod link;
 mod logstore;
 mod paths;
 mod presence;
@@ -114,6 +115,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             }
             if desktop {
                 desktop::setup(app.handle());
+                link::spawn(app.handle());
             }
             Ok(())
         })

@@ -127,7 +127,8 @@ impl AppState {
             .port()
     }
 
-    fn applied(&self) -> Config {
+    /// The configuration the supervisor runs with.
+    pub fn applied(&self) -> Config {
         self.applied
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

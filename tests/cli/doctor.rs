@@ -1,6 +1,7 @@
 //! Running gateway-doctor as a user would, with nothing of this machine leaking in: a fresh temp dir as
-//! the working directory and as HOME / XDG_CONFIG_HOME, no IBKR_* variables, stdin not a terminal, the
-//! worker from this build; every run bounded.
+//! the working directory and as HOME / XDG_CONFIG_HOME / XDG_RUNTIME_DIR (so no app open on this machine
+//! answers its local link), no IBKR_* variables, stdin not a terminal, the worker from this build; every run
+//! bounded.
 
 use std::io::Read;
 use std::path::Path;
@@ -46,6 +47,7 @@ impl Doctor {
             .current_dir(self.dir())
             .env("HOME", self.dir())
             .env("XDG_CONFIG_HOME", self.dir().join("config"))
+            .env("XDG_RUNTIME_DIR", self.dir().join("run"))
             .env("GATEWAY_DOCTOR_WORKER", bin("gateway-worker"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

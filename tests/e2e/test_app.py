@@ -126,7 +126,6 @@ def test_a_client_id_in_use_is_explained_in_plain_words(launch, sims):
             time.sleep(0.05)
         app = launch(env_for(sim))
         app.click("#nav-diagnose")
-        app.click("#diagnose-handshake")  # also try one connect: the only way to learn the id is taken
         app.click("#run-diagnose")
         app.wait("the verdict", lambda: "already in use" in app.text("#verdict"), timeout=40)
         assert "7" in app.text("#verdict")

@@ -25,7 +25,8 @@ describe("diagnose", () => {
 
   test("shows the verdict, the next step and the checklist with icon + word", async () => {
     const be = await runWith(report());
-    expect(be.calls.find((c) => c.cmd === "run_diagnose")?.args).toEqual({ handshake: false });
+    expect(be.calls.find((c) => c.cmd === "run_diagnose")?.args ?? {}).toEqual({});
+    expect(document.getElementById("diagnose-handshake")).toBeNull();
     expect(byId("verdict").textContent).toBe("Everything works.");
     expect(byId("verdict").dataset["verdict"]).toBe("healthy");
     expect(byId("next-step").textContent).toBe("Nothing to do.");

@@ -6,12 +6,12 @@ use tauri::{AppHandle, Runtime, State};
 use crate::error::CmdResult;
 use crate::state::AppState;
 
-/// Runs every check (emitting `diagnose://progress`); `handshake` allows one connect through the session.
+/// Runs every check (emitting `diagnose://progress`), testing the API through the one session (connecting
+/// it, and keeping it, when it is not up).
 #[tauri::command]
 pub async fn run_diagnose<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    handshake: bool,
 ) -> CmdResult<Report> {
-    Ok(crate::diagnose::run(&app, &state, handshake).await)
+    Ok(crate::diagnose::run(&app, &state).await)
 }

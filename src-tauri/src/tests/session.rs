@@ -134,7 +134,7 @@ fn run_diagnose_emits_each_stage_then_done_and_the_bundle_carries_the_report() {
     let port = free_port();
     let app = TestApp::start(json!({"port": port}));
     let progress = app.events("diagnose://progress");
-    let report = app.call("run_diagnose", json!({"handshake": false}));
+    let report = app.call("run_diagnose", Value::Null);
     assert_eq!(report["verdict"], "gateway_not_running");
     let steps: Vec<(String, u64)> = progress
         .try_iter()

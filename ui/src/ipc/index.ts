@@ -76,7 +76,8 @@ export const getWorkerStatus = (): Promise<WorkerStatus> => call("get_worker_sta
 export const connectGateway = (): Promise<SupervisorState> => call("connect_gateway");
 export const stopSession = (): Promise<SupervisorState> => call("stop_session");
 export const resetGuardrail = (): Promise<SupervisorState> => call("reset_guardrail");
-export const runDiagnose = (handshake: boolean): Promise<Report> => call("run_diagnose", { handshake });
+/** Runs every check; the API is tested through the one session (connected, and kept, if it is not up). */
+export const runDiagnose = (): Promise<Report> => call("run_diagnose");
 export const scanConnections = (): Promise<PortScan> => call("scan_connections");
 /** A dry run may pass `confirmation: null` (every holder the rules allow); a real run passes what the user
  * confirmed from that dry run (processes by pid and start time, their stale connections, ticked live ones). */

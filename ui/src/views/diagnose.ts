@@ -1,5 +1,7 @@
 // Diagnose: run the checks with visible progress, then the verdict in one sentence, the next step, ONE button
 // that performs the remedy where the app can, and the checklist (icon + word per check, details expandable).
+// There is no "also try a connect" choice: the app always tests the Gateway through its one session (a quick
+// test request when connected; when not, it connects and stays connected, as Connect would).
 
 import * as ipc from "../ipc";
 import type { Report } from "../ipc";
@@ -15,7 +17,6 @@ export interface DiagnoseView extends View {
 
 export function diagnoseView(ctx: Ctx): DiagnoseView {
   const heading = h("h2", { id: "diagnose-title", text: "Diagnose", attrs: { tabindex: -1 } });
-  const handshake = h("input", { id: "diagnose-handshake", attrs: { type: "checkbox" } });
   const runButton = button("Run Diagnose", () => void run(), { id: "run-diagnose", class: "primary" });
   const bar = h("progress", { id: "diagnose-bar", attrs: { max: 1, value: 0, "aria-label": "Diagnose progress" } });
   const barText = h("span", { id: "diagnose-step" });
@@ -47,19 +48,9 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
     h(
       "p",
       { class: "intro" },
-      "Diagnose looks at IB Gateway's port, the connections on it and the live session, and tells you what is wrong and the one thing to do. It does not open extra connections.",
+      "Diagnose looks at IB Gateway's port and the connections on it, and tests the Gateway through Gateway Doctor's own connection: if it is not connected yet, it connects and stays connected. It never opens a second connection.",
     ),
-    h(
-      "div",
-      { class: "actions" },
-      runButton,
-      h(
-        "label",
-        { class: "check-label", attrs: { for: "diagnose-handshake" } },
-        handshake,
-        " Also try one connect (opens the session if there is none)",
-      ),
-    ),
+    h("div", { class: "actions" }, runButton),
     progress,
     error,
     result,
@@ -84,7 +75,7 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
         bar.value = Math.min(p.done, bar.max);
         barText.textContent = progressText(p);
       });
-      const report = await ipc.runDiagnose(handshake.checked);
+      const report = await ipc.runDiagnose();
       renderReport(report);
       ctx.announce(`Diagnose finished: ${report.summary}`);
     } catch (e) {

@@ -1,5 +1,6 @@
 //! What can stop a run, and the exit codes: 0 all is well, 1 a problem was found, 2 bad usage, bad
-//! settings or an error (clap uses 2 for usage errors too).
+//! settings or an error (clap uses 2 for usage errors too), 3 `diagnose` found the Gateway listening but
+//! nothing tested its API (not a pass: a Gateway with a dead API layer listens just the same).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ pub enum Exit {
     Problem,
     /// Bad usage, bad settings, or an error.
     Usage,
+    /// The Gateway listens but its API was not tested (`diagnose` without a session to test through).
+    NotTested,
 }
 
 impl From<Exit> for ExitCode {
@@ -25,6 +28,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => ExitCode::SUCCESS,
             Exit::Problem => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
+            Exit::NotTested => ExitCode::from(3),
         }
     }
 }

@@ -3,19 +3,21 @@
 //! Every subcommand is a thin layer over gateway-core, so it sees exactly what the app sees. Settings are
 //! resolved once per run by `core::config` (flags > environment > `.env` in the working directory > the
 //! settings file > defaults); flags reach core as text so a bad value gets core's plain-words message, and
-//! any bad value ends the run with exit code 2. `diagnose` runs core's diagnose (passive unless
-//! `--handshake`, which goes through a short-lived supervisor and worker). `zombies` is one socket scan.
+//! any bad value ends the run with exit code 2. `diagnose` runs core's diagnose, testing the API through the
+//! open app's session (asked over the local link, `link`) or, only with `--handshake`, through its own
+//! supervisor and worker, whose session it keeps open for the quick-close window before it exits. `zombies` is one socket scan.
 //! `clean` is a dry run first, shown to the user, then asks (or needs `--yes`), then ends only the
 //! processes it listed, each re-checked just before the signal. `connect` starts a supervisor, which owns
 //! the gateway-worker process, prints each state change, and on Ctrl-C or SIGTERM ends the worker (the
 //! operating system closes the socket; nothing is sent to the Gateway). Text goes to stdout; `--json`
 //! prints core's own types instead. Exit codes: 0 all is well, 1 a problem was found, 2 bad usage,
-//! bad settings or an error.
+//! bad settings or an error, 3 the Gateway listens but its API was not tested.
 
 mod clean;
 mod connect;
 mod diagnose;
 mod error;
+mod link;
 mod output;
 mod setup;
 mod zombies;
@@ -37,11 +39,12 @@ can be fixed: stale connections left behind by programs that crashed or were clo
 Settings come from, highest first: the options you type, environment variables (IBKR_HOST, IBKR_PORT, \
 IBKR_CLIENT_ID, IBKR_TIMEOUT, ...), a .env file in the current folder, Gateway Doctor's settings file, \
 and the defaults (127.0.0.1, port 4002, client id 1).",
-    after_help = "Examples:\n  gateway-doctor diagnose              check everything, without connecting\n  \
-gateway-doctor diagnose --handshake  also try one real connection\n  \
+    after_help = "Examples:\n  gateway-doctor diagnose              check everything, through the open app's connection if any\n  \
+gateway-doctor diagnose --handshake  also test the Gateway's API (connects once, kept open 10 s)\n  \
 gateway-doctor zombies               list stale connections\n  \
 gateway-doctor clean                 end the programs holding them (asks first)\n\n\
-Exit codes: 0 all is well, 1 a problem was found, 2 wrong options or settings, or an error."
+Exit codes: 0 all is well, 1 a problem was found, 2 wrong options or settings, or an error, 3 the \
+Gateway listens but its API was not tested."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -9,7 +9,11 @@ use ts_rs::TS;
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The API answered through a live session: the only verdict that says all is well.
     Healthy,
+    /// Something listens on the port but nothing tested its API (no session, no handshake). Never "healthy":
+    /// a Gateway whose API layer is dead listens just the same.
+    ListeningNotTested,
     GatewayNotRunning,
     GatewayUnresponsive,
     ClientIdInUse,

@@ -3,4 +3,4 @@
 /**
  * The one conclusion a trader reads first.
  */
-export type Verdict = "healthy" | "gateway_not_running" | "gateway_unresponsive" | "client_id_in_use" | "zombies_present" | "wrong_port_or_api_disabled" | "gateway_too_old" | "bad_config" | "ib_servers_disconnected" | "reset_window";
+export type Verdict = "healthy" | "listening_not_tested" | "gateway_not_running" | "gateway_unresponsive" | "client_id_in_use" | "zombies_present" | "wrong_port_or_api_disabled" | "gateway_too_old" | "bad_config" | "ib_servers_disconnected" | "reset_window";

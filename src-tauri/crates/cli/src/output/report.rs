@@ -54,6 +54,7 @@ fn verdict_mark(verdict: Verdict) -> (&'static str, &'static str, Tone) {
     match verdict {
         Verdict::Healthy => ("✓", "HEALTHY", Tone::Good),
         Verdict::ResetWindow => ("!", "WAIT", Tone::Warn),
+        Verdict::ListeningNotTested => ("?", "NOT TESTED", Tone::Warn),
         Verdict::ZombiesPresent => ("!", "PROBLEM", Tone::Warn),
         _ => ("✗", "PROBLEM", Tone::Bad),
     }
@@ -62,6 +63,7 @@ fn verdict_mark(verdict: Verdict) -> (&'static str, &'static str, Tone) {
 fn verdict_title(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Healthy => "the connection to the Gateway is healthy",
+        Verdict::ListeningNotTested => "the Gateway is listening; its API was not tested",
         Verdict::GatewayNotRunning => "the Gateway is not running",
         Verdict::GatewayUnresponsive => "the Gateway is not responding",
         Verdict::ClientIdInUse => "the client id is already in use",

@@ -6,6 +6,7 @@ use gateway_proto::{
 };
 
 use super::session_checks::add_session_checks;
+use super::session_test::PingOutcome;
 use super::verdict::verdict;
 use crate::config::InvalidValue;
 use crate::reset_window::InWindow;
@@ -33,11 +34,27 @@ pub struct Observations {
     pub accept_queue_samples: Vec<u32>,
     /// Other known IB ports that have a listener.
     pub other_listening_ports: Vec<u16>,
-    /// The worker's status: the live session's, or the one handshake's.
+    /// The session's status (ours, or the open app's), when there was one to look at.
     pub worker: Option<WorkerStatus>,
+    /// The bounded ping through a session that was already live.
+    pub ping: Option<PingOutcome>,
+    /// Whose session `worker` describes.
+    pub source: SessionSource,
     /// Our own worker processes (their sessions are ours, not "other programs").
     pub our_pids: Vec<u32>,
     pub reset_window: Option<InWindow>,
+}
+
+/// Whose session tested the API, for the checklist's details.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionSource {
+    /// No session was looked at: the API was not tested.
+    #[default]
+    None,
+    /// This program's own session (the app's supervisor, or the CLI's `--handshake`).
+    Own,
+    /// The session of the Gateway Doctor app that is open, asked over its local link.
+    App { app_pid: u32 },
 }
 
 pub(super) struct Builder {
@@ -217,7 +234,7 @@ pub fn assess(obs: &Observations) -> Report {
     }
 
     // handshake, api_start, heartbeat, ib_link, farms
-    add_session_checks(&mut b, obs.worker.as_ref());
+    add_session_checks(&mut b, obs.worker.as_ref(), obs.ping.as_ref(), obs.source);
 
     // reset_window
     match &obs.reset_window {

@@ -1,8 +1,8 @@
 //! Gathering what diagnose looks at, without creating the problems it looks for: the socket table (two
-//! samples of the listener's accept queue), the live session's status when there is one, and only when the
-//! user asks, one handshake through a worker. No throwaway TCP probe is ever opened.
+//! samples of the listener's accept queue) and the one session: the caller's supervisor (pinged when live,
+//! connected and kept when `handshake` asks for it), or a session another program reported (the open app,
+//! asked over the local link). No throwaway connection is ever opened here, TCP probe or worker.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,16 +11,17 @@ use jiff::Timestamp;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
-use super::assess::{KNOWN_PORTS, Observations, assess};
+use super::assess::{KNOWN_PORTS, Observations, SessionSource, assess};
+use super::session_test::{PingOutcome, nothing_listens, test_session};
 use crate::config::{Config, InvalidValue};
 use crate::reset_window::{Region, current_window};
 use crate::sockets;
-use crate::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
+use crate::supervisor::Supervisor;
 
 /// The stages diagnose goes through, in order, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// The session's live status (or the one handshake, when asked).
+    /// The session: pinged when live, connected (and kept) when asked.
     Session,
     /// The socket table of the port: listener, zombies, live sessions, their processes.
     Sockets,
@@ -46,7 +47,7 @@ impl Stage {
     /// What the stage does, in plain words.
     pub fn label(self, handshake: bool) -> &'static str {
         match self {
-            Stage::Session if handshake => "Connecting once to test the handshake",
+            Stage::Session if handshake => "Testing the Gateway's API through the session",
             Stage::Session => "Reading the session's status",
             Stage::Sockets => "Looking at the Gateway port's connections",
             Stage::Ports => "Checking the other IB ports",
@@ -84,13 +85,27 @@ impl std::fmt::Debug for Progress {
     }
 }
 
+/// A session another program holds and reported (the open app, over the local link).
+#[derive(Debug, Clone)]
+pub struct ReportedSession {
+    /// The app's process.
+    pub app_pid: u32,
+    /// The app's worker process (its connection is the app's session, not another program's).
+    pub worker_pid: Option<u32>,
+    pub status: WorkerStatus,
+    pub ping: Option<PingOutcome>,
+}
+
 /// How diagnose runs.
 #[derive(Debug, Clone)]
 pub struct DiagnoseOptions {
-    /// Make one handshake through a worker when no session is live (the user asked for it).
+    /// Test the API through the given session: connect it when it is not up (and keep it), ping it when it
+    /// is. Without it a live session is still pinged; an idle one is left alone ("not tested").
     pub handshake: bool,
-    /// The gateway-worker binary, for that handshake.
-    pub worker_bin: PathBuf,
+    /// The longest the ping through a live session may take.
+    pub ping_bound: Duration,
+    /// The session the open app reported, used when no supervisor is given.
+    pub reported: Option<ReportedSession>,
     /// The clock, fixed in tests.
     pub now: Timestamp,
     pub region: Region,
@@ -103,11 +118,12 @@ pub struct DiagnoseOptions {
     pub progress: Progress,
 }
 
-impl DiagnoseOptions {
-    pub fn new(worker_bin: PathBuf) -> DiagnoseOptions {
+impl Default for DiagnoseOptions {
+    fn default() -> DiagnoseOptions {
         DiagnoseOptions {
             handshake: false,
-            worker_bin,
+            ping_bound: Duration::from_secs(5),
+            reported: None,
             now: Timestamp::now(),
             region: Region::default(),
             auto_restart: None,
@@ -118,8 +134,10 @@ impl DiagnoseOptions {
     }
 }
 
-/// Runs every check and returns the report. `session` is the app's supervisor, when one runs: its live
-/// state is used, and a requested handshake goes through it (so the session it opens is kept).
+/// Runs every check and returns the report. `session` is the caller's supervisor (the app's one session, or
+/// the CLI's own with `--handshake`): a live session is pinged, and with `options.handshake` an idle one is
+/// connected; the session is never ended here. Without a supervisor, `options.reported` is used; with
+/// neither, the API is not tested and the verdict says so.
 pub async fn diagnose(
     config: &Result<Config, Vec<InvalidValue>>,
     session: Option<&Supervisor>,
@@ -140,27 +158,31 @@ pub async fn diagnose(
 
     options.progress.tell(Stage::Session);
     let handshake_started = Instant::now();
-    let mut temporary = None;
     if let Ok(config) = config {
-        match session {
-            Some(supervisor) => {
-                obs.worker = Some(live_or_fresh(supervisor, options.handshake, config).await)
+        match (session, &options.reported) {
+            (Some(supervisor), _) => {
+                let bound = config.timeout() + Duration::from_secs(5);
+                // A session is wanted only where something listens: connecting to a closed port would
+                // leave the supervisor retrying at nothing. (Unknown, where the table cannot be read: try.)
+                let connect = options.handshake && !nothing_listens(port).await;
+                let test = test_session(supervisor, connect, bound, options.ping_bound).await;
+                obs.worker = Some(test.status);
+                obs.ping = test.ping;
+                obs.our_pids.extend(test.worker_pid);
+                obs.source = SessionSource::Own;
             }
-            None if options.handshake => {
-                let supervisor = Supervisor::start(SupervisorOptions::new(
-                    options.worker_bin.clone(),
-                    config.clone(),
-                ));
-                obs.worker = Some(live_or_fresh(&supervisor, true, config).await);
-                temporary = Some(supervisor);
+            (None, Some(reported)) => {
+                obs.worker = Some(reported.status.clone());
+                obs.ping = reported.ping.clone();
+                obs.our_pids.extend(reported.worker_pid);
+                obs.source = SessionSource::App {
+                    app_pid: reported.app_pid,
+                };
             }
-            None => {}
+            (None, None) => {}
         }
     }
     let handshake_ms = handshake_started.elapsed().as_secs_f64() * 1000.0;
-    if let Some(supervisor) = session.or(temporary.as_ref()) {
-        obs.our_pids.extend(supervisor.state().worker_pid);
-    }
 
     options.progress.tell(Stage::Sockets);
     let scan_started = Instant::now();
@@ -200,10 +222,6 @@ pub async fn diagnose(
         options.auto_restart,
         &options.local_tz,
     );
-    if let Some(supervisor) = temporary {
-        supervisor.shutdown().await;
-    }
-
     let mut report = assess(&obs);
     for check in &mut report.checks {
         check.ms = match check.id {
@@ -214,32 +232,6 @@ pub async fn diagnose(
     }
     report.took_ms = started.elapsed().as_secs_f64() * 1000.0;
     report
-}
-
-/// The session's status; with `handshake`, first makes sure one attempt has finished (connecting if idle).
-async fn live_or_fresh(supervisor: &Supervisor, handshake: bool, config: &Config) -> WorkerStatus {
-    let settled = |l: &Lifecycle| !matches!(l, Lifecycle::Idle | Lifecycle::Connecting { .. });
-    if handshake && !settled(&supervisor.state().lifecycle) {
-        let _ = supervisor.connect().await;
-        let mut watch = supervisor.watch();
-        let bound = config.timeout() + Duration::from_secs(5);
-        let _ = tokio::time::timeout(bound, async {
-            // Skip the Idle state the supervisor is in before the attempt starts.
-            let mut seen_attempt = false;
-            loop {
-                let lifecycle = watch.borrow_and_update().lifecycle.clone();
-                seen_attempt |= matches!(lifecycle, Lifecycle::Connecting { .. });
-                if seen_attempt && settled(&lifecycle) {
-                    return;
-                }
-                if watch.changed().await.is_err() {
-                    return;
-                }
-            }
-        })
-        .await;
-    }
-    supervisor.state().worker
 }
 
 async fn blocking<T: Send + 'static>(

@@ -1,16 +1,34 @@
-//! The checks that read the worker's session: handshake, API start, heartbeat, the Gateway's link to IB
-//! and the data farms.
+//! The checks that read the session: handshake, API start, heartbeat, the Gateway's link to IB and the data
+//! farms. Without a session that tried, the handshake is "not tested" (a skip that says how to test), never
+//! a pass.
 
 use gateway_proto::{
     CheckId, CheckStatus, HandshakeStepName, LinkState, SessionState, WorkerStatus,
 };
 
-use super::assess::{Builder, RESTART_STEPS};
+use super::assess::{Builder, RESTART_STEPS, SessionSource};
+use super::session_test::{PingOutcome, api_was_tested};
 
-pub(super) fn add_session_checks(b: &mut Builder, worker: Option<&WorkerStatus>) {
+/// The handshake check's detail when nothing tested the API.
+pub(super) const NOT_TESTED: &str = "Not tested: nothing has connected to the Gateway's API. To test it, \
+     click Connect or Diagnose in the Gateway Doctor app, or run `gateway-doctor diagnose --handshake`.";
+
+pub(super) fn add_session_checks(
+    b: &mut Builder,
+    worker: Option<&WorkerStatus>,
+    ping: Option<&PingOutcome>,
+    source: SessionSource,
+) {
+    let worker = worker.filter(|w| api_was_tested(w));
     let Some(w) = worker else {
+        b.add(
+            CheckId::Handshake,
+            "API handshake",
+            CheckStatus::Skip,
+            NOT_TESTED,
+            None,
+        );
         for (id, title) in [
-            (CheckId::Handshake, "API handshake"),
             (CheckId::ApiStart, "API session start"),
             (CheckId::Heartbeat, "Heartbeat"),
             (CheckId::IbLink, "Gateway link to IB"),
@@ -20,7 +38,7 @@ pub(super) fn add_session_checks(b: &mut Builder, worker: Option<&WorkerStatus>)
                 id,
                 title,
                 CheckStatus::Skip,
-                "No session to look at (connect, or diagnose with a handshake).",
+                "Not tested (no session).",
                 None,
             );
         }
@@ -38,12 +56,20 @@ pub(super) fn add_session_checks(b: &mut Builder, worker: Option<&WorkerStatus>)
     );
     if connected {
         let ms = w.handshake.as_ref().map_or(0.0, |h| h.elapsed_ms);
+        let through = match source {
+            SessionSource::App { app_pid } => {
+                format!(
+                    " Tested through the open Gateway Doctor app's session (process {app_pid})."
+                )
+            }
+            SessionSource::Own | SessionSource::None => String::new(),
+        };
         b.add(
             CheckId::Handshake,
             "API handshake",
             CheckStatus::Pass,
             format!(
-                "Completed in {ms:.0} ms; server version {}.",
+                "Completed in {ms:.0} ms; server version {}.{through}",
                 w.server_version.unwrap_or_default()
             ),
             None,
@@ -90,8 +116,22 @@ pub(super) fn add_session_checks(b: &mut Builder, worker: Option<&WorkerStatus>)
             None,
         );
     }
-    match (w.session, w.heartbeat.last_rtt_ms) {
-        (SessionState::Unresponsive, _) => b.add(
+    match (w.session, w.heartbeat.last_rtt_ms, ping) {
+        (_, _, Some(PingOutcome::Unanswered { message })) => b.add(
+            CheckId::Heartbeat,
+            "Heartbeat",
+            CheckStatus::Fail,
+            format!("A test request just now got no answer ({message})."),
+            Some(RESTART_STEPS),
+        ),
+        (_, _, Some(PingOutcome::Answered { rtt_ms })) => b.add(
+            CheckId::Heartbeat,
+            "Heartbeat",
+            CheckStatus::Pass,
+            format!("Answered a test request just now in {rtt_ms:.1} ms."),
+            None,
+        ),
+        (SessionState::Unresponsive, _, None) => b.add(
             CheckId::Heartbeat,
             "Heartbeat",
             CheckStatus::Fail,
@@ -101,14 +141,14 @@ pub(super) fn add_session_checks(b: &mut Builder, worker: Option<&WorkerStatus>)
             ),
             Some(RESTART_STEPS),
         ),
-        (SessionState::Connected, Some(rtt)) => b.add(
+        (SessionState::Connected, Some(rtt), None) => b.add(
             CheckId::Heartbeat,
             "Heartbeat",
             CheckStatus::Pass,
             format!("Last round trip {rtt:.1} ms."),
             None,
         ),
-        (SessionState::Connected, None) => b.add(
+        (SessionState::Connected, None, None) => b.add(
             CheckId::Heartbeat,
             "Heartbeat",
             CheckStatus::Pass,

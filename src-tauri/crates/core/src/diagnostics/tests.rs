@@ -24,6 +24,13 @@ fn failed_handshake(code: ErrorCode) -> WorkerStatus {
     }
 }
 
+fn connected() -> WorkerStatus {
+    WorkerStatus {
+        session: SessionState::Connected,
+        ..WorkerStatus::default()
+    }
+}
+
 fn window() -> InWindow {
     InWindow {
         name: "IBKR daily reset (North America)".into(),
@@ -39,9 +46,103 @@ fn a_reset_window_does_not_turn_a_healthy_gateway_into_a_problem() {
         scan: Some(listening(4002)),
         accept_queue_samples: vec![0],
         reset_window: Some(window()),
+        worker: Some(connected()),
+        source: SessionSource::Own,
         ..Observations::default()
     };
     assert_eq!(assess(&obs).verdict, Verdict::Healthy);
+}
+
+fn handshake_check(report: &gateway_proto::Report) -> &gateway_proto::Check {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == gateway_proto::CheckId::Handshake)
+        .expect("a handshake check")
+}
+
+#[test]
+fn a_listening_port_without_a_session_is_not_tested_never_healthy() {
+    for worker in [None, Some(WorkerStatus::default())] {
+        let obs = Observations {
+            port: 4002,
+            scan: Some(listening(4002)),
+            accept_queue_samples: vec![0],
+            worker,
+            ..Observations::default()
+        };
+        let report = assess(&obs);
+        assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
+        assert!(
+            report.summary.contains("its API was not tested"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.next_step.contains("--handshake"),
+            "{}",
+            report.next_step
+        );
+        assert!(report.next_step.contains("Connect"), "{}", report.next_step);
+        let handshake = handshake_check(&report);
+        assert_eq!(handshake.status, gateway_proto::CheckStatus::Skip);
+        assert!(
+            handshake.detail.starts_with("Not tested"),
+            "{}",
+            handshake.detail
+        );
+    }
+}
+
+#[test]
+fn a_live_session_whose_test_request_goes_unanswered_is_unresponsive() {
+    let obs = Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        accept_queue_samples: vec![0],
+        worker: Some(connected()),
+        ping: Some(PingOutcome::Unanswered {
+            message: "no answer within 5 s".into(),
+        }),
+        source: SessionSource::Own,
+        ..Observations::default()
+    };
+    assert_eq!(assess(&obs).verdict, Verdict::GatewayUnresponsive);
+}
+
+#[test]
+fn the_apps_session_is_named_as_the_test() {
+    let obs = Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        accept_queue_samples: vec![0],
+        worker: Some(connected()),
+        ping: Some(PingOutcome::Answered { rtt_ms: 0.4 }),
+        source: SessionSource::App { app_pid: 4242 },
+        ..Observations::default()
+    };
+    let report = assess(&obs);
+    assert_eq!(report.verdict, Verdict::Healthy);
+    let handshake = handshake_check(&report);
+    assert_eq!(handshake.status, gateway_proto::CheckStatus::Pass);
+    assert!(
+        handshake.detail.contains("app's session (process 4242)"),
+        "{}",
+        handshake.detail
+    );
+}
+
+#[test]
+fn a_gateway_that_closes_the_api_connection_before_it_starts_is_not_healthy() {
+    let obs = Observations {
+        port: 4002,
+        scan: Some(listening(4002)),
+        accept_queue_samples: vec![0],
+        worker: Some(failed_handshake(ErrorCode::ConnectionLost)),
+        source: SessionSource::Own,
+        ..Observations::default()
+    };
+    assert_eq!(assess(&obs).verdict, Verdict::WrongPortOrApiDisabled);
 }
 
 #[test]

@@ -1,10 +1,18 @@
 //! The one verdict, from the checklist and the observations, first match wins: bad settings, a reset window
 //! (when something is wrong), nothing listening (or listening elsewhere), a Gateway too old, a client id in
-//! use, an API closed at once, an unresponsive API layer, zombies, a lost IB link; otherwise healthy.
+//! use, an API closed at once or not speaking the API, an unresponsive API layer, zombies, a lost IB link;
+//! then healthy, but only when a session is connected and answered. A listening port whose API nobody
+//! tested is `listening_not_tested`, with how to test it.
 
 use gateway_proto::{CheckId, CheckStatus, ErrorCode, Remedy, SessionState, Verdict};
 
 use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS};
+use super::session_test::PingOutcome;
+
+/// The next step of `listening_not_tested`: how to test the API without harming it.
+pub(super) const HOW_TO_TEST: &str = "Test its API: click Connect (or Diagnose) in the Gateway Doctor \
+     app, or run `gateway-doctor diagnose --handshake`, which connects once and keeps that connection open \
+     long enough not to upset the Gateway.";
 
 pub(super) type Conclusion = (Verdict, String, String, Option<Remedy>);
 
@@ -71,6 +79,7 @@ pub(super) fn verdict(
             Some(Remedy::Retry),
         );
     }
+    let connected = session == Some(SessionState::Connected);
     match handshake_error {
         Some(ErrorCode::GatewayTooOld) => {
             return (Verdict::GatewayTooOld, "This IB Gateway is too old for Gateway Doctor.".into(), "Install the latest IB Gateway (stable or latest) from interactivebrokers.com, then start it again.".into(), None);
@@ -95,8 +104,8 @@ pub(super) fn verdict(
                 remedy,
             );
         }
-        Some(ErrorCode::ConnectionRefused)
-            if obs.scan.as_ref().is_some_and(|s| !s.listeners.is_empty()) =>
+        Some(ErrorCode::ConnectionRefused | ErrorCode::ConnectionLost)
+            if !connected && obs.scan.as_ref().is_some_and(|s| !s.listeners.is_empty()) =>
         {
             return (
                 Verdict::WrongPortOrApiDisabled,
@@ -105,8 +114,17 @@ pub(super) fn verdict(
                 Some(Remedy::Retry),
             );
         }
+        Some(ErrorCode::ProtocolError) if !connected => {
+            return (
+                Verdict::WrongPortOrApiDisabled,
+                format!("Something listens on port {}, but it does not answer like IB Gateway.", obs.port),
+                "Check the port: IB Gateway uses 4002 (paper) or 4001 (live), TWS 7497 or 7496 (Configure -> Settings -> API -> Settings).".into(),
+                Some(Remedy::Retry),
+            );
+        }
         _ => {}
     }
+    let ping_failed = matches!(obs.ping, Some(PingOutcome::Unanswered { .. }));
     let unresponsive = fail(CheckId::AcceptQueue)
         || fail(CheckId::Heartbeat)
         || fail(CheckId::ApiStart)
@@ -114,6 +132,7 @@ pub(super) fn verdict(
             handshake_error,
             Some(ErrorCode::HandshakeTimeout | ErrorCode::GatewayUnresponsive)
         )
+        || ping_failed
         || session == Some(SessionState::Unresponsive);
     if unresponsive {
         return (
@@ -143,15 +162,32 @@ pub(super) fn verdict(
             None,
         );
     }
-    let summary = match session {
-        Some(SessionState::Connected) => format!(
-            "Connected to IB Gateway on port {}; everything answers.",
-            obs.port
+    if connected {
+        return (
+            Verdict::Healthy,
+            format!(
+                "Connected to IB Gateway on port {}; its API answers.",
+                obs.port
+            ),
+            "Nothing to do.".into(),
+            None,
+        );
+    }
+    // Listening, but no session answered: say so, never "healthy".
+    let summary = match obs.worker.as_ref().and_then(|w| w.last_error.as_ref()) {
+        Some(e) => format!(
+            "IB Gateway is listening on port {}; its API could not be tested ({}).",
+            obs.port, e.message
         ),
-        _ => format!(
-            "IB Gateway is running on port {} and accepting connections.",
+        None => format!(
+            "IB Gateway is listening on port {}; its API was not tested.",
             obs.port
         ),
     };
-    (Verdict::Healthy, summary, "Nothing to do.".into(), None)
+    (
+        Verdict::ListeningNotTested,
+        summary,
+        HOW_TO_TEST.into(),
+        Some(Remedy::Retry),
+    )
 }

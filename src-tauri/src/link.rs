@@ -1,0 +1,52 @@
+//! The app's end of the local link (gateway-core's `local_link`): `gateway-doctor diagnose` asks the open
+//! app about its one session over a socket only this user can open, so the terminal's diagnose tests the
+//! API through the app's session instead of connecting a second time. Started with the desktop parts only
+//! (tests under the mock runtime build many apps in one process, and one socket path fits one app). Unix
+//! only: elsewhere there is no link and the CLI behaves as if no app were open.
+
+use tauri::{AppHandle, Runtime};
+
+/// Binds the link and answers on it for as long as the app runs; a failure is logged, the app goes on.
+#[cfg(unix)]
+pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use gateway_core::local_link::{LinkServer, LinkTarget, TargetFn, link_dir};
+    use tauri::Manager;
+
+    use crate::state::AppState;
+
+    let dir = link_dir();
+    let server = match LinkServer::bind(&dir) {
+        Ok(server) => server,
+        Err(e) => {
+            log::warn!("local link for gateway-doctor not started: {e}");
+            return;
+        }
+    };
+    log::info!(
+        "local link for gateway-doctor at {}",
+        server.path().display()
+    );
+    let state = app.state::<AppState>();
+    let supervisor = state.supervisor.clone();
+    let handle = app.clone();
+    let target: TargetFn = Arc::new(move || {
+        let state = handle.state::<AppState>();
+        let config = state.config.resolve().config;
+        let applied = state.applied();
+        LinkTarget {
+            host: applied.host(),
+            port: applied.port(),
+            client_id: applied.client_id(),
+            connect_bound: applied.timeout() + Duration::from_secs(5),
+            // Never connect on the last good settings while the trader's are wrong.
+            can_connect: config.is_ok(),
+        }
+    });
+    tauri::async_runtime::spawn(server.serve(supervisor, target));
+}
+
+#[cfg(not(unix))]
+pub fn spawn<R: Runtime>(_app: &AppHandle<R>) {}
