@@ -17,7 +17,7 @@
 // Linux only: the checks read /proc, and the supervisor sees Gateway restarts through netlink.
 #![cfg(target_os = "linux")]
 
-mod api_client;
+pub(crate) mod api_client;
 mod faults;
 mod monitor;
 mod procfs;

@@ -20,6 +20,17 @@ fn options(
     timeout_s: &str,
     max_timeouts: &str,
 ) -> SupervisorOptions {
+    options_with(sim, client_id, timeout_s, max_timeouts, &[])
+}
+
+/// [`options`] with more settings.
+fn options_with(
+    sim: &SimProcess,
+    client_id: i32,
+    timeout_s: &str,
+    max_timeouts: &str,
+    more: &[(Key, &str)],
+) -> SupervisorOptions {
     let explicit: BTreeMap<Key, String> = [
         (Key::Port, sim.port().to_string()),
         (Key::ClientId, client_id.to_string()),
@@ -27,6 +38,7 @@ fn options(
         (Key::MaxTimeouts, max_timeouts.to_string()),
     ]
     .into_iter()
+    .chain(more.iter().map(|(k, v)| (*k, v.to_string())))
     .collect();
     let config = Config::resolve(&Inputs {
         explicit,
@@ -279,3 +291,5 @@ async fn reconfigure_moves_the_session_to_another_gateway_without_a_disconnect_a
     );
     supervisor.shutdown().await;
 }
+
+mod discipline;

@@ -61,6 +61,8 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     timeouts_in_a_row: 0,
     max_timeouts: 3,
     gateway_restarts_seen: 0,
+    short_sessions_in_a_row: 0,
+    client_id_wait: null,
     changed_at_ms: NOW - 2000,
     ...over,
   };

@@ -36,10 +36,13 @@ pub enum ErrorCode {
     ForceDisconnectRequired,
     /// A bug in the worker.
     Internal,
+    /// The Gateway ended several sessions in a row soon after they started, so the supervisor stopped
+    /// reconnecting (a half-dead API layer, a proxy or tunnel that cuts connections).
+    GatewayDropsSessions,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::BadRequest,
         ErrorCode::NotConnected,
         ErrorCode::AlreadyConnected,
@@ -53,6 +56,7 @@ impl ErrorCode {
         ErrorCode::HeartbeatTimeout,
         ErrorCode::ForceDisconnectRequired,
         ErrorCode::Internal,
+        ErrorCode::GatewayDropsSessions,
     ];
 
     /// The code as it appears on the wire.
@@ -71,6 +75,7 @@ impl ErrorCode {
             ErrorCode::HeartbeatTimeout => "HEARTBEAT_TIMEOUT",
             ErrorCode::ForceDisconnectRequired => "FORCE_DISCONNECT_REQUIRED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::GatewayDropsSessions => "GATEWAY_DROPS_SESSIONS",
         }
     }
 }

@@ -38,4 +38,4 @@ pub use gateway_proto::{
     RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
 };
 pub use identity::{IdentityCheck, verify_identity};
-pub use scan::{scan, scan_quick};
+pub use scan::{live_session_inodes, scan, scan_quick};

@@ -29,6 +29,8 @@ pub struct SupervisorOptions {
     pub stop_grace: Duration,
     /// Timeout of the supervisor's own requests to the worker other than connect.
     pub request_timeout: Duration,
+    /// Seed of the backoff jitter: fixed in tests so a schedule replays; `None` seeds from the clock.
+    pub jitter_seed: Option<u64>,
 }
 
 impl SupervisorOptions {
@@ -41,6 +43,7 @@ impl SupervisorOptions {
             cool_down: Duration::from_millis(1000),
             stop_grace: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
+            jitter_seed: None,
         }
     }
 }
