@@ -108,7 +108,7 @@ fn soak() {
     });
     let fd_base = procfs::fd_count();
     let _context = runtime.enter();
-    let supervisor = Supervisor::start(setup::options(sim.port(), worker));
+    let supervisor = Supervisor::start(setup::options(sim.port(), worker, seed));
     let min_gap = setup::BACKOFF.first.min(setup::COOL_DOWN);
     let recorded = recorder::start(&supervisor, min_gap);
     let mut m = Monitor::new(&sim, supervisor.clone(), recorded, fd_base);

@@ -21,7 +21,6 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 
 use super::backoff::Jitter;
-use super::budget::LIMITS;
 use super::client_id_wait::HolderWatch;
 use super::handle::{SupervisorError, SupervisorOptions};
 use super::log::{LogLine, LogSink};
@@ -76,7 +75,12 @@ impl Actor {
         let jitter = options
             .jitter_seed
             .map_or_else(Jitter::from_entropy, Jitter::new);
-        let discipline = Discipline::new(options.backoff, options.config.stable_after(), jitter);
+        let discipline = Discipline::new(
+            options.backoff,
+            options.config.stable_after(),
+            jitter,
+            options.connect_budget,
+        );
         let actor = Actor {
             options,
             log,
@@ -426,10 +430,19 @@ impl Actor {
             ),
         );
         self.stop_watching_client_id();
-        if self.wanted {
-            self.next_attempt = Some(Instant::now());
+        match &self.state.lifecycle {
+            Lifecycle::Failed { error } if self.wanted => {
+                // Shown as a retry due now, not as a failure without the wait that explained it.
+                let error = error.clone();
+                self.next_attempt = Some(Instant::now());
+                self.set_lifecycle(Lifecycle::Backoff {
+                    attempt: self.discipline.step() + 1,
+                    retry_in_ms: 0,
+                    error,
+                });
+            }
+            _ => self.publish(),
         }
-        self.publish();
     }
 
     /// On the listener tick: a session up for the stable period starts the backoff over.
@@ -447,7 +460,7 @@ impl Actor {
             Lifecycle::Backoff { error, .. } | Lifecycle::Failed { error } => error.code,
             _ => ErrorCode::NotConnected,
         };
-        let [(short, short_limit), (long, long_limit)] = LIMITS;
+        let [(short, short_limit), (long, long_limit)] = self.options.connect_budget;
         let message = format!(
             "Waiting {:.0} s before connecting again: Gateway Doctor connects at most {short_limit} times in {} s \
              and {long_limit} times in {} minutes, so as not to overload IB Gateway.",

@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::actor::{Actor, Cmd};
 use super::backoff::Backoff;
+use super::budget::{LIMITS, Limits};
 use super::log::LogSink;
 use super::state::SupervisorState;
 use crate::config::Config;
@@ -31,6 +32,9 @@ pub struct SupervisorOptions {
     pub request_timeout: Duration,
     /// Seed of the backoff jitter: fixed in tests so a schedule replays; `None` seeds from the clock.
     pub jitter_seed: Option<u64>,
+    /// Most connects in any window: the app keeps [`LIMITS`] (6 in 20 s, 12 in 5 minutes); only tests that
+    /// compress every other timing too pass smaller windows.
+    pub connect_budget: Limits,
 }
 
 impl SupervisorOptions {
@@ -44,6 +48,7 @@ impl SupervisorOptions {
             stop_grace: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             jitter_seed: None,
+            connect_budget: LIMITS,
         }
     }
 }

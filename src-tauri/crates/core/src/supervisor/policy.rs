@@ -14,7 +14,7 @@ use gateway_proto::ErrorCode;
 use tokio::time::Instant;
 
 use super::backoff::{Backoff, Jitter};
-use super::budget::ConnectBudget;
+use super::budget::{ConnectBudget, Limits};
 
 /// Sessions in a row that ended inside the stable period before the supervisor stops trying: four
 /// quick drops are not bad luck, and four connects stay well inside the connect budget.
@@ -91,12 +91,17 @@ pub struct Discipline {
 }
 
 impl Discipline {
-    pub fn new(backoff: Backoff, stable_after: Duration, jitter: Jitter) -> Discipline {
+    pub fn new(
+        backoff: Backoff,
+        stable_after: Duration,
+        jitter: Jitter,
+        budget: Limits,
+    ) -> Discipline {
         Discipline {
             backoff,
             stable_after,
             jitter,
-            budget: ConnectBudget::default(),
+            budget: ConnectBudget::new(budget),
             step: 0,
             short_sessions_in_a_row: 0,
             few_retries: None,
@@ -222,6 +227,7 @@ mod tests {
             Backoff::default(),
             Duration::from_secs(60),
             Jitter::new(seed),
+            LIMITS,
         )
     }
 
