@@ -101,6 +101,7 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
       { key: "max_timeouts", value: 3, source: { kind: "default" } },
       { key: "heartbeat_interval", value: 3, source: { kind: "default" } },
       { key: "connect_at_startup", value: false, source: { kind: "explicit" } },
+      { key: "stable_after", value: 60, source: { kind: "default" } },
     ],
     errors: [],
     skipped: [],
