@@ -136,6 +136,53 @@ async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves(
     supervisor.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_held_out_of_sight_waits_for_the_user_not_a_timer() {
+    let sim = SimProcess::start(&[]);
+    // Held inside the Gateway with no connection on this computer (another machine's program).
+    sim.control.hold_client_id(54).expect("hold_client_id");
+    let mut opts = options(&sim, 54, "5", "3");
+    opts.jitter_seed = Some(54);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
+        s.client_id_wait.is_some()
+    })
+    .await;
+    assert_eq!(
+        waiting
+            .client_id_wait
+            .as_ref()
+            .map(|w| w.watched_connections),
+        Some(0),
+        "nothing of the holder is visible here"
+    );
+    let Lifecycle::Failed { error } = &waiting.lifecycle else {
+        panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
+    };
+    assert!(
+        error.message.contains("not on this computer"),
+        "{}",
+        error.message
+    );
+
+    sim.control.release_client_ids().expect("release");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        sim.stats().accepted,
+        1,
+        "no attempt without a sign the id is free"
+    );
+
+    // The user's Connect is the next step: one attempt, and it works now.
+    supervisor.connect().await.expect("running");
+    let back = wait_for(&supervisor, "the user's attempt", BOUND, connected).await;
+    assert_eq!(back.connect_attempts, 2);
+    assert!(back.client_id_wait.is_none());
+    assert_eq!(sim.stats().accepted, 2);
+    supervisor.shutdown().await;
+}
+
 fn backoff_attempt(state: &SupervisorState) -> Option<u32> {
     match state.lifecycle {
         Lifecycle::Backoff { attempt, .. } => Some(attempt),
