@@ -350,7 +350,6 @@ impl Actor {
 
     /// A session (or a connect the Gateway closed) ended: retry, or latch after too many short ones.
     fn after_session_end(&mut self, end: SessionEnd, error: ErrorBody) {
-        self.state.short_sessions_in_a_row = self.discipline.short_sessions_in_a_row();
         match end {
             SessionEnd::TooManyShort { in_a_row } => {
                 let error = self.drops_error(in_a_row, &error);
@@ -448,7 +447,6 @@ impl Actor {
     /// On the listener tick: a session up for the stable period starts the backoff over.
     fn settle(&mut self) {
         if self.state.lifecycle == Lifecycle::Connected && self.discipline.settle(Instant::now()) {
-            self.state.short_sessions_in_a_row = 0;
             self.publish();
         }
     }
@@ -560,7 +558,6 @@ impl Actor {
     async fn clear_latch(&mut self) {
         self.state.timeouts_in_a_row = 0;
         self.discipline.restart_counting();
-        self.state.short_sessions_in_a_row = 0;
         if matches!(
             self.state.lifecycle,
             Lifecycle::Latched { .. } | Lifecycle::Failed { .. }
@@ -632,6 +629,7 @@ impl Actor {
 
     fn publish(&mut self) {
         self.state.changed_at_ms = crate::now_ms();
+        self.state.short_sessions_in_a_row = self.discipline.short_sessions_in_a_row();
         self.publish.send_replace(self.state.clone());
     }
 
