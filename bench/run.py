@@ -123,6 +123,36 @@ def recovery_rows():
                 f"backoff 250 ms doubling), sim down {r['down_ms']} ms; min {r['min_ms']:.0f} max {r['max_ms']:.0f} ms")]
 
 
+def reconnect_rows(quick):
+    """Connects the supervisor makes against a misbehaving Gateway: the connect budget (6 in 20 s, 12 in 5 min)."""
+    exe = TARGET / "examples" / "reconnect_bench"
+    # The 5-minute runs are idle most of the time: run them side by side (--quick leaves them out).
+    cases = [("--fault", "drop_after:300", "--secs", "20"),
+             ("--fault", "drop_after:300", "--secs", "20", "--click-every-ms", "1000"),
+             ("--hold-client-id", "--secs", "60")]
+    if not quick:
+        cases += [("--fault", "drop_after:300", "--secs", "300"),
+                  ("--fault", "drop_after:300", "--secs", "300", "--click-every-ms", "1000")]
+    log(f"$ {exe} ... ({len(cases)} runs side by side)")
+    procs = [subprocess.Popen([str(exe), *case, "--json"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for case in cases]
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, proc.args, out)
+        results.append(json.loads(out))
+    rows = []
+    for r in results:
+        clicks = (f", the user clicking Reset every {r['click_every_ms'] / 1000:.0f} s (only the budget bounds it)"
+                  if r["click_every_ms"] else ", one Connect")
+        rows.append(row(f"connects in {r['secs']} s against {r['against']}{clicks}", r["accepted"], "connects", None,
+                        None, f"the simulator's accepted connections; supervisor ended {r['phase']}; budget: at most "
+                        f"6 in any 20 s, 12 in any 5 min; default options (backoff 250 ms doubling to 30 s, +/-25% "
+                        f"jitter, stable period 60 s, 4 short sessions in a row latch)"))
+    return rows
+
+
 def zombie_rows(sizes, runs):
     text = run([TARGET / "examples" / "zombie_scan", "--runs", runs, "--sizes", ",".join(map(str, sizes))],
                timeout=900)
@@ -220,6 +250,7 @@ def main():
     rows, ib_anchor = connect_rows(n)
     rows += detect_rows(ib_anchor)
     rows += recovery_rows()
+    rows += reconnect_rows(args.quick)
     rows += zombie_rows([80, 500] if args.quick else [80, 2000], 5 if args.quick else 15)
     rows += diagnose_rows(5 if args.quick else 15)
     rows += handshake_hold_rows(1 if args.quick else 3)

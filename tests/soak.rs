@@ -17,7 +17,7 @@
 // Linux only: the checks read /proc, and the supervisor sees Gateway restarts through netlink.
 #![cfg(target_os = "linux")]
 
-mod api_client;
+pub(crate) mod api_client;
 mod faults;
 mod monitor;
 mod procfs;
@@ -108,7 +108,7 @@ fn soak() {
     });
     let fd_base = procfs::fd_count();
     let _context = runtime.enter();
-    let supervisor = Supervisor::start(setup::options(sim.port(), worker));
+    let supervisor = Supervisor::start(setup::options(sim.port(), worker, seed));
     let min_gap = setup::BACKOFF.first.min(setup::COOL_DOWN);
     let recorded = recorder::start(&supervisor, min_gap);
     let mut m = Monitor::new(&sim, supervisor.clone(), recorded, fd_base);

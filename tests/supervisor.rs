@@ -21,6 +21,17 @@ fn options(
     timeout_s: &str,
     max_timeouts: &str,
 ) -> SupervisorOptions {
+    options_with(sim, client_id, timeout_s, max_timeouts, &[])
+}
+
+/// [`options`] with more settings.
+fn options_with(
+    sim: &SimProcess,
+    client_id: i32,
+    timeout_s: &str,
+    max_timeouts: &str,
+    more: &[(Key, &str)],
+) -> SupervisorOptions {
     let explicit: BTreeMap<Key, String> = [
         (Key::Port, sim.port().to_string()),
         (Key::ClientId, client_id.to_string()),
@@ -28,6 +39,7 @@ fn options(
         (Key::MaxTimeouts, max_timeouts.to_string()),
     ]
     .into_iter()
+    .chain(more.iter().map(|(k, v)| (*k, v.to_string())))
     .collect();
     let config = Config::resolve(&Inputs {
         explicit,
@@ -508,3 +520,4 @@ async fn a_worker_that_hangs_in_connect_is_replaced_after_the_connect_deadline()
     );
     supervisor.shutdown().await;
 }
+mod discipline;

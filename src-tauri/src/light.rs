@@ -85,6 +85,8 @@ mod tests {
             timeouts_in_a_row: 0,
             max_timeouts: 3,
             gateway_restarts_seen: 0,
+            short_sessions_in_a_row: 0,
+            client_id_wait: None,
             changed_at_ms: 0,
         }
     }

@@ -12,7 +12,9 @@ use gateway_proto::{ErrorCode, LinkState};
 use super::api_client::{self, Outcome};
 use super::monitor::{Monitor, unix_ms};
 use super::rng::Rng;
-use super::setup::{CLIENT_ID, confirm_live, detect_muted, latch_within, recover_within};
+use super::setup::{
+    CLIENT_ID, STABLE_AFTER, confirm_live, detect_muted, latch_within, recover_within,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Fault {
@@ -116,7 +118,8 @@ pub fn episode(m: &mut Monitor, rng: &mut Rng, tally: &mut Tally, fault: Fault) 
     };
     let took = recover(m, since, new_session);
     tally.max_recover = tally.max_recover.max(took);
-    let hold = rng.millis(300..1500);
+    // At least the stable period: the next fault then ends a stable session, as in the field.
+    let hold = STABLE_AFTER + rng.millis(0..1000);
     m.run_for(hold);
     let back = format!("back in {:.2}s", took.as_secs_f64());
     if detail.is_empty() {

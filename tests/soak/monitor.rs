@@ -11,8 +11,11 @@
 //!   `connect_attempts` plus the test's own client connections, in all and between any two samples;
 //! - no session closed by us: `api_client_closes` only counts closes the test allowed (it killed a worker,
 //!   its own client let go, or the run ended);
-//! - descriptors stay within [`FD_HEADROOM`] of the start, the supervisor never gives up (`Failed`), and the
-//!   attempt rate the [`recorder`](super::recorder) checks holds.
+//! - the connect budget ([`BUDGET`]): the connections the Gateway accepted from us (its `accepted` minus the
+//!   test's own) in any window stay within the limit (counted between samples, so never over-counted);
+//! - descriptors stay within [`FD_HEADROOM`] of the start, the supervisor never gives up (`Failed`, except
+//!   while it waits for the holder of its client id), and the attempt rate the
+//!   [`recorder`](super::recorder) checks holds.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -23,7 +26,7 @@ use gateway_sim::{HELD_PEER, LiveClient, Stats};
 
 use super::procfs;
 use super::recorder::{self, Recorded, phase};
-use super::setup::{CLIENT_ID, FD_HEADROOM, SAMPLE_EVERY, confirm_live, detect_muted};
+use super::setup::{BUDGET, CLIENT_ID, FD_HEADROOM, SAMPLE_EVERY, confirm_live, detect_muted};
 use crate::util::SimProcess;
 
 /// Memory is sampled every this many samples.
@@ -55,6 +58,10 @@ pub struct Monitor<'a> {
     history: VecDeque<String>,
     /// (accepted, connect attempts, test connections) at the previous sample.
     counted: (u64, u64, u64),
+    /// (when, the Gateway's accepted connections from us) at each sample within the longest budget window.
+    our_connects: VecDeque<(Instant, u64)>,
+    /// The most connections from us seen in each budget window.
+    pub max_in_budget_windows: [usize; 2],
     pub last: (Stats, SupervisorState),
 }
 
@@ -91,7 +98,37 @@ impl<'a> Monitor<'a> {
             says_down_while_up: None,
             history: VecDeque::new(),
             counted: (last.0.accepted, last.1.connect_attempts, 0),
+            our_connects: VecDeque::new(),
+            max_in_budget_windows: [0; 2],
             last,
+        }
+    }
+
+    /// The connect budget against the Gateway's own count: connections from us accepted since the oldest
+    /// sample still inside each window (a lower bound of those in the window, so it never fails wrongly).
+    fn check_budget(&mut self, now: Instant, ours: u64) {
+        self.our_connects.push_back((now, ours));
+        let longest = BUDGET.iter().map(|(w, _)| *w).max().unwrap_or_default();
+        while self
+            .our_connects
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > longest)
+        {
+            self.our_connects.pop_front();
+        }
+        for (i, (window, limit)) in BUDGET.into_iter().enumerate() {
+            let since = self
+                .our_connects
+                .iter()
+                .find(|(t, _)| now.duration_since(*t) <= window)
+                .map_or(ours, |(_, n)| *n);
+            let made = usize::try_from(ours.saturating_sub(since)).unwrap_or(usize::MAX);
+            self.max_in_budget_windows[i] = self.max_in_budget_windows[i].max(made);
+            if made > limit {
+                self.fail(&format!(
+                    "the Gateway accepted {made} connections from us within {window:?}: the budget is {limit}"
+                ));
+            }
         }
     }
 
@@ -178,6 +215,7 @@ impl<'a> Monitor<'a> {
             ));
         }
         self.counted = (stats.accepted, state.connect_attempts, self.test_connects);
+        self.check_budget(now, stats.accepted.saturating_sub(self.test_connects));
         if stats.api_client_closes > self.allowed_api_closes {
             self.fail(&format!(
                 "{} API sessions were closed by a client, but the test only allowed {} (killed workers, its own \

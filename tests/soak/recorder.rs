@@ -98,7 +98,10 @@ impl Recorded {
                 .entry(error.code.as_str().to_string())
                 .or_default() += 1;
         }
-        if let Lifecycle::Failed { error } = &state.lifecycle {
+        // After a 326 the supervisor waits for the holder to leave (Failed with client_id_wait): not giving up.
+        if let Lifecycle::Failed { error } = &state.lifecycle
+            && state.client_id_wait.is_none()
+        {
             self.violations.push(format!(
                 "the supervisor gave up (Failed): {}",
                 error.message

@@ -26,6 +26,13 @@ pub const BACKOFF: Backoff = Backoff {
     max: Duration::from_millis(1500),
 };
 pub const LISTENER_POLL: Duration = Duration::from_millis(200);
+/// IBKR_STABLE_SECS, the smallest the config allows: a session that lasts this long starts the backoff over.
+/// Each episode holds the session at least this long, so only the fault ends a session early.
+pub const STABLE_AFTER: Duration = Duration::from_secs(1);
+/// The connect budget, scaled like every other timing here (the app's is 6 in 20 s, 12 in 5 minutes). A
+/// reconnect every half second (8 in 4 s) breaks it; the soak's own faults stay inside it.
+pub const BUDGET: [(Duration, usize); 2] =
+    [(Duration::from_secs(4), 6), (Duration::from_secs(30), 24)];
 pub const COOL_DOWN: Duration = Duration::from_millis(300);
 /// Scheduling delays on a loaded 2-core machine (the test's sampling period included).
 pub const SLACK: Duration = Duration::from_millis(1500);
@@ -65,8 +72,9 @@ pub fn recover_within() -> Duration {
     BACKOFF.max + LISTENER_POLL + COOL_DOWN + HANDSHAKE_TIMEOUT + SLACK
 }
 
-/// The supervisor's options for the simulator on `port`, with `worker` as the worker program.
-pub fn options(port: u16, worker: PathBuf) -> SupervisorOptions {
+/// The supervisor's options for the simulator on `port`, with `worker` as the worker program; the jitter
+/// replays with the soak's `seed`.
+pub fn options(port: u16, worker: PathBuf, seed: u64) -> SupervisorOptions {
     let explicit: BTreeMap<Key, String> = [
         (Key::Port, port.to_string()),
         (Key::ClientId, CLIENT_ID.to_string()),
@@ -76,6 +84,7 @@ pub fn options(port: u16, worker: PathBuf) -> SupervisorOptions {
             Key::HeartbeatInterval,
             HEARTBEAT_INTERVAL.as_secs_f64().to_string(),
         ),
+        (Key::StableAfter, STABLE_AFTER.as_secs_f64().to_string()),
     ]
     .into_iter()
     .collect();
@@ -95,6 +104,8 @@ pub fn options(port: u16, worker: PathBuf) -> SupervisorOptions {
     options.backoff = BACKOFF;
     options.listener_poll = LISTENER_POLL;
     options.cool_down = COOL_DOWN;
+    options.jitter_seed = Some(seed);
+    options.connect_budget = BUDGET;
     options
 }
 

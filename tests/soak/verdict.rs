@@ -9,7 +9,7 @@ use super::faults::Tally;
 use super::monitor::Monitor;
 use super::procfs;
 use super::recorder;
-use super::setup::{confirm_live, detect_muted, recover_within};
+use super::setup::{BUDGET, confirm_live, detect_muted, recover_within};
 use crate::util::wait_until;
 
 /// Descriptors allowed above the start once everything ended (the runtime may keep a lazily made one).
@@ -131,6 +131,7 @@ pub fn summary(m: &Monitor, tally: &Tally, seed: u64, stats: &Stats) -> String {
         "soak summary: seed {seed}, {:.1} s, {} faults {:?}; worker kills {}, RED trips {}, latches {}, 326 held \
          by the test {} (race lost {}), notices {}; connect attempts {}, Gateway accepted {} ({} by the test), \
          worker starts {}; {} transitions {:?}; backoff on {:?}; at most {} attempts between observations; \
+         connects from us at most {} in {:?} and {} in {:?} (budget {} and {}); \
          said Connected while down at most {:.2} s (bound {:.1}), said down while up at most {:.2} s (bound {:.1}); \
          slowest detection {:.2} s, slowest recovery {:.2} s (bound {:.1}); API sessions closed by clients {} \
          (allowed {}); fds {} -> max {}; {} samples",
@@ -151,6 +152,12 @@ pub fn summary(m: &Monitor, tally: &Tally, seed: u64, stats: &Stats) -> String {
         recorded.transitions,
         recorded.backoff_errors,
         recorded.max_attempts_between,
+        m.max_in_budget_windows[0],
+        BUDGET[0].0,
+        m.max_in_budget_windows[1],
+        BUDGET[1].0,
+        BUDGET[0].1,
+        BUDGET[1].1,
         m.max_says_up_while_down.as_secs_f64(),
         detect_muted().as_secs_f64(),
         m.max_says_down_while_up.as_secs_f64(),

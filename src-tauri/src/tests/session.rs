@@ -238,13 +238,20 @@ fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
     assert_eq!(report["outcomes"][0]["result"], "terminated", "{report}");
     assert_eq!(report["remaining_client_zombies"], json!([]));
 
-    // Another program takes the session's client id: the reconnect is refused with 326.
+    // Another program takes the session's client id: the reconnect is refused with 326, and the
+    // supervisor stops instead of retrying on a timer. The demo's holder has no connection of its own on
+    // this computer, so nothing shows it leaving: after "normal" the trader clicks Connect.
     app.call("set_demo_fault", json!({"fault": "reject_client_id"}));
     let refused = wait_event(&states, "CLIENT_ID_IN_USE", |s| {
         s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
     });
-    assert_eq!(phase(&refused), "backoff");
+    assert_eq!(phase(&refused), "failed");
+    assert_eq!(
+        refused["client_id_wait"]["watched_connections"], 0,
+        "{refused}"
+    );
     app.call("set_demo_fault", json!({"fault": "normal"}));
+    app.call("connect_gateway", Value::Null);
     wait_event(&states, "connected again", |s| phase(s) == "connected");
 
     assert_eq!(app.call("stop_demo", Value::Null), Value::Null);

@@ -25,6 +25,10 @@ const BY_CODE: Record<string, { title: string; hint: string }> = {
     title: "Gateway API layer is unresponsive",
     hint: "Restart IB Gateway: File → Exit, start it again, log in and approve 2FA.",
   },
+  GATEWAY_DROPS_SESSIONS: {
+    title: "IB Gateway keeps dropping the connection",
+    hint: "Gateway Doctor stopped reconnecting so as not to overload it. Restart IB Gateway: File → Exit, start it again, log in and approve 2FA.",
+  },
   CLIENT_ID_IN_USE: {
     title: "Another program uses the same client id",
     hint: "Close the other program, or choose a different client id in Settings.",

@@ -33,6 +33,13 @@ export const FIELDS: readonly FieldSpec[] = [
     advanced: true,
   },
   {
+    key: "stable_after",
+    label: "A connection counts as steady after (seconds)",
+    kind: "seconds",
+    help: "Until a connection has lasted this long, each reconnect waits longer than the last; after 4 quick drops in a row Gateway Doctor stops and asks you to restart IB Gateway. 60 is a good value.",
+    advanced: true,
+  },
+  {
     key: "force_disconnect",
     label: "Allow disconnecting the session",
     kind: "bool",

@@ -62,6 +62,8 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     timeouts_in_a_row: 0,
     max_timeouts: 3,
     gateway_restarts_seen: 0,
+    short_sessions_in_a_row: 0,
+    client_id_wait: null,
     changed_at_ms: NOW - 2000,
     ...over,
   };
@@ -100,6 +102,7 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
       { key: "max_timeouts", value: 3, source: { kind: "default" } },
       { key: "heartbeat_interval", value: 3, source: { kind: "default" } },
       { key: "connect_at_startup", value: false, source: { kind: "explicit" } },
+      { key: "stable_after", value: 60, source: { kind: "default" } },
     ],
     errors: [],
     skipped: [],

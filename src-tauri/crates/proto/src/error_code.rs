@@ -46,10 +46,13 @@ pub enum ErrorCode {
     RequestTimeout,
     /// The worker did not answer within its deadline; it was ended and a new one started.
     WorkerUnresponsive,
+    /// The Gateway ended several sessions in a row soon after they started, so the supervisor stopped
+    /// reconnecting (a half-dead API layer, a proxy or tunnel that cuts connections).
+    GatewayDropsSessions,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadRequest,
         ErrorCode::NotConnected,
         ErrorCode::AlreadyConnected,
@@ -68,6 +71,7 @@ impl ErrorCode {
         ErrorCode::SupervisorStopped,
         ErrorCode::RequestTimeout,
         ErrorCode::WorkerUnresponsive,
+        ErrorCode::GatewayDropsSessions,
     ];
 
     /// The code as it appears on the wire.
@@ -91,6 +95,7 @@ impl ErrorCode {
             ErrorCode::SupervisorStopped => "SUPERVISOR_STOPPED",
             ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::WorkerUnresponsive => "WORKER_UNRESPONSIVE",
+            ErrorCode::GatewayDropsSessions => "GATEWAY_DROPS_SESSIONS",
         }
     }
 }

@@ -39,6 +39,9 @@ pub enum Fault {
         within: Duration,
         cycles: u32,
     },
+    /// Completes the handshake, then drops each session this long after its START_API: a half-dead API
+    /// layer, a proxy or a tunnel that cuts connections (the fault a reconnect loop must not hammer).
+    DropAfter(Duration),
 }
 
 impl Fault {
@@ -59,6 +62,7 @@ impl Fault {
         "ignore_heartbeat",
         "hold_closed",
         "red_after_disconnect[:WITHIN_MS[:CYCLES]]",
+        "drop_after:MS",
     ];
 }
 
@@ -92,6 +96,7 @@ impl FromStr for Fault {
             ("old_version", []) => Fault::OldVersion,
             ("ignore_heartbeat", []) => Fault::IgnoreHeartbeat,
             ("hold_closed", []) => Fault::HoldClosed,
+            ("drop_after", [ms]) => Fault::DropAfter(Duration::from_millis(*ms)),
             ("red_after_disconnect", rest) if rest.len() <= 2 => Fault::RedAfterDisconnect {
                 within: rest
                     .first()
@@ -123,6 +128,7 @@ impl fmt::Display for Fault {
             Fault::RedAfterDisconnect { within, cycles } => {
                 write!(f, "red_after_disconnect:{}:{}", within.as_millis(), cycles)
             }
+            Fault::DropAfter(d) => write!(f, "drop_after:{}", d.as_millis()),
         }
     }
 }
@@ -148,6 +154,7 @@ mod tests {
                 within: Duration::from_millis(2000),
                 cycles: 4,
             },
+            Fault::DropAfter(Duration::from_millis(300)),
         ];
         for mode in modes {
             assert_eq!(mode.to_string().parse::<Fault>(), Ok(mode));
@@ -174,6 +181,8 @@ mod tests {
             "slow_handshake:x",
             "silent:1",
             "red_after_disconnect:1:2:3",
+            "drop_after",
+            "drop_after:-5",
         ] {
             let err = bad.parse::<Fault>().expect_err(bad);
             assert!(err.to_string().contains("no_next_valid_id"), "{err}");

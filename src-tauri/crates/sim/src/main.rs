@@ -35,7 +35,7 @@ struct Args {
 }
 
 const FAULT_HELP: &str = "Fault modes: normal, silent, no_accept, no_next_valid_id, close_after_handshake, garbage, \
-slow_handshake:MS, old_version, ignore_heartbeat, hold_closed, red_after_disconnect[:WITHIN_MS[:CYCLES]].\n\
+slow_handshake:MS, old_version, ignore_heartbeat, hold_closed, red_after_disconnect[:WITHIN_MS[:CYCLES]], drop_after:MS.\n\
 Example: gateway-sim --listen 127.0.0.1:0 --fault silent";
 
 #[tokio::main]

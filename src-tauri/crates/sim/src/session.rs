@@ -47,6 +47,8 @@ struct Session {
     version: i32,
     dialect: Dialect,
     api_started: Option<Instant>,
+    /// When the drop_after fault ends this session (set at START_API).
+    drop_at: Option<tokio::time::Instant>,
     next_order_id: i32,
 }
 
@@ -64,6 +66,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         version: 0,
         dialect: Dialect::Text,
         api_started: None,
+        drop_at: None,
         next_order_id: 1,
     };
     let end = match session.run().await {
@@ -161,7 +164,12 @@ impl Session {
             return self.close_gracefully("close_after_handshake fault").await;
         }
         loop {
+            let drop_at = self.drop_at;
             tokio::select! {
+                _ = tokio::time::sleep_until(drop_at.unwrap_or_else(tokio::time::Instant::now)), if drop_at.is_some() => {
+                    tracing::warn!(conn_id = self.conn_id, "drop_after: the Gateway drops the session");
+                    return Ok(End::ServerClosed("drop_after fault"));
+                }
                 frame = self.read_frame() => {
                     let Some(frame) = frame? else { return Ok(End::ClientClosed) };
                     if let Some(end) = self.handle(&frame).await? {
@@ -289,6 +297,9 @@ impl Session {
                 .map(Some);
         }
         self.api_started = Some(Instant::now());
+        if let Fault::DropAfter(after) = self.shared.fault() {
+            self.drop_at = Some(tokio::time::Instant::now() + after);
+        }
         tracing::info!(conn_id = self.conn_id, client_id, "API session started");
         let mut replies = vec![Outgoing::ManagedAccounts(
             self.shared.config.accounts.clone(),

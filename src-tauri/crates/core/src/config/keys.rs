@@ -29,6 +29,7 @@ pub enum Key {
     MaxTimeouts,
     HeartbeatInterval,
     ConnectAtStartup,
+    StableAfter,
 }
 
 /// A checked value.
@@ -47,9 +48,10 @@ pub const CLIENT_ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
 pub const TIMEOUT_RANGE: std::ops::RangeInclusive<f64> = 0.1..=600.0;
 pub const HEARTBEAT_RANGE: std::ops::RangeInclusive<f64> = 0.5..=600.0;
 pub const MAX_TIMEOUTS_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
+pub const STABLE_AFTER_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
 
 impl Key {
-    pub const ALL: [Key; 9] = [
+    pub const ALL: [Key; 10] = [
         Key::Host,
         Key::Port,
         Key::ClientId,
@@ -59,6 +61,7 @@ impl Key {
         Key::MaxTimeouts,
         Key::HeartbeatInterval,
         Key::ConnectAtStartup,
+        Key::StableAfter,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -73,6 +76,7 @@ impl Key {
             Key::MaxTimeouts => "max_timeouts",
             Key::HeartbeatInterval => "heartbeat_interval",
             Key::ConnectAtStartup => "connect_at_startup",
+            Key::StableAfter => "stable_after",
         }
     }
 
@@ -88,6 +92,7 @@ impl Key {
             Key::MaxTimeouts => "IBKR_MAX_TIMEOUTS",
             Key::HeartbeatInterval => "IBKR_HEARTBEAT_INTERVAL",
             Key::ConnectAtStartup => "GATEWAY_DOCTOR_CONNECT_AT_STARTUP",
+            Key::StableAfter => "IBKR_STABLE_SECS",
         }
     }
 
@@ -107,6 +112,8 @@ impl Key {
             Key::MaxTimeouts => SettingValue::Int(3),
             Key::HeartbeatInterval => SettingValue::Float(3.0),
             Key::ConnectAtStartup => SettingValue::Bool(false),
+            // A session must last this long before the reconnect backoff starts again from its first step.
+            Key::StableAfter => SettingValue::Float(60.0),
         }
     }
 
@@ -120,7 +127,7 @@ impl Key {
             Key::ClientId | Key::MaxTimeouts => {
                 int(text, "a whole number").and_then(|n| self.check_int(n))
             }
-            Key::Timeout | Key::HeartbeatInterval => text
+            Key::Timeout | Key::HeartbeatInterval | Key::StableAfter => text
                 .parse::<f64>()
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
@@ -137,7 +144,7 @@ impl Key {
                 Some(n) => self.check_int(n),
                 None => Err("is not a whole number".into()),
             },
-            (Key::Timeout | Key::HeartbeatInterval, Value::Number(n)) => {
+            (Key::Timeout | Key::HeartbeatInterval | Key::StableAfter, Value::Number(n)) => {
                 self.check_float(n.as_f64().unwrap_or(f64::NAN))
             }
             (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, Value::Bool(b)) => {
@@ -177,6 +184,10 @@ impl Key {
             Key::Timeout => (
                 TIMEOUT_RANGE,
                 "is out of range: use 0.1-600 seconds (30 is a good handshake timeout)",
+            ),
+            Key::StableAfter => (
+                STABLE_AFTER_RANGE,
+                "is out of range: use 1-3600 seconds a session must last before reconnect waits start over (60 is the default)",
             ),
             _ => (
                 HEARTBEAT_RANGE,

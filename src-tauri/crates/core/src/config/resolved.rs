@@ -90,6 +90,11 @@ impl Config {
         Duration::from_secs_f64(self.float(Key::HeartbeatInterval))
     }
 
+    /// How long a session must stay up before the supervisor's reconnect backoff starts over.
+    pub fn stable_after(&self) -> Duration {
+        Duration::from_secs_f64(self.float(Key::StableAfter))
+    }
+
     pub fn connect_at_startup(&self) -> bool {
         self.boolean(Key::ConnectAtStartup)
     }

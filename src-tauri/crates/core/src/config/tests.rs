@@ -214,6 +214,11 @@ fn bad_values_are_explained_with_their_source_and_never_replaced() {
             Key::MaxTimeouts,
             "IBKR_MAX_TIMEOUTS=0 is out of range",
         ),
+        (
+            inputs(&[], &[("IBKR_STABLE_SECS", "0.2")], &[], json!({})),
+            Key::StableAfter,
+            "IBKR_STABLE_SECS=0.2 is out of range",
+        ),
     ];
     for (inputs, key, message) in bad {
         let errors = Config::resolve(inputs).expect_err("a bad value must fail");

@@ -43,5 +43,5 @@ pub use gateway_proto::{
 };
 pub use identity::{IdentityCheck, verify_identity};
 pub use ledger::{client_ledger, ledger_of};
-pub use scan::{scan, scan_quick, scan_with_api_ports};
+pub use scan::{live_session_inodes, scan, scan_quick, scan_with_api_ports};
 pub use table::API_PORTS;

@@ -33,6 +33,34 @@ pub fn scan_quick(port: u16) -> Result<QuickScan, SocketError> {
     })
 }
 
+/// The kernel inodes of the ESTABLISHED client ends of connections to `port` (the programs connected to
+/// the Gateway), leaving out those `except_pid` holds (our own worker's). A connection that leaves this set
+/// has ended. Walks /proc only when `except_pid` is given and something is connected.
+pub fn live_session_inodes(
+    port: u16,
+    except_pid: Option<u32>,
+) -> Result<BTreeSet<u64>, SocketError> {
+    let sockets = classify(port, &[], platform::port_sockets(&[port])?);
+    let mut inodes: BTreeSet<u64> = sockets
+        .live_sessions
+        .iter()
+        .map(|s| s.inode)
+        .filter(|&i| i != 0)
+        .collect();
+    if let Some(pid) = except_pid
+        && !inodes.is_empty()
+    {
+        let holders = platform::socket_holders(&inodes.iter().copied().collect());
+        inodes.retain(|i| {
+            !holders
+                .pids_by_inode
+                .get(i)
+                .is_some_and(|pids| pids.contains(&pid))
+        });
+    }
+    Ok(inodes)
+}
+
 /// Phase 1, then (only if it found something) phase 2: who holds each socket, and those processes' details.
 /// The listener's holders are marked `is_gateway`; a client-zombie holder that also holds a live session to
 /// the port (or to another of the default API ports on the same host) is marked `has_live_session`.

@@ -11,6 +11,11 @@
 //! `due`), and a worker that lets one pass is killed and replaced; a worker whose stdout closed gets
 //! `stop_grace` to exit before it is killed. The latch is also kept on disk (latch_file.rs) when the
 //! options name a file, so it holds across restarts of the app and the CLI.
+//!
+//! What each failure leads to, when the backoff starts over and the connect budget are decided in
+//! `policy` (a table and its counters); a 326 hands over to `client_id_wait`, which watches for the holder
+//! of our client id to leave. Every connect, whoever asked for it, goes through [`Actor::attempt`], where
+//! the budget is applied.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,9 +25,12 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Duration, Instant, sleep_until};
 
+use super::backoff::Jitter;
+use super::client_id_wait::HolderWatch;
 use super::handle::SupervisorOptions;
 use super::latch_file::{LatchFile, LatchRecord};
 use super::log::{LogLine, LogSink};
+use super::policy::{self, Discipline, Reaction, SessionEnd};
 use super::state::{Lifecycle, SupervisorState};
 use super::worker_process::{WorkerLine, WorkerProcess};
 use crate::config::Config;
@@ -56,7 +64,10 @@ pub(crate) struct Actor {
     /// The user wants a session.
     wanted: bool,
     next_attempt: Option<Instant>,
-    backoff_step: u32,
+    /// The backoff step, the stable period, the drop and retry counters, the connect budget.
+    discipline: Discipline,
+    /// After a 326: the connections that may be the holder of our client id.
+    holder_watch: Option<HolderWatch>,
     /// The Gateway's listening socket as last seen (its inode), to notice a restart.
     listener: Option<u64>,
     /// When each request sent to the current worker must be answered, and what it was (for the log).
@@ -76,6 +87,15 @@ impl Actor {
     ) -> (Actor, watch::Receiver<SupervisorState>) {
         let state = SupervisorState::new(options.config.max_timeouts());
         let (publish, receiver) = watch::channel(state.clone());
+        let jitter = options
+            .jitter_seed
+            .map_or_else(Jitter::from_entropy, Jitter::new);
+        let discipline = Discipline::new(
+            options.backoff,
+            options.config.stable_after(),
+            jitter,
+            options.connect_budget,
+        );
         let actor = Actor {
             options,
             log,
@@ -85,7 +105,8 @@ impl Actor {
             pending: HashMap::new(),
             wanted: false,
             next_attempt: None,
-            backoff_step: 0,
+            discipline,
+            holder_watch: None,
             listener: None,
             due: HashMap::new(),
             latch_file: None,
@@ -119,7 +140,11 @@ impl Actor {
                 _ = sleep_until(overdue_at.unwrap_or_else(Instant::now)), if overdue_at.is_some() => {
                     self.worker_overdue().await;
                 }
-                _ = listener_tick.tick() => self.check_listener().await,
+                _ = listener_tick.tick() => {
+                    self.check_listener().await;
+                    self.watch_client_id_holder();
+                    self.settle();
+                }
             }
         }
     }
@@ -139,7 +164,8 @@ impl Actor {
                     self.state.lifecycle,
                     Lifecycle::Idle | Lifecycle::Failed { .. }
                 ) {
-                    self.backoff_step = 0;
+                    self.discipline.restart_counting();
+                    self.stop_watching_client_id();
                     self.next_attempt = Some(Instant::now());
                 }
             }
@@ -183,7 +209,9 @@ impl Actor {
                 self.end_worker().await;
                 self.state.max_timeouts = config.max_timeouts();
                 self.state.timeouts_in_a_row = 0;
-                self.backoff_step = 0;
+                self.discipline.restart_counting();
+                self.discipline.set_stable_after(config.stable_after());
+                self.stop_watching_client_id();
                 // The new port's listener as it is now, so it is not taken for a Gateway restart.
                 self.listener = crate::sockets::scan_quick(config.port())
                     .ok()
@@ -219,6 +247,19 @@ impl Actor {
         if !self.wanted || matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
             return;
         }
+        // A session is up or a connect is running (a Reset click during one): nothing to send, and nothing
+        // to spend the connect budget on.
+        if matches!(
+            self.state.lifecycle,
+            Lifecycle::Connected | Lifecycle::Unresponsive
+        ) || self.pending.values().any(|p| matches!(p, Pending::Connect))
+        {
+            return;
+        }
+        let wait = self.discipline.budget_wait(Instant::now());
+        if !wait.is_zero() {
+            return self.wait_for_budget(wait);
+        }
         if self.worker.is_none() {
             let env = self.options.config.worker_env();
             match WorkerProcess::spawn(&self.options.worker_bin, &env, &self.log) {
@@ -241,9 +282,10 @@ impl Actor {
             Ok(id) => {
                 self.pending.insert(id, Pending::Connect);
                 self.expect_answer(id, "connect", self.options.connect_deadline());
+                self.discipline.connect_sent(Instant::now());
                 self.state.connect_attempts += 1;
                 self.set_lifecycle(Lifecycle::Connecting {
-                    attempt: self.backoff_step + 1,
+                    attempt: self.discipline.step() + 1,
                 });
             }
             Err(e) => self.log("warn", format!("cannot send connect to the worker: {e}")),
@@ -284,7 +326,9 @@ impl Actor {
     fn connect_answered(&mut self, result: Result<Value, ErrorBody>) {
         let error = match result {
             Ok(_) => {
-                self.backoff_step = 0;
+                // The step is kept: only a session that stays up for the stable period resets it.
+                self.discipline.connected(Instant::now());
+                self.stop_watching_client_id();
                 self.state.timeouts_in_a_row = 0;
                 self.log("info", "connected");
                 return self.set_lifecycle(Lifecycle::Connected);
@@ -299,22 +343,25 @@ impl Actor {
                 error.code.as_str()
             ),
         );
-        match error.code {
-            ErrorCode::AlreadyConnected => self.set_lifecycle(Lifecycle::Connected),
-            ErrorCode::HandshakeTimeout => {
+        match policy::reaction(error.code) {
+            Reaction::AlreadyConnected => self.set_lifecycle(Lifecycle::Connected),
+            Reaction::Guardrail => {
                 self.state.timeouts_in_a_row += 1;
                 if self.state.timeouts_in_a_row >= self.state.max_timeouts {
-                    self.latch(error);
+                    self.latch(self.guardrail_error(&error));
                 } else {
                     self.schedule_retry(error);
                 }
             }
-            ErrorCode::GatewayUnresponsive => self.latch(error),
-            ErrorCode::GatewayTooOld
-            | ErrorCode::BadRequest
-            | ErrorCode::ForceDisconnectRequired
-            | ErrorCode::Internal => self.set_lifecycle(Lifecycle::Failed { error }),
-            _ => self.schedule_retry(error),
+            Reaction::Latch => self.latch(self.guardrail_error(&error)),
+            Reaction::Stop => self.set_lifecycle(Lifecycle::Failed { error }),
+            Reaction::WaitForClientId => self.wait_for_client_id(error),
+            Reaction::Retry => self.schedule_retry(error),
+            Reaction::Dropped => {
+                let end = self.discipline.dropped_at_connect();
+                self.after_session_end(end, error);
+            }
+            Reaction::RetryAFewTimes => self.retry_a_few_times(error),
         }
     }
 
@@ -341,11 +388,137 @@ impl Actor {
                         "The Gateway closed the connection.",
                     )
                 });
-                self.backoff_step = 0;
-                self.schedule_retry(error);
+                let end = self.discipline.session_ended(Instant::now(), true);
+                self.after_session_end(end, error);
             }
             _ => {}
         }
+    }
+
+    /// A session (or a connect the Gateway closed) ended: retry, or latch after too many short ones.
+    fn after_session_end(&mut self, end: SessionEnd, error: ErrorBody) {
+        match end {
+            SessionEnd::TooManyShort { in_a_row } => {
+                let error = self.drops_error(in_a_row, &error);
+                self.latch(error);
+            }
+            SessionEnd::AfterStable | SessionEnd::Short { .. } => self.schedule_retry(error),
+        }
+    }
+
+    /// Errors that retrying rarely fixes: a few tries, then a stop that says what happened.
+    fn retry_a_few_times(&mut self, error: ErrorBody) {
+        if self.discipline.may_retry_again(error.code) {
+            self.schedule_retry(error);
+        } else {
+            self.log(
+                "error",
+                format!(
+                    "stopped after {} failures in a row: {}",
+                    policy::FEW_RETRIES,
+                    error.message
+                ),
+            );
+            self.set_lifecycle(Lifecycle::Failed { error });
+        }
+    }
+
+    /// After a 326: no timer; note the connections to the port that may hold our id (not our worker's).
+    fn wait_for_client_id(&mut self, error: ErrorBody) {
+        self.next_attempt = None;
+        let client_id = self.options.config.client_id();
+        let watched =
+            crate::sockets::live_session_inodes(self.options.config.port(), self.state.worker_pid)
+                .unwrap_or_default();
+        let watch = HolderWatch::new(client_id, watched);
+        let published = watch.published();
+        let next = if published.watched_connections > 0 {
+            "Gateway Doctor stopped trying and will try once by itself when that program disconnects; \
+             or choose another client id in Settings."
+        } else {
+            "That program is not on this computer (or Gateway Doctor cannot see it), so Gateway Doctor \
+             stopped trying: close that program, or choose another client id in Settings."
+        };
+        let message = format!(
+            "Another program is connected to IB Gateway with client id {client_id}. Two programs with one \
+             client id push each other off, so {next} (IB said: {})",
+            error.message
+        );
+        self.log("warn", message.clone());
+        self.holder_watch = Some(watch);
+        self.state.client_id_wait = Some(published);
+        self.set_lifecycle(Lifecycle::Failed {
+            error: ErrorBody::new(ErrorCode::ClientIdInUse, message),
+        });
+    }
+
+    fn stop_watching_client_id(&mut self) {
+        self.holder_watch = None;
+        self.state.client_id_wait = None;
+    }
+
+    /// On the listener tick: if a connection that may hold our client id is gone, one attempt.
+    fn watch_client_id_holder(&mut self) {
+        let Some(watch) = &self.holder_watch else {
+            return;
+        };
+        let Ok(live) = crate::sockets::live_session_inodes(self.options.config.port(), None) else {
+            return;
+        };
+        if !watch.holder_left(&live) {
+            return;
+        }
+        self.log(
+            "info",
+            format!(
+                "a program connected to IB Gateway disconnected: one attempt with client id {}",
+                watch.client_id
+            ),
+        );
+        self.stop_watching_client_id();
+        match &self.state.lifecycle {
+            Lifecycle::Failed { error } if self.wanted => {
+                // Shown as a retry due now, not as a failure without the wait that explained it.
+                let error = error.clone();
+                self.next_attempt = Some(Instant::now());
+                self.set_lifecycle(Lifecycle::Backoff {
+                    attempt: self.discipline.step() + 1,
+                    retry_in_ms: 0,
+                    error,
+                });
+            }
+            _ => self.publish(),
+        }
+    }
+
+    /// On the listener tick: a session up for the stable period starts the backoff over.
+    fn settle(&mut self) {
+        if self.state.lifecycle == Lifecycle::Connected && self.discipline.settle(Instant::now()) {
+            self.publish();
+        }
+    }
+
+    /// The connect budget is spent for now: the attempt waits, shown as a backoff with the wait.
+    fn wait_for_budget(&mut self, wait: Duration) {
+        self.next_attempt = Some(Instant::now() + wait);
+        let code = match &self.state.lifecycle {
+            Lifecycle::Backoff { error, .. } | Lifecycle::Failed { error } => error.code,
+            _ => ErrorCode::NotConnected,
+        };
+        let [(short, short_limit), (long, long_limit)] = self.options.connect_budget;
+        let message = format!(
+            "Waiting {:.0} s before connecting again: Gateway Doctor connects at most {short_limit} times in {} s \
+             and {long_limit} times in {} minutes, so as not to overload IB Gateway.",
+            wait.as_secs_f64().ceil(),
+            short.as_secs(),
+            long.as_secs() / 60
+        );
+        self.log("warn", message.clone());
+        self.set_lifecycle(Lifecycle::Backoff {
+            attempt: self.discipline.step(),
+            retry_in_ms: wait.as_millis() as u64,
+            error: ErrorBody::new(code, message),
+        });
     }
 
     /// The worker's stdout closed (or cannot be read): it exited or is exiting. It gets `stop_grace` to
@@ -399,6 +572,13 @@ impl Actor {
         self.state.worker_pid = None;
         self.state.worker.session = SessionState::Disconnected;
         self.due.clear();
+        if matches!(
+            self.state.lifecycle,
+            Lifecycle::Connected | Lifecycle::Unresponsive
+        ) {
+            // Our end, not the Gateway's: the step keeps growing if it was short, no drop is counted.
+            self.discipline.session_ended(Instant::now(), false);
+        }
         for (_, pending) in self.pending.drain() {
             if let Pending::Forward(reply) = pending {
                 let _ = reply.send(Err(error.clone()));
@@ -410,7 +590,7 @@ impl Actor {
                 Lifecycle::Latched { .. } | Lifecycle::Failed { .. }
             )
         {
-            self.schedule_retry(error);
+            self.retry_a_few_times(error);
         } else {
             self.publish();
         }
@@ -469,7 +649,7 @@ impl Actor {
                         error,
                     });
                 }
-                self.backoff_step = 0;
+                self.discipline.restart_counting();
                 self.next_attempt = Some(Instant::now() + self.options.cool_down);
                 self.reset_worker_latch().await;
             }
@@ -479,7 +659,7 @@ impl Actor {
 
     async fn clear_latch(&mut self) {
         self.lift_for_one_attempt();
-        self.backoff_step = 0;
+        self.discipline.restart_counting();
         if matches!(
             self.state.lifecycle,
             Lifecycle::Latched { .. } | Lifecycle::Failed { .. }
@@ -508,8 +688,15 @@ impl Actor {
         }
     }
 
-    fn latch(&mut self, cause: ErrorBody) {
+    /// Stops all attempts and publishes `error` (the guardrail's or the dropped sessions' message).
+    fn latch(&mut self, error: ErrorBody) {
         self.next_attempt = None;
+        self.log("error", error.message.clone());
+        self.keep_latch(&error);
+        self.set_lifecycle(Lifecycle::Latched { error });
+    }
+
+    fn guardrail_error(&self, cause: &ErrorBody) -> ErrorBody {
         let tries = if self.after_restart {
             "the one attempt after the Gateway restarted got no answer either".to_string()
         } else {
@@ -524,10 +711,19 @@ impl Actor {
              prompt on your phone. Gateway Doctor reconnects by itself once it is back. (Last error: {})",
             cause.message
         );
-        self.log("error", message.clone());
-        let error = ErrorBody::new(ErrorCode::GatewayUnresponsive, message);
-        self.keep_latch(&error);
-        self.set_lifecycle(Lifecycle::Latched { error });
+        ErrorBody::new(ErrorCode::GatewayUnresponsive, message)
+    }
+
+    fn drops_error(&self, in_a_row: u32, cause: &ErrorBody) -> ErrorBody {
+        let message = format!(
+            "IB Gateway keeps dropping the connection: {in_a_row} sessions in a row ended within {:.0} s of \
+             starting, so Gateway Doctor stopped reconnecting (connecting again and again can make it worse). \
+             Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA prompt on \
+             your phone. Gateway Doctor reconnects by itself once it is back. (Last error: {})",
+            self.options.config.stable_after().as_secs_f64(),
+            cause.message
+        );
+        ErrorBody::new(ErrorCode::GatewayDropsSessions, message)
     }
 
     /// The latch file's key for the current target.
@@ -606,11 +802,10 @@ impl Actor {
     }
 
     fn schedule_retry(&mut self, error: ErrorBody) {
-        let delay = self.options.backoff.delay(self.backoff_step);
-        self.backoff_step += 1;
+        let delay = self.discipline.next_retry(Instant::now());
         self.next_attempt = Some(Instant::now() + delay);
         self.set_lifecycle(Lifecycle::Backoff {
-            attempt: self.backoff_step,
+            attempt: self.discipline.step(),
             retry_in_ms: delay.as_millis() as u64,
             error,
         });
@@ -638,6 +833,7 @@ impl Actor {
 
     fn publish(&mut self) {
         self.state.changed_at_ms = crate::now_ms();
+        self.state.short_sessions_in_a_row = self.discipline.short_sessions_in_a_row();
         self.publish.send_replace(self.state.clone());
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::actor::{Actor, Cmd};
 use super::backoff::Backoff;
+use super::budget::{LIMITS, Limits};
 use super::log::LogSink;
 use super::state::SupervisorState;
 use crate::config::Config;
@@ -38,6 +39,11 @@ pub struct SupervisorOptions {
     /// the CLI does not spend handshakes on an API layer already seen dead. None: kept in memory only (the
     /// demo gateway, tests that do not ask for it).
     pub latch_path: Option<PathBuf>,
+    /// Seed of the backoff jitter: fixed in tests so a schedule replays; `None` seeds from the clock.
+    pub jitter_seed: Option<u64>,
+    /// Most connects in any window: the app keeps [`LIMITS`] (6 in 20 s, 12 in 5 minutes); only tests that
+    /// compress every other timing too pass smaller windows.
+    pub connect_budget: Limits,
 }
 
 impl SupervisorOptions {
@@ -51,6 +57,8 @@ impl SupervisorOptions {
             stop_grace: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             latch_path: None,
+            jitter_seed: None,
+            connect_budget: LIMITS,
         }
     }
 

@@ -2,14 +2,20 @@
 
 mod actor;
 mod backoff;
+mod budget;
+mod client_id_wait;
 mod handle;
 mod latch_file;
 mod log;
+mod policy;
 mod state;
 mod worker_process;
 
-pub use backoff::Backoff;
+pub use backoff::{Backoff, JITTER_PERCENT, Jitter};
+pub use budget::LIMITS as CONNECT_BUDGET;
+pub use client_id_wait::ClientIdWait;
 pub use handle::{Supervisor, SupervisorError, SupervisorOptions};
 pub use latch_file::{LatchFile, LatchFileError, LatchRecord, default_latch_path};
 pub use log::{LogLine, LogSink};
+pub use policy::{DROPS_TO_LATCH, FEW_RETRIES, Reaction, reaction};
 pub use state::{Lifecycle, SupervisorState};

@@ -1,6 +1,8 @@
 //! What the supervisor publishes: its lifecycle phase and the worker's last reported status.
 
 use gateway_proto::{ErrorBody, WorkerStatus};
+
+use super::client_id_wait::ClientIdWait;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -48,6 +50,11 @@ pub struct SupervisorState {
     pub max_timeouts: u32,
     /// Times the Gateway's listening socket was seen replaced (a Gateway restart).
     pub gateway_restarts_seen: u32,
+    /// Sessions in a row that ended before they were stable (the stable_after setting); reaching
+    /// `DROPS_TO_LATCH` latches with GATEWAY_DROPS_SESSIONS.
+    pub short_sessions_in_a_row: u32,
+    /// Set while the supervisor waits for the program holding our client id to leave (after error 326).
+    pub client_id_wait: Option<ClientIdWait>,
     pub changed_at_ms: i64,
 }
 
@@ -63,6 +70,8 @@ impl SupervisorState {
             timeouts_in_a_row: 0,
             max_timeouts,
             gateway_restarts_seen: 0,
+            short_sessions_in_a_row: 0,
+            client_id_wait: None,
             changed_at_ms: crate::now_ms(),
         }
     }

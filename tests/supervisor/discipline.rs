@@ -1,0 +1,229 @@
+//! The reconnect discipline with the real worker and simulator: a Gateway that drops every session is
+//! latched after a few, and even a user clicking Reset without pause stays inside the connect budget; a
+//! client id held by another program gets one attempt and then one more only when that program leaves;
+//! and only a session that stayed up for the stable period starts the backoff over.
+
+use std::time::{Duration, Instant};
+
+use gateway_core::config::Key;
+use gateway_core::supervisor::{
+    CONNECT_BUDGET, DROPS_TO_LATCH, Lifecycle, Supervisor, SupervisorState,
+};
+use gateway_proto::ErrorCode;
+
+use super::{BOUND, connected, options, options_with, wait_for};
+use crate::soak::api_client::{self, Outcome};
+use crate::util::SimProcess;
+
+fn latched_with(state: &SupervisorState, code: ErrorCode) -> bool {
+    matches!(&state.lifecycle, Lifecycle::Latched { error } if error.code == code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_against_reset_clicks() {
+    let sim = SimProcess::start(&["--fault", "drop_after:300"]);
+    let mut opts = options(&sim, 51, "5", "3");
+    opts.jitter_seed = Some(51);
+    let supervisor = Supervisor::start(opts);
+    let started = Instant::now();
+    supervisor.connect().await.expect("running");
+    let latched = wait_for(&supervisor, "the dropped-sessions latch", BOUND, |s| {
+        latched_with(s, ErrorCode::GatewayDropsSessions)
+    })
+    .await;
+    let Lifecycle::Latched { error } = &latched.lifecycle else {
+        unreachable!()
+    };
+    assert!(
+        error.message.contains("keeps dropping"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("File -> Exit"), "{}", error.message);
+    assert_eq!(latched.short_sessions_in_a_row, DROPS_TO_LATCH);
+    assert_eq!(sim.stats().accepted, u64::from(DROPS_TO_LATCH));
+
+    // The user clicks Reset again and again: the budget, not the user, decides.
+    let (window, limit) = CONNECT_BUDGET[0];
+    let budget_wait = loop {
+        supervisor.reset().await.expect("running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let state = supervisor.state();
+        if let Lifecycle::Backoff {
+            retry_in_ms, error, ..
+        } = &state.lifecycle
+            && error.message.contains("connects at most")
+        {
+            break Duration::from_millis(*retry_in_ms);
+        }
+        assert!(
+            started.elapsed() < window,
+            "no budget wait within {window:?}: {state:?}, {:?}",
+            sim.stats()
+        );
+    };
+    assert_eq!(
+        sim.stats().accepted,
+        limit as u64,
+        "the budget's {limit} connects"
+    );
+    assert!(
+        started.elapsed() + budget_wait >= window - Duration::from_secs(1),
+        "the next connect waits until the first leaves the {window:?} window (waits {budget_wait:?})"
+    );
+    for _ in 0..10 {
+        supervisor.reset().await.expect("running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        sim.stats().accepted,
+        limit as u64,
+        "clicks do not get past the budget"
+    );
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves() {
+    let sim = SimProcess::start(&[]);
+    let holder = match api_client::take_client_id(sim.api, 52, BOUND).expect("the holder connects")
+    {
+        Outcome::Holding(holder) => holder,
+        Outcome::InUse { .. } => panic!("nobody else holds id 52"),
+    };
+    let mut opts = options(&sim, 52, "5", "3");
+    opts.jitter_seed = Some(52);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
+        s.client_id_wait.is_some()
+    })
+    .await;
+    let wait = waiting.client_id_wait.clone().expect("waiting");
+    assert_eq!(wait.client_id, 52);
+    assert_eq!(
+        wait.watched_connections, 1,
+        "the holder's connection, not ours"
+    );
+    let Lifecycle::Failed { error } = &waiting.lifecycle else {
+        panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
+    };
+    assert_eq!(error.code, ErrorCode::ClientIdInUse);
+    assert!(error.message.contains("client id 52"), "{}", error.message);
+
+    // Several (test) backoff periods: no second attempt while the holder stays.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stats = sim.stats();
+    assert_eq!(
+        stats.accepted, 2,
+        "the holder's and our one attempt: {stats:?}"
+    );
+    assert_eq!(supervisor.state().connect_attempts, 1);
+
+    holder.close();
+    let back = wait_for(
+        &supervisor,
+        "the one attempt after the holder left",
+        BOUND,
+        connected,
+    )
+    .await;
+    assert_eq!(back.connect_attempts, 2);
+    assert!(back.client_id_wait.is_none());
+    let stats = sim.stats();
+    assert_eq!(stats.accepted, 3, "exactly one more: {stats:?}");
+    assert_eq!(stats.client_ids(), [52]);
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_held_out_of_sight_waits_for_the_user_not_a_timer() {
+    let sim = SimProcess::start(&[]);
+    // Held inside the Gateway with no connection on this computer (another machine's program).
+    sim.control.hold_client_id(54).expect("hold_client_id");
+    let mut opts = options(&sim, 54, "5", "3");
+    opts.jitter_seed = Some(54);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+    let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
+        s.client_id_wait.is_some()
+    })
+    .await;
+    assert_eq!(
+        waiting
+            .client_id_wait
+            .as_ref()
+            .map(|w| w.watched_connections),
+        Some(0),
+        "nothing of the holder is visible here"
+    );
+    let Lifecycle::Failed { error } = &waiting.lifecycle else {
+        panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
+    };
+    assert!(
+        error.message.contains("not on this computer"),
+        "{}",
+        error.message
+    );
+
+    sim.control.release_client_ids().expect("release");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        sim.stats().accepted,
+        1,
+        "no attempt without a sign the id is free"
+    );
+
+    // The user's Connect is the next step: one attempt, and it works now.
+    supervisor.connect().await.expect("running");
+    let back = wait_for(&supervisor, "the user's attempt", BOUND, connected).await;
+    assert_eq!(back.connect_attempts, 2);
+    assert!(back.client_id_wait.is_none());
+    assert_eq!(sim.stats().accepted, 2);
+    supervisor.shutdown().await;
+}
+
+fn backoff_attempt(state: &SupervisorState) -> Option<u32> {
+    match state.lifecycle {
+        Lifecycle::Backoff { attempt, .. } => Some(attempt),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_session_that_stayed_up_for_the_stable_period_starts_the_backoff_over() {
+    let sim = SimProcess::start(&[]);
+    let mut opts = options_with(&sim, 53, "5", "3", &[(Key::StableAfter, "1")]);
+    opts.backoff.first = Duration::from_millis(600);
+    opts.backoff.max = Duration::from_secs(2);
+    opts.jitter_seed = Some(53);
+    let supervisor = Supervisor::start(opts);
+    supervisor.connect().await.expect("running");
+
+    // Two sessions dropped at once: each a failure, so the step grows.
+    for expected in [1, 2] {
+        wait_for(&supervisor, "a session", BOUND, connected).await;
+        sim.control.drop_all().expect("drop_all");
+        let state = wait_for(&supervisor, "the backoff after the drop", BOUND, |s| {
+            backoff_attempt(s).is_some()
+        })
+        .await;
+        assert_eq!(backoff_attempt(&state), Some(expected), "{state:?}");
+        assert_eq!(state.short_sessions_in_a_row, expected);
+    }
+
+    // A session that stays up past the stable period (1 s) starts the count over.
+    wait_for(&supervisor, "a session", BOUND, connected).await;
+    let settled = wait_for(&supervisor, "the session to count as stable", BOUND, |s| {
+        connected(s) && s.short_sessions_in_a_row == 0
+    })
+    .await;
+    assert_eq!(settled.connect_attempts, 3);
+    sim.control.drop_all().expect("drop_all");
+    let state = wait_for(&supervisor, "the backoff after the drop", BOUND, |s| {
+        backoff_attempt(s).is_some()
+    })
+    .await;
+    assert_eq!(backoff_attempt(&state), Some(1), "{state:?}");
+    supervisor.shutdown().await;
+}
