@@ -5,7 +5,7 @@ mod keys;
 mod load;
 mod resolved;
 
-pub use file::{WriteError, default_settings_path, write_settings};
+pub use file::{WriteError, default_settings_path, reset_settings, write_settings};
 pub use keys::{Key, SettingValue};
 pub use load::{InputError, Inputs, InvalidValue, Setting, Source};
 pub use resolved::Config;
