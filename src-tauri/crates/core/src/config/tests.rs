@@ -53,7 +53,7 @@ fn defaults_match_design() {
     let config = Config::resolve(&Inputs::default()).expect("defaults are valid");
     assert_eq!(config.host(), "127.0.0.1");
     assert_eq!(config.port(), 4002);
-    assert_eq!(config.client_id(), 1);
+    assert_eq!(config.client_id(), 7431);
     assert_eq!(config.timeout().as_secs_f64(), 30.0);
     assert!(config.readonly());
     assert!(!config.force_disconnect());
