@@ -8,13 +8,15 @@
 //! and then exactly one attempt follows a short cool-down.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gateway_proto::{ErrorBody, ErrorCode, Event, SessionState};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
 
-use super::handle::{SupervisorError, SupervisorOptions};
+use super::handle::{Applied, SupervisorError, SupervisorOptions};
 use super::log::{LogLine, LogSink};
 use super::state::{Lifecycle, SupervisorState};
 use super::worker_process::{WorkerLine, WorkerProcess};
@@ -27,7 +29,12 @@ pub(crate) enum Cmd {
     Reset,
     Stop(oneshot::Sender<()>),
     Request(&'static str, Reply),
-    Reconfigure(Box<Config>, oneshot::Sender<()>),
+    /// New settings; `keep_session`: a healthy session keeps running and they wait for the next connect.
+    Reconfigure {
+        config: Box<Config>,
+        keep_session: bool,
+        done: oneshot::Sender<Applied>,
+    },
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -51,12 +58,17 @@ pub(crate) struct Actor {
     backoff_step: u32,
     /// The Gateway's listening socket as last seen (its inode), to notice a restart.
     listener: Option<u64>,
+    /// Settings saved while a session was healthy: used from the next connect on (see `apply_pending`).
+    pending_config: Option<Box<Config>>,
+    /// Whether `pending_config` is set, for the handle (the app says "applies at the next connect").
+    has_pending: Arc<AtomicBool>,
 }
 
 impl Actor {
     pub fn new(
         options: SupervisorOptions,
         log: LogSink,
+        has_pending: Arc<AtomicBool>,
     ) -> (Actor, watch::Receiver<SupervisorState>) {
         let state = SupervisorState::new(options.config.max_timeouts());
         let (publish, receiver) = watch::channel(state.clone());
@@ -71,6 +83,8 @@ impl Actor {
             next_attempt: None,
             backoff_step: 0,
             listener: None,
+            pending_config: None,
+            has_pending,
         };
         (actor, receiver)
     }
@@ -121,6 +135,7 @@ impl Actor {
                 self.wanted = false;
                 self.next_attempt = None;
                 self.end_worker().await;
+                self.apply_pending().await;
                 self.set_lifecycle(Lifecycle::Idle);
                 let _ = done.send(());
             }
@@ -140,31 +155,72 @@ impl Actor {
                     )));
                 }
             },
-            Cmd::Reconfigure(config, done) => {
+            Cmd::Reconfigure {
+                config,
+                keep_session,
+                done,
+            } => {
+                // A healthy session is not dropped for a saved setting: ending it and connecting again at
+                // once is the quick close/reconnect that wears the Gateway's API layer down.
+                if keep_session
+                    && self.worker.is_some()
+                    && self.state.lifecycle == Lifecycle::Connected
+                {
+                    self.log(
+                        "info",
+                        format!(
+                            "settings saved: the session keeps running; {}:{} as client id {} applies at the next connect",
+                            config.host(),
+                            config.port(),
+                            config.client_id()
+                        ),
+                    );
+                    self.pending_config = Some(config);
+                    self.has_pending.store(true, Ordering::Relaxed);
+                    let _ = done.send(Applied::AtNextConnect);
+                    return;
+                }
+                self.pending_config = None;
+                self.has_pending.store(false, Ordering::Relaxed);
                 self.wanted = false;
                 self.next_attempt = None;
                 self.end_worker().await;
-                self.state.max_timeouts = config.max_timeouts();
-                self.state.timeouts_in_a_row = 0;
-                self.backoff_step = 0;
-                // The new port's listener as it is now, so it is not taken for a Gateway restart.
-                self.listener = crate::sockets::scan_quick(config.port())
-                    .ok()
-                    .and_then(|q| q.listener_inode);
-                self.log(
-                    "info",
-                    format!(
-                        "settings changed: the session now goes to {}:{} as client id {}",
-                        config.host(),
-                        config.port(),
-                        config.client_id()
-                    ),
-                );
-                self.options.config = *config;
+                self.use_config(*config);
                 self.set_lifecycle(Lifecycle::Idle);
-                let _ = done.send(());
+                let _ = done.send(Applied::Now);
             }
             Cmd::Shutdown(_) => {}
+        }
+    }
+
+    /// Uses `config` from now on. The timeout count and the backoff were about the old target.
+    fn use_config(&mut self, config: Config) {
+        self.state.max_timeouts = config.max_timeouts();
+        self.state.timeouts_in_a_row = 0;
+        self.backoff_step = 0;
+        // The new port's listener as it is now, so it is not taken for a Gateway restart.
+        self.listener = crate::sockets::scan_quick(config.port())
+            .ok()
+            .and_then(|q| q.listener_inode);
+        self.log(
+            "info",
+            format!(
+                "settings changed: the session now goes to {}:{} as client id {}",
+                config.host(),
+                config.port(),
+                config.client_id()
+            ),
+        );
+        self.options.config = config;
+    }
+
+    /// Settings saved during a healthy session take effect now: the old worker (started with the old
+    /// settings) ends without an API disconnect, and the next worker gets the new ones.
+    async fn apply_pending(&mut self) {
+        if let Some(config) = self.pending_config.take() {
+            self.end_worker().await;
+            self.use_config(*config);
+            self.has_pending.store(false, Ordering::Relaxed);
         }
     }
 
@@ -173,6 +229,7 @@ impl Actor {
         if !self.wanted || matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
             return;
         }
+        self.apply_pending().await;
         if self.worker.is_none() {
             let env = self.options.config.worker_env();
             match WorkerProcess::spawn(&self.options.worker_bin, &env, &self.log) {

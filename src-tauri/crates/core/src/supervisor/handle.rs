@@ -1,6 +1,8 @@
 //! The supervisor's handle: commands go in through a channel, state comes out through a `watch`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use gateway_proto::ErrorBody;
@@ -74,12 +76,23 @@ impl SupervisorError {
     }
 }
 
+/// When new settings took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// At once: the worker (if any) ended and the supervisor is idle.
+    Now,
+    /// A healthy session kept running; they apply at the next connect.
+    AtNextConnect,
+}
+
 /// A running supervisor. Dropping every clone ends it (and its worker).
 #[derive(Debug, Clone)]
 pub struct Supervisor {
     commands: mpsc::Sender<Cmd>,
     state: watch::Receiver<SupervisorState>,
     log: LogSink,
+    /// Settings wait for the next connect (see [`Supervisor::reconfigure_keeping_session`]).
+    has_pending: Arc<AtomicBool>,
 }
 
 impl Supervisor {
@@ -87,12 +100,14 @@ impl Supervisor {
     pub fn start(options: SupervisorOptions) -> Supervisor {
         let log = LogSink::default();
         let (commands, inbox) = mpsc::channel(32);
-        let (actor, state) = Actor::new(options, log.clone());
+        let has_pending = Arc::new(AtomicBool::new(false));
+        let (actor, state) = Actor::new(options, log.clone(), has_pending.clone());
         tokio::spawn(actor.run(inbox));
         Supervisor {
             commands,
             state,
             log,
+            has_pending,
         }
     }
 
@@ -139,12 +154,45 @@ impl Supervisor {
     /// Uses `config` from now on: ends the worker (never an API disconnect), clears the timeout count and
     /// the guardrail (they were about the old target), and stays idle until [`Supervisor::connect`].
     pub async fn reconfigure(&self, config: Config) -> Result<(), SupervisorError> {
+        self.send_config(config, false).await.map(|_| ())
+    }
+
+    /// Like [`Supervisor::reconfigure`], except that a healthy session keeps running: the settings are kept
+    /// as pending and used from the next connect on (the session ending, Stop then Connect, or
+    /// [`Supervisor::reconnect_now`]). Without a healthy session they apply at once.
+    pub async fn reconfigure_keeping_session(
+        &self,
+        config: Config,
+    ) -> Result<Applied, SupervisorError> {
+        self.send_config(config, true).await
+    }
+
+    async fn send_config(
+        &self,
+        config: Config,
+        keep_session: bool,
+    ) -> Result<Applied, SupervisorError> {
         let (done, wait) = oneshot::channel();
         self.commands
-            .send(Cmd::Reconfigure(Box::new(config), done))
+            .send(Cmd::Reconfigure {
+                config: Box::new(config),
+                keep_session,
+                done,
+            })
             .await
             .map_err(|_| SupervisorError::Stopped)?;
         wait.await.map_err(|_| SupervisorError::Stopped)
+    }
+
+    /// Settings saved during a healthy session wait for the next connect.
+    pub fn has_pending_config(&self) -> bool {
+        self.has_pending.load(Ordering::Relaxed)
+    }
+
+    /// Ends the worker (never an API disconnect), so pending settings apply, and connects with them.
+    pub async fn reconnect_now(&self) -> Result<(), SupervisorError> {
+        self.stop().await?;
+        self.connect().await
     }
 
     /// Sends a worker command (status, ping, accounts) and returns its `data`.

@@ -8,6 +8,6 @@ mod state;
 mod worker_process;
 
 pub use backoff::Backoff;
-pub use handle::{Supervisor, SupervisorError, SupervisorOptions};
+pub use handle::{Applied, Supervisor, SupervisorError, SupervisorOptions};
 pub use log::{LogLine, LogSink};
 pub use state::{Lifecycle, SupervisorState};
