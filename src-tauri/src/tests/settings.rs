@@ -291,3 +291,55 @@ fn saving_while_idle_applies_at_once() {
     let view = app.call("save_settings", json!({"changes": {"client_id": 7442}}));
     assert_eq!(view["applies_at_next_connect"], false, "{view}");
 }
+
+#[test]
+fn settings_kept_pending_apply_when_the_session_ends_by_itself() {
+    let sim = Sim::start();
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 7450}));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    let view = app.call("save_settings", json!({"changes": {"client_id": 7451}}));
+    assert_eq!(view["applies_at_next_connect"], true, "{view}");
+
+    sim.control.drop_all().expect("drop_all");
+    wait_call(&app, "get_status", "a new session as 7451", |s| {
+        phase(s) == "connected" && s["worker"]["target"]["client_id"] == 7451
+    });
+    let ids: Vec<i32> = live(&sim.stats()).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, [7451]);
+    assert_eq!(
+        app.call("get_config", Value::Null)["applies_at_next_connect"],
+        false
+    );
+}
+
+#[test]
+fn use_another_client_id_saves_a_free_one_and_connects_with_it() {
+    let sim = Sim::start();
+    sim.control.hold_client_id(7460).expect("hold 7460");
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 7460}));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], 7460);
+    let picked = change["client_id"].as_i64().expect("an id");
+    assert_ne!(picked, 7460);
+    assert!((7400..=7499).contains(&picked), "{change}");
+    assert_eq!(setting(&change["config"], "client_id")["value"], picked);
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(app.settings_path()).expect("the settings file"),
+    )
+    .expect("JSON");
+    assert_eq!(saved["client_id"], picked);
+    wait_call(&app, "get_status", "a session as the new id", |s| {
+        phase(s) == "connected" && s["worker"]["target"]["client_id"] == picked
+    });
+    let ids: Vec<i64> = live(&sim.stats())
+        .into_iter()
+        .map(|(id, _)| i64::from(id))
+        .collect();
+    assert!(ids.contains(&picked), "{ids:?}");
+}
