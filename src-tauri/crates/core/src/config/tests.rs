@@ -429,14 +429,18 @@ fn concurrent_saves_from_two_threads_and_two_processes_lose_no_key() {
             }
             reads
         });
-        for writer in writers {
-            writer.join().expect("a thread writer");
-        }
-        for mut child in children {
-            assert!(child.wait().expect("a writer process").success());
-        }
+        // Every writer is waited for before the reader stops, and only then is anything asserted: a failed
+        // save must fail the test, not leave the reader running.
+        let threads_ok: Vec<bool> = writers.into_iter().map(|w| w.join().is_ok()).collect();
+        let processes_ok: Vec<bool> = children
+            .into_iter()
+            .map(|mut child| child.wait().is_ok_and(|status| status.success()))
+            .collect();
         done.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(reader.join().expect("the reader") > 0);
+        let reads = reader.join();
+        assert_eq!(threads_ok, [true, true], "a thread's save failed");
+        assert_eq!(processes_ok, [true, true], "a process's save failed");
+        assert!(reads.expect("no corrupt file was read") > 0);
     });
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
