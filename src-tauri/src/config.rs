@@ -5,15 +5,22 @@
 //! [`ConfigStore::save`] checks every change first and writes nothing unless all are valid; then it writes
 //! the settings file atomically (gateway-core keeps keys it does not know). A saved value can still be
 //! hidden by a higher source (IBKR_PORT in the environment); the view shows which source won.
+//!
+//! A settings file that cannot be read (not JSON, not an object) is never replaced by defaults: every
+//! connection setting (host, port, client id) that no higher source gives is reported as unknown, so the
+//! configuration is bad (connect refused with BAD_CONFIG) until the file is fixed or reset; the view
+//! carries the file's problem with its line and column for the Settings screen.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
-use gateway_core::config::{Config, Inputs, InvalidValue, Key, Source, write_settings};
+use gateway_core::config::{
+    Config, InputError, Inputs, InvalidValue, Key, Source, reset_settings, write_settings,
+};
 use serde_json::{Map, Value};
 
-use crate::dto::ConfigView;
+use crate::dto::{ConfigView, SettingsFileProblem};
 use crate::error::AppError;
 
 /// Handshake timeout and guardrail while the demo gateway runs.
@@ -74,8 +81,38 @@ impl ConfigStore {
             .collect();
         let (inputs, skipped) =
             Inputs::gather_lenient(explicit, &self.cwd, self.settings_path.as_deref());
-        let (settings, errors) = inputs.resolve_all();
-        let config = Config::resolve(&inputs);
+        let (mut settings, mut errors) = inputs.resolve_all();
+        let file_problem = skipped.iter().find_map(file_problem);
+        if let Some(problem) = &file_problem {
+            // What the unreadable file said about these is unknown: a default would be a guess.
+            let unknown: Vec<InvalidValue> = settings
+                .iter()
+                .filter(|s| {
+                    s.source == Source::Default
+                        && matches!(s.key, Key::Host | Key::Port | Key::ClientId)
+                })
+                .map(|s| InvalidValue {
+                    key: s.key,
+                    source: Source::SettingsFile {
+                        path: PathBuf::from(&problem.path),
+                    },
+                    message: format!(
+                        "{} is unknown: {} cannot be read ({}); fix the file or reset the settings to defaults",
+                        s.key.name(),
+                        problem.path,
+                        problem.message
+                    ),
+                })
+                .collect();
+            settings.retain(|s| !unknown.iter().any(|u| u.key == s.key));
+            errors.extend(unknown);
+            errors.sort_by_key(|e| e.key);
+        }
+        let config = if errors.is_empty() {
+            Config::resolve(&inputs)
+        } else {
+            Err(errors.clone())
+        };
         Resolved {
             view: ConfigView {
                 settings,
@@ -83,6 +120,8 @@ impl ConfigStore {
                 skipped: skipped.iter().map(ToString::to_string).collect(),
                 settings_path: self.settings_path.as_ref().map(|p| p.display().to_string()),
                 demo_port,
+                file_problem,
+                applies_at_next_connect: false,
             },
             config,
         }
@@ -119,5 +158,42 @@ impl ConfigStore {
         })?;
         write_settings(path, changes).map_err(|e| AppError::SettingsWrite(e.to_string()))?;
         Ok(self.resolve())
+    }
+
+    /// Resets the settings file to defaults (an empty object), first keeping the old one as
+    /// `settings.json.bak-<time>` beside it; returns the backup's path (None: there was no file).
+    pub fn reset(&self) -> Result<Option<PathBuf>, AppError> {
+        let path = self.settings_path.as_ref().ok_or_else(|| {
+            AppError::SettingsWrite(
+                "this computer has no settings folder for Gateway Doctor".into(),
+            )
+        })?;
+        reset_settings(path).map_err(|e| AppError::SettingsWrite(e.to_string()))
+    }
+}
+
+/// The settings file's own problem (a `.env` problem stays in `skipped` only: its keys have other sources).
+fn file_problem(error: &InputError) -> Option<SettingsFileProblem> {
+    match error {
+        InputError::Settings {
+            path,
+            message,
+            line,
+            column,
+        } => Some(SettingsFileProblem {
+            path: path.display().to_string(),
+            message: message.clone(),
+            line: line.and_then(|n| u32::try_from(n).ok()),
+            column: column.and_then(|n| u32::try_from(n).ok()),
+        }),
+        InputError::Read { path, source } if path.file_name() != Some(".env".as_ref()) => {
+            Some(SettingsFileProblem {
+                path: path.display().to_string(),
+                message: source.to_string(),
+                line: None,
+                column: None,
+            })
+        }
+        _ => None,
     }
 }

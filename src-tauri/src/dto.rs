@@ -30,6 +30,41 @@ pub struct ConfigView {
     pub settings_path: Option<String>,
     /// While the demo gateway runs, the session goes to this port instead of the configured one.
     pub demo_port: Option<u16>,
+    /// The settings file cannot be read: nothing connects until it is fixed or reset (its host, port and
+    /// client id are in `errors` as unknown).
+    pub file_problem: Option<SettingsFileProblem>,
+    /// Saved settings wait for the next connect: the healthy session was kept ("Reconnect now" applies them).
+    pub applies_at_next_connect: bool,
+}
+
+/// Why the settings file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SettingsFileProblem {
+    pub path: String,
+    /// What is wrong, as the JSON reader says it (with the line and column in it too).
+    pub message: String,
+    /// The first syntax error's line and column (from 1), when it is one.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+/// What "Reset to defaults" did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SettingsReset {
+    /// Where the old settings file was kept; null when there was none.
+    pub backup_path: Option<String>,
+    pub config: ConfigView,
+}
+
+/// What "Use another client id" did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ClientIdChange {
+    pub previous: i32,
+    pub client_id: i32,
+    pub config: ConfigView,
 }
 
 /// Who listens on the Gateway port, from the socket table (polled about once a second).

@@ -31,6 +31,9 @@ pub enum AppError {
     UnknownSetting(String),
     #[error("the settings could not be saved: {0}")]
     SettingsWrite(String),
+    /// A value was saved, but a higher source (the environment, .env) still wins.
+    #[error("{0}")]
+    SettingOverridden(String),
     #[error("{0}")]
     Sockets(#[from] SocketError),
     #[error("{0}")]
@@ -51,6 +54,7 @@ impl AppError {
             AppError::BadConfig(_) => "BAD_CONFIG",
             AppError::UnknownSetting(_) => "UNKNOWN_SETTING",
             AppError::SettingsWrite(_) => "SETTINGS_WRITE_FAILED",
+            AppError::SettingOverridden(_) => "SETTING_OVERRIDDEN",
             AppError::Sockets(e) => e.code(),
             AppError::Supervisor(e) => e.code().as_str(),
             AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",

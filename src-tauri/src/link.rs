@@ -35,14 +35,24 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
     let target: TargetFn = Arc::new(move || {
         let state = handle.state::<AppState>();
         let config = state.config.resolve().config;
-        let applied = state.applied();
-        LinkTarget {
-            host: applied.host(),
-            port: applied.port(),
-            client_id: applied.client_id(),
-            connect_bound: applied.timeout() + Duration::from_secs(5),
-            // Never connect on the last good settings while the trader's are wrong.
-            can_connect: config.is_ok(),
+        match state.applied() {
+            Some(applied) => LinkTarget {
+                host: applied.host(),
+                port: applied.port(),
+                client_id: applied.client_id(),
+                connect_bound: applied.timeout() + Duration::from_secs(5),
+                // Never connect on the last good settings while the trader's are wrong.
+                can_connect: config.is_ok(),
+            },
+            // The settings need fixing: the app has no target, so no terminal run takes its session for
+            // a test of any Gateway (an empty host matches no configuration).
+            None => LinkTarget {
+                host: String::new(),
+                port: state.port(),
+                client_id: 0,
+                connect_bound: Duration::ZERO,
+                can_connect: false,
+            },
         }
     });
     tauri::async_runtime::spawn(server.serve(supervisor, target));

@@ -4,22 +4,34 @@
 //!
 //! The supervisor runs with the configuration in force; [`AppState::apply_config`] re-resolves it after a
 //! change (saved settings, the demo starting or stopping) and, when anything the worker reads differs, moves
-//! the supervisor to it (the old worker ends without an API disconnect) and reconnects if a session was
-//! wanted. A configuration with a bad value is never used: the supervisor keeps the last good one and
-//! `connect` is refused with BAD_CONFIG until it is fixed.
+//! the supervisor to it. Saved settings never drop a healthy session: they wait for the next connect (the
+//! session ending, Stop then Connect, or [`AppState::reconnect_now`]); without a healthy session they apply at
+//! once (the old worker ends without an API disconnect) and it reconnects if a session was wanted. The demo
+//! starting or stopping moves the session at once.
+//!
+//! A configuration with a bad value is never used, and never replaced by defaults: with bad settings at
+//! start-up the app is in "settings need fixing" (no configuration applied; connect, "I restarted Gateway"
+//! and "Reconnect now" are refused with BAD_CONFIG, the Settings screen says what is wrong); after a good
+//! start the supervisor keeps the last good one until the settings are fixed.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use gateway_core::config::{Config, Inputs};
-use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions, SupervisorState};
+use std::collections::BTreeSet;
+
+use gateway_core::config::{Config, Inputs, Key, SettingValue, pick_client_id};
+use gateway_core::supervisor::{
+    Applied, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
+};
 use gateway_proto::Report;
 use tokio::sync::watch;
 
 use crate::config::ConfigStore;
 use crate::demo::Demo;
-use crate::dto::{DemoFault, DemoStatus, GatewayPresence};
+use crate::dto::{
+    ClientIdChange, ConfigView, DemoFault, DemoStatus, GatewayPresence, SettingsReset,
+};
 use crate::error::AppError;
 use crate::logstore::{DEFAULT_CAPACITY, LogStore};
 use crate::paths;
@@ -61,7 +73,8 @@ impl Options {
 /// What happens to the session after the configuration changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Then {
-    /// Reconnect if a session was wanted (connecting, connected or retrying).
+    /// Settings were saved: a healthy session keeps running (they apply at its next connect); otherwise
+    /// reconnect if a session was wanted (connecting or retrying).
     KeepWanted,
     /// Connect (the demo just started).
     Connect,
@@ -77,8 +90,9 @@ pub struct AppState {
     pub presence: watch::Sender<GatewayPresence>,
     pub report: Mutex<Option<Report>>,
     pub demo: Demo,
-    /// The configuration the supervisor runs with.
-    applied: Mutex<Config>,
+    /// The configuration the supervisor runs with; None: the settings were bad from the start and nothing
+    /// has been applied ("settings need fixing").
+    applied: Mutex<Option<Config>>,
 }
 
 impl AppState {
@@ -90,21 +104,26 @@ impl AppState {
             log::warn!("settings source left out: {skipped}");
         }
         let applied = match resolved.config {
-            Ok(config) => config,
+            Ok(config) => Some(config),
             Err(invalid) => {
                 for bad in &invalid {
-                    log::warn!("bad setting: {}", bad.message);
+                    log::warn!("settings need fixing: {}", bad.message);
                 }
-                // Only the port matters until the settings are fixed: nothing connects with these.
-                Config::resolve(&Inputs::default()).map_err(AppError::BadConfig)?
+                None
             }
         };
+        // With bad settings the supervisor gets the defaults only because it needs a configuration: every
+        // way to a connect checks `applied` first (see `usable`), so it never connects with them.
+        let supervisor_config = match &applied {
+            Some(config) => config.clone(),
+            None => Config::resolve(&Inputs::default()).map_err(AppError::BadConfig)?,
+        };
         let mut supervisor_options =
-            SupervisorOptions::new(options.worker_bin.clone(), applied.clone());
+            SupervisorOptions::new(options.worker_bin.clone(), supervisor_config);
         supervisor_options.latch_path = options.latch_path.clone();
         let supervisor = Supervisor::start(supervisor_options);
         let presence = watch::Sender::new(GatewayPresence {
-            port: applied.port(),
+            port: watched_port(applied.as_ref(), &resolved.view),
             ..GatewayPresence::default()
         });
         Ok(AppState {
@@ -119,20 +138,33 @@ impl AppState {
         })
     }
 
-    /// The port the session goes to.
+    /// The port the session goes to (with settings that need fixing: the port they name if it is good,
+    /// else the default one, watched only: nothing connects).
     pub fn port(&self) -> u16 {
-        self.applied
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .port()
+        match self.applied() {
+            Some(config) => config.port(),
+            None => watched_port(None, &self.config.resolve().view),
+        }
     }
 
-    /// The configuration the supervisor runs with.
-    pub fn applied(&self) -> Config {
+    /// The configuration the supervisor runs with; `None` while the settings need fixing.
+    pub fn applied(&self) -> Option<Config> {
         self.applied
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The settings as they are now, when every value is good; BAD_CONFIG (with every bad value) if not.
+    fn usable(&self) -> Result<Config, AppError> {
+        self.config.resolve().config.map_err(AppError::BadConfig)
+    }
+
+    /// The settings view with what only the running supervisor knows.
+    pub fn config_view(&self) -> ConfigView {
+        let mut view = self.config.resolve().view;
+        view.applies_at_next_connect = self.supervisor.has_pending_config();
+        view
     }
 
     /// The "connect at start-up" setting, when every setting is good.
@@ -145,9 +177,113 @@ impl AppState {
 
     /// Asks for a session, unless a setting is wrong.
     pub async fn connect(&self) -> Result<SupervisorState, AppError> {
-        self.config.resolve().config.map_err(AppError::BadConfig)?;
+        self.usable()?;
+        if self.applied().is_none() {
+            // The settings were fixed outside the app (the file edited): move the supervisor to them first.
+            self.apply_config(Then::Idle).await?;
+        }
         self.supervisor.connect().await?;
         Ok(self.supervisor.state())
+    }
+
+    /// "I restarted Gateway": clears the guardrail and tries once, unless a setting is wrong.
+    pub async fn reset_guardrail(&self) -> Result<SupervisorState, AppError> {
+        self.usable()?;
+        if self.applied().is_none() {
+            self.apply_config(Then::Idle).await?;
+        }
+        self.supervisor.reset().await?;
+        Ok(self.supervisor.state())
+    }
+
+    /// Saves `changes` and applies them (a healthy session is kept: see the module doc).
+    pub async fn save_settings(
+        &self,
+        changes: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ConfigView, AppError> {
+        self.config.save(changes)?;
+        self.apply_config(Then::KeepWanted).await?;
+        Ok(self.config_view())
+    }
+
+    /// "Reconnect now": ends the worker (no API disconnect) so settings waiting for the next connect apply,
+    /// and connects with them.
+    pub async fn reconnect_now(&self) -> Result<SupervisorState, AppError> {
+        self.usable()?;
+        self.supervisor.reconnect_now().await?;
+        Ok(self.supervisor.state())
+    }
+
+    /// "Reset to defaults": keeps a backup of the settings file, empties it, applies the defaults.
+    pub async fn reset_settings(&self) -> Result<SettingsReset, AppError> {
+        let backup = self.config.reset()?;
+        if let Some(path) = &backup {
+            log::info!(
+                "settings reset to defaults; the old file is kept at {}",
+                path.display()
+            );
+        }
+        self.apply_config(Then::KeepWanted).await?;
+        Ok(SettingsReset {
+            backup_path: backup.map(|p| p.display().to_string()),
+            config: self.config_view(),
+        })
+    }
+
+    /// "Use another client id" (the Gateway said ours is in use): picks a spare id that is neither the
+    /// refused one nor one a local program is seen using, saves it, and connects with it.
+    pub async fn use_another_client_id(&self) -> Result<ClientIdChange, AppError> {
+        let config = self.usable()?;
+        let previous = config.client_id();
+        let mut avoid = BTreeSet::from([i64::from(previous)]);
+        avoid.extend(self.client_ids_seen_in_use());
+        let picked = pick_client_id(i64::from(previous), &avoid).ok_or_else(|| {
+            AppError::Internal("every spare client id (7400-7499) is in use".into())
+        })?;
+        let changes =
+            serde_json::Map::from_iter([(Key::ClientId.name().to_string(), picked.into())]);
+        self.config.save(&changes)?;
+        let now = self.usable()?;
+        if i64::from(now.client_id()) != picked {
+            let source = self
+                .config
+                .resolve()
+                .view
+                .settings
+                .into_iter()
+                .find(|s| s.key == Key::ClientId)
+                .map(|s| s.source);
+            return Err(AppError::SettingOverridden(format!(
+                "client id {picked} was saved, but {} still sets client id {}: change or remove it there",
+                match source {
+                    Some(gateway_core::config::Source::Environment { var }) =>
+                        format!("{var} in the environment"),
+                    Some(gateway_core::config::Source::DotEnv { path }) =>
+                        format!("the .env file {}", path.display()),
+                    _ => "a higher source".into(),
+                },
+                now.client_id()
+            )));
+        }
+        self.apply_config(Then::KeepWanted).await?;
+        self.supervisor.connect().await?;
+        Ok(ClientIdChange {
+            previous,
+            client_id: now.client_id(),
+            config: self.config_view(),
+        })
+    }
+
+    /// Client ids local programs are seen using on the Gateway. Only our own worker's is known here: a
+    /// socket does not carry the id (a ledger of other programs' ids plugs in here).
+    fn client_ids_seen_in_use(&self) -> Vec<i64> {
+        self.supervisor
+            .state()
+            .worker
+            .target
+            .map(|t| i64::from(t.client_id))
+            .into_iter()
+            .collect()
     }
 
     /// Re-resolves the configuration and moves the supervisor to it if the worker would see a difference.
@@ -156,9 +292,10 @@ impl AppState {
             // Keep running with the last good configuration; connect is refused until it is fixed.
             return Ok(());
         };
-        let before = self.applied();
-        let changed = config.worker_env() != before.worker_env()
-            || config.max_timeouts() != before.max_timeouts();
+        let changed = self.applied().is_none_or(|before| {
+            config.worker_env() != before.worker_env()
+                || config.max_timeouts() != before.max_timeouts()
+        });
         let wanted = matches!(
             self.supervisor.state().lifecycle,
             Lifecycle::Connecting { .. }
@@ -166,13 +303,19 @@ impl AppState {
                 | Lifecycle::Unresponsive
                 | Lifecycle::Backoff { .. }
         );
+        let mut applied_now = true;
         if changed {
-            *self.applied.lock().unwrap_or_else(PoisonError::into_inner) = config.clone();
-            self.supervisor.reconfigure(config).await?;
+            *self.applied.lock().unwrap_or_else(PoisonError::into_inner) = Some(config.clone());
+            if then == Then::KeepWanted {
+                applied_now =
+                    self.supervisor.reconfigure_keeping_session(config).await? == Applied::Now;
+            } else {
+                self.supervisor.reconfigure(config).await?;
+            }
         }
         let connect = match then {
             Then::Connect => true,
-            Then::KeepWanted => changed && wanted,
+            Then::KeepWanted => changed && wanted && applied_now,
             Then::Idle => false,
         };
         if connect {
@@ -213,7 +356,10 @@ impl AppState {
     }
 
     pub async fn set_demo_fault(&self, fault: DemoFault) -> Result<DemoStatus, AppError> {
-        self.demo.set_fault(fault, self.applied().client_id()).await
+        let client_id = self.applied().ok_or_else(|| {
+            AppError::Demo("the settings need fixing first (see Settings)".into())
+        })?;
+        self.demo.set_fault(fault, client_id.client_id()).await
     }
 
     /// Quitting: ends the worker (no API disconnect) and the supervisor, then the demo gateway.
@@ -221,4 +367,20 @@ impl AppState {
         self.supervisor.shutdown().await;
         self.demo.stop().await;
     }
+}
+
+/// The port to watch for the Gateway: the applied one; with settings that need fixing the port they name
+/// if it is good, else the default (watching only: nothing connects).
+fn watched_port(applied: Option<&Config>, view: &ConfigView) -> u16 {
+    if let Some(config) = applied {
+        return config.port();
+    }
+    view.settings
+        .iter()
+        .find(|s| s.key == Key::Port)
+        .and_then(|s| match s.value {
+            SettingValue::Int(port) => u16::try_from(port).ok(),
+            _ => None,
+        })
+        .unwrap_or(4002)
 }

@@ -1,7 +1,7 @@
 // The Settings screen: provenance, saving, inline errors. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { byId, click, config, settle } from "./test/fixtures";
+import { byId, click, config, err, settle, state } from "./test/fixtures";
 import { mount } from "./test/mount";
 
 describe("settings", () => {
@@ -102,5 +102,87 @@ describe("settings", () => {
     expect(be.calls.find((c) => c.cmd === "save_settings")?.args).toEqual({ changes: { client_id: 12 } });
     expect(byId("source-client_id").textContent).toBe("Source: settings file (/s.json)");
     expect(byId("settings-result").textContent).toMatch(/Saved/);
+  });
+});
+
+describe("settings that keep", () => {
+  const corrupt = () =>
+    config({
+      settings: config().settings.filter((s) => s.key !== "port" && s.key !== "client_id"),
+      errors: [
+        { key: "port", source: { kind: "settings_file", path: "/s.json" }, message: "port is unknown: /s.json cannot be read (expected value at line 3 column 16)" },
+      ],
+      file_problem: { path: "/s.json", message: "expected value at line 3 column 16", line: 3, column: 16 },
+    });
+
+  test("a corrupt settings file is shown with its line and column, and Reset keeps a backup and says where", async () => {
+    const be = await mount({
+      get_config: corrupt,
+      reset_settings: () => ({ backup_path: "/s.json.bak-20261129T160000Z", config: config() }),
+    });
+    click("nav-settings");
+    const banner = byId("settings-file-problem");
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain("/s.json (line 3, column 16)");
+    expect(banner.textContent).toMatch(/does not connect until/);
+    expect(byId("error-port").textContent).toMatch(/^Port is unknown/);
+    click("reset-settings");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "reset_settings")).toHaveLength(1);
+    expect(byId("reset-settings-result").textContent).toBe(
+      "Settings reset to defaults. Your old settings file is kept at /s.json.bak-20261129T160000Z.",
+    );
+    expect(byId("settings-file-problem").hidden).toBe(true);
+  });
+
+  test("a bad value in the settings file names the setting and offers Reset", async () => {
+    await mount({
+      get_config: () =>
+        config({
+          settings: config().settings.filter((s) => s.key !== "client_id"),
+          errors: [{ key: "client_id", source: { kind: "settings_file", path: "/s.json" }, message: "client_id abc in /s.json is not a whole number" }],
+        }),
+    });
+    click("nav-settings");
+    expect(byId("settings-file-problem").textContent).toContain("Check: Client id");
+    expect(byId("reset-settings").hidden).toBe(false);
+  });
+
+  test("a save that kept the session says it applies at the next connect, and Reconnect now applies it", async () => {
+    const be = await mount({
+      save_settings: () => config({ applies_at_next_connect: true }),
+      reconnect_now: () => state({ phase: "connecting", attempt: 1 }),
+    });
+    click("nav-settings");
+    expect(byId("settings-pending").hidden).toBe(true);
+    const id = byId<HTMLInputElement>("setting-client_id");
+    id.value = "7441";
+    id.dispatchEvent(new Event("input"));
+    click("save-settings");
+    await settle();
+    expect(byId("settings-pending").hidden).toBe(false);
+    expect(byId("settings-pending").textContent).toContain("Saved. The change applies at the next connect.");
+    click("reconnect-now");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "reconnect_now")).toHaveLength(1);
+    expect(byId("settings-pending").hidden).toBe(true);
+  });
+
+  test("client id in use: Status offers Use another client id, and the app picks it", async () => {
+    const be = await mount({
+      get_status: () => state({ phase: "failed", error: err("CLIENT_ID_IN_USE", "client id 7431 is in use") }),
+      use_another_client_id: () => ({ previous: 7431, client_id: 7432, config: config() }),
+    });
+    const use = byId("use-another-client-id");
+    expect(use.hidden).toBe(false);
+    click("use-another-client-id");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "use_another_client_id")).toHaveLength(1);
+    expect(byId("status-error").hidden).toBe(true);
+  });
+
+  test("no Use another client id for other errors", async () => {
+    await mount({ get_status: () => state({ phase: "failed", error: err("GATEWAY_TOO_OLD", "too old") }) });
+    expect(byId("use-another-client-id").hidden).toBe(true);
   });
 });

@@ -29,8 +29,7 @@ pub async fn stop_session(state: State<'_, AppState>) -> CmdResult<SupervisorSta
 /// "I restarted Gateway": clears the guardrail and makes one new attempt.
 #[tauri::command]
 pub async fn reset_guardrail(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
-    state.supervisor.reset().await.map_err(AppError::from)?;
-    Ok(state.supervisor.state())
+    Ok(state.reset_guardrail().await?)
 }
 
 /// The worker's status now, including what state events leave out (the last heartbeat's round trip and

@@ -1,25 +1,44 @@
-//! Settings with provenance.
+//! Settings with provenance: saving (a healthy session is kept), "Reset to defaults" with a backup,
+//! "Reconnect now" and "Use another client id".
 
+use gateway_core::supervisor::SupervisorState;
 use serde_json::{Map, Value};
 use tauri::State;
 
-use crate::dto::ConfigView;
+use crate::dto::{ClientIdChange, ConfigView, SettingsReset};
 use crate::error::CmdResult;
-use crate::state::{AppState, Then};
+use crate::state::AppState;
 
-/// Every setting, where it came from, and what is wrong.
+/// Every setting, where it came from, what is wrong, and whether saved ones wait for the next connect.
 #[tauri::command]
 pub fn get_config(state: State<'_, AppState>) -> CmdResult<ConfigView> {
-    Ok(state.config.resolve().view)
+    Ok(state.config_view())
 }
 
-/// Saves `changes` (name -> value; null removes) to the settings file, all or nothing, and applies them.
+/// Saves `changes` (name -> value; null removes) to the settings file, all or nothing, and applies them:
+/// at once, or at the next connect when a healthy session is up (`applies_at_next_connect`).
 #[tauri::command]
 pub async fn save_settings(
     state: State<'_, AppState>,
     changes: Map<String, Value>,
 ) -> CmdResult<ConfigView> {
-    let saved = state.config.save(&changes)?;
-    state.apply_config(Then::KeepWanted).await?;
-    Ok(saved.view)
+    Ok(state.save_settings(&changes).await?)
+}
+
+/// Empties the settings file after keeping a backup beside it (its path in the answer).
+#[tauri::command]
+pub async fn reset_settings(state: State<'_, AppState>) -> CmdResult<SettingsReset> {
+    Ok(state.reset_settings().await?)
+}
+
+/// Ends the worker without an API disconnect and connects with the saved settings.
+#[tauri::command]
+pub async fn reconnect_now(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+    Ok(state.reconnect_now().await?)
+}
+
+/// The Gateway says our client id is in use: save a free one and connect with it.
+#[tauri::command]
+pub async fn use_another_client_id(state: State<'_, AppState>) -> CmdResult<ClientIdChange> {
+    Ok(state.use_another_client_id().await?)
 }

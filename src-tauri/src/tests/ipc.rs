@@ -56,7 +56,18 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
         let head = name.split('_').next().unwrap_or("");
         assert!(
             [
-                "get", "connect", "stop", "reset", "run", "scan", "clean", "save", "start", "set"
+                "get",
+                "connect",
+                "reconnect",
+                "stop",
+                "reset",
+                "run",
+                "scan",
+                "clean",
+                "save",
+                "start",
+                "set",
+                "use"
             ]
             .contains(&head),
             "{name} is not verb_noun"

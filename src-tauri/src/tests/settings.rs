@@ -1,8 +1,14 @@
-//! Settings: provenance in get_config, all-or-nothing saves.
+//! Settings: provenance in get_config, all-or-nothing saves, a corrupt or bad file never replaced by
+//! defaults, "Reset to defaults" with a backup, and a save that keeps a healthy session (real gateway-sim and
+//! gateway-worker processes).
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use gateway_sim::{ControlClient, Ready, Stats};
 use serde_json::{Value, json};
 
-use super::TestApp;
+use super::{TestApp, bin, free_port, phase, wait_call};
 
 fn setting<'a>(view: &'a Value, key: &str) -> &'a Value {
     view["settings"]
@@ -78,4 +84,262 @@ fn save_settings_writes_the_file_and_the_view_shows_it() {
     );
     let removed = app.call("save_settings", json!({"changes": {"port": null}}));
     assert_eq!(setting(&removed, "port")["source"]["kind"], "default");
+}
+
+/// The app with `text` as its settings file, byte for byte.
+fn start_with_file(text: &str) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config").join("settings.json");
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    std::fs::write(&path, text).expect("write settings");
+    TestApp::start_in(dir, path)
+}
+
+fn detail_keys(err: &Value) -> Vec<String> {
+    err["detail"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|v| v["key"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const CORRUPT: &str = "{\n  \"port\": 7497,\n  \"client_id\": ,\n}\n";
+
+#[test]
+fn a_corrupt_settings_file_is_shown_with_its_line_and_nothing_connects_on_defaults() {
+    let app = start_with_file(CORRUPT);
+    let view = app.call("get_config", Value::Null);
+    let problem = &view["file_problem"];
+    assert_eq!(
+        problem["path"],
+        app.settings_path().display().to_string().as_str()
+    );
+    assert_eq!(
+        (&problem["line"], &problem["column"]),
+        (&json!(3), &json!(16)),
+        "{view}"
+    );
+    let bad: Vec<&str> = view["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    assert_eq!(bad, ["host", "port", "client_id"], "{view}");
+    assert!(
+        view["settings"]
+            .as_array()
+            .expect("settings")
+            .iter()
+            .all(|s| s["key"] != "port" && s["key"] != "client_id"),
+        "no default stands in for the unreadable port or client id: {view}"
+    );
+
+    let err = app
+        .invoke("connect_gateway", Value::Null)
+        .expect_err("the port is unknown");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    assert!(detail_keys(&err).contains(&"port".to_string()), "{err}");
+    let err = app
+        .invoke("reset_guardrail", Value::Null)
+        .expect_err("no attempt on defaults either");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    let status = app.call("get_status", Value::Null);
+    assert_eq!(phase(&status), "idle");
+    assert_eq!(status["worker_starts"], 0, "{status}");
+}
+
+#[test]
+fn reset_to_defaults_keeps_the_corrupt_file_as_a_backup_and_says_where() {
+    let app = start_with_file(CORRUPT);
+    let reset = app.call("reset_settings", Value::Null);
+    let backup = reset["backup_path"].as_str().expect("a backup path");
+    let settings_dir = app.settings_path().parent().expect("dir").to_path_buf();
+    assert!(
+        backup.starts_with(settings_dir.display().to_string().as_str())
+            && backup.contains("settings.json.bak-"),
+        "{backup}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(backup).expect("the backup"),
+        CORRUPT
+    );
+    assert_eq!(reset["config"]["file_problem"], Value::Null);
+    assert_eq!(reset["config"]["errors"], json!([]));
+    assert_eq!(setting(&reset["config"], "client_id")["value"], 7431);
+    let now: Value = serde_json::from_str(
+        &std::fs::read_to_string(app.settings_path()).expect("the settings file"),
+    )
+    .expect("JSON");
+    assert_eq!(now, json!({}));
+}
+
+#[test]
+fn a_bad_client_id_is_never_replaced_by_the_default() {
+    let port = free_port();
+    let app = TestApp::start(json!({"port": port, "client_id": "abc"}));
+    let presence = app.call("get_gateway_presence", Value::Null);
+    assert_eq!(
+        presence["port"], port,
+        "the saved port is watched, not 4002"
+    );
+    let err = app
+        .invoke("connect_gateway", Value::Null)
+        .expect_err("a bad client id");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    assert_eq!(detail_keys(&err), ["client_id"]);
+    let err = app
+        .invoke("reconnect_now", Value::Null)
+        .expect_err("a bad client id");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    assert_eq!(app.call("get_status", Value::Null)["worker_starts"], 0);
+}
+
+/// A gateway-sim process on a free port with its control client, killed when dropped.
+struct Sim {
+    child: Child,
+    port: u16,
+    control: ControlClient,
+}
+
+impl Sim {
+    fn start() -> Sim {
+        let mut child = Command::new(bin("gateway-sim"))
+            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn gateway-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its first line");
+        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
+        Sim {
+            child,
+            port: ready.listening.port(),
+            control: ControlClient::new(ready.control),
+        }
+    }
+
+    fn stats(&self) -> Stats {
+        self.control.stats().expect("gateway-sim stats")
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn live(stats: &Stats) -> Vec<(i32, String)> {
+    stats
+        .live_clients
+        .iter()
+        .map(|c| (c.client_id, c.peer.clone()))
+        .collect()
+}
+
+#[test]
+fn saving_a_client_id_keeps_the_healthy_session_until_reconnect_now() {
+    let sim = Sim::start();
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 7440}));
+    app.call("connect_gateway", Value::Null);
+    let connected = wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    let before = live(&sim.stats());
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].0, 7440);
+
+    let view = app.call("save_settings", json!({"changes": {"client_id": 7441}}));
+    assert_eq!(view["applies_at_next_connect"], true, "{view}");
+    assert_eq!(setting(&view, "client_id")["value"], 7441);
+    let status = app.call("get_status", Value::Null);
+    assert_eq!(phase(&status), "connected");
+    assert_eq!(
+        status["worker_pid"], connected["worker_pid"],
+        "the same worker"
+    );
+    let stats = sim.stats();
+    assert_eq!(live(&stats), before, "the same live client");
+    assert_eq!(stats.client_closes, 0, "nothing was closed");
+    assert_eq!(
+        app.call("get_config", Value::Null)["applies_at_next_connect"],
+        true
+    );
+
+    app.call("reconnect_now", Value::Null);
+    wait_call(&app, "get_status", "a session as 7441", |s| {
+        phase(s) == "connected" && s["worker"]["target"]["client_id"] == 7441
+    });
+    let ids: Vec<i32> = live(&sim.stats()).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, [7441]);
+    assert_eq!(
+        app.call("get_config", Value::Null)["applies_at_next_connect"],
+        false
+    );
+}
+
+#[test]
+fn saving_while_idle_applies_at_once() {
+    let app = TestApp::start(json!({"client_id": 7440}));
+    let view = app.call("save_settings", json!({"changes": {"client_id": 7442}}));
+    assert_eq!(view["applies_at_next_connect"], false, "{view}");
+}
+
+#[test]
+fn settings_kept_pending_apply_when_the_session_ends_by_itself() {
+    let sim = Sim::start();
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 7450}));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    let view = app.call("save_settings", json!({"changes": {"client_id": 7451}}));
+    assert_eq!(view["applies_at_next_connect"], true, "{view}");
+
+    sim.control.drop_all().expect("drop_all");
+    wait_call(&app, "get_status", "a new session as 7451", |s| {
+        phase(s) == "connected" && s["worker"]["target"]["client_id"] == 7451
+    });
+    let ids: Vec<i32> = live(&sim.stats()).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, [7451]);
+    assert_eq!(
+        app.call("get_config", Value::Null)["applies_at_next_connect"],
+        false
+    );
+}
+
+#[test]
+fn use_another_client_id_saves_a_free_one_and_connects_with_it() {
+    let sim = Sim::start();
+    sim.control.hold_client_id(7460).expect("hold 7460");
+    let app = TestApp::start(json!({"port": sim.port, "client_id": 7460}));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], 7460);
+    let picked = change["client_id"].as_i64().expect("an id");
+    assert_ne!(picked, 7460);
+    assert!((7400..=7499).contains(&picked), "{change}");
+    assert_eq!(setting(&change["config"], "client_id")["value"], picked);
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(app.settings_path()).expect("the settings file"),
+    )
+    .expect("JSON");
+    assert_eq!(saved["client_id"], picked);
+    wait_call(&app, "get_status", "a session as the new id", |s| {
+        phase(s) == "connected" && s["worker"]["target"]["client_id"] == picked
+    });
+    let ids: Vec<i64> = live(&sim.stats())
+        .into_iter()
+        .map(|(id, _)| i64::from(id))
+        .collect();
+    assert!(ids.contains(&picked), "{ids:?}");
 }

@@ -9,6 +9,7 @@ import type {
   CleanConfirmation,
   CleanReport,
   ClientLedger,
+  ClientIdChange,
   CommandError,
   ConfigView,
   DemoFault,
@@ -19,6 +20,7 @@ import type {
   LogLine,
   PortScan,
   Report,
+  SettingsReset,
   SupervisorState,
   WorkerStatus,
 } from "./types";
@@ -90,6 +92,12 @@ export const getClientLedger = (): Promise<ClientLedger> => call("get_client_led
 export const getConfig = (): Promise<ConfigView> => call("get_config");
 export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> =>
   call("save_settings", { changes });
+/** "Reset to defaults": the app keeps a backup of the old file and says where. */
+export const resetSettings = (): Promise<SettingsReset> => call("reset_settings");
+/** Ends the worker (no API disconnect) so settings saved during a healthy session apply, and connects. */
+export const reconnectNow = (): Promise<SupervisorState> => call("reconnect_now");
+/** After CLIENT_ID_IN_USE: the app picks a free client id, saves it and connects. */
+export const useAnotherClientId = (): Promise<ClientIdChange> => call("use_another_client_id");
 export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
 export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
 export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");

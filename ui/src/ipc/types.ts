@@ -39,11 +39,14 @@ export type { JsonValue } from "./gen/serde_json/JsonValue";
 
 export type { AppInfo } from "./gen/AppInfo";
 export type { CommandError } from "./gen/CommandError";
+export type { ClientIdChange } from "./gen/ClientIdChange";
 export type { ConfigView } from "./gen/ConfigView";
 export type { DemoFault } from "./gen/DemoFault";
 export type { DemoStatus } from "./gen/DemoStatus";
 export type { DiagnoseProgress } from "./gen/DiagnoseProgress";
 export type { GatewayPresence } from "./gen/GatewayPresence";
+export type { SettingsFileProblem } from "./gen/SettingsFileProblem";
+export type { SettingsReset } from "./gen/SettingsReset";
 
 /**
  * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside
@@ -55,6 +58,7 @@ export type AppErrorCode =
   | "BAD_CONFIG"
   | "UNKNOWN_SETTING"
   | "SETTINGS_WRITE_FAILED"
+  | "SETTING_OVERRIDDEN"
   | "CONFIRMATION_REQUIRED"
   | "SOCKET_TABLE_UNAVAILABLE"
   | "UNSUPPORTED_PLATFORM"

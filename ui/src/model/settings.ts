@@ -151,3 +151,32 @@ export function invalidText(iv: InvalidValue): string {
   const msg = iv.message.trim();
   return msg === "" ? `This value is not valid (${sourceLabel(iv.source)}).` : msg.charAt(0).toUpperCase() + msg.slice(1);
 }
+
+/** What the settings-file banner says: the file cannot be read (with line and column), or values in it are bad. */
+export interface FileTrouble {
+  title: string;
+  body: string;
+  /** The reader's own words, behind "Details". */
+  details: string | null;
+}
+
+export function settingsFileTrouble(config: ConfigView | null): FileTrouble | null {
+  if (!config) return null;
+  const p = config.file_problem;
+  if (p) {
+    const where = p.line !== null && p.column !== null ? ` (line ${p.line}, column ${p.column})` : "";
+    return {
+      title: "Your settings file cannot be read.",
+      body: `There is a mistake in ${p.path}${where}. Gateway Doctor does not connect until the file is fixed or the settings are reset to defaults; it does not guess your port or client id.`,
+      details: p.message,
+    };
+  }
+  const bad = config.errors.filter((e) => e.source.kind === "settings_file").map((e) => e.key);
+  if (bad.length === 0) return null;
+  const names = bad.map((k) => FIELDS.find((f) => f.key === k)?.label ?? k).join(", ");
+  return {
+    title: "Some saved settings cannot be used.",
+    body: `Check: ${names} (marked below). Correct them and save, or reset the settings to defaults. Gateway Doctor does not connect until then.`,
+    details: null,
+  };
+}

@@ -108,6 +108,8 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
     skipped: [],
     settings_path: "/home/t/.config/gateway-doctor/settings.json",
     demo_port: null,
+    file_problem: null,
+    applies_at_next_connect: false,
     ...over,
   };
 }

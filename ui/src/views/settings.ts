@@ -1,6 +1,8 @@
 // Settings: every value with where it came from, port presets, an Advanced section for the dangerous switch,
 // bad values explained inline (from get_config's errors and from save_settings' BAD_CONFIG detail), and the
-// form kept as typed when saving fails.
+// form kept as typed when saving fails. A settings file that cannot be read or holds bad values gets a banner
+// with "Reset to defaults" (the app keeps a backup and says where); a save that kept a healthy session says it
+// applies at the next connect, with "Reconnect now".
 
 import * as ipc from "../ipc";
 import { IpcError, toCommandError } from "../ipc";
@@ -13,6 +15,7 @@ import {
   invalidByKey,
   invalidText,
   overriddenNote,
+  settingsFileTrouble,
   settingOf,
   sourceLabel,
   type FieldSpec,
@@ -43,6 +46,24 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
   skipped.hidden = true;
   const demoNote = h("p", { id: "settings-demo", class: "feedback feedback-note" });
   demoNote.hidden = true;
+  const troubleText = h("div", { id: "settings-file-problem-text" });
+  const resetButton = button("Reset to defaults", () => void onReset(), { id: "reset-settings" });
+  const resetResult = feedbackBox("reset-settings-result");
+  const trouble = h(
+    "div",
+    { id: "settings-file-problem", class: "warning", attrs: { role: "alert" } },
+    troubleText,
+    h("div", { class: "actions" }, resetButton),
+  );
+  trouble.hidden = true;
+  const reconnectButton = button("Reconnect now", () => void onReconnect(), { id: "reconnect-now" });
+  const pending = h(
+    "div",
+    { id: "settings-pending", class: "feedback feedback-note", attrs: { role: "status" } },
+    h("span", { text: "Saved. The change applies at the next connect. " }),
+    reconnectButton,
+  );
+  pending.hidden = true;
 
   function field(spec: FieldSpec): HTMLElement {
     const id = `setting-${spec.key}`;
@@ -147,8 +168,11 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     heading,
     h("p", { class: "intro", text: "Where Gateway Doctor finds IB Gateway and how it treats the session. Each value says where it came from." }),
     pathLine,
+    trouble,
+    resetResult,
     skipped,
     demoNote,
+    pending,
     form,
   );
 
@@ -183,6 +207,17 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       h("ul", {}, ...left.map((m) => h("li", { text: m }))),
     );
     show(skipped, left.length > 0);
+    const problem = settingsFileTrouble(config);
+    if (problem) {
+      fill(
+        troubleText,
+        h("strong", { text: problem.title }),
+        h("span", { text: ` ${problem.body}` }),
+        problem.details ? h("details", {}, h("summary", { text: "Details" }), h("p", { text: problem.details })) : null,
+      );
+    }
+    show(trouble, problem !== null);
+    show(pending, config?.applies_at_next_connect === true);
     const demoPort = config?.demo_port ?? null;
     demoNote.textContent =
       demoPort === null ? "" : `The demo gateway is running: the session uses port ${demoPort} until you end the demo. Your saved port is kept.`;
@@ -214,7 +249,8 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       const config = await ipc.saveSettings(changes);
       ctx.store.set({ config });
       fillForm(config, true);
-      showNote(feedback, "Saved. Connection changes apply at once: if a session was open, Gateway Doctor reconnects with the new values.");
+      if (config.applies_at_next_connect) clearFeedback(feedback);
+      else showNote(feedback, "Saved. Connection changes apply at once.");
       ctx.announce("Settings saved.");
     } catch (raw) {
       const err = raw instanceof IpcError ? raw : toCommandError(raw);
@@ -229,6 +265,41 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       firstBad?.input.focus();
     } finally {
       save.disabled = false;
+    }
+  }
+
+  async function onReset(): Promise<void> {
+    clearFeedback(resetResult);
+    resetButton.disabled = true;
+    try {
+      const reset = await ipc.resetSettings();
+      ctx.store.set({ config: reset.config });
+      fillForm(reset.config, true);
+      showNote(
+        resetResult,
+        reset.backup_path
+          ? `Settings reset to defaults. Your old settings file is kept at ${reset.backup_path}.`
+          : "Settings reset to defaults.",
+      );
+      ctx.announce("Settings reset to defaults.");
+    } catch (e) {
+      showError(resetResult, e);
+    } finally {
+      resetButton.disabled = false;
+    }
+  }
+
+  async function onReconnect(): Promise<void> {
+    clearFeedback(feedback);
+    reconnectButton.disabled = true;
+    try {
+      await ipc.reconnectNow();
+      ctx.store.set({ config: await ipc.getConfig() });
+      showNote(feedback, "Reconnecting with the new settings.");
+    } catch (e) {
+      showError(feedback, e);
+    } finally {
+      reconnectButton.disabled = false;
     }
   }
 

@@ -39,6 +39,9 @@ export function statusView(ctx: Ctx): StatusScreen {
   const detail = h("p", { id: "status-detail", class: "status-detail" });
   const primary = button("Connect", () => void onPrimary(), { id: "primary-action", class: "primary" });
   const error = feedbackBox("status-error");
+  // The Gateway refused our client id (CLIENT_ID_IN_USE): the app picks a free one, saves it and connects.
+  const anotherId = button("Use another client id", () => void onAnotherClientId(), { id: "use-another-client-id" });
+  anotherId.hidden = true;
   const headline = h(
     "div",
     { class: "status-head" },
@@ -90,7 +93,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const panel = h(
     "section",
     { class: "screen status-screen" },
-    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary), error),
+    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, anotherId), error),
     demoOffer,
     h(
       "div",
@@ -147,6 +150,20 @@ export function statusView(ctx: Ctx): StatusScreen {
     }
   }
 
+  async function onAnotherClientId(): Promise<void> {
+    clearFeedback(error);
+    anotherId.disabled = true;
+    try {
+      const change = await ipc.useAnotherClientId();
+      ctx.store.set({ config: change.config });
+      ctx.announce(`Now using client id ${change.client_id}. Connecting.`);
+    } catch (e) {
+      showError(error, e);
+    } finally {
+      anotherId.disabled = false;
+    }
+  }
+
   async function onStartDemo(): Promise<void> {
     clearFeedback(demoError);
     startDemo.disabled = true;
@@ -195,6 +212,8 @@ export function statusView(ctx: Ctx): StatusScreen {
     primary.textContent = v.primary.label;
     primary.dataset["kind"] = v.primary.kind;
     primary.disabled = v.primary.disabled || busy;
+    const lc = data.state?.lifecycle;
+    show(anotherId, (lc?.phase === "backoff" || lc?.phase === "failed") && lc.error.code === "CLIENT_ID_IN_USE");
 
     const nothingListens = raw.presence !== null && !raw.presence.listening;
     show(demoOffer, nothingListens && raw.demo === null);

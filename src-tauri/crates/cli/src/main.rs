@@ -38,7 +38,7 @@ Brokers' IB Gateway (or TWS) on this computer, tells you in plain words what is 
 can be fixed: stale connections left behind by programs that crashed or were closed badly.\n\n\
 Settings come from, highest first: the options you type, environment variables (IBKR_HOST, IBKR_PORT, \
 IBKR_CLIENT_ID, IBKR_TIMEOUT, ...), a .env file in the current folder, Gateway Doctor's settings file, \
-and the defaults (127.0.0.1, port 4002, client id 1).",
+and the defaults (127.0.0.1, port 4002, client id 7431).",
     after_help = "Examples:\n  gateway-doctor diagnose              check everything, through the open app's connection if any\n  \
 gateway-doctor diagnose --handshake  also test the Gateway's API (connects once, kept open 10 s)\n  \
 gateway-doctor zombies               list stale connections\n  \

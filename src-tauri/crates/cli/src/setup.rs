@@ -36,7 +36,7 @@ pub struct SessionFlags {
     #[command(flatten)]
     pub port: PortFlag,
     /// The client id this connection uses; each program connected to the Gateway needs its own
-    /// [default: IBKR_CLIENT_ID, then 1]
+    /// [default: IBKR_CLIENT_ID, then 7431]
     #[arg(long, value_name = "N")]
     pub client_id: Option<String>,
     /// How many seconds to wait for the Gateway to answer when connecting [default: IBKR_TIMEOUT, then 30]

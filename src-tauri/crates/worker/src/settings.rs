@@ -79,7 +79,8 @@ pub fn connect_settings(
         env,
         "IBKR_CLIENT_ID",
         CLIENT_ID_RANGE,
-        1,
+        // gateway-core's DEFAULT_CLIENT_ID (core/src/config/keys.rs says why this id).
+        7431,
     )?;
     let readonly = match params.readonly {
         Some(readonly) => readonly,

@@ -1,13 +1,29 @@
-//! The settings file: a JSON object in the platform config directory. Writes are atomic (a temp file in
-//! the same directory, flushed, then renamed over the old one) and keep keys this version does not know,
-//! so a newer or older Gateway Doctor sharing the file loses nothing.
+//! The settings file: a JSON object in the platform config directory.
+//!
+//! Every change is a read-modify-write done under two locks: a process-wide mutex (threads of one app) and
+//! an advisory lock on `settings.json.lock` beside the file (the app and the CLI, or two apps), so two saves
+//! at once never lose each other's keys. The new text goes to a temp file with a name no other writer can
+//! have (pid, a counter and a random number, created exclusively), is flushed to disk, renamed over the old
+//! file, and the directory is flushed too: a crash leaves either the old file or the new one, never half of
+//! one. Keys this version does not know are kept, so a newer or older Gateway Doctor sharing the file loses
+//! nothing.
 
+use std::collections::hash_map::RandomState;
+use std::fs::{File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value};
 
 use super::load::InputError;
+
+/// Serialises saves between the threads of this process (the file lock does it between processes).
+static SAVE_LOCK: Mutex<()> = Mutex::new(());
+/// Makes each temp name of this process unique even when the random part repeats.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// `<config dir>/gateway-doctor/settings.json` (e.g. ~/.config/gateway-doctor/settings.json on Linux).
 pub fn default_settings_path() -> Option<PathBuf> {
@@ -19,18 +35,26 @@ pub(super) fn read_settings(path: &Path) -> Result<Map<String, Value>, InputErro
         path: path.into(),
         source,
     })?;
+    parse_settings(path, &text)
+}
+
+fn parse_settings(path: &Path, text: &str) -> Result<Map<String, Value>, InputError> {
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
-    match serde_json::from_str::<Value>(&text) {
+    match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(InputError::Settings {
             path: path.into(),
-            message: "the top level is not an object".into(),
+            message: "the top level is not an object: it must start with { and end with }".into(),
+            line: None,
+            column: None,
         }),
         Err(e) => Err(InputError::Settings {
             path: path.into(),
             message: e.to_string(),
+            line: Some(e.line()),
+            column: Some(e.column()),
         }),
     }
 }
@@ -48,8 +72,10 @@ pub enum WriteError {
     },
 }
 
-/// Applies `changes` (a `null` removes the key) to the file at `path`, keeping every other key, atomically.
+/// Applies `changes` (a `null` removes the key) to the file at `path`, keeping every other key, atomically
+/// and serialised with every other save (see the module doc).
 pub fn write_settings(path: &Path, changes: &Map<String, Value>) -> Result<(), WriteError> {
+    let _locked = SaveLock::take(path)?;
     let mut current = if path.is_file() {
         read_settings(path)?
     } else {
@@ -62,6 +88,85 @@ pub fn write_settings(path: &Path, changes: &Map<String, Value>) -> Result<(), W
             current.insert(key.clone(), value.clone());
         }
     }
+    replace_file(path, &current)
+}
+
+/// Resets the file to defaults (an empty object). The old file, if there is one, is first copied to
+/// `settings.json.bak-<UTC timestamp>` beside it, whose path is returned (None: there was no file).
+pub fn reset_settings(path: &Path) -> Result<Option<PathBuf>, WriteError> {
+    let _locked = SaveLock::take(path)?;
+    let backup = if path.is_file() {
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let name = format!("{}.bak-{stamp}", file_name(path));
+        let mut backup = path.with_file_name(&name);
+        // Two resets in one second keep both backups.
+        let mut n = 1;
+        while backup.exists() {
+            n += 1;
+            backup = path.with_file_name(format!("{name}-{n}"));
+        }
+        std::fs::copy(path, &backup).map_err(|source| WriteError::Write {
+            path: backup.clone(),
+            source,
+        })?;
+        Some(backup)
+    } else {
+        None
+    };
+    replace_file(path, &Map::new())?;
+    Ok(backup)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || "settings.json".into(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Both save locks, held until dropped (the file lock is released when its file closes).
+struct SaveLock {
+    _process: MutexGuard<'static, ()>,
+    _file: File,
+}
+
+impl SaveLock {
+    fn take(path: &Path) -> Result<SaveLock, WriteError> {
+        let io = |source| WriteError::Write {
+            path: path.into(),
+            source,
+        };
+        let process = SAVE_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+        let dir = path
+            .parent()
+            .ok_or_else(|| io(std::io::Error::other("the settings path has no directory")))?;
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let lock_path = path.with_file_name(format!("{}.lock", file_name(path)));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| WriteError::Write {
+                path: lock_path.clone(),
+                source,
+            })?;
+        file.lock().map_err(|source| WriteError::Write {
+            path: lock_path,
+            source,
+        })?;
+        Ok(SaveLock {
+            _process: process,
+            _file: file,
+        })
+    }
+}
+
+/// Writes `map` to a unique temp file beside `path`, flushes it, renames it over `path`, flushes the
+/// directory. Call with the save locks held.
+fn replace_file(path: &Path, map: &Map<String, Value>) -> Result<(), WriteError> {
     let io = |source| WriteError::Write {
         path: path.into(),
         source,
@@ -69,19 +174,40 @@ pub fn write_settings(path: &Path, changes: &Map<String, Value>) -> Result<(), W
     let dir = path
         .parent()
         .ok_or_else(|| io(std::io::Error::other("the settings path has no directory")))?;
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let text = serde_json::to_string_pretty(&Value::Object(current))
+    let mut text = serde_json::to_string_pretty(&Value::Object(map.clone()))
         .map_err(|e| io(std::io::Error::other(e)))?;
-    let tmp = dir.join(format!(".settings.json.{}.tmp", std::process::id()));
+    text.push('\n');
+    let tmp = dir.join(format!(
+        ".{}.{}.{}.{:016x}.tmp",
+        file_name(path),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+        RandomState::new().build_hasher().finish()
+    ));
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+        // create_new: O_EXCL, so a leftover or someone else's temp file is never written through.
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         file.write_all(text.as_bytes())?;
-        file.write_all(b"\n")?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        sync_dir(dir)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+/// Flushes the directory entry of the rename (Unix; Windows has no directory handles to flush).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }

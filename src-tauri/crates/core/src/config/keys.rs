@@ -1,5 +1,13 @@
 //! The settings Gateway Doctor knows, their names in each source, their defaults, and how a raw value from
 //! any source is checked. Messages name the value, where it came from and what to use instead.
+//!
+//! The default client id is [`DEFAULT_CLIENT_ID`], 7431, a fixed 4-digit id. IB Gateway allows one session
+//! per client id, and trading programs and their examples commonly use 0-10 (0 is also TWS's "master"
+//! id), 100, 123 and 999; a program that already holds our id makes every connect of ours fail with error
+//! 326 (and ours would knock theirs out if it connected first). A fixed id rather than one derived per
+//! machine: it is the same in the app, the CLI and the worker with nothing to store, and the trader can
+//! read it in the Gateway's API log. When it is taken anyway, "Use another client id" picks a free one
+//! from [`SPARE_CLIENT_IDS`] ([`pick_client_id`]).
 
 use serde_json::Value;
 
@@ -44,6 +52,13 @@ pub enum SettingValue {
 }
 
 pub const PORT_RANGE: std::ops::RangeInclusive<i64> = 1..=65535;
+/// Gateway Doctor's own client id unless set (see the module doc for why this one).
+pub const DEFAULT_CLIENT_ID: i64 = 7431;
+/// Client ids trading programs commonly use: never a default or a pick of ours.
+pub const COMMON_CLIENT_IDS: [i64; 14] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 123, 999];
+/// Where "Use another client id" picks from: 4-digit ids beside the default, clear of the common ones.
+pub const SPARE_CLIENT_IDS: std::ops::RangeInclusive<i64> = 7400..=7499;
+
 pub const CLIENT_ID_RANGE: std::ops::RangeInclusive<i64> = 0..=2_147_483_647;
 pub const TIMEOUT_RANGE: std::ops::RangeInclusive<f64> = 0.1..=600.0;
 pub const HEARTBEAT_RANGE: std::ops::RangeInclusive<f64> = 0.5..=600.0;
@@ -105,7 +120,7 @@ impl Key {
         match self {
             Key::Host => SettingValue::Text("127.0.0.1".into()),
             Key::Port => SettingValue::Int(4002),
-            Key::ClientId => SettingValue::Int(1),
+            Key::ClientId => SettingValue::Int(DEFAULT_CLIENT_ID),
             Key::Timeout => SettingValue::Float(30.0),
             Key::Readonly => SettingValue::Bool(true),
             Key::ForceDisconnect => SettingValue::Bool(false),
@@ -202,6 +217,22 @@ impl Key {
     }
 }
 
+/// A client id for "Use another client id": the first spare id after `current` (wrapping) that is not in
+/// `avoid` (ids local programs are seen using, and the one that was refused), nor a common one. `None` when
+/// every spare id is taken.
+pub fn pick_client_id(current: i64, avoid: &std::collections::BTreeSet<i64>) -> Option<i64> {
+    let (start, end) = (*SPARE_CLIENT_IDS.start(), *SPARE_CLIENT_IDS.end());
+    let span = end - start + 1;
+    let offset = if SPARE_CLIENT_IDS.contains(&current) {
+        current - start + 1
+    } else {
+        0
+    };
+    (0..span)
+        .map(|i| start + (offset + i) % span)
+        .find(|id| *id != current && !avoid.contains(id) && !COMMON_CLIENT_IDS.contains(id))
+}
+
 fn int(text: &str, what: &str) -> Result<i64, String> {
     text.parse::<i64>().map_err(|_| format!("is not {what}"))
 }
@@ -241,6 +272,28 @@ mod tests {
         let kept = Key::Host.parse_text("[::1]").expect("an IPv6 literal");
         assert_eq!(kept, SettingValue::Text("::1".into()));
         assert_eq!(Key::Host.parse_text("::1"), Ok(kept));
+    }
+
+    #[test]
+    fn the_default_client_id_is_not_one_trading_programs_commonly_use() {
+        assert_eq!(
+            Key::ClientId.default_value(),
+            SettingValue::Int(DEFAULT_CLIENT_ID)
+        );
+        assert!(!COMMON_CLIENT_IDS.contains(&DEFAULT_CLIENT_ID));
+        assert!(!(0..=10).contains(&DEFAULT_CLIENT_ID));
+    }
+
+    #[test]
+    fn another_client_id_skips_the_current_the_taken_and_wraps() {
+        let none = std::collections::BTreeSet::new();
+        assert_eq!(pick_client_id(DEFAULT_CLIENT_ID, &none), Some(7432));
+        assert_eq!(pick_client_id(1, &none), Some(7400));
+        let taken = [7432, 7433].into_iter().collect();
+        assert_eq!(pick_client_id(DEFAULT_CLIENT_ID, &taken), Some(7434));
+        assert_eq!(pick_client_id(7499, &none), Some(7400));
+        let all: std::collections::BTreeSet<i64> = SPARE_CLIENT_IDS.collect();
+        assert_eq!(pick_client_id(DEFAULT_CLIENT_ID, &all), None);
     }
 
     #[test]

@@ -80,8 +80,14 @@ pub enum InputError {
     },
     #[error("{path} is not valid .env syntax: {message}")]
     DotEnv { path: PathBuf, message: String },
+    /// The settings file is not JSON (`line`/`column` of the first syntax error, from 1) or not an object.
     #[error("{path} is not a JSON object of settings: {message}")]
-    Settings { path: PathBuf, message: String },
+    Settings {
+        path: PathBuf,
+        message: String,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
 }
 
 impl Inputs {

@@ -5,8 +5,10 @@ mod keys;
 mod load;
 mod resolved;
 
-pub use file::{WriteError, default_settings_path, write_settings};
-pub use keys::{Key, SettingValue};
+pub use file::{WriteError, default_settings_path, reset_settings, write_settings};
+pub use keys::{
+    COMMON_CLIENT_IDS, DEFAULT_CLIENT_ID, Key, SPARE_CLIENT_IDS, SettingValue, pick_client_id,
+};
 pub use load::{InputError, Inputs, InvalidValue, Setting, Source};
 pub use resolved::Config;
 

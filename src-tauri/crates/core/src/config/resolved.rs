@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::keys::{Key, SettingValue};
+use super::keys::{DEFAULT_CLIENT_ID, Key, SettingValue};
 use super::load::{Inputs, InvalidValue, Setting};
 
 /// Every setting resolved and checked. Built only through [`Config::resolve`], so accessors cannot fail.
@@ -67,7 +67,8 @@ impl Config {
     }
 
     pub fn client_id(&self) -> i32 {
-        i32::try_from(self.int(Key::ClientId)).unwrap_or(1)
+        // CLIENT_ID_RANGE is i32's, so the fallback is never used.
+        i32::try_from(self.int(Key::ClientId)).unwrap_or(DEFAULT_CLIENT_ID as i32)
     }
 
     pub fn timeout(&self) -> Duration {

@@ -19,6 +19,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gateway_proto::{ErrorBody, ErrorCode, Event, SessionState};
 use serde_json::Value;
@@ -27,7 +29,7 @@ use tokio::time::{Duration, Instant, sleep_until};
 
 use super::backoff::Jitter;
 use super::client_id_wait::HolderWatch;
-use super::handle::SupervisorOptions;
+use super::handle::{Applied, SupervisorOptions};
 use super::latch_file::{LatchFile, LatchRecord};
 use super::log::{LogLine, LogSink};
 use super::policy::{self, Discipline, Reaction, SessionEnd};
@@ -42,8 +44,13 @@ pub(crate) enum Cmd {
     Reset,
     Stop(oneshot::Sender<()>),
     Request(&'static str, Reply),
-    Reconfigure(Box<Config>, oneshot::Sender<()>),
     LatchFile(Option<PathBuf>, oneshot::Sender<()>),
+    /// New settings; `keep_session`: a healthy session keeps running and they wait for the next connect.
+    Reconfigure {
+        config: Box<Config>,
+        keep_session: bool,
+        done: oneshot::Sender<Applied>,
+    },
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -78,12 +85,17 @@ pub(crate) struct Actor {
     /// The guardrail was lifted for one attempt (a Gateway restart, the user's reset): the latch message
     /// then says that this one attempt failed too.
     after_restart: bool,
+    /// Settings saved while a session was healthy: used from the next connect on (see `apply_pending`).
+    pending_config: Option<Box<Config>>,
+    /// Whether `pending_config` is set, for the handle (the app says "applies at the next connect").
+    has_pending: Arc<AtomicBool>,
 }
 
 impl Actor {
     pub fn new(
         options: SupervisorOptions,
         log: LogSink,
+        has_pending: Arc<AtomicBool>,
     ) -> (Actor, watch::Receiver<SupervisorState>) {
         let state = SupervisorState::new(options.config.max_timeouts());
         let (publish, receiver) = watch::channel(state.clone());
@@ -111,6 +123,8 @@ impl Actor {
             due: HashMap::new(),
             latch_file: None,
             after_restart: false,
+            pending_config: None,
+            has_pending,
         };
         (actor, receiver)
     }
@@ -179,6 +193,7 @@ impl Actor {
                 self.wanted = false;
                 self.next_attempt = None;
                 self.end_worker().await;
+                self.apply_pending().await;
                 self.set_lifecycle(Lifecycle::Idle);
                 let _ = done.send(());
             }
@@ -203,33 +218,41 @@ impl Actor {
                     )));
                 }
             },
-            Cmd::Reconfigure(config, done) => {
+            Cmd::Reconfigure {
+                config,
+                keep_session,
+                done,
+            } => {
+                // A healthy session is not dropped for a saved setting: ending it and connecting again at
+                // once is the quick close/reconnect that wears the Gateway's API layer down.
+                if keep_session
+                    && self.worker.is_some()
+                    && self.state.lifecycle == Lifecycle::Connected
+                {
+                    self.log(
+                        "info",
+                        format!(
+                            "settings saved: the session keeps running; {}:{} as client id {} applies at the next connect",
+                            config.host(),
+                            config.port(),
+                            config.client_id()
+                        ),
+                    );
+                    self.pending_config = Some(config);
+                    self.has_pending.store(true, Ordering::Relaxed);
+                    let _ = done.send(Applied::AtNextConnect);
+                    return;
+                }
+                self.pending_config = None;
+                self.has_pending.store(false, Ordering::Relaxed);
                 self.wanted = false;
                 self.next_attempt = None;
                 self.end_worker().await;
-                self.state.max_timeouts = config.max_timeouts();
-                self.state.timeouts_in_a_row = 0;
-                self.discipline.restart_counting();
-                self.discipline.set_stable_after(config.stable_after());
-                self.stop_watching_client_id();
-                // The new port's listener as it is now, so it is not taken for a Gateway restart.
-                self.listener = crate::sockets::scan_quick(config.port())
-                    .ok()
-                    .and_then(|q| q.listener_inode);
-                self.log(
-                    "info",
-                    format!(
-                        "settings changed: the session now goes to {}:{} as client id {}",
-                        config.host(),
-                        config.port(),
-                        config.client_id()
-                    ),
-                );
-                self.options.config = *config;
+                self.use_config(*config);
                 self.set_lifecycle(Lifecycle::Idle);
                 // The new target's guardrail, if one was kept for it.
                 self.load_latch();
-                let _ = done.send(());
+                let _ = done.send(Applied::Now);
             }
             Cmd::LatchFile(path, done) => {
                 self.latch_file = path.map(LatchFile::new);
@@ -240,6 +263,42 @@ impl Actor {
             }
             Cmd::Shutdown(_) => {}
         }
+    }
+
+    /// Uses `config` from now on. The timeout count and the backoff were about the old target.
+    fn use_config(&mut self, config: Config) {
+        self.state.max_timeouts = config.max_timeouts();
+        self.state.timeouts_in_a_row = 0;
+        self.discipline.restart_counting();
+        self.discipline.set_stable_after(config.stable_after());
+        self.stop_watching_client_id();
+        // The new port's listener as it is now, so it is not taken for a Gateway restart.
+        self.listener = crate::sockets::scan_quick(config.port())
+            .ok()
+            .and_then(|q| q.listener_inode);
+        self.log(
+            "info",
+            format!(
+                "settings changed: the session now goes to {}:{} as client id {}",
+                config.host(),
+                config.port(),
+                config.client_id()
+            ),
+        );
+        self.options.config = config;
+    }
+
+    /// Settings saved during a healthy session take effect now: the old worker (started with the old
+    /// settings) ends without an API disconnect, and the next worker gets the new ones. `true` when there
+    /// were any.
+    async fn apply_pending(&mut self) -> bool {
+        let Some(config) = self.pending_config.take() else {
+            return false;
+        };
+        self.end_worker().await;
+        self.use_config(*config);
+        self.has_pending.store(false, Ordering::Relaxed);
+        true
     }
 
     /// One connect attempt: start a worker if there is none, and ask it to connect.
@@ -259,6 +318,13 @@ impl Actor {
         let wait = self.discipline.budget_wait(Instant::now());
         if !wait.is_zero() {
             return self.wait_for_budget(wait);
+        }
+        if self.apply_pending().await {
+            // The new target may have a guardrail kept for it.
+            self.load_latch();
+            if matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
+                return;
+            }
         }
         if self.worker.is_none() {
             let env = self.options.config.worker_env();

@@ -5,6 +5,8 @@
 //! with [`SupervisorError::Timeout`], so no caller (a screen of the app, the CLI) can wait forever.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use gateway_proto::{ErrorBody, ErrorCode};
@@ -119,6 +121,15 @@ impl From<SupervisorError> for ErrorBody {
     }
 }
 
+/// When new settings took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// At once: the worker (if any) ended and the supervisor is idle.
+    Now,
+    /// A healthy session kept running; they apply at the next connect.
+    AtNextConnect,
+}
+
 /// A running supervisor. Dropping every clone ends it (and its worker).
 #[derive(Debug, Clone)]
 pub struct Supervisor {
@@ -129,6 +140,8 @@ pub struct Supervisor {
     request_deadline: Duration,
     /// How long stop and reconfigure may take.
     ending_deadline: Duration,
+    /// Settings wait for the next connect (see [`Supervisor::reconfigure_keeping_session`]).
+    has_pending: Arc<AtomicBool>,
 }
 
 impl Supervisor {
@@ -138,7 +151,8 @@ impl Supervisor {
         let request_deadline = options.request_timeout + HANDLE_MARGIN;
         let ending_deadline = options.ending_deadline();
         let (commands, inbox) = mpsc::channel(32);
-        let (actor, state) = Actor::new(options, log.clone());
+        let has_pending = Arc::new(AtomicBool::new(false));
+        let (actor, state) = Actor::new(options, log.clone(), has_pending.clone());
         tokio::spawn(actor.run(inbox));
         Supervisor {
             commands,
@@ -146,6 +160,7 @@ impl Supervisor {
             log,
             request_deadline,
             ending_deadline,
+            has_pending,
         }
     }
 
@@ -189,8 +204,30 @@ impl Supervisor {
     /// Uses `config` from now on: ends the worker (never an API disconnect), clears the timeout count and
     /// the guardrail (they were about the old target), and stays idle until [`Supervisor::connect`].
     pub async fn reconfigure(&self, config: Config) -> Result<(), SupervisorError> {
+        self.send_config(config, false).await.map(|_| ())
+    }
+
+    /// Like [`Supervisor::reconfigure`], except that a healthy session keeps running: the settings are kept
+    /// as pending and used from the next connect on (the session ending, Stop then Connect, or
+    /// [`Supervisor::reconnect_now`]). Without a healthy session they apply at once.
+    pub async fn reconfigure_keeping_session(
+        &self,
+        config: Config,
+    ) -> Result<Applied, SupervisorError> {
+        self.send_config(config, true).await
+    }
+
+    async fn send_config(
+        &self,
+        config: Config,
+        keep_session: bool,
+    ) -> Result<Applied, SupervisorError> {
         let (done, wait) = oneshot::channel();
-        let cmd = Cmd::Reconfigure(Box::new(config), done);
+        let cmd = Cmd::Reconfigure {
+            config: Box::new(config),
+            keep_session,
+            done,
+        };
         self.call("reconfigure", self.ending_deadline, cmd, wait)
             .await
     }
@@ -203,6 +240,17 @@ impl Supervisor {
         let cmd = Cmd::LatchFile(path, done);
         self.call("latch file", self.request_deadline, cmd, wait)
             .await
+    }
+
+    /// Settings saved during a healthy session wait for the next connect.
+    pub fn has_pending_config(&self) -> bool {
+        self.has_pending.load(Ordering::Relaxed)
+    }
+
+    /// Ends the worker (never an API disconnect), so pending settings apply, and connects with them.
+    pub async fn reconnect_now(&self) -> Result<(), SupervisorError> {
+        self.stop().await?;
+        self.connect().await
     }
 
     /// Sends a worker command (status, ping, accounts) and returns its `data`.

@@ -14,7 +14,7 @@ mod worker_process;
 pub use backoff::{Backoff, JITTER_PERCENT, Jitter};
 pub use budget::LIMITS as CONNECT_BUDGET;
 pub use client_id_wait::ClientIdWait;
-pub use handle::{Supervisor, SupervisorError, SupervisorOptions};
+pub use handle::{Applied, Supervisor, SupervisorError, SupervisorOptions};
 pub use latch_file::{LatchFile, LatchFileError, LatchRecord, default_latch_path};
 pub use log::{LogLine, LogSink};
 pub use policy::{DROPS_TO_LATCH, FEW_RETRIES, Reaction, reaction};
