@@ -18,7 +18,7 @@ mod status;
 pub use diagnostics::{AccountMode, Check, CheckId, CheckStatus, Remedy, Report, Verdict};
 pub use error_code::ErrorCode;
 pub use event::{Event, NoticeData, WorkerOutput};
-pub use request::{Command, CommandName, ConnectParams, Request};
+pub use request::{Command, CommandName, ConnectParams, DEFAULT_CLIENT_ID, Request};
 pub use response::{
     AccountsData, ConnectData, DisconnectData, ErrorBody, Outcome, PingData, ResetData, Response,
     ResponseData, ShutdownData,

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+/// The client id of Gateway Doctor's session unless one is set, shared by the worker and gateway-core
+/// (core/src/config/keys.rs says why this id: trading programs commonly use 0-10, 100, 123 and 999).
+pub const DEFAULT_CLIENT_ID: i32 = 7431;
+
 /// One request line as it arrives. Unknown top-level keys are refused, so settings written beside
 /// `params` (the field report's flat form) fail instead of being ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -79,8 +79,7 @@ pub fn connect_settings(
         env,
         "IBKR_CLIENT_ID",
         CLIENT_ID_RANGE,
-        // gateway-core's DEFAULT_CLIENT_ID (core/src/config/keys.rs says why this id).
-        7431,
+        i64::from(gateway_proto::DEFAULT_CLIENT_ID),
     )?;
     let readonly = match params.readonly {
         Some(readonly) => readonly,
@@ -190,7 +189,10 @@ mod tests {
         let settings =
             connect_settings(&ConnectParams::default(), &env(&[])).expect("defaults are valid");
         assert_eq!(settings.address(), "127.0.0.1:4002");
-        assert_eq!((settings.client_id, settings.readonly), (1, true));
+        assert_eq!(
+            (settings.client_id, settings.readonly),
+            (gateway_proto::DEFAULT_CLIENT_ID, true)
+        );
         assert_eq!(settings.timeout, Duration::from_secs(30));
         assert_eq!(max_timeouts(&env(&[])).expect("default"), 3);
         assert!(!force_disconnect(&env(&[])).expect("default"));

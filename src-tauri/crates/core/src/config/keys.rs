@@ -53,7 +53,7 @@ pub enum SettingValue {
 
 pub const PORT_RANGE: std::ops::RangeInclusive<i64> = 1..=65535;
 /// Gateway Doctor's own client id unless set (see the module doc for why this one).
-pub const DEFAULT_CLIENT_ID: i64 = 7431;
+pub const DEFAULT_CLIENT_ID: i64 = gateway_proto::DEFAULT_CLIENT_ID as i64;
 /// Client ids trading programs commonly use: never a default or a pick of ours.
 pub const COMMON_CLIENT_IDS: [i64; 14] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 123, 999];
 /// Where "Use another client id" picks from: 4-digit ids beside the default, clear of the common ones.
