@@ -6,6 +6,8 @@
 mod connect;
 #[path = "cli/doctor.rs"]
 pub(crate) mod doctor;
+#[path = "cli/guardrail.rs"]
+mod guardrail;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! The reconnect discipline with the real worker and simulator: a Gateway that drops every session is
 //! latched after a few, and even a user clicking Reset without pause stays inside the connect budget; a
 //! client id held by another program gets one attempt and then one more only when that program leaves;
-//! and only a session that stayed up for the stable period starts the backoff over.
+//! only a session that stayed up for the stable period starts the backoff over; and two supervisors keeping
+//! their guardrail in one folder share one connect budget.
 
 use std::time::{Duration, Instant};
 
@@ -226,4 +227,47 @@ async fn only_a_session_that_stayed_up_for_the_stable_period_starts_the_backoff_
     .await;
     assert_eq!(backoff_attempt(&state), Some(1), "{state:?}");
     supervisor.shutdown().await;
+}
+
+/// Waiting for the connect budget (the message every budget wait carries).
+fn budget_waiting(state: &SupervisorState) -> bool {
+    matches!(&state.lifecycle, Lifecycle::Backoff { error, .. } if error.message.contains("connects at most"))
+}
+
+/// Two supervisors keeping their guardrail in one folder (the app and `gateway-doctor connect` of one
+/// user) against a Gateway that drops every session: each alone would connect DROPS_TO_LATCH times before
+/// it latches, 8 in all; the budget they share on disk lets 6 through in 20 s, whoever sends them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_supervisors_sharing_the_guardrail_folder_share_one_connect_budget() {
+    let sim = SimProcess::start(&["--fault", "drop_after:300"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = |client_id: i32| {
+        let mut opts = options(&sim, client_id, "5", "3");
+        opts.jitter_seed = Some(client_id as u64);
+        opts.latch_path = Some(dir.path().join("guardrail.json"));
+        Supervisor::start(opts)
+    };
+    let (app, cli) = (start(61), start(62));
+    let started = Instant::now();
+    app.connect().await.expect("running");
+    cli.connect().await.expect("running");
+    let done =
+        |s: &SupervisorState| latched_with(s, ErrorCode::GatewayDropsSessions) || budget_waiting(s);
+    let (window, limit) = CONNECT_BUDGET[0];
+    let app_end = wait_for(&app, "a latch or a budget wait", BOUND, done).await;
+    let cli_end = wait_for(&cli, "a latch or a budget wait", BOUND, done).await;
+    let accepted = sim.stats().accepted;
+    assert!(
+        accepted <= limit as u64,
+        "{accepted} connects from two supervisors; the shared budget is {limit} in {window:?}"
+    );
+    if started.elapsed() < window {
+        assert_eq!(accepted, limit as u64);
+        assert!(
+            budget_waiting(&app_end) || budget_waiting(&cli_end),
+            "one of them waits for the budget: {app_end:?} {cli_end:?}"
+        );
+    }
+    app.shutdown().await;
+    cli.shutdown().await;
 }

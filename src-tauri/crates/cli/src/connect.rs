@@ -10,6 +10,7 @@ use gateway_core::supervisor::{
 use crate::error::{CliError, Exit};
 use crate::output::{self, Style, local_time};
 use crate::setup::{self, SessionFlags};
+use crate::stop_signal::StopSignal;
 
 /// Hold one connection to the Gateway and show what happens to it, until Ctrl-C.
 #[derive(clap::Args, Debug)]
@@ -101,43 +102,5 @@ impl Shown {
         let printed = output::print(&format!("{} {line}", self.style.dim(time)));
         self.last = Some(line);
         printed
-    }
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM. Both streams are registered up front, so a signal between two waits is
-/// not lost.
-struct StopSignal {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignal {
-    fn new() -> Result<StopSignal, CliError> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let io = |source| CliError::Io {
-                about: "listen for Ctrl-C",
-                source,
-            };
-            Ok(StopSignal {
-                interrupt: signal(SignalKind::interrupt()).map_err(io)?,
-                terminate: signal(SignalKind::terminate()).map_err(io)?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(StopSignal {})
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

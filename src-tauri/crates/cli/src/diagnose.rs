@@ -7,18 +7,32 @@
 //! then keeps the session open until it has lived `QUICK_CLOSE_HOLD` (10 s; why in gateway-core's
 //! diagnostics/session_test.rs), saying so, because a quick connect-then-close is what kills a Gateway's
 //! API layer. Without any test the verdict is `listening_not_tested` and the exit code 3.
+//!
+//! Before it connects by itself, the run asks the guardrail that every Gateway Doctor process shares
+//! (core's diagnostics/guardrail.rs): a Gateway latched as unresponsive (same listener as then) or a spent
+//! connect budget means no connect, and the report says why and what to do. Its own supervisor uses the
+//! same files, so its one connect counts in the budget of the app and of every other run. A Ctrl-C during
+//! the hold does not end the session at once: it says how much longer it keeps it, and a second one quits.
+//!
+//! `GATEWAY_DOCTOR_TEST_HOLD_MS` (for tests only) shortens the hold, so a test can run many diagnoses
+//! in seconds; it can never lengthen it.
 
 use std::time::Duration;
 
 use gateway_core::config::Config;
-use gateway_core::diagnostics::{DiagnoseOptions, diagnose, hold_remaining};
-use gateway_core::supervisor::{Supervisor, SupervisorOptions};
+use gateway_core::diagnostics::{
+    DiagnoseOptions, HeldBack, QUICK_CLOSE_HOLD, diagnose, explain_held_back, held_back,
+    hold_remaining,
+};
+use gateway_core::supervisor::{Supervisor, SupervisorOptions, default_latch_path};
 use gateway_proto::Verdict;
+use jiff::tz::TimeZone;
 
 use crate::error::{CliError, Exit};
 use crate::link::{AppAnswer, ask_app};
 use crate::output::{self, Style};
 use crate::setup::{self, SessionFlags};
+use crate::stop_signal::StopSignal;
 
 /// Check the connection to IB Gateway and say what to do.
 #[derive(clap::Args, Debug)]
@@ -63,6 +77,8 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
     };
     let mut options = DiagnoseOptions::default();
     let mut own_session = false;
+    let mut held = None;
+    let latch_path = default_latch_path();
     if let Ok(config) = &config {
         match app_session(config, args.handshake) {
             Some(reported) => {
@@ -73,21 +89,48 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
             }
             None if args.handshake => {
                 setup::existing_worker()?;
-                own_session = true;
-                options.handshake = true;
+                held = latch_path.as_deref().and_then(|path| {
+                    held_back(
+                        path,
+                        &config.host(),
+                        config.port(),
+                        gateway_core::now_ms(),
+                        |note| eprintln!("{note}"),
+                    )
+                });
+                match &held {
+                    Some(HeldBack::Latched(_)) => say(
+                        "Not connecting: Gateway Doctor found this Gateway's API unresponsive earlier \
+                         (details below).",
+                    ),
+                    Some(HeldBack::BudgetSpent { wait, .. }) => say(&format!(
+                        "Not connecting: Gateway Doctor programs connected to this Gateway many times just \
+                         now; the next connect is allowed in {:.0} s.",
+                        wait.as_secs_f64().ceil()
+                    )),
+                    None => {
+                        own_session = true;
+                        options.handshake = true;
+                    }
+                }
             }
             None => {}
         }
     }
     let report = crate::block_on(async {
         let own = match (&config, own_session) {
-            (Ok(config), true) => Some(Supervisor::start(SupervisorOptions::new(
-                setup::worker_path(),
-                config.clone(),
-            ))),
+            (Ok(config), true) => {
+                let mut supervisor = SupervisorOptions::new(setup::worker_path(), config.clone());
+                // The app's guardrail and the shared connect budget: this connect counts for everyone.
+                supervisor.latch_path = latch_path.clone();
+                Some(Supervisor::start(supervisor))
+            }
             _ => None,
         };
-        let report = diagnose(&config, own.as_ref(), &options).await;
+        let mut report = diagnose(&config, own.as_ref(), &options).await;
+        if let Some(held) = &held {
+            explain_held_back(&mut report, held, &TimeZone::system());
+        }
         if args.json {
             output::print(&output::json(&report, false));
         } else {
@@ -140,18 +183,64 @@ fn app_session(
 }
 
 /// Keeps this run's own session open until it has lived the quick-close window, then ends the worker (the
-/// operating system closes the socket; nothing is sent to the Gateway).
+/// operating system closes the socket; nothing is sent to the Gateway). The first Ctrl-C (or SIGTERM) says
+/// how long it still keeps the session; a second quits at once.
 async fn hold_then_end(supervisor: &Supervisor, say: &impl Fn(&str)) {
     let state = supervisor.state();
-    if let Some(wait) = hold_remaining(&state.worker, gateway_core::now_ms())
+    let shortened = QUICK_CLOSE_HOLD.saturating_sub(test_hold());
+    if let Some(wait) =
+        hold_remaining(&state.worker, gateway_core::now_ms()).map(|w| w.saturating_sub(shortened))
         && !wait.is_zero()
     {
+        let until = tokio::time::Instant::now() + wait;
+        // Listen before saying so: a Ctrl-C right after the line must find the listener in place.
+        let stop = StopSignal::new();
         say(&format!(
             "Holding the connection to the Gateway open for {:.0} s before exiting, so the Gateway is not \
              harmed by a quick connect-then-close.",
             wait.as_secs_f64().ceil()
         ));
-        tokio::time::sleep(wait).await;
+        match stop {
+            Ok(mut stop) => {
+                let held = tokio::select! {
+                    () = tokio::time::sleep_until(until) => true,
+                    () = stop.recv() => false,
+                };
+                if !held {
+                    let left = until.saturating_duration_since(tokio::time::Instant::now());
+                    say(&format!(
+                        "Keeping the connection open {:.0} more seconds so IB Gateway is not harmed; press \
+                         Ctrl-C again to quit now",
+                        left.as_secs_f64().ceil()
+                    ));
+                    tokio::select! {
+                        () = tokio::time::sleep_until(until) => {}
+                        () = stop.recv() => say("Quitting now."),
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                tokio::time::sleep_until(until).await;
+            }
+        }
     }
     supervisor.shutdown().await;
+}
+
+/// The hold, shortened by `GATEWAY_DOCTOR_TEST_HOLD_MS` (tests only; never longer than
+/// [`QUICK_CLOSE_HOLD`]). A value that is not a number of milliseconds is ignored, with a note.
+fn test_hold() -> Duration {
+    let Some(value) = std::env::var_os("GATEWAY_DOCTOR_TEST_HOLD_MS") else {
+        return QUICK_CLOSE_HOLD;
+    };
+    match value.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(ms) => Duration::from_millis(ms).min(QUICK_CLOSE_HOLD),
+        None => {
+            eprintln!(
+                "GATEWAY_DOCTOR_TEST_HOLD_MS={value:?} is not a number of milliseconds: the full hold is kept"
+            );
+            QUICK_CLOSE_HOLD
+        }
+    }
 }

@@ -20,6 +20,7 @@ mod error;
 mod link;
 mod output;
 mod setup;
+mod stop_signal;
 mod zombies;
 
 use std::process::ExitCode;

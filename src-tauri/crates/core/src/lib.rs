@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod file_lock;
 pub mod local_link;
 pub mod reset_window;
 pub mod sockets;

@@ -1,7 +1,8 @@
 //! The settings file: a JSON object in the platform config directory.
 //!
 //! Every change is a read-modify-write done under two locks: a process-wide mutex (threads of one app) and
-//! an advisory lock on `settings.json.lock` beside the file (the app and the CLI, or two apps), so two saves
+//! the advisory lock on `settings.json.lock` beside the file (crate::file_lock, shared with the guardrail
+//! files) (the app and the CLI, or two apps), so two saves
 //! at once never lose each other's keys. The new text goes to a temp file with a name no other writer can
 //! have (pid, a counter and a random number, created exclusively), is flushed to disk, renamed over the old
 //! file, and the directory is flushed too: a crash leaves either the old file or the new one, never half of
@@ -19,6 +20,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::{Map, Value};
 
 use super::load::InputError;
+use crate::file_lock::FileLock;
 
 /// Serialises saves between the threads of this process (the file lock does it between processes).
 static SAVE_LOCK: Mutex<()> = Mutex::new(());
@@ -129,33 +131,15 @@ fn file_name(path: &Path) -> String {
 /// Both save locks, held until dropped (the file lock is released when its file closes).
 struct SaveLock {
     _process: MutexGuard<'static, ()>,
-    _file: File,
+    _file: FileLock,
 }
 
 impl SaveLock {
     fn take(path: &Path) -> Result<SaveLock, WriteError> {
-        let io = |source| WriteError::Write {
-            path: path.into(),
-            source,
-        };
         let process = SAVE_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-        let dir = path
-            .parent()
-            .ok_or_else(|| io(std::io::Error::other("the settings path has no directory")))?;
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let lock_path = path.with_file_name(format!("{}.lock", file_name(path)));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|source| WriteError::Write {
-                path: lock_path.clone(),
-                source,
-            })?;
-        file.lock().map_err(|source| WriteError::Write {
-            path: lock_path,
-            source,
+        let file = FileLock::take(path).map_err(|e| WriteError::Write {
+            path: e.path,
+            source: e.source,
         })?;
         Ok(SaveLock {
             _process: process,

@@ -5,12 +5,14 @@
 //! connection.
 
 mod assess;
+mod guardrail;
 mod observe;
 mod session_checks;
 mod session_test;
 mod verdict;
 
 pub use assess::{KNOWN_PORTS, Observations, SessionSource, account_mode, assess};
+pub use guardrail::{HeldBack, explain as explain_held_back, held_back};
 pub use observe::{DiagnoseOptions, Progress, ReportedSession, Stage, diagnose};
 pub use session_test::{
     PingOutcome, QUICK_CLOSE_HOLD, SessionTest, api_was_tested, hold_remaining, nothing_listens,

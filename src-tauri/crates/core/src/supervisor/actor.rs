@@ -15,7 +15,8 @@
 //! What each failure leads to, when the backoff starts over and the connect budget are decided in
 //! `policy` (a table and its counters); a 326 hands over to `client_id_wait`, which watches for the holder
 //! of our client id to leave. Every connect, whoever asked for it, goes through [`Actor::attempt`], where
-//! the budget is applied.
+//! the budget is applied: this process's own (in memory) and, when a latch file is used, the one shared
+//! by every Gateway Doctor process (connect_record.rs, beside the latch file).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ use tokio::time::{Duration, Instant, sleep_until};
 
 use super::backoff::Jitter;
 use super::client_id_wait::HolderWatch;
+use super::connect_record::ConnectRecord;
 use super::handle::{Applied, SupervisorOptions};
 use super::latch_file::{LatchFile, LatchRecord};
 use super::log::{LogLine, LogSink};
@@ -82,6 +84,10 @@ pub(crate) struct Actor {
     due: HashMap<u64, (Instant, &'static str)>,
     /// The guardrail on disk, when the options name a file.
     latch_file: Option<LatchFile>,
+    /// The connect budget shared with every other Gateway Doctor process, beside the latch file.
+    connect_record: Option<ConnectRecord>,
+    /// The record could not be used and that was logged (once: the in-memory budget holds meanwhile).
+    record_failed: bool,
     /// The guardrail was lifted for one attempt (a Gateway restart, the user's reset): the latch message
     /// then says that this one attempt failed too.
     after_restart: bool,
@@ -122,6 +128,8 @@ impl Actor {
             listener: None,
             due: HashMap::new(),
             latch_file: None,
+            connect_record: None,
+            record_failed: false,
             after_restart: false,
             pending_config: None,
             has_pending,
@@ -130,7 +138,7 @@ impl Actor {
     }
 
     pub async fn run(mut self, mut inbox: mpsc::Receiver<Cmd>) {
-        self.latch_file = self.options.latch_path.clone().map(LatchFile::new);
+        self.use_latch_file(self.options.latch_path.clone());
         self.load_latch();
         let mut listener_tick = tokio::time::interval(self.options.listener_poll);
         listener_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -255,7 +263,7 @@ impl Actor {
                 let _ = done.send(Applied::Now);
             }
             Cmd::LatchFile(path, done) => {
-                self.latch_file = path.map(LatchFile::new);
+                self.use_latch_file(path);
                 if matches!(self.state.lifecycle, Lifecycle::Idle) {
                     self.load_latch();
                 }
@@ -340,6 +348,10 @@ impl Actor {
                     return self.set_lifecycle(Lifecycle::Failed { error: e.into() });
                 }
             }
+        }
+        // Last, right before the connect: the shared budget records it as sent when it fits.
+        if let Some(wait) = self.take_shared_budget() {
+            return self.wait_for_budget(wait);
         }
         let Some(worker) = self.worker.as_mut() else {
             return;
@@ -561,6 +573,41 @@ impl Actor {
     fn settle(&mut self) {
         if self.state.lifecycle == Lifecycle::Connected && self.discipline.settle(Instant::now()) {
             self.publish();
+        }
+    }
+
+    /// The guardrail file at `path` (None: in memory only), and the shared connect record beside it.
+    fn use_latch_file(&mut self, path: Option<PathBuf>) {
+        self.connect_record = path.as_deref().map(ConnectRecord::beside);
+        self.latch_file = path.map(LatchFile::new);
+        self.record_failed = false;
+    }
+
+    /// Checks the budget shared by every Gateway Doctor process and, when a connect fits, records it as
+    /// sent. `Some(wait)`: other processes' connects (with ours) spent it for now. A record that cannot be
+    /// used leaves this process's own budget (already checked) as the only one, said once in the log.
+    fn take_shared_budget(&mut self) -> Option<Duration> {
+        let record = self.connect_record.as_ref()?;
+        match record.take(
+            &self.latch_key(),
+            &self.options.connect_budget,
+            crate::now_ms(),
+        ) {
+            Ok(wait) if wait.is_zero() => None,
+            Ok(wait) => Some(wait),
+            Err(e) => {
+                if !self.record_failed {
+                    self.record_failed = true;
+                    self.log(
+                        "warn",
+                        format!(
+                            "{e}: the connect budget counts only this program's connects, not those \
+                             of other Gateway Doctor programs"
+                        ),
+                    );
+                }
+                None
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 //! freed), the supervisor sends at most [`LIMITS`] connects in any window of that length. An attempt that
 //! would exceed it waits until the oldest connect in the full window has aged out.
 
-use std::collections::VecDeque;
+use std::ops::Add;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -20,7 +20,7 @@ pub const LIMITS: Limits = [(Duration::from_secs(20), 6), (Duration::from_secs(3
 #[derive(Debug, Clone)]
 pub struct ConnectBudget {
     limits: Limits,
-    sent: VecDeque<Instant>,
+    sent: Vec<Instant>,
 }
 
 impl Default for ConnectBudget {
@@ -33,40 +33,55 @@ impl ConnectBudget {
     pub fn new(limits: Limits) -> ConnectBudget {
         ConnectBudget {
             limits,
-            sent: VecDeque::new(),
+            sent: Vec::new(),
         }
     }
 
     /// How long to wait from `now` before a connect fits every window (zero when it fits now).
     pub fn wait(&self, now: Instant) -> Duration {
-        self.limits
-            .iter()
-            .filter_map(|&(window, limit)| {
-                let in_window = self.sent.iter().filter(|t| now < **t + window).count();
-                if in_window < limit {
-                    return None;
-                }
-                // The connect that must leave the window first: the limit-th newest.
-                let oldest_kept = self.sent.get(self.sent.len().checked_sub(limit)?)?;
-                Some((*oldest_kept + window).saturating_duration_since(now))
-            })
-            .max()
-            .unwrap_or(Duration::ZERO)
+        wait_for(&self.limits, &self.sent, now, |t| {
+            t.saturating_duration_since(now)
+        })
     }
 
     /// Notes a connect sent at `now`; forgets those older than the longest window.
     pub fn record(&mut self, now: Instant) {
-        self.sent.push_back(now);
-        let longest = self
-            .limits
-            .iter()
-            .map(|(w, _)| *w)
-            .max()
-            .unwrap_or_default();
-        while self.sent.front().is_some_and(|t| *t + longest <= now) {
-            self.sent.pop_front();
-        }
+        self.sent.push(now);
+        let longest = longest(&self.limits);
+        self.sent.retain(|t| now < *t + longest);
     }
+}
+
+/// The longest window of `limits`: connects older than that count for nothing.
+pub(crate) fn longest(limits: &Limits) -> Duration {
+    limits.iter().map(|(w, _)| *w).max().unwrap_or_default()
+}
+
+/// How long to wait from `now` before one more connect fits every window of `limits`, given the connects
+/// `sent` (oldest first); `until(t)` is the time from `now` to `t`, zero when `t` has passed. The one rule
+/// for the in-memory budget (`Instant`s) and the shared record on disk (wall-clock times).
+pub(crate) fn wait_for<T>(
+    limits: &Limits,
+    sent: &[T],
+    now: T,
+    until: impl Fn(T) -> Duration,
+) -> Duration
+where
+    T: Copy + PartialOrd + Add<Duration, Output = T>,
+{
+    limits
+        .iter()
+        .filter_map(|&(window, limit)| {
+            let in_window = sent.iter().filter(|t| now < **t + window).count();
+            if in_window < limit {
+                return None;
+            }
+            // The connect that must leave the window first: the limit-th newest.
+            let oldest_kept = sent.get(sent.len().checked_sub(limit)?)?;
+            Some(until(*oldest_kept + window))
+        })
+        .max()
+        .unwrap_or(Duration::ZERO)
 }
 
 #[cfg(test)]

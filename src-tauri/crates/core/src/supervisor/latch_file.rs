@@ -6,8 +6,10 @@
 //! same listener is there, so a restart of Gateway Doctor spends no handshake on an API layer already seen
 //! dead. A different listener, or none, means the Gateway restarted: the entry is stale and is removed.
 //!
-//! Writes go through a temp file with a name no other process or thread uses, are flushed to disk, then
-//! renamed over the file: a reader sees the old file or the new one, never half of one.
+//! Every change is a read-modify-write under the cross-process lock `guardrail.json.lock`
+//! (crate::file_lock), so two processes latching two Gateways at once keep both entries. Writes go through
+//! a temp file with a name no other process or thread uses, are flushed to disk, then renamed over the
+//! file: a reader sees the old file or the new one, never half of one (reads need no lock).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,6 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use gateway_proto::ErrorBody;
 use serde::{Deserialize, Serialize};
+
+use crate::file_lock::{FileLock, LockError};
 
 /// `<config dir>/gateway-doctor/guardrail.json` (e.g. ~/.config/gateway-doctor/guardrail.json on Linux).
 pub fn default_latch_path() -> Option<PathBuf> {
@@ -53,6 +57,8 @@ pub enum LatchFileError {
         #[source]
         source: serde_json::Error,
     },
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot write the guardrail file {path}: {source}")]
     Write {
         path: PathBuf,
@@ -88,6 +94,7 @@ impl LatchFile {
 
     /// Records (or replaces) the entry for `key`.
     pub fn set(&self, key: &str, record: LatchRecord) -> Result<(), LatchFileError> {
+        let _locked = FileLock::take(&self.path)?;
         // A corrupt file is replaced rather than kept: it holds nothing we could honour.
         let mut contents = self.read().unwrap_or_default();
         contents.latches.insert(key.to_string(), record);
@@ -96,6 +103,7 @@ impl LatchFile {
 
     /// Removes the entry for `key`; the file goes when it holds no entry.
     pub fn remove(&self, key: &str) -> Result<(), LatchFileError> {
+        let _locked = FileLock::take(&self.path)?;
         let mut contents = match self.read() {
             Ok(contents) => contents,
             Err(LatchFileError::Invalid { .. }) => Contents::default(),
@@ -210,6 +218,8 @@ mod tests {
         assert!(!file.path().exists(), "an empty file is removed");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
             .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .filter(|name| name != "guardrail.json.lock")
             .collect();
         assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
     }
@@ -231,5 +241,62 @@ mod tests {
     fn temp_names_never_repeat() {
         let path = Path::new("/x/guardrail.json");
         assert_ne!(unique_temp_name(path), unique_temp_name(path));
+    }
+
+    /// Set in the child this test binary starts for the test below: the file it writes to.
+    const CHILD_PATH: &str = "GATEWAY_DOCTOR_TEST_LATCH_CHILD";
+    const WRITES: usize = 15;
+
+    fn write_entries(file: &LatchFile, who: &str) {
+        for i in 0..WRITES {
+            file.set(&format!("{who}:{i}"), record(i as u64))
+                .expect("write");
+        }
+    }
+
+    /// The child's half of the test below (does nothing when run on its own).
+    #[test]
+    fn latch_writer_child() {
+        if let Some(path) = std::env::var_os(CHILD_PATH) {
+            write_entries(&LatchFile::new(PathBuf::from(path)), "child");
+        }
+    }
+
+    #[test]
+    fn threads_and_another_process_latching_at_once_lose_no_entry() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("guardrail.json");
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "supervisor::latch_file::tests::latch_writer_child",
+            ])
+            .env(CHILD_PATH, &path)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn the child writer");
+        let threads: Vec<_> = (0..3)
+            .map(|t| {
+                let file = LatchFile::new(path.clone());
+                std::thread::spawn(move || write_entries(&file, &format!("thread{t}")))
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("writer thread");
+        }
+        assert!(
+            child.wait().expect("child").success(),
+            "the child writer failed"
+        );
+        let file = LatchFile::new(path);
+        for who in ["child", "thread0", "thread1", "thread2"] {
+            for i in 0..WRITES {
+                assert_eq!(
+                    file.get(&format!("{who}:{i}")).expect("read"),
+                    Some(record(i as u64)),
+                    "{who}:{i} was lost"
+                );
+            }
+        }
     }
 }
