@@ -199,14 +199,14 @@ fn a_bad_client_id_is_never_replaced_by_the_default() {
 }
 
 /// A gateway-sim process on a free port with its control client, killed when dropped.
-struct Sim {
+pub(super) struct Sim {
     child: Child,
-    port: u16,
-    control: ControlClient,
+    pub(super) port: u16,
+    pub(super) control: ControlClient,
 }
 
 impl Sim {
-    fn start() -> Sim {
+    pub(super) fn start() -> Sim {
         let mut child = Command::new(bin("gateway-sim"))
             .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
             .stdin(Stdio::null())
@@ -226,7 +226,7 @@ impl Sim {
         }
     }
 
-    fn stats(&self) -> Stats {
+    pub(super) fn stats(&self) -> Stats {
         self.control.stats().expect("gateway-sim stats")
     }
 }
@@ -238,7 +238,7 @@ impl Drop for Sim {
     }
 }
 
-fn live(stats: &Stats) -> Vec<(i32, String)> {
+pub(super) fn live(stats: &Stats) -> Vec<(i32, String)> {
     stats
         .live_clients
         .iter()
