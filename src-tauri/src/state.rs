@@ -398,5 +398,5 @@ fn watched_port(applied: Option<&Config>, view: &ConfigView) -> u16 {
             SettingValue::Int(port) => u16::try_from(port).ok(),
             _ => None,
         })
-        .unwrap_or(4002)
+        .unwrap_or(gateway_core::config::DEFAULT_PORT)
 }

@@ -259,6 +259,14 @@ fn saving_a_client_id_keeps_the_healthy_session_until_reconnect_now() {
     let view = app.call("save_settings", json!({"changes": {"client_id": 7441}}));
     assert_eq!(view["applies_at_next_connect"], true, "{view}");
     assert_eq!(setting(&view, "client_id")["value"], 7441);
+    // The support bundle carries the same view, the change waiting for the next connect included.
+    let bundle = app.call("get_support_bundle", Value::Null);
+    let bundle: Value = serde_json::from_str(bundle.as_str().expect("JSON text")).expect("JSON");
+    assert_eq!(
+        bundle["config"]["applies_at_next_connect"], true,
+        "{}",
+        bundle["config"]
+    );
     let status = app.call("get_status", Value::Null);
     assert_eq!(phase(&status), "connected");
     assert_eq!(
