@@ -93,6 +93,21 @@ fn client_id_in_use_names_the_local_program_holding_it() {
         details.contains(&format!("pid {}", program.pid())),
         "{details}"
     );
+
+    // Diagnose says the same about the holder (the same function over its own scan).
+    let report = app.call("run_diagnose", json!({"handshake": false}));
+    let conflict = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "client_id_conflict"))
+        .cloned()
+        .expect("the client id check");
+    assert_eq!(conflict["status"], "fail", "{report}");
+    assert!(
+        conflict["detail"].as_str().is_some_and(
+            |d| d.ends_with("sleep (sleep 60) uses client id 7470 (seen in its environment).")
+        ),
+        "{conflict}"
+    );
 }
 
 #[test]
