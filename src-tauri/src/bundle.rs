@@ -28,7 +28,7 @@ pub async fn build(state: &AppState, app: AppInfo) -> String {
         "app": app,
         "os": { "family": std::env::consts::FAMILY, "os": std::env::consts::OS, "arch": std::env::consts::ARCH },
         "tauri": tauri::VERSION,
-        "config": state.config.resolve().view,
+        "config": state.config_view(),
         "session": state.supervisor.state(),
         "presence": state.presence.borrow().clone(),
         "demo": state.demo.status().await,

@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "scan_connections",
     "clean_connections",
     "get_client_ledger",
+    "get_client_id_holders",
     "get_gateway_presence",
     "get_config",
     "save_settings",

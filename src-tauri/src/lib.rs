@@ -84,6 +84,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::connections::scan_connections,
             handlers::connections::clean_connections,
             handlers::connections::get_client_ledger,
+            handlers::connections::get_client_id_holders,
             handlers::connections::get_gateway_presence,
             handlers::settings::get_config,
             handlers::settings::save_settings,

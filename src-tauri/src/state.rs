@@ -167,6 +167,15 @@ impl AppState {
         view
     }
 
+    /// The client id the Gateway refused: the one the supervisor waits on, else the one the settings give.
+    pub fn refused_client_id(&self) -> i64 {
+        let waited = self.supervisor.state().client_id_wait.map(|w| w.client_id);
+        let configured = self.applied().map(|c| c.client_id());
+        waited
+            .or(configured)
+            .map_or(gateway_core::config::DEFAULT_CLIENT_ID, i64::from)
+    }
+
     /// The "connect at start-up" setting, when every setting is good.
     pub fn connects_at_startup(&self) -> bool {
         self.config
@@ -236,7 +245,7 @@ impl AppState {
         let config = self.usable()?;
         let previous = config.client_id();
         let mut avoid = BTreeSet::from([i64::from(previous)]);
-        avoid.extend(self.client_ids_seen_in_use());
+        avoid.extend(self.client_ids_seen_in_use().await);
         let picked = pick_client_id(i64::from(previous), &avoid).ok_or_else(|| {
             AppError::Internal("every spare client id (7400-7499) is in use".into())
         })?;
@@ -274,16 +283,23 @@ impl AppState {
         })
     }
 
-    /// Client ids local programs are seen using on the Gateway. Only our own worker's is known here: a
-    /// socket does not carry the id (a ledger of other programs' ids plugs in here).
-    fn client_ids_seen_in_use(&self) -> Vec<i64> {
-        self.supervisor
+    /// Client ids local programs are seen using on the Gateway: every id the client-id ledger shows (an
+    /// environment, a command line or a `.env` of a connected program), and our own worker's. A ledger that
+    /// cannot be read (another platform) leaves only our own.
+    async fn client_ids_seen_in_use(&self) -> BTreeSet<i64> {
+        let mut ids: BTreeSet<i64> = self
+            .supervisor
             .state()
             .worker
             .target
             .map(|t| i64::from(t.client_id))
             .into_iter()
-            .collect()
+            .collect();
+        match crate::connections::ledger(self.port()).await {
+            Ok(ledger) => ids.extend(gateway_core::sockets::client_ids_in_use(&ledger)),
+            Err(e) => log::warn!("the client-id ledger could not be read for the pick: {e}"),
+        }
+        ids
     }
 
     /// Re-resolves the configuration and moves the supervisor to it if the worker would see a difference.
@@ -382,5 +398,5 @@ fn watched_port(applied: Option<&Config>, view: &ConfigView) -> u16 {
             SettingValue::Int(port) => u16::try_from(port).ok(),
             _ => None,
         })
-        .unwrap_or(4002)
+        .unwrap_or(gateway_core::config::DEFAULT_PORT)
 }

@@ -4,6 +4,7 @@
 //! (built by `cargo build --workspace --bins`, found beside the test executable's directory). The desktop
 //! part (plugins, tray) is off: the log plugin installs a process-wide logger.
 
+mod holder;
 mod ipc;
 mod session;
 mod settings;

@@ -1,6 +1,8 @@
 //! The Gateway port's connections: who listens, live sessions, zombies, and their cleanup.
 
-use gateway_core::sockets::{CleanConfirmation, CleanReport, ClientLedger, PortScan};
+use gateway_core::sockets::{
+    CleanConfirmation, CleanReport, ClientIdHolders, ClientLedger, PortScan,
+};
 use tauri::State;
 
 use crate::connections::{self, CleanRequest};
@@ -19,6 +21,14 @@ pub async fn scan_connections(state: State<'_, AppState>) -> CmdResult<PortScan>
 #[tauri::command]
 pub async fn get_client_ledger(state: State<'_, AppState>) -> CmdResult<ClientLedger> {
     Ok(connections::ledger(state.port()).await?)
+}
+
+/// Who holds the client id the Gateway refused (the one the supervisor waits on, else the configured
+/// one): the local programs seen using it, or the connected programs that could be it, in plain words.
+#[tauri::command]
+pub async fn get_client_id_holders(state: State<'_, AppState>) -> CmdResult<ClientIdHolders> {
+    let client_id = state.refused_client_id();
+    Ok(connections::holders(state.port(), client_id).await?)
 }
 
 /// Ends what the user confirmed after the dry run (`confirmation`: processes by pid and start time, their

@@ -199,14 +199,14 @@ fn a_bad_client_id_is_never_replaced_by_the_default() {
 }
 
 /// A gateway-sim process on a free port with its control client, killed when dropped.
-struct Sim {
+pub(super) struct Sim {
     child: Child,
-    port: u16,
-    control: ControlClient,
+    pub(super) port: u16,
+    pub(super) control: ControlClient,
 }
 
 impl Sim {
-    fn start() -> Sim {
+    pub(super) fn start() -> Sim {
         let mut child = Command::new(bin("gateway-sim"))
             .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
             .stdin(Stdio::null())
@@ -226,7 +226,7 @@ impl Sim {
         }
     }
 
-    fn stats(&self) -> Stats {
+    pub(super) fn stats(&self) -> Stats {
         self.control.stats().expect("gateway-sim stats")
     }
 }
@@ -238,7 +238,7 @@ impl Drop for Sim {
     }
 }
 
-fn live(stats: &Stats) -> Vec<(i32, String)> {
+pub(super) fn live(stats: &Stats) -> Vec<(i32, String)> {
     stats
         .live_clients
         .iter()
@@ -259,6 +259,14 @@ fn saving_a_client_id_keeps_the_healthy_session_until_reconnect_now() {
     let view = app.call("save_settings", json!({"changes": {"client_id": 7441}}));
     assert_eq!(view["applies_at_next_connect"], true, "{view}");
     assert_eq!(setting(&view, "client_id")["value"], 7441);
+    // The support bundle carries the same view, the change waiting for the next connect included.
+    let bundle = app.call("get_support_bundle", Value::Null);
+    let bundle: Value = serde_json::from_str(bundle.as_str().expect("JSON text")).expect("JSON");
+    assert_eq!(
+        bundle["config"]["applies_at_next_connect"], true,
+        "{}",
+        bundle["config"]
+    );
     let status = app.call("get_status", Value::Null);
     assert_eq!(phase(&status), "connected");
     assert_eq!(

@@ -9,6 +9,7 @@ import type {
   CleanConfirmation,
   CleanReport,
   ClientLedger,
+  ClientIdHolders,
   ClientIdChange,
   CommandError,
   ConfigView,
@@ -89,6 +90,8 @@ export const cleanConnections = (args: {
 }): Promise<CleanReport> => call("clean_connections", args);
 /** "Your programs connected to IB Gateway": each working connection, its program and client id. */
 export const getClientLedger = (): Promise<ClientLedger> => call("get_client_ledger");
+/** Who holds the client id the Gateway refused: the program seen using it, or the candidates, in plain words. */
+export const getClientIdHolders = (): Promise<ClientIdHolders> => call("get_client_id_holders");
 export const getConfig = (): Promise<ConfigView> => call("get_config");
 export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> =>
   call("save_settings", { changes });

@@ -11,6 +11,7 @@ export type { CleanConfirmation } from "./gen/CleanConfirmation";
 export type { CleanOutcome } from "./gen/CleanOutcome";
 export type { CleanReport } from "./gen/CleanReport";
 export type { CleanResult } from "./gen/CleanResult";
+export type { ClientIdHolders } from "./gen/ClientIdHolders";
 export type { ClientLedger } from "./gen/ClientLedger";
 export type { LedgerEntry } from "./gen/LedgerEntry";
 export type { ErrorBody } from "./gen/ErrorBody";

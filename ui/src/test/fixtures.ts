@@ -164,6 +164,15 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
     get_config: () => config(),
     get_logs: () => [],
     get_client_ledger: () => ({ port: 4002, entries: [], unreadable_processes: 0, scanned_at_ms: NOW }),
+    get_client_id_holders: () => ({
+      client_id: 7431,
+      holders: [],
+      candidates: [],
+      holder_name: null,
+      summary: "No program on this computer shows client id 7431.",
+      candidate_lines: [],
+      details: [],
+    }),
     connect_gateway: () => state({ phase: "connecting", attempt: 1 }, worker(), { changed_at_ms: NOW }),
     get_worker_status: () => {
       throw { code: "NOT_CONNECTED", message: "No session: click Connect first.", detail: null };

@@ -16,6 +16,7 @@ import {
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
+import { holderBlock } from "./holder";
 import { ledgerCard } from "./ledger";
 
 export interface StatusScreen extends View {
@@ -42,6 +43,8 @@ export function statusView(ctx: Ctx): StatusScreen {
   // The Gateway refused our client id (CLIENT_ID_IN_USE): the app picks a free one, saves it and connects.
   const anotherId = button("Use another client id", () => void onAnotherClientId(), { id: "use-another-client-id" });
   anotherId.hidden = true;
+  // Under that error: which program holds the id, the wait for it to leave, the button beside it.
+  const holder = holderBlock(anotherId);
   const headline = h(
     "div",
     { class: "status-head" },
@@ -93,7 +96,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const panel = h(
     "section",
     { class: "screen status-screen" },
-    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, anotherId), error),
+    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary), error, holder.el),
     demoOffer,
     h(
       "div",
@@ -212,8 +215,7 @@ export function statusView(ctx: Ctx): StatusScreen {
     primary.textContent = v.primary.label;
     primary.dataset["kind"] = v.primary.kind;
     primary.disabled = v.primary.disabled || busy;
-    const lc = data.state?.lifecycle;
-    show(anotherId, (lc?.phase === "backoff" || lc?.phase === "failed") && lc.error.code === "CLIENT_ID_IN_USE");
+    holder.update(data.state);
 
     const nothingListens = raw.presence !== null && !raw.presence.listening;
     show(demoOffer, nothingListens && raw.demo === null);

@@ -24,9 +24,9 @@ pub use response::{
     ResponseData, ShutdownData,
 };
 pub use sockets::{
-    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger,
-    LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan, RefusalReason,
-    SocketEntry, TcpState, ZombieSide, ZombieSocket,
+    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,
+    ClientLedger, LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan,
+    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
 };
 pub use status::{
     FarmKind, FarmState, FarmStatus, GuardrailStatus, HandshakeReport, HandshakeStep,

@@ -274,6 +274,27 @@ pub struct LedgerEntry {
     pub client_id_source: ClientIdSource,
 }
 
+/// Who holds a client id the Gateway refused as "in use", as far as this computer shows it: the local
+/// programs seen using that id, or (none seen) the programs connected to the Gateway that could be it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClientIdHolders {
+    pub client_id: i64,
+    /// Programs on this computer seen using `client_id` (never Gateway Doctor's own session).
+    pub holders: Vec<LedgerEntry>,
+    /// When no holder is seen: the other programs connected to the Gateway (one of them may keep the id
+    /// where it cannot be seen). Empty when a holder is seen.
+    pub candidates: Vec<LedgerEntry>,
+    /// The first holder's name, for "Waiting for NAME to disconnect"; `None` when no holder is seen.
+    pub holder_name: Option<String>,
+    /// The main text, in plain words: who uses the id, or that the holder is not visible here.
+    pub summary: String,
+    /// One plain line per candidate ("python3 (python3 bot.py), client id not visible").
+    pub candidate_lines: Vec<String>,
+    /// The technical detail (process ids, connections, where the id was read), for a "Details" disclosure.
+    pub details: Vec<String>,
+}
+
 /// Where a program's client id was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -52,6 +52,8 @@ pub enum SettingValue {
 }
 
 pub const PORT_RANGE: std::ops::RangeInclusive<i64> = 1..=65535;
+/// IB Gateway's paper-trading API port: the port unless set.
+pub const DEFAULT_PORT: u16 = 4002;
 /// Gateway Doctor's own client id unless set (see the module doc for why this one).
 pub const DEFAULT_CLIENT_ID: i64 = gateway_proto::DEFAULT_CLIENT_ID as i64;
 /// Client ids trading programs commonly use: never a default or a pick of ours.
@@ -119,7 +121,7 @@ impl Key {
     pub fn default_value(self) -> SettingValue {
         match self {
             Key::Host => SettingValue::Text("127.0.0.1".into()),
-            Key::Port => SettingValue::Int(4002),
+            Key::Port => SettingValue::Int(i64::from(DEFAULT_PORT)),
             Key::ClientId => SettingValue::Int(DEFAULT_CLIENT_ID),
             Key::Timeout => SettingValue::Float(30.0),
             Key::Readonly => SettingValue::Bool(true),

@@ -7,7 +7,8 @@ mod resolved;
 
 pub use file::{WriteError, default_settings_path, reset_settings, write_settings};
 pub use keys::{
-    COMMON_CLIENT_IDS, DEFAULT_CLIENT_ID, Key, SPARE_CLIENT_IDS, SettingValue, pick_client_id,
+    COMMON_CLIENT_IDS, DEFAULT_CLIENT_ID, DEFAULT_PORT, Key, SPARE_CLIENT_IDS, SettingValue,
+    pick_client_id,
 };
 pub use load::{InputError, Inputs, InvalidValue, Setting, Source};
 pub use resolved::Config;

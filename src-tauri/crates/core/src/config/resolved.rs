@@ -63,7 +63,7 @@ impl Config {
     }
 
     pub fn port(&self) -> u16 {
-        u16::try_from(self.int(Key::Port)).unwrap_or(4002)
+        u16::try_from(self.int(Key::Port)).unwrap_or(super::keys::DEFAULT_PORT)
     }
 
     pub fn client_id(&self) -> i32 {

@@ -2,7 +2,8 @@
 //! every verdict is table-tested without a Gateway, and the real-process tests only prove the observing.
 
 use gateway_proto::{
-    AccountMode, Check, CheckId, CheckStatus, ErrorCode, PortScan, Report, WorkerStatus, ZombieSide,
+    AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode, PortScan,
+    Report, WorkerStatus, ZombieSide,
 };
 
 use super::session_checks::add_session_checks;
@@ -10,6 +11,7 @@ use super::session_test::PingOutcome;
 use super::verdict::verdict;
 use crate::config::InvalidValue;
 use crate::reset_window::InWindow;
+use crate::sockets::client_id_holders;
 
 /// Ports IB Gateway and TWS use, for "the Gateway listens on another port".
 pub const KNOWN_PORTS: [(u16, &str); 4] = [
@@ -26,9 +28,12 @@ pub(super) const RESTART_STEPS: &str = "Restart IB Gateway: File -> Exit, start 
 #[derive(Debug, Clone, Default)]
 pub struct Observations {
     pub port: u16,
-    pub client_id: i32,
+    /// The session's client id; `None` while the settings need fixing (no id is made up then).
+    pub client_id: Option<i32>,
     pub config_errors: Vec<InvalidValue>,
     pub scan: Option<PortScan>,
+    /// The client-id ledger of `scan`: the programs connected, and the client id each is seen using.
+    pub ledger: Option<ClientLedger>,
     pub scan_error: Option<String>,
     /// Accept-queue lengths of the listener, sampled a short time apart.
     pub accept_queue_samples: Vec<u32>,
@@ -43,6 +48,13 @@ pub struct Observations {
     /// Our own worker processes (their sessions are ours, not "other programs").
     pub our_pids: Vec<u32>,
     pub reset_window: Option<InWindow>,
+}
+
+/// Who holds the session's client id, from the ledger (the same words Status shows); `None` without a
+/// ledger or a client id.
+pub(super) fn holders_words(obs: &Observations) -> Option<ClientIdHolders> {
+    let ledger = obs.ledger.as_ref()?;
+    Some(client_id_holders(ledger, i64::from(obs.client_id?)))
 }
 
 /// Whose session tested the API, for the checklist's details.
@@ -112,7 +124,10 @@ pub fn assess(obs: &Observations) -> Report {
             CheckId::Config,
             "Settings",
             CheckStatus::Pass,
-            format!("Port {}, client id {}.", obs.port, obs.client_id),
+            match obs.client_id {
+                Some(id) => format!("Port {}, client id {id}.", obs.port),
+                None => format!("Port {}.", obs.port),
+            },
             None,
         ),
     }
@@ -210,27 +225,34 @@ pub fn assess(obs: &Observations) -> Report {
             .filter(|e| !e.pids.iter().any(|p| obs.our_pids.contains(p)))
             .count()
     });
-    if handshake_error == Some(ErrorCode::ClientIdInUse) {
-        b.add(
+    match obs.client_id {
+        None => b.add(
             CheckId::ClientIdConflict,
             "Client id",
-            CheckStatus::Fail,
-            format!("Client id {} is already used by another connection to the Gateway.", obs.client_id),
-            Some("Close the other program using this client id, clean up stale connections, or pick another client id in Settings."),
-        );
-    } else if others > 0 {
-        b.add(CheckId::ClientIdConflict, "Client id", CheckStatus::Pass, format!("{others} other program(s) are connected to the Gateway; client id {} was not refused.", obs.client_id), None);
-    } else {
-        b.add(
+            CheckStatus::Skip,
+            "Not checked: the settings need fixing first.",
+            Some("Open Settings and correct the value."),
+        ),
+        Some(id) if handshake_error == Some(ErrorCode::ClientIdInUse) => {
+            let holder = holders_words(obs)
+                .map(|h| format!(" {}", h.summary))
+                .unwrap_or_default();
+            b.add(
+                CheckId::ClientIdConflict,
+                "Client id",
+                CheckStatus::Fail,
+                format!("Client id {id} is already used by another connection to the Gateway.{holder}"),
+                Some("Close the other program using this client id, clean up stale connections, or pick another client id in Settings."),
+            );
+        }
+        Some(id) if others > 0 => b.add(CheckId::ClientIdConflict, "Client id", CheckStatus::Pass, format!("{others} other program(s) are connected to the Gateway; client id {id} was not refused."), None),
+        Some(id) => b.add(
             CheckId::ClientIdConflict,
             "Client id",
             CheckStatus::Pass,
-            format!(
-                "No other connection is using the Gateway; client id {} is free.",
-                obs.client_id
-            ),
+            format!("No other connection is using the Gateway; client id {id} is free."),
             None,
-        );
+        ),
     }
 
     // handshake, api_start, heartbeat, ib_link, farms

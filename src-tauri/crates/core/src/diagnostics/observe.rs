@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 
 use super::assess::{KNOWN_PORTS, Observations, SessionSource, assess};
 use super::session_test::{PingOutcome, nothing_listens, test_session};
-use crate::config::{Config, InvalidValue};
+use crate::config::{Config, DEFAULT_PORT, InvalidValue};
 use crate::reset_window::{Region, current_window};
 use crate::sockets;
 use crate::supervisor::Supervisor;
@@ -144,12 +144,12 @@ pub async fn diagnose(
     options: &DiagnoseOptions,
 ) -> Report {
     let started = Instant::now();
-    let (port, client_id) = config
-        .as_ref()
-        .map_or((4002, 1), |c| (c.port(), c.client_id()));
+    // Settings that need fixing give no client id (the config check says what to fix); the port is then the
+    // default one, looked at only, as the app watches it.
+    let port = config.as_ref().map_or(DEFAULT_PORT, Config::port);
     let mut obs = Observations {
         port,
-        client_id,
+        client_id: config.as_ref().ok().map(Config::client_id),
         ..Observations::default()
     };
     if let Err(errors) = config {
@@ -186,8 +186,10 @@ pub async fn diagnose(
 
     options.progress.tell(Stage::Sockets);
     let scan_started = Instant::now();
-    match blocking(move || sockets::scan(port)).await {
-        Ok(scan) => {
+    match blocking(move || sockets::scan(port).map(|scan| (sockets::ledger_of(&scan), scan))).await
+    {
+        Ok((ledger, scan)) => {
+            obs.ledger = Some(ledger);
             obs.accept_queue_samples
                 .extend(scan.listeners.first().and_then(|l| l.accept_queue));
             obs.scan = Some(scan);

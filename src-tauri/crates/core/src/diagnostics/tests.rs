@@ -201,3 +201,87 @@ fn every_check_id_appears_exactly_once() {
     assert_eq!(ids.len(), 14, "{ids:?}");
     assert_eq!(report.checks.len(), 14);
 }
+
+fn check(report: &gateway_proto::Report, id: gateway_proto::CheckId) -> &gateway_proto::Check {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .expect("the check")
+}
+
+/// A ledger with one program, `bot.py`, seen using client id `id` in its environment.
+fn ledger_with_holder(id: i64) -> gateway_proto::ClientLedger {
+    let json = serde_json::json!({
+        "port": 4002, "unreadable_processes": 0, "scanned_at_ms": 0,
+        "entries": [{
+            "connection": {"local_addr": "127.0.0.1", "local_port": 50001, "remote_addr": "127.0.0.1",
+                "remote_port": 4002, "state": "established", "inode": 7, "uid": 1000, "pids": [321]},
+            "process": {"pid": 321, "name": "python3", "cmdline": ["python3", "bot.py"], "uid": 1000,
+                "user": null, "start_ticks": 1, "started_at_ms": 0, "is_gateway": false, "has_live_session": false},
+            "is_own_worker": false, "client_id": id, "client_id_source": "environment"
+        }]
+    });
+    serde_json::from_value(json).expect("a ClientLedger")
+}
+
+#[test]
+fn a_refused_client_id_names_the_local_program_holding_it() {
+    let obs = Observations {
+        port: 4002,
+        client_id: Some(7431),
+        scan: Some(listening(4002)),
+        ledger: Some(ledger_with_holder(7431)),
+        worker: Some(failed_handshake(ErrorCode::ClientIdInUse)),
+        source: SessionSource::Own,
+        ..Observations::default()
+    };
+    let report = assess(&obs);
+    assert_eq!(report.verdict, Verdict::ClientIdInUse);
+    let conflict = check(&report, gateway_proto::CheckId::ClientIdConflict);
+    assert_eq!(
+        conflict.detail,
+        "Client id 7431 is already used by another connection to the Gateway. \
+         python3 (python3 bot.py) uses client id 7431 (seen in its environment)."
+    );
+    assert!(
+        report.next_step.starts_with("Close python3,"),
+        "{}",
+        report.next_step
+    );
+
+    // A program with another id is not named as the holder.
+    let elsewhere = assess(&Observations {
+        ledger: Some(ledger_with_holder(12)),
+        ..obs
+    });
+    let conflict = check(&elsewhere, gateway_proto::CheckId::ClientIdConflict);
+    assert!(
+        conflict
+            .detail
+            .contains("No program on this computer shows client id 7431"),
+        "{}",
+        conflict.detail
+    );
+}
+
+#[test]
+fn settings_that_need_fixing_make_up_no_client_id() {
+    let report = assess(&Observations {
+        port: 4002,
+        client_id: None,
+        scan: Some(listening(4002)),
+        ..Observations::default()
+    });
+    let conflict = check(&report, gateway_proto::CheckId::ClientIdConflict);
+    assert_eq!(conflict.status, gateway_proto::CheckStatus::Skip);
+    assert!(
+        !conflict.detail.contains("client id 1"),
+        "{}",
+        conflict.detail
+    );
+    assert_eq!(
+        check(&report, gateway_proto::CheckId::Config).detail,
+        "Port 4002."
+    );
+}

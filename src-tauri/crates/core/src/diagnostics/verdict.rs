@@ -6,7 +6,7 @@
 
 use gateway_proto::{CheckId, CheckStatus, ErrorCode, Remedy, SessionState, Verdict};
 
-use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS};
+use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS, holders_words};
 use super::session_test::PingOutcome;
 
 /// The next step of `listening_not_tested`: how to test the API without harming it.
@@ -88,15 +88,23 @@ pub(super) fn verdict(
             let remedy = (client_zombies > 0).then_some(Remedy::CleanZombies {
                 count: client_zombies,
             });
+            let holder = holders_words(obs).and_then(|h| h.holder_name);
             return (
                 Verdict::ClientIdInUse,
-                format!(
-                    "Client id {} is already in use by another connection to the Gateway.",
-                    obs.client_id
-                ),
+                match obs.client_id {
+                    Some(id) => format!(
+                        "Client id {id} is already in use by another connection to the Gateway."
+                    ),
+                    None => "The client id is already in use by another connection to the Gateway."
+                        .into(),
+                },
                 if client_zombies > 0 {
                     format!(
                         "Clean up the {client_zombies} stale connection(s) holding it, then connect again."
+                    )
+                } else if let Some(name) = holder {
+                    format!(
+                        "Close {name}, which uses this client id, or choose another client id in Settings."
                     )
                 } else {
                     "Close the other program that uses this client id, or choose another client id in Settings.".into()

@@ -11,12 +11,14 @@
 //! confirmation, anything not in it), re-verifies each process before signalling ([`terminate`]: ancestors,
 //! identity through a pidfd, the zombie still in its open files), sends SIGTERM, waits a grace period,
 //! sends SIGKILL, and re-scans to confirm the zombies are gone. [`client_ledger`] lists the programs with
-//! a working connection to the port and the client id each uses where it can be seen. Linux only for now;
+//! a working connection to the port and the client id each uses where it can be seen;
+//! [`client_id_holders`] names, from it, the program holding a client id the Gateway refused. Linux only for now;
 //! elsewhere every call returns [`SocketError::Unsupported`].
 
 mod cleanup;
 mod detail;
 mod error;
+mod holders;
 mod identity;
 mod ledger;
 mod policy;
@@ -37,10 +39,11 @@ use unsupported as platform;
 pub use cleanup::{CleanOptions, CleanTarget, clean, terminate};
 pub use error::SocketError;
 pub use gateway_proto::{
-    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger,
-    LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan, RefusalReason,
-    SocketEntry, TcpState, ZombieSide, ZombieSocket,
+    CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,
+    ClientLedger, LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan,
+    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
 };
+pub use holders::{client_id_holders, client_ids_in_use, holder_sentence, holders_of};
 pub use identity::{IdentityCheck, verify_identity};
 pub use ledger::{client_ledger, ledger_of};
 pub use scan::{live_session_inodes, scan, scan_quick, scan_with_api_ports};
