@@ -17,18 +17,6 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
 
     use crate::state::AppState;
 
-    let dir = link_dir();
-    let server = match LinkServer::bind(&dir) {
-        Ok(server) => server,
-        Err(e) => {
-            log::warn!("local link for gateway-doctor not started: {e}");
-            return;
-        }
-    };
-    log::info!(
-        "local link for gateway-doctor at {}",
-        server.path().display()
-    );
     let state = app.state::<AppState>();
     let supervisor = state.supervisor.clone();
     let handle = app.clone();
@@ -55,7 +43,22 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
             },
         }
     });
-    tauri::async_runtime::spawn(server.serve(supervisor, target));
+    // Bound inside the async runtime: tokio's socket needs its reactor, which the setup thread has not.
+    tauri::async_runtime::spawn(async move {
+        let dir = link_dir();
+        let server = match LinkServer::bind(&dir) {
+            Ok(server) => server,
+            Err(e) => {
+                log::warn!("local link for gateway-doctor not started: {e}");
+                return;
+            }
+        };
+        log::info!(
+            "local link for gateway-doctor at {}",
+            server.path().display()
+        );
+        server.serve(supervisor, target).await;
+    });
 }
 
 #[cfg(not(unix))]

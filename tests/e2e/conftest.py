@@ -21,6 +21,8 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 SHOTS = target_dir() / "e2e"
 
@@ -88,7 +90,11 @@ class App:
         options = ArgOptions()
         options.set_capability("tauri:options", {"application": str(binary("gateway-doctor-app"))})
         options.set_capability("browserName", "wry")
-        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+        # Bounded: an app that dies at start (a panic in setup) leaves WebKitWebDriver waiting for a window
+        # that never comes, and without a timeout the session request waits with it, for ever.
+        url = f"http://127.0.0.1:{self.port}"
+        connection = RemoteConnection(client_config=ClientConfig(remote_server_addr=url, timeout=60))
+        self.driver = webdriver.Remote(command_executor=connection, options=options)
         self.driver.implicitly_wait(0)
 
     def el(self, css: str, timeout: float = 15):
