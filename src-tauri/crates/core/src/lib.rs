@@ -12,6 +12,7 @@
 //! over a socket only the same user can open. Results are the plain serde types
 //! of gateway-proto, so the app and the CLI show exactly what core computed.
 
+pub mod atomic_file;
 pub mod config;
 pub mod diagnostics;
 pub mod file_lock;

@@ -1,20 +1,12 @@
 //! The settings file: a JSON object in the platform config directory.
 //!
 //! Every change is a read-modify-write done under two locks: a process-wide mutex (threads of one app) and
-//! the advisory lock on `settings.json.lock` beside the file (crate::file_lock, shared with the guardrail
-//! files) (the app and the CLI, or two apps), so two saves
-//! at once never lose each other's keys. The new text goes to a temp file with a name no other writer can
-//! have (pid, a counter and a random number, created exclusively), is flushed to disk, renamed over the old
-//! file, and the directory is flushed too: a crash leaves either the old file or the new one, never half of
-//! one. Keys this version does not know are kept, so a newer or older Gateway Doctor sharing the file loses
-//! nothing.
+//! the advisory lock on `settings.json.lock` beside the file (file_lock.rs: the app and the CLI, or two
+//! apps), so two saves at once never lose each other's keys. The file is replaced atomically
+//! (atomic_file.rs): a crash leaves either the old file or the new one, never half of one. Keys this
+//! version does not know are kept, so a newer or older Gateway Doctor sharing the file loses nothing.
 
-use std::collections::hash_map::RandomState;
-use std::fs::{File, OpenOptions};
-use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value};
@@ -24,8 +16,6 @@ use crate::file_lock::FileLock;
 
 /// Serialises saves between the threads of this process (the file lock does it between processes).
 static SAVE_LOCK: Mutex<()> = Mutex::new(());
-/// Makes each temp name of this process unique even when the random part repeats.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// `<config dir>/gateway-doctor/settings.json` (e.g. ~/.config/gateway-doctor/settings.json on Linux).
 pub fn default_settings_path() -> Option<PathBuf> {
@@ -155,43 +145,8 @@ fn replace_file(path: &Path, map: &Map<String, Value>) -> Result<(), WriteError>
         path: path.into(),
         source,
     };
-    let dir = path
-        .parent()
-        .ok_or_else(|| io(std::io::Error::other("the settings path has no directory")))?;
     let mut text = serde_json::to_string_pretty(&Value::Object(map.clone()))
         .map_err(|e| io(std::io::Error::other(e)))?;
     text.push('\n');
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.{:016x}.tmp",
-        file_name(path),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
-        RandomState::new().build_hasher().finish()
-    ));
-    let result = (|| {
-        // create_new: O_EXCL, so a leftover or someone else's temp file is never written through.
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
-
-/// Flushes the directory entry of the rename (Unix; Windows has no directory handles to flush).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
+    crate::atomic_file::replace(path, text.as_bytes()).map_err(io)
 }

@@ -12,9 +12,7 @@
 //! replaced through a unique temp file, flushed, renamed: a reader sees the old or the new file.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -114,15 +112,14 @@ impl ConnectRecord {
     }
 
     fn read(&self) -> Result<Contents, ConnectRecordError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
-            Err(source) => {
-                return Err(ConnectRecordError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
+        let text = crate::atomic_file::read_if_exists(&self.path).map_err(|source| {
+            ConnectRecordError::Read {
+                path: self.path.clone(),
+                source,
             }
+        })?;
+        let Some(text) = text else {
+            return Ok(Contents::default());
         };
         serde_json::from_str(&text).map_err(|source| ConnectRecordError::Invalid {
             path: self.path.clone(),
@@ -135,25 +132,8 @@ impl ConnectRecord {
             path: self.path.clone(),
             source,
         };
-        let dir = self
-            .path
-            .parent()
-            .ok_or_else(|| error(std::io::Error::other("the path has no folder")))?;
         let text = serde_json::to_string_pretty(contents).map_err(|e| error(e.into()))?;
-        let temp = dir.join(unique_temp_name(&self.path));
-        let written = (|| {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temp, &self.path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written.map_err(error)
+        crate::atomic_file::replace(&self.path, text.as_bytes()).map_err(error)
     }
 }
 
@@ -180,20 +160,6 @@ fn forget_old(contents: &mut Contents, limits: &Limits, now_ms: i64) {
 
 fn since_epoch(ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-/// `.connects.json.<pid>.<n>.tmp`: unique per process (pid) and per write within it (n).
-fn unique_temp_name(path: &Path) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 #[cfg(test)]

@@ -12,9 +12,7 @@
 //! file: a reader sees the old file or the new one, never half of one (reads need no lock).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use gateway_proto::ErrorBody;
 use serde::{Deserialize, Serialize};
@@ -127,15 +125,14 @@ impl LatchFile {
     }
 
     fn read(&self) -> Result<Contents, LatchFileError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Contents::default()),
-            Err(source) => {
-                return Err(LatchFileError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
+        let text = crate::atomic_file::read_if_exists(&self.path).map_err(|source| {
+            LatchFileError::Read {
+                path: self.path.clone(),
+                source,
             }
+        })?;
+        let Some(text) = text else {
+            return Ok(Contents::default());
         };
         serde_json::from_str(&text).map_err(|source| LatchFileError::Invalid {
             path: self.path.clone(),
@@ -148,43 +145,9 @@ impl LatchFile {
             path: self.path.clone(),
             source,
         };
-        let dir = self
-            .path
-            .parent()
-            .ok_or_else(|| error(std::io::Error::other("the path has no folder")))?;
-        std::fs::create_dir_all(dir).map_err(error)?;
         let text = serde_json::to_string_pretty(contents).map_err(|e| error(e.into()))?;
-        let temp = dir.join(unique_temp_name(&self.path));
-        let written = (|| {
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temp, &self.path)?;
-            // The rename itself reaches the disk with the folder.
-            if let Ok(folder) = std::fs::File::open(dir) {
-                let _ = folder.sync_all();
-            }
-            Ok(())
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written.map_err(error)
+        crate::atomic_file::replace(&self.path, text.as_bytes()).map_err(error)
     }
-}
-
-/// `.guardrail.json.<pid>.<n>.tmp`: unique per process (pid) and per write within it (n).
-fn unique_temp_name(path: &Path) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 #[cfg(test)]
@@ -235,12 +198,6 @@ mod tests {
         assert!(err.to_string().contains("guardrail.json"), "{err}");
         file.set("h:1", record(3)).expect("write over it");
         assert_eq!(file.get("h:1").expect("read"), Some(record(3)));
-    }
-
-    #[test]
-    fn temp_names_never_repeat() {
-        let path = Path::new("/x/guardrail.json");
-        assert_ne!(unique_temp_name(path), unique_temp_name(path));
     }
 
     /// Set in the child this test binary starts for the test below: the file it writes to.
