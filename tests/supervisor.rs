@@ -521,3 +521,24 @@ async fn a_worker_that_hangs_in_connect_is_replaced_after_the_connect_deadline()
     supervisor.shutdown().await;
 }
 mod discipline;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_whose_port_stays_closed_for_a_while_costs_one_connect_not_one_per_wait() {
+    let sim = SimProcess::start(&[]);
+    let supervisor = Supervisor::start(options(&sim, 56, "5", "3"));
+    supervisor.connect().await.expect("running");
+    wait_for(&supervisor, "the first session", BOUND, connected).await;
+    assert_eq!(supervisor.state().connect_attempts, 1);
+
+    // Down for 3 s: backoff steps of 0.2 s doubling to 1 s would each have sent a connect into a closed port.
+    sim.control
+        .restart(Duration::from_millis(3000))
+        .expect("restart");
+    let state = wait_for(&supervisor, "the session to come back", BOUND, connected).await;
+    assert_eq!(
+        state.connect_attempts, 2,
+        "nothing listened while the Gateway was down, so only the connect after it was back was sent: {state:?}"
+    );
+    assert_eq!(sim.stats().accepted, 2);
+    supervisor.shutdown().await;
+}

@@ -336,16 +336,28 @@ impl Actor {
         {
             return;
         }
-        let wait = self.discipline.budget_wait(Instant::now());
-        if !wait.is_zero() {
-            return self.wait_for_budget(wait);
-        }
         if self.apply_pending().await {
             // The new target may have a guardrail kept for it.
             self.load_latch();
             if matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
                 return;
             }
+        }
+        if self.nothing_listens() {
+            // No Gateway to connect to: no connect is spent (the budget is kept for when it is back, and a
+            // restart that keeps the port closed for minutes would otherwise use it up); the listener poll
+            // sees it come back and asks for one attempt at once (check_listener).
+            let port = self.options.config.port();
+            return self.schedule_retry(ErrorBody::new(
+                ErrorCode::ConnectionRefused,
+                format!(
+                    "Nothing is listening on port {port}: IB Gateway is not running, or its API uses another                      port. Gateway Doctor connects as soon as it listens."
+                ),
+            ));
+        }
+        let wait = self.discipline.budget_wait(Instant::now());
+        if !wait.is_zero() {
+            return self.wait_for_budget(wait);
         }
         if self.worker.is_none() {
             let env = self.options.config.worker_env();
@@ -381,6 +393,19 @@ impl Actor {
             }
             Err(e) => self.log("warn", format!("cannot send connect to the worker: {e}")),
         }
+    }
+
+    /// The Gateway is on this computer and nothing listens on its port (seen in the socket table). A
+    /// Gateway on another machine, or a table that cannot be read, is never taken for absent.
+    fn nothing_listens(&self) -> bool {
+        let host = self.options.config.host();
+        let local = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        local
+            && crate::sockets::scan_quick(self.options.config.port())
+                .is_ok_and(|q| q.listeners == 0)
     }
 
     fn worker_line(&mut self, line: WorkerLine) {
