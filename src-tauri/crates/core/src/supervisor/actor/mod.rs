@@ -343,22 +343,6 @@ impl Actor {
                 return;
             }
         }
-        if self.nothing_listens() {
-            // No Gateway to connect to: no connect is spent (the budget is kept for when it is back, and a
-            // restart that keeps the port closed for minutes would otherwise use it up); the listener poll
-            // sees it come back and asks for one attempt at once (check_listener).
-            let port = self.options.config.port();
-            return self.schedule_retry(ErrorBody::new(
-                ErrorCode::ConnectionRefused,
-                format!(
-                    "Nothing is listening on port {port}: IB Gateway is not running, or its API uses another                      port. Gateway Doctor connects as soon as it listens."
-                ),
-            ));
-        }
-        let wait = self.discipline.budget_wait(Instant::now());
-        if !wait.is_zero() {
-            return self.wait_for_budget(wait);
-        }
         if self.worker.is_none() {
             let env = self.options.config.worker_env();
             match WorkerProcess::spawn(&self.options.worker_bin, &env, &self.log) {
@@ -373,6 +357,23 @@ impl Actor {
                     return self.set_lifecycle(Lifecycle::Failed { error: e.into() });
                 }
             }
+        }
+        if self.nothing_listens() {
+            // No Gateway to connect to: no connect is spent (the budget is kept for when it is back, and a
+            // restart that keeps the port closed for minutes would otherwise use it up); the listener poll
+            // sees it come back and asks for one attempt at once (check_listener).
+            let port = self.options.config.port();
+            return self.schedule_retry(ErrorBody::new(
+                ErrorCode::ConnectionRefused,
+                format!(
+                    "Nothing is listening on port {port}: IB Gateway is not running, or its API uses another \
+                     port. Gateway Doctor connects as soon as it listens."
+                ),
+            ));
+        }
+        let wait = self.discipline.budget_wait(Instant::now());
+        if !wait.is_zero() {
+            return self.wait_for_budget(wait);
         }
         // Last, right before the connect: the shared budget records it as sent when it fits.
         if let Some(wait) = self.take_shared_budget() {
