@@ -2,7 +2,7 @@
 //! and the right advice is "wait until HH:MM", not "restart".
 //!
 //! The table is the one place these times live. Source: IBKR system status page and the API docs' notes on
-//! the daily server reset (collected in research/peers.md, section 5): North America 00:15-01:45 ET, Europe
+//! the daily server reset: North America 00:15-01:45 ET, Europe
 //! 06:25-07:45 CET, Asia 04:45-06:05 and 20:15-21:15 HKT, daily; and the weekend maintenance from Friday
 //! 23:00 to Saturday 03:00 ET. The Gateway's own auto-restart time (a setting in Gateway: Configure ->
 //! Settings -> Lock and Exit) is a window too: the Gateway is down for a few minutes around it.

@@ -117,7 +117,7 @@ impl Key {
         Key::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// DESIGN "Config" defaults.
+    /// The value used when no source sets the key (the README's settings section lists them).
     pub fn default_value(self) -> SettingValue {
         match self {
             Key::Host => SettingValue::Text("127.0.0.1".into()),

@@ -1,6 +1,5 @@
 //! Every OS but Linux, for now: each entry point answers [`SocketError::Unsupported`] (macOS would use
-//! libproc and a start-time check, Windows GetExtendedTcpTable and process creation times; see
-//! research/zombies.md).
+//! libproc and a start-time check, Windows GetExtendedTcpTable and process creation times).
 
 use std::collections::{HashMap, HashSet};
 use std::io;
