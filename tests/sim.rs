@@ -1,5 +1,5 @@
 //! gateway-sim against the ibapi crate's async client (the client our worker uses), each fault mode with the
-//! outcome measured in research/protocol.md, and the control port's commands and counters.
+//! outcome measured against real clients, and the control port's commands and counters.
 //!
 //! Tests run on a multi-threaded runtime: ibapi's client owns its socket in a background task, so a test
 //! that blocks (polling the control port) must not starve it, or a dropped client never closes its socket.

@@ -1,6 +1,6 @@
 //! The ways a real IB Gateway misbehaves, as selectable fault modes.
 //!
-//! Each mode reproduces one failure from the field or from measurements (research/protocol.md). A mode is
+//! Each mode reproduces one failure from the field or from measurements (README's fault table). A mode is
 //! written as text (`silent`, `slow_handshake:2000`, `red_after_disconnect:5000:3`) on the command line and
 //! in control commands, and shown the same way in stats.
 

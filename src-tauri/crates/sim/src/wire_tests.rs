@@ -1,4 +1,4 @@
-//! Unit tests of the wire formats against the captures in research/protocol.md.
+//! Unit tests of the wire formats against bytes captured from real clients (ibapi 5.5, ib_async 2.1).
 
 use super::*;
 
@@ -40,7 +40,7 @@ fn parses_version_offers() {
 
 #[test]
 fn text_messages_match_the_ib_async_capture() {
-    // research/protocol.md: "15|1|DU1234567|" "9|1|1|" "4|2|-1|2104|Market data farm connection is OK:usfarm||"
+    // Captured from ib_async 2.1: "15|1|DU1234567|" "9|1|1|" "4|2|-1|2104|Market data farm connection is OK:usfarm||"
     let accounts = Outgoing::ManagedAccounts("DU1234567".into()).encode(Dialect::Text, 178);
     assert_eq!(accounts.as_deref(), Some(&b"15\x001\x00DU1234567\x00"[..]));
     let next = Outgoing::NextValidId(1).encode(Dialect::Text, 178);

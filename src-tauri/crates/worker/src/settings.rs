@@ -1,4 +1,4 @@
-//! Settings from `connect` params, then the environment, then DESIGN's defaults, checked strictly.
+//! Settings from `connect` params, then the environment, then the defaults, checked strictly.
 //!
 //! A value that is given but wrong is an error naming where it came from and what is allowed; it never
 //! falls back to a default, because a silently ignored setting is the failure this worker exists to end.
