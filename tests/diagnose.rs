@@ -52,6 +52,19 @@ fn session(config: &Result<Config, Vec<gateway_core::config::InvalidValue>>) -> 
     ))
 }
 
+/// Asks `supervisor` for its session and waits (10 s at most) until it is connected.
+async fn connect_and_wait(supervisor: &Supervisor) {
+    supervisor.connect().await.expect("running");
+    let mut watch = supervisor.watch();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
+    )
+    .await
+    .expect("connects")
+    .expect("running");
+}
+
 /// Diagnose that tests the API through a fresh session of its own, as `diagnose --handshake` does.
 async fn diagnose_with_a_session(
     config: &Result<Config, Vec<gateway_core::config::InvalidValue>>,
@@ -170,15 +183,7 @@ async fn a_live_session_is_tested_by_one_ping_through_it() {
     let sim = SimProcess::start(&[]);
     let config = config(sim.port(), 50, "5");
     let supervisor = session(&config);
-    supervisor.connect().await.expect("running");
-    let mut watch = supervisor.watch();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
-    )
-    .await
-    .expect("connects")
-    .expect("running");
+    connect_and_wait(&supervisor).await;
     let before = sim.stats().heartbeat_requests;
     let report = diagnose(&config, Some(&supervisor), &options(false)).await;
     assert_eq!(report.verdict, Verdict::Healthy, "{report:#?}");
@@ -296,15 +301,8 @@ async fn a_lost_ib_link_on_the_live_session() {
         bin("gateway-worker"),
         config.clone().expect("valid"),
     ));
-    supervisor.connect().await.expect("running");
+    connect_and_wait(&supervisor).await;
     let mut watch = supervisor.watch();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
-    )
-    .await
-    .expect("connects")
-    .expect("running");
     sim.control.notice(1100, None).expect("notice");
     tokio::time::timeout(
         Duration::from_secs(5),

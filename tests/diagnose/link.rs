@@ -8,7 +8,7 @@ use gateway_core::local_link::{LinkServer, LinkTarget, TargetFn};
 use gateway_core::supervisor::{Lifecycle, Supervisor};
 use gateway_proto::{CheckId, Verdict};
 
-use super::{config, session};
+use super::{config, connect_and_wait, session};
 use crate::cli::doctor::{Doctor, Run};
 use crate::util::SimProcess;
 
@@ -52,15 +52,7 @@ async fn the_cli_tests_through_the_open_apps_session_and_opens_no_connection() {
     let sim = SimProcess::start(&[]);
     let cfg = config(sim.port(), 52, "5");
     let supervisor = session(&cfg);
-    supervisor.connect().await.expect("running");
-    let mut watch = supervisor.watch();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        watch.wait_for(|s| s.lifecycle == Lifecycle::Connected),
-    )
-    .await
-    .expect("connects")
-    .expect("running");
+    connect_and_wait(&supervisor).await;
     let doctor = Arc::new(Doctor::new());
     let serving = serve(&doctor, &supervisor, sim.port(), 52);
     let port = sim.port().to_string();
