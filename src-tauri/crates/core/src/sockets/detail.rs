@@ -41,7 +41,10 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         ),
         Some(RefusalReason::OtherUser) => format!(
             "Left {who} alone: it belongs to user {}, and Gateway Doctor only ends your own programs.",
-            p.user.clone().unwrap_or_else(|| format!("uid {}", p.uid))
+            p.user
+                .clone()
+                .or_else(|| p.owner_sid.clone())
+                .unwrap_or_else(|| format!("uid {}", p.uid))
         ),
         Some(RefusalReason::LiveSessionNeedsConfirmation) => format!(
             "Left {who} alone: it also has a working connection to the Gateway that ending it would drop. Confirm to include it."
@@ -70,6 +73,9 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         }
         Some(RefusalReason::NotSeenInBothScans) => format!(
             "Left {who} alone: its stale connection was not in the list you confirmed, so it may have just appeared. Scan again to see it."
+        ),
+        Some(RefusalReason::OwnerUnknown) => format!(
+            "Left {who} alone: Gateway Doctor cannot tell which user it belongs to, and it only ends your own programs."
         ),
         Some(RefusalReason::NoLongerHoldsZombie) => format!(
             "Left {who} alone: it no longer holds the stale connection, so there is nothing to end."
