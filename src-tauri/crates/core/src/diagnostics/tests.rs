@@ -195,11 +195,17 @@ fn nothing_on_the_port_while_ib_gateway_runs_says_its_api_is_off_not_that_it_is_
     let report = assess(&obs);
     assert_eq!(report.verdict, Verdict::WrongPortOrApiDisabled);
     assert!(
-        report.summary.contains("IB Gateway is running, but its API is not listening on port 4002"),
+        report
+            .summary
+            .contains("IB Gateway is running, but its API is not listening on port 4002"),
         "{}",
         report.summary
     );
-    assert!(report.next_step.contains("Enable ActiveX and Socket Clients"));
+    assert!(
+        report
+            .next_step
+            .contains("Enable ActiveX and Socket Clients")
+    );
     assert_eq!(
         check(&report, gateway_proto::CheckId::GatewayProcess).status,
         gateway_proto::CheckStatus::Warn

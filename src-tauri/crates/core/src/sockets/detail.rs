@@ -40,11 +40,13 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
             "Left {who} alone: it is the Gateway itself. Its stale connections clear only when you restart the Gateway."
         ),
         Some(RefusalReason::OtherUser) => format!(
-            "Left {who} alone: it belongs to user {}, and Gateway Doctor only ends your own programs.",
-            p.user
-                .clone()
-                .or_else(|| p.owner_sid.clone())
-                .unwrap_or_else(|| format!("uid {}", p.uid))
+            "Left {who} alone: it belongs to {}, and Gateway Doctor only ends your own programs.",
+            match (&p.user, &p.owner_sid) {
+                (Some(user), _) => format!("user {user}"),
+                // Windows: an account whose name is not known here (the SID is in the outcome's process).
+                (None, Some(_)) => "another user".to_string(),
+                (None, None) => format!("uid {}", p.uid),
+            }
         ),
         Some(RefusalReason::LiveSessionNeedsConfirmation) => format!(
             "Left {who} alone: it also has a working connection to the Gateway that ending it would drop. Confirm to include it."

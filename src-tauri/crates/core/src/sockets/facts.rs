@@ -55,7 +55,10 @@ pub(crate) fn environ(pid: u32) -> io::Result<Vec<u8>> {
 
 /// The process's working folder.
 pub(crate) fn cwd(pid: u32) -> io::Result<PathBuf> {
-    let system = refreshed(pid, ProcessRefreshKind::nothing().with_cwd(UpdateKind::Always));
+    let system = refreshed(
+        pid,
+        ProcessRefreshKind::nothing().with_cwd(UpdateKind::Always),
+    );
     system
         .process(Pid::from_u32(pid))
         .and_then(|p| p.cwd().map(PathBuf::from))

@@ -58,7 +58,10 @@ pub(crate) fn compare(
         return IdentityCheck::Changed(format!(
             "it now runs as {} instead of {}",
             live.owner_sid.as_deref().unwrap_or("an unreadable user"),
-            expected.owner_sid.as_deref().unwrap_or("an unreadable user")
+            expected
+                .owner_sid
+                .as_deref()
+                .unwrap_or("an unreadable user")
         ));
     }
     if live.cmdline != expected.cmdline {
@@ -110,7 +113,10 @@ mod tests {
             start_ticks: p.start_ticks + 1,
             ..live(&p)
         };
-        assert!(matches!(compare(&p, Ok(Some(later))), IdentityCheck::Changed(_)));
+        assert!(matches!(
+            compare(&p, Ok(Some(later))),
+            IdentityCheck::Changed(_)
+        ));
         let other_owner = LiveIdentity {
             owner_sid: Some("S-1-5-18".into()),
             ..live(&p)
@@ -139,6 +145,9 @@ mod tests {
         };
         assert_eq!(compare(&p, Ok(Some(exited))), IdentityCheck::Gone);
         let denied = io::Error::from(io::ErrorKind::PermissionDenied);
-        assert!(matches!(compare(&p, Err(denied)), IdentityCheck::Changed(_)));
+        assert!(matches!(
+            compare(&p, Err(denied)),
+            IdentityCheck::Changed(_)
+        ));
     }
 }

@@ -69,13 +69,13 @@ use unsupported as platform;
 
 pub use cleanup::{CleanOptions, CleanTarget, clean, terminate};
 pub use error::SocketError;
+pub use gateway_process::gateway_processes;
 pub use gateway_proto::{
     CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,
     ClientLedger, GatewayProcess, GatewayProduct, LedgerEntry, ListenerSocket, PortScan,
     ProcessInfo, ProcessKey, QuickScan, RefusalReason, SocketEntry, TcpState, UnendableCode,
     UnendableZombie, ZombieSide, ZombieSocket,
 };
-pub use gateway_process::gateway_processes;
 pub use holders::{client_id_holders, client_ids_in_use, holder_sentence, holders_of};
 pub use identity::{IdentityCheck, verify_identity};
 pub use ledger::{client_ledger, ledger_of};

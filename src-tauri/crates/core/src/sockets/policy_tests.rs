@@ -375,7 +375,10 @@ fn windows_process(pid: u32, sid: Option<&str>) -> ProcessInfo {
 #[test]
 fn windows_owners_are_compared_by_exact_sid() {
     let c = windows_ctx(Some(OWN_SID));
-    assert_eq!(absolute_refusal(&windows_process(42, Some(OWN_SID)), &c), None);
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some(OWN_SID)), &c),
+        None
+    );
     // Another account on the same machine: same domain part, another relative id.
     let other = "S-1-5-21-1004336348-1177238915-682003330-1002";
     assert_eq!(
@@ -468,7 +471,11 @@ fn zombies_whose_holder_cannot_be_seen_are_listed_as_unendable() {
     assert!(cannot.iter().all(|u| u.code == UnendableCode::OwnerUnknown));
     assert!(cannot[1].detail.contains("process 77"));
     // The holder-less zombie never becomes a process anyone could tick.
-    assert!(decide(&s, &ctx(), Allow::default()).iter().all(|d| d.process.pid == 42));
+    assert!(
+        decide(&s, &ctx(), Allow::default())
+            .iter()
+            .all(|d| d.process.pid == 42)
+    );
     let json = serde_json::to_string(&cannot).expect("serialise");
     assert!(json.contains("\"code\":\"OWNER_UNKNOWN\""), "{json}");
 }

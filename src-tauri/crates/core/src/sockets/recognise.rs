@@ -25,11 +25,7 @@ pub fn recognise(name: &str, exe: Option<&str>, cmdline: &[String]) -> Option<Ga
     let args: Vec<String> = cmdline.iter().map(|a| lower(a)).collect();
     let name = lower(name);
     main_class(&args)
-        .or_else(|| {
-            exe.iter()
-                .chain(&args)
-                .find_map(|text| app_bundle(text))
-        })
+        .or_else(|| exe.iter().chain(&args).find_map(|text| app_bundle(text)))
         .or_else(|| {
             // The launcher's file name: the program file, else argv[0], else the short name.
             let file = exe
@@ -87,10 +83,7 @@ fn launcher(file: &str) -> Option<GatewayProduct> {
 }
 
 fn is_java(file: &str) -> bool {
-    matches!(
-        file.strip_suffix(".exe").unwrap_or(file),
-        "java" | "javaw"
-    )
+    matches!(file.strip_suffix(".exe").unwrap_or(file), "java" | "javaw")
 }
 
 /// A path inside IBKR's `Jts` folder: `Jts/ibgateway/...` is the Gateway, any other `Jts/...` TWS. A
@@ -139,7 +132,10 @@ mod tests {
         assert_eq!(recognise("JavaApplicationStub", Some(tws), &[]), Some(Tws));
         // The bundle's own Java runtime, started with the bundle on its class path.
         let java = "/Applications/IB Gateway 10.30/IB Gateway 10.30.app/Contents/PlugIns/jre.bundle/Contents/Home/bin/java";
-        assert_eq!(recognise("java", Some(java), &args(&[java])), Some(IbGateway));
+        assert_eq!(
+            recognise("java", Some(java), &args(&[java])),
+            Some(IbGateway)
+        );
     }
 
     #[test]
@@ -217,7 +213,13 @@ mod tests {
             "install4j.ibgateway.GWClient",
         ]);
         assert_eq!(recognise("java", None, &gw), Some(IbGateway));
-        let tws = args(&["java", "-cp", "jts4launch.jar", "jclient.LoginFrame", "/home/t/Jts"]);
+        let tws = args(&[
+            "java",
+            "-cp",
+            "jts4launch.jar",
+            "jclient.LoginFrame",
+            "/home/t/Jts",
+        ]);
         assert_eq!(recognise("java", Some("/usr/bin/java"), &tws), Some(Tws));
         let ibc = args(&["java", "-cp", "/opt/ibc/IBC.jar", "ibcalpha.ibc.IbcGateway"]);
         assert_eq!(recognise("java", None, &ibc), Some(IbGateway));
@@ -225,14 +227,25 @@ mod tests {
 
     #[test]
     fn ordinary_programs_are_not_the_gateway() {
-        let bot = args(&["/usr/bin/python3", "/home/t/bots/trader.py", "--port", "4002"]);
-        assert_eq!(recognise("python3", Some("/usr/bin/python3.12"), &bot), None);
+        let bot = args(&[
+            "/usr/bin/python3",
+            "/home/t/bots/trader.py",
+            "--port",
+            "4002",
+        ]);
+        assert_eq!(
+            recognise("python3", Some("/usr/bin/python3.12"), &bot),
+            None
+        );
         // A Java program of someone else's, even with a jar named like IB's API client.
         let java = args(&["java", "-jar", "/home/t/apps/twsapi-client.jar"]);
         assert_eq!(recognise("java", Some("/usr/bin/java"), &java), None);
         // A script that merely lives in Jts is not launched by Java: not TWS.
         let script = args(&["/usr/bin/python3", "/home/t/Jts/notes.py"]);
-        assert_eq!(recognise("python3", Some("/usr/bin/python3"), &script), None);
+        assert_eq!(
+            recognise("python3", Some("/usr/bin/python3"), &script),
+            None
+        );
         assert_eq!(recognise("gateway-worker", None, &[]), None);
     }
 }

@@ -64,7 +64,10 @@ pub(crate) enum Sig {
 #[derive(Debug)]
 pub(crate) enum SignalError {
     /// No such process (any more).
-    #[cfg_attr(not(any(target_os = "linux", target_os = "macos", windows)), allow(dead_code))]
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "macos", windows)),
+        allow(dead_code)
+    )]
     Gone,
     Os(io::Error),
 }

@@ -11,12 +11,12 @@ mod fds;
 mod process;
 
 #[cfg(target_os = "macos")]
+pub(crate) use crate::sockets::facts::{cwd, environ};
+#[cfg(target_os = "macos")]
 pub(crate) use process::{
     ProcessHandle, SYSTEM_PIDS, ancestors, live_identity, open_process, own_pid, own_user,
     process_info, wait_exits,
 };
-#[cfg(target_os = "macos")]
-pub(crate) use crate::sockets::facts::{cwd, environ};
 
 #[cfg(target_os = "macos")]
 mod table {

@@ -102,8 +102,7 @@ pub(crate) fn raw_socket(record: &TcpRecord) -> Option<RawSocket> {
         inode: record.so,
         uid: record.uid,
         ipv6: record.vflag & INI_IPV6 != 0,
-        accept_queue: (state == TcpState::Listen)
-            .then(|| u32::try_from(record.queue).unwrap_or(0)),
+        accept_queue: (state == TcpState::Listen).then(|| u32::try_from(record.queue).unwrap_or(0)),
     })
 }
 
@@ -240,7 +239,10 @@ mod tests {
             ..bsd.clone()
         };
         assert_ne!(later.start_micros(), bsd.start_micros());
-        let zombie = BsdRecord { status: SZOMB, ..bsd };
+        let zombie = BsdRecord {
+            status: SZOMB,
+            ..bsd
+        };
         assert!(zombie.identity(Vec::new()).exited);
     }
 

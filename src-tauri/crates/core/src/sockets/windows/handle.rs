@@ -23,8 +23,7 @@ use std::ptr;
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{
-    CloseHandle, ERROR_INVALID_PARAMETER, FILETIME, HANDLE, HWND, LPARAM, LocalFree,
-    WAIT_OBJECT_0,
+    CloseHandle, ERROR_INVALID_PARAMETER, FILETIME, HANDLE, HWND, LPARAM, LocalFree, WAIT_OBJECT_0,
 };
 use windows_sys::Win32::Security::Authorization::ConvertSidToStringSidW;
 use windows_sys::Win32::Security::{GetTokenInformation, TOKEN_QUERY, TOKEN_USER, TokenUser};
@@ -267,8 +266,7 @@ unsafe extern "system" fn collect(hwnd: HWND, lparam: LPARAM) -> i32 {
     // SAFETY: `hwnd` comes from EnumWindows; `owner` is writable.
     unsafe { GetWindowThreadProcessId(hwnd, &mut owner) };
     // SAFETY: plain queries on a window handle from EnumWindows.
-    let main_window =
-        unsafe { IsWindowVisible(hwnd) != 0 && GetWindow(hwnd, GW_OWNER).is_null() };
+    let main_window = unsafe { IsWindowVisible(hwnd) != 0 && GetWindow(hwnd, GW_OWNER).is_null() };
     if owner == *pid && main_window {
         windows.push(hwnd);
     }

@@ -13,9 +13,9 @@ mod process;
 mod table;
 
 #[cfg(windows)]
-pub(crate) use handle::{ProcessHandle, open_process, wait_exits};
-#[cfg(windows)]
 pub(crate) use crate::sockets::facts::{cwd, environ};
+#[cfg(windows)]
+pub(crate) use handle::{ProcessHandle, open_process, wait_exits};
 #[cfg(windows)]
 pub(crate) use process::{ancestors, live_identity, process_info};
 #[cfg(windows)]

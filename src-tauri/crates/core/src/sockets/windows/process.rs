@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io;
 
 use gateway_proto::{NO_UID, ProcessInfo};
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, Uid, Users};
 
 use super::handle;
 use super::rows::filetime_to_unix_ms;
@@ -36,8 +36,8 @@ pub(crate) fn live_identity(pid: u32) -> io::Result<Option<LiveIdentity>> {
 
 /// Details for display and the identity to re-verify later; `Ok(None)` when the process is gone. An
 /// error (the process cannot be opened even to query it) makes it a holder that could not be read.
-/// `_users` is unused: sysinfo names users by SID lookup only for whole user lists, so the owner is shown
-/// by SID.
+/// `_users` (a uid cache) has no use where users are SIDs: the account name comes from the machine's
+/// user list (local accounts; a domain account stays unnamed).
 pub(crate) fn process_info(
     pid: u32,
     _users: &mut HashMap<u32, Option<String>>,
@@ -54,8 +54,8 @@ pub(crate) fn process_info(
         name: facts.name,
         cmdline: facts.cmdline,
         uid: NO_UID,
+        user: owner_sid.as_deref().and_then(account_name),
         owner_sid,
-        user: None,
         start_ticks,
         started_at_ms: filetime_to_unix_ms(start_ticks),
         is_gateway: false,
@@ -92,4 +92,11 @@ pub(crate) fn ancestors() -> Vec<u32> {
         pid = parent;
     }
     out
+}
+
+/// The local account name of a SID, when the machine's user list has it.
+fn account_name(sid: &str) -> Option<String> {
+    let uid: Uid = sid.parse().ok()?;
+    let users = Users::new_with_refreshed_list();
+    users.get_user_by_id(&uid).map(|u| u.name().to_string())
 }

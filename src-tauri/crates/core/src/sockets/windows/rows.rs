@@ -131,9 +131,24 @@ mod tests {
         vec![
             row("0.0.0.0:4002", "0.0.0.0:0", TcpState::Listen, 7312),
             row("[::]:4002", "[::]:0", TcpState::Listen, 7312),
-            row("127.0.0.1:4002", "127.0.0.1:53710", TcpState::Established, 7312),
-            row("127.0.0.1:53710", "127.0.0.1:4002", TcpState::Established, 9120),
-            row("127.0.0.1:53711", "127.0.0.1:4002", TcpState::CloseWait, 10044),
+            row(
+                "127.0.0.1:4002",
+                "127.0.0.1:53710",
+                TcpState::Established,
+                7312,
+            ),
+            row(
+                "127.0.0.1:53710",
+                "127.0.0.1:4002",
+                TcpState::Established,
+                9120,
+            ),
+            row(
+                "127.0.0.1:53711",
+                "127.0.0.1:4002",
+                TcpState::CloseWait,
+                10044,
+            ),
         ]
     }
 
@@ -159,20 +174,35 @@ mod tests {
 
     #[test]
     fn the_key_follows_the_connection_not_its_state() {
-        let live = row("127.0.0.1:53710", "127.0.0.1:4002", TcpState::Established, 9120);
+        let live = row(
+            "127.0.0.1:53710",
+            "127.0.0.1:4002",
+            TcpState::Established,
+            9120,
+        );
         let stale = TableRow {
             state: TcpState::CloseWait,
             ..live.clone()
         };
         assert_eq!(raw_socket(&live).inode, raw_socket(&stale).inode);
         // The two ends of one connection are two sockets.
-        let other_end = row("127.0.0.1:4002", "127.0.0.1:53710", TcpState::Established, 7312);
+        let other_end = row(
+            "127.0.0.1:4002",
+            "127.0.0.1:53710",
+            TcpState::Established,
+            7312,
+        );
         assert_ne!(raw_socket(&live).inode, raw_socket(&other_end).inode);
     }
 
     #[test]
     fn mapped_addresses_are_normalised_and_the_socket_has_no_uid() {
-        let dual = row("[::ffff:127.0.0.1]:53712", "[::ffff:127.0.0.1]:4002", TcpState::CloseWait, 1);
+        let dual = row(
+            "[::ffff:127.0.0.1]:53712",
+            "[::ffff:127.0.0.1]:4002",
+            TcpState::CloseWait,
+            1,
+        );
         let raw = raw_socket(&dual);
         assert_eq!(raw.local, "127.0.0.1:53712".parse().expect("address"));
         assert_eq!(raw.remote, "127.0.0.1:4002".parse().expect("address"));
@@ -185,17 +215,38 @@ mod tests {
     fn holders_come_from_the_rows_owners_and_system_owners_are_never_holders() {
         let mut rows = recorded();
         // Wine: every row owned by pid 0; Windows: a kernel-owned row.
-        rows.push(row("127.0.0.1:53713", "127.0.0.1:4002", TcpState::CloseWait, 0));
-        rows.push(row("127.0.0.1:53714", "127.0.0.1:4002", TcpState::CloseWait, 4));
+        rows.push(row(
+            "127.0.0.1:53713",
+            "127.0.0.1:4002",
+            TcpState::CloseWait,
+            0,
+        ));
+        rows.push(row(
+            "127.0.0.1:53714",
+            "127.0.0.1:4002",
+            TcpState::CloseWait,
+            4,
+        ));
         let keys: HashSet<u64> = rows.iter().map(|r| raw_socket(r).inode).collect();
         let found = holders(&rows, &keys);
-        let of = |i: usize| found.pids_by_inode.get(&raw_socket(&rows[i]).inode).cloned();
+        let of = |i: usize| {
+            found
+                .pids_by_inode
+                .get(&raw_socket(&rows[i]).inode)
+                .cloned()
+        };
         assert_eq!(of(4), Some(vec![10044]));
         assert_eq!(of(0), Some(vec![7312]));
         assert_eq!(of(5), None);
         assert_eq!(of(6), None);
         assert_eq!(found.unreadable, 2);
-        assert!(found.pids_by_inode.values().flatten().all(|p| *p != 0 && *p != 4));
+        assert!(
+            found
+                .pids_by_inode
+                .values()
+                .flatten()
+                .all(|p| *p != 0 && *p != 4)
+        );
         // Only the asked-for keys.
         let one: HashSet<u64> = [raw_socket(&rows[4]).inode].into();
         assert_eq!(holders(&rows, &one).pids_by_inode.len(), 1);
@@ -204,7 +255,10 @@ mod tests {
     #[test]
     fn filetimes_convert_to_unix_milliseconds() {
         // 2024-01-01T00:00:00Z.
-        assert_eq!(filetime_to_unix_ms(133_485_408_000_000_000), 1_704_067_200_000);
+        assert_eq!(
+            filetime_to_unix_ms(133_485_408_000_000_000),
+            1_704_067_200_000
+        );
         assert_eq!(filetime_to_unix_ms(116_444_736_000_000_000), 0);
     }
 }
