@@ -51,8 +51,9 @@ pub struct PortScan {
     pub live_sessions: Vec<SocketEntry>,
     /// Every process that holds one of the sockets above, once each, by pid.
     pub processes: Vec<ProcessInfo>,
-    /// Processes whose open files could not be read (another user's, when not run as root or admin): a
-    /// socket they hold shows no pid. Zero means every holder was seen.
+    /// Processes whose open files could not be read (another user's, when not run as root or admin), and
+    /// on Windows each socket whose owner the system does not report (System, or Wine's owner 0): a socket
+    /// they hold shows no pid. Zero means every holder was seen.
     pub unreadable_processes: u32,
     /// When the scan ran, Unix ms.
     pub scanned_at_ms: i64,
@@ -127,7 +128,8 @@ pub enum TcpState {
 #[ts(export)]
 pub struct ProcessInfo {
     pub pid: u32,
-    /// Short name (the kernel's `comm`, at most 15 bytes).
+    /// Short name: Linux the kernel's `comm` (at most 15 bytes), macOS `pbi_name` (at most 32), Windows the
+    /// program file's name.
     pub name: String,
     /// Full command line, one entry per argument.
     pub cmdline: Vec<String>,

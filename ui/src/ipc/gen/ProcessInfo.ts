@@ -7,7 +7,8 @@ import type { GatewayProduct } from "./GatewayProduct";
  */
 export type ProcessInfo = { pid: number, 
 /**
- * Short name (the kernel's `comm`, at most 15 bytes).
+ * Short name: Linux the kernel's `comm` (at most 15 bytes), macOS `pbi_name` (at most 32), Windows the
+ * program file's name.
  */
 name: string, 
 /**
