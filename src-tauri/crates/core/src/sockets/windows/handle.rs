@@ -272,3 +272,58 @@ unsafe extern "system" fn collect(hwnd: HWND, lparam: LPARAM) -> i32 {
     }
     1
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::process::{Command, Stdio};
+
+    use super::*;
+
+    /// A console program of ours that waits for a key that never comes.
+    fn waiting_child() -> std::process::Child {
+        Command::new("cmd")
+            .args(["/c", "pause"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start cmd /c pause")
+    }
+
+    #[test]
+    fn a_process_is_identified_and_ended_through_one_handle() {
+        let mut child = waiting_child();
+        let pid = child.id();
+        let info = super::super::process::process_info(pid, &mut HashMap::new())
+            .expect("read the child")
+            .expect("the child runs");
+        // Our own child runs as us, and its SID reads the same through the scan and through our token.
+        let own = own_sid().expect("our own SID");
+        assert_eq!(info.owner_sid.as_deref(), Some(own.as_str()));
+        assert!(own.starts_with("S-1-"), "{own}");
+        let handle = open_process(pid).expect("open the child");
+        let live = handle
+            .live_identity()
+            .expect("read through the handle")
+            .expect("still there");
+        assert_eq!(live.start_ticks, info.start_ticks);
+        assert_eq!(live.owner_sid, info.owner_sid);
+        assert!(!live.exited);
+        // A console program has no window: the polite request does nothing.
+        handle.signal(Sig::Term).expect("term");
+        let after_term = handle.live_identity().expect("read").expect("there");
+        assert!(!after_term.exited);
+        handle.signal(Sig::Kill).expect("kill");
+        assert_eq!(wait_exits(&[&handle], Duration::from_secs(10)), [true]);
+        let after_kill = handle.live_identity().expect("read").map(|l| l.exited);
+        assert_ne!(after_kill, Some(false));
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn a_process_that_does_not_exist_is_gone() {
+        // Windows pids are multiples of 4; an odd one never names a process.
+        assert!(matches!(open_process(4_000_001), Err(SignalError::Gone)));
+        assert!(matches!(query(4_000_001), Ok(None)));
+    }
+}

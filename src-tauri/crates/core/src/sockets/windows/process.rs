@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io;
 
 use gateway_proto::{NO_UID, ProcessInfo};
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, Uid, Users};
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
 use super::handle;
 use super::rows::filetime_to_unix_ms;
@@ -36,8 +36,7 @@ pub(crate) fn live_identity(pid: u32) -> io::Result<Option<LiveIdentity>> {
 
 /// Details for display and the identity to re-verify later; `Ok(None)` when the process is gone. An
 /// error (the process cannot be opened even to query it) makes it a holder that could not be read.
-/// `_users` (a uid cache) has no use where users are SIDs: the account name comes from the machine's
-/// user list (local accounts; a domain account stays unnamed).
+/// `_users` (a uid cache) has no use where users are SIDs; only our own account is named.
 pub(crate) fn process_info(
     pid: u32,
     _users: &mut HashMap<u32, Option<String>>,
@@ -94,9 +93,14 @@ pub(crate) fn ancestors() -> Vec<u32> {
     out
 }
 
-/// The local account name of a SID, when the machine's user list has it.
+/// The account name of a process that runs as us (from our own environment, display only); another
+/// account stays unnamed ("another user"): sysinfo's user list crashes under Wine (a null buffer turned
+/// into a slice), and naming other accounts is not worth more unsafe calls here.
 fn account_name(sid: &str) -> Option<String> {
-    let uid: Uid = sid.parse().ok()?;
-    let users = Users::new_with_refreshed_list();
-    users.get_user_by_id(&uid).map(|u| u.name().to_string())
+    let own = handle::own_sid().ok()?;
+    if own == sid {
+        std::env::var("USERNAME").ok()
+    } else {
+        None
+    }
 }
