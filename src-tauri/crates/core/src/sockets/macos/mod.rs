@@ -54,10 +54,11 @@ mod table {
         holders(sockets)
     }
 
-    /// Whether `pid` holds one of `sockets` right now.
+    /// Whether `pid` holds one of `sockets` right now; `Ok(false)` when the process is gone.
     pub(crate) fn holds_any_socket(pid: u32, sockets: &[u64]) -> io::Result<bool> {
         match tcp_sockets(pid) {
             Some(records) => Ok(records.iter().any(|r| sockets.contains(&r.so))),
+            None if super::process::bsd(pid)?.is_none() => Ok(false),
             None => Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 "its open files could not be listed",
