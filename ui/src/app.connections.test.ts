@@ -40,6 +40,7 @@ describe("connections", () => {
             },
           ],
           remaining_client_zombies: [],
+          cannot_end: [],
           gateway_zombies: 1,
           took_ms: 3100,
         } satisfies CleanReport;

@@ -137,6 +137,7 @@ const REFUSAL: Record<string, string> = {
   not_confirmed: "Left alone: you did not confirm it.",
   not_seen_in_both_scans: "Left alone: its stale connection was not in the list you confirmed. Scan again.",
   no_longer_holds_zombie: "Left alone: it had already let go of the stale connection.",
+  owner_unknown: "Left alone: Gateway Doctor cannot tell which user it belongs to.",
 };
 
 /** What happened to one process, in plain words. */

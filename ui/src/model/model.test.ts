@@ -130,6 +130,7 @@ describe("connections", () => {
         outcome(4, "would_terminate"),
       ],
       remaining_client_zombies: [],
+      cannot_end: [],
       gateway_zombies: 0,
       took_ms: 1,
     };

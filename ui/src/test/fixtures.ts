@@ -81,10 +81,12 @@ export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
     name: "python3",
     cmdline: ["/usr/bin/python3", "/home/t/bots/trader.py", "--live"],
     uid: 1000,
+    owner_sid: null,
     user: "trader",
     start_ticks: 1,
     started_at_ms: NOW - 7_200_000,
     is_gateway: false,
+    product: null,
     has_live_session: false,
     ...over,
   };
@@ -252,6 +254,7 @@ export function dryRun(): CleanReport {
       },
     ],
     remaining_client_zombies: [],
+    cannot_end: [],
     gateway_zombies: 1,
     took_ms: 2,
   };

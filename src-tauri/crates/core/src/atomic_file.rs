@@ -8,7 +8,7 @@
 //! Callers hold the file's lock (file_lock.rs) around their read-modify-write.
 
 use std::collections::hash_map::RandomState;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::path::Path;
@@ -67,7 +67,7 @@ fn temp_name(path: &Path) -> String {
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        File::open(dir)?.sync_all()
+        std::fs::File::open(dir)?.sync_all()
     }
     #[cfg(not(unix))]
     {

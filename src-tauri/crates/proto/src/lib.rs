@@ -25,8 +25,9 @@ pub use response::{
 };
 pub use sockets::{
     CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,
-    ClientLedger, LedgerEntry, ListenerSocket, PortScan, ProcessInfo, ProcessKey, QuickScan,
-    RefusalReason, SocketEntry, TcpState, ZombieSide, ZombieSocket,
+    ClientLedger, GatewayProcess, GatewayProduct, LedgerEntry, ListenerSocket, NO_UID, PortScan,
+    ProcessInfo, ProcessKey, QuickScan, RefusalReason, SocketEntry, TcpState, UnendableCode,
+    UnendableZombie, ZombieSide, ZombieSocket,
 };
 pub use status::{
     FarmKind, FarmState, FarmStatus, GuardrailStatus, HandshakeReport, HandshakeStep,

@@ -6,9 +6,18 @@
 //! belongs to the listener (only a Gateway restart clears it). Addresses are text with IPv4-mapped IPv6
 //! addresses (`::ffff:127.0.0.1`) already written as plain IPv4. Times are Unix milliseconds; durations are
 //! `f64` milliseconds.
+//!
+//! Some fields mean slightly different things per operating system (the OS keeps different records):
+//! `inode` is the kernel's socket inode on Linux, the kernel's socket address on macOS, and on Windows (which
+//! has no socket identity) a key computed from the connection's addresses; `start_ticks` is clock ticks since
+//! boot on Linux, microseconds since the Unix epoch on macOS and the creation FILETIME (100 ns units since
+//! 1601) on Windows. Windows has no uid: there `uid` is [`NO_UID`] and `owner_sid` names the owner.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// The `uid` of a socket or process on Windows, which identifies users by SID ([`ProcessInfo::owner_sid`]).
+pub const NO_UID: u32 = u32::MAX;
 
 /// The cheap look (one socket-table query, no process scan): enough for a status light or a diagnostic.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -42,8 +51,9 @@ pub struct PortScan {
     pub live_sessions: Vec<SocketEntry>,
     /// Every process that holds one of the sockets above, once each, by pid.
     pub processes: Vec<ProcessInfo>,
-    /// Processes whose open files could not be read (another user's, when not run as root or admin): a
-    /// socket they hold shows no pid. Zero means every holder was seen.
+    /// Processes whose open files could not be read (another user's, when not run as root or admin), and
+    /// on Windows each socket whose owner the system does not report (System, or Wine's owner 0): a socket
+    /// they hold shows no pid. Zero means every holder was seen.
     pub unreadable_processes: u32,
     /// When the scan ran, Unix ms.
     pub scanned_at_ms: i64,
@@ -59,12 +69,16 @@ pub struct SocketEntry {
     pub remote_addr: String,
     pub remote_port: u16,
     pub state: TcpState,
-    /// The kernel's inode number for the socket: how holders are found (`socket:[INODE]` in /proc/PID/fd).
+    /// The socket's identity: how holders are found. Linux: the kernel's inode (`socket:[INODE]` in
+    /// /proc/PID/fd); macOS: the kernel's socket address; Windows: a key made from the connection's addresses
+    /// and ports (see core/src/sockets/windows/rows.rs). Never 0 for a socket a process holds.
     pub inode: u64,
-    /// The user that created the socket, as the kernel reports it.
+    /// The user that created the socket, as the kernel reports it (macOS: the holder's user; Windows:
+    /// [`NO_UID`], the table names no user).
     pub uid: u32,
     /// Processes holding the socket: usually one, several when it was shared across a fork. Empty when the
-    /// holder could not be seen.
+    /// holder could not be seen (another user's program, or an owner the system does not report); never
+    /// contains 0.
     pub pids: Vec<u32>,
 }
 
@@ -114,24 +128,60 @@ pub enum TcpState {
 #[ts(export)]
 pub struct ProcessInfo {
     pub pid: u32,
-    /// Short name (the kernel's `comm`, at most 15 bytes).
+    /// Short name: Linux the kernel's `comm` (at most 15 bytes), macOS `pbi_name` (at most 32), Windows the
+    /// program file's name.
     pub name: String,
     /// Full command line, one entry per argument.
     pub cmdline: Vec<String>,
-    /// Real user id: the user the kernel lets signal this process.
+    /// Real user id: the user the kernel lets signal this process ([`NO_UID`] on Windows).
     pub uid: u32,
+    /// Windows: the owner's SID (`S-1-5-21-...`), compared exactly with ours before cleanup; `None` on
+    /// Unix, or when it could not be read (such a process is never ended).
+    pub owner_sid: Option<String>,
     /// The user's login name, when the system knows it.
     pub user: Option<String>,
-    /// Start time in clock ticks since boot (Linux /proc/PID/stat field 22): with the pid, what tells this
-    /// process from a later one that reused its pid.
+    /// Start time, with the pid what tells this process from a later one that reused its pid. Linux: clock
+    /// ticks since boot (/proc/PID/stat field 22); macOS: microseconds since the Unix epoch; Windows: the
+    /// creation FILETIME (100 ns units since 1601).
     pub start_ticks: u64,
-    /// Start time, Unix ms (from boot time + ticks; for display).
+    /// Start time, Unix ms (for display).
     pub started_at_ms: i64,
     /// Holds a listening socket on the port: this is the Gateway. Never signalled.
     pub is_gateway: bool,
+    /// Recognised as IB Gateway or TWS by its name, program file or command line. Never signalled.
+    pub product: Option<GatewayProduct>,
     /// Holds a client zombie AND a live ESTABLISHED connection to the port or to another API port of the
     /// same Gateway host (4001, 4002, 7496, 7497): ending it would also drop a working session.
     pub has_live_session: bool,
+}
+
+/// Which IBKR program a process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayProduct {
+    IbGateway,
+    /// Trader Workstation.
+    Tws,
+}
+
+impl GatewayProduct {
+    /// The program's name as traders know it.
+    pub fn label(self) -> &'static str {
+        match self {
+            GatewayProduct::IbGateway => "IB Gateway",
+            GatewayProduct::Tws => "TWS",
+        }
+    }
+}
+
+/// An IB Gateway or TWS process found running, whatever it listens on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct GatewayProcess {
+    pub pid: u32,
+    pub product: GatewayProduct,
+    pub name: String,
 }
 
 /// What a cleanup did, process by process, and what the socket table showed afterwards.
@@ -145,9 +195,33 @@ pub struct CleanReport {
     pub outcomes: Vec<CleanOutcome>,
     /// Client zombies still there after the cleanup (a re-scan), e.g. held by a refused process.
     pub remaining_client_zombies: Vec<ZombieSocket>,
+    /// Client zombies Gateway Doctor cannot end, with why: no program holding them can be seen (another
+    /// user's, or an owner the system does not report). Listed, never signalled.
+    pub cannot_end: Vec<UnendableZombie>,
     /// Gateway-side zombies seen: cleanup never touches them; a Gateway restart clears them.
     pub gateway_zombies: u32,
     pub took_ms: f64,
+}
+
+/// A client zombie cleanup cannot end, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UnendableZombie {
+    #[serde(flatten)]
+    pub zombie: ZombieSocket,
+    pub code: UnendableCode,
+    /// Plain words for the user.
+    pub detail: String,
+}
+
+/// Why a zombie cannot be ended, as a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UnendableCode {
+    /// The program holding it cannot be seen: another user's (without admin or root rights), a process
+    /// whose details cannot be read, or an owner the system does not report (process id 0 or 4 on Windows).
+    OwnerUnknown,
 }
 
 /// What happened to one process.
@@ -209,10 +283,12 @@ pub enum RefusalReason {
     NotSeenInBothScans,
     /// At the moment of the signal it no longer held the stale connection (it closed it, or passed it on).
     NoLongerHoldsZombie,
+    /// Its owner could not be read (Windows: the process's user), so it cannot be told from another
+    /// user's process.
+    OwnerUnknown,
 }
 
-/// A process as the user confirmed it: the pid and its start time (clock ticks since boot, as in
-/// [`ProcessInfo::start_ticks`]). A pid whose process started at another time is a different process.
+/// A process as the user confirmed it: the pid and its start time (as in [`ProcessInfo::start_ticks`]). A pid whose process started at another time is a different process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ProcessKey {

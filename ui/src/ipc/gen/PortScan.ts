@@ -25,8 +25,9 @@ live_sessions: Array<SocketEntry>,
  */
 processes: Array<ProcessInfo>, 
 /**
- * Processes whose open files could not be read (another user's, when not run as root or admin): a
- * socket they hold shows no pid. Zero means every holder was seen.
+ * Processes whose open files could not be read (another user's, when not run as root or admin), and
+ * on Windows each socket whose owner the system does not report (System, or Wine's owner 0): a socket
+ * they hold shows no pid. Zero means every holder was seen.
  */
 unreadable_processes: number, 
 /**

@@ -3,4 +3,4 @@
 /**
  * Why cleanup left a process alone.
  */
-export type RefusalReason = "is_gateway" | "other_user" | "live_session_needs_confirmation" | "identity_changed" | "protected_pid" | "other_host" | "not_confirmed" | "not_seen_in_both_scans" | "no_longer_holds_zombie";
+export type RefusalReason = "is_gateway" | "other_user" | "live_session_needs_confirmation" | "identity_changed" | "protected_pid" | "other_host" | "not_confirmed" | "not_seen_in_both_scans" | "no_longer_holds_zombie" | "owner_unknown";

@@ -7,15 +7,19 @@ import type { ZombieSide } from "./ZombieSide";
  */
 export type ZombieSocket = { side: ZombieSide, local_addr: string, local_port: number, remote_addr: string, remote_port: number, state: TcpState, 
 /**
- * The kernel's inode number for the socket: how holders are found (`socket:[INODE]` in /proc/PID/fd).
+ * The socket's identity: how holders are found. Linux: the kernel's inode (`socket:[INODE]` in
+ * /proc/PID/fd); macOS: the kernel's socket address; Windows: a key made from the connection's addresses
+ * and ports (see core/src/sockets/windows/rows.rs). Never 0 for a socket a process holds.
  */
 inode: number, 
 /**
- * The user that created the socket, as the kernel reports it.
+ * The user that created the socket, as the kernel reports it (macOS: the holder's user; Windows:
+ * [`NO_UID`], the table names no user).
  */
 uid: number, 
 /**
  * Processes holding the socket: usually one, several when it was shared across a fork. Empty when the
- * holder could not be seen.
+ * holder could not be seen (another user's program, or an owner the system does not report); never
+ * contains 0.
  */
 pids: Array<number>, };

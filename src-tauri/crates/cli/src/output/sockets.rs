@@ -248,6 +248,7 @@ fn refusal_words(reason: Option<RefusalReason>) -> &'static str {
             "its stale connection was not in the list shown (run clean again)"
         }
         Some(RefusalReason::NoLongerHoldsZombie) => "it no longer holds the stale connection",
+        Some(RefusalReason::OwnerUnknown) => "its user cannot be told",
         None => "not allowed",
     }
 }

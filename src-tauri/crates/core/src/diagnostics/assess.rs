@@ -2,8 +2,8 @@
 //! every verdict is table-tested without a Gateway, and the real-process tests only prove the observing.
 
 use gateway_proto::{
-    AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode, PortScan,
-    Report, WorkerStatus, ZombieSide,
+    AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode,
+    GatewayProcess, PortScan, Report, WorkerStatus, ZombieSide,
 };
 
 use super::session_checks::add_session_checks;
@@ -20,6 +20,10 @@ pub const KNOWN_PORTS: [(u16, &str); 4] = [
     (7497, "TWS paper"),
     (7496, "TWS live"),
 ];
+
+/// Where the API is turned on and its port set, in IB Gateway and TWS alike.
+pub(super) const API_STEPS: &str = "Turn on its API: Configure -> Settings -> API -> Settings, tick \
+     \"Enable ActiveX and Socket Clients\" and check the socket port.";
 
 pub(super) const RESTART_STEPS: &str = "Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
      prompt on your phone. Gateway Doctor reconnects by itself once it is back.";
@@ -39,6 +43,8 @@ pub struct Observations {
     pub accept_queue_samples: Vec<u32>,
     /// Other known IB ports that have a listener.
     pub other_listening_ports: Vec<u16>,
+    /// IB Gateway / TWS processes running, looked for only when nothing listens on the port.
+    pub gateway_processes: Vec<GatewayProcess>,
     /// The session's status (ours, or the open app's), when there was one to look at.
     pub worker: Option<WorkerStatus>,
     /// The bounded ping through a session that was already live.
@@ -157,7 +163,16 @@ pub fn assess(obs: &Observations) -> Report {
     match (listener, gateway) {
         (Some(_), Some(p)) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Pass, format!("{} (process {}) owns the port.", p.name, p.pid), None),
         (Some(_), None) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "The program that owns the port could not be identified (it may belong to another user).", None),
-        (None, _) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "No program owns the port.", None),
+        (None, _) => match obs.gateway_processes.first() {
+            Some(p) => b.add(
+                CheckId::GatewayProcess,
+                "Gateway program",
+                CheckStatus::Warn,
+                format!("{} is running (process {}), but nothing listens on port {}.", p.product.label(), p.pid, obs.port),
+                Some(API_STEPS),
+            ),
+            None => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "No program owns the port.", None),
+        },
     }
 
     // accept_queue

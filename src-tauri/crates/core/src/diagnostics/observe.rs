@@ -1,5 +1,6 @@
 //! Gathering what diagnose looks at, without creating the problems it looks for: the socket table (two
-//! samples of the listener's accept queue) and the one session: the caller's supervisor (pinged when live,
+//! samples of the listener's accept queue; with no listener, the IB Gateway / TWS processes running) and
+//! the one session: the caller's supervisor (pinged when live,
 //! connected and kept when `handshake` asks for it), or a session another program reported (the open app,
 //! asked over the local link). No throwaway connection is ever opened here, TCP probe or worker.
 
@@ -207,6 +208,10 @@ pub async fn diagnose(
         }
     }
     if obs.scan.as_ref().is_some_and(|s| s.listeners.is_empty()) {
+        // Nothing listens: is IB Gateway (or TWS) running with its API off, or not running at all?
+        if let Ok(found) = tokio::task::spawn_blocking(sockets::gateway_processes).await {
+            obs.gateway_processes = found;
+        }
         for (other, _) in KNOWN_PORTS.iter().filter(|(p, _)| *p != port) {
             let other = *other;
             if let Ok(Ok(quick)) =

@@ -178,6 +178,48 @@ fn nothing_on_the_port_but_another_ib_port_listens_suggests_switching() {
 }
 
 #[test]
+fn nothing_on_the_port_while_ib_gateway_runs_says_its_api_is_off_not_that_it_is_not_running() {
+    let mut scan = listening(4002);
+    scan.listeners.clear();
+    let running = gateway_proto::GatewayProcess {
+        pid: 7312,
+        product: gateway_proto::GatewayProduct::IbGateway,
+        name: "ibgateway.exe".into(),
+    };
+    let obs = Observations {
+        port: 4002,
+        scan: Some(scan.clone()),
+        gateway_processes: vec![running],
+        ..Observations::default()
+    };
+    let report = assess(&obs);
+    assert_eq!(report.verdict, Verdict::WrongPortOrApiDisabled);
+    assert!(
+        report
+            .summary
+            .contains("IB Gateway is running, but its API is not listening on port 4002"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        report
+            .next_step
+            .contains("Enable ActiveX and Socket Clients")
+    );
+    assert_eq!(
+        check(&report, gateway_proto::CheckId::GatewayProcess).status,
+        gateway_proto::CheckStatus::Warn
+    );
+    // Without a Gateway or TWS process: not running.
+    let nothing = Observations {
+        port: 4002,
+        scan: Some(scan),
+        ..Observations::default()
+    };
+    assert_eq!(assess(&nothing).verdict, Verdict::GatewayNotRunning);
+}
+
+#[test]
 fn live_ports_and_non_paper_accounts_are_live() {
     assert_eq!(
         account_mode(4002, &["DU1234567".into()]),

@@ -1,5 +1,6 @@
 //! The one verdict, from the checklist and the observations, first match wins: bad settings, a reset window
-//! (when something is wrong), nothing listening (or listening elsewhere), a Gateway too old, a client id in
+//! (when something is wrong), nothing listening (listening elsewhere; or IB Gateway / TWS running with its
+//! API off or on another port, told from "not running" by the process list), a Gateway too old, a client id in
 //! use, an API closed at once or not speaking the API, an unresponsive API layer, zombies, a lost IB link;
 //! then healthy, but only when a session is connected and answered. A listening port whose API nobody
 //! tested is `listening_not_tested`, with how to test it.
@@ -70,6 +71,21 @@ pub(super) fn verdict(
                     obs.port
                 ),
                 Some(Remedy::SwitchPort { port }),
+            );
+        }
+        if let Some(running) = obs.gateway_processes.first() {
+            let name = running.product.label();
+            return (
+                Verdict::WrongPortOrApiDisabled,
+                format!(
+                    "{name} is running, but its API is not listening on port {}.",
+                    obs.port
+                ),
+                format!(
+                    "In {name}, turn on the API and check the port: Configure -> Settings -> API -> Settings, tick \"Enable ActiveX and Socket Clients\" and set the socket port to {}.",
+                    obs.port
+                ),
+                Some(Remedy::Retry),
             );
         }
         return (

@@ -1,10 +1,13 @@
 //! The cleanup: scan, decide (`policy`), end the eligible processes ([`terminate`]), re-scan to confirm.
 //!
-//! Ending is SIGTERM to every eligible process at once, one shared grace period, SIGKILL to those still
-//! running, and a bounded wait for those; so ten zombie holders take one grace period, not ten. Right before
-//! the first signal each process is checked again: the fixed rules with our parent chain read afresh, then
-//! a pidfd is opened and the identity behind it re-read (a pid reused since the scan is never signalled),
-//! then its open files must still include one of the zombie sockets it was chosen for.
+//! Ending is "ask to stop" (SIGTERM; on Windows WM_CLOSE to the program's windows) to every eligible process
+//! at once, one shared grace period, "force" (SIGKILL; TerminateProcess) to those still running, and a
+//! bounded wait for those; so ten zombie holders take one grace period, not ten. Right before the first
+//! signal each process is checked again: the fixed rules with our parent chain read afresh, then a handle is
+//! opened (Linux pidfd, Windows process handle, macOS a start-time check) and the identity behind it re-read
+//! (a pid reused since the scan is never signalled), then its open files must still include one of the
+//! zombie sockets it was chosen for. Client zombies whose holder cannot be seen are reported in
+//! `cannot_end` (code OWNER_UNKNOWN), never signalled.
 //!
 //! A confirmed cleanup ([`CleanOptions::confirmation`]) acts only on processes (pid and start time) and
 //! zombie sockets that the user saw in the dry run, so every socket it acts on was stale in two scans.
@@ -20,9 +23,9 @@ use gateway_proto::{
 
 use super::detail::describe;
 use super::error::SocketError;
-use super::identity::{IdentityCheck, verify_identity};
+use super::identity::{self, IdentityCheck, verify_identity};
 use super::platform::{self, ProcessHandle};
-use super::policy::{Allow, Context, absolute_refusal, decide};
+use super::policy::{Allow, Context, absolute_refusal, decide, unendable};
 use super::scan::scan_with_api_ports;
 use super::sys::{Sig, SignalError};
 use super::table::API_PORTS;
@@ -126,6 +129,7 @@ pub fn clean(port: u16, options: &CleanOptions) -> Result<CleanReport, SocketErr
         port,
         dry_run: options.dry_run,
         outcomes,
+        cannot_end: unendable(&after, options.host),
         remaining_client_zombies: after
             .zombies
             .iter()
@@ -218,8 +222,9 @@ fn open_verified(target: &CleanTarget, ctx: &Context) -> (Step, Option<ProcessHa
         Ok(handle) => handle,
         Err(err) => return (signal_failed(err), None),
     };
-    // Checked after the open: a pid reused before it shows a different identity here.
-    match verify_identity(process) {
+    // Checked after the open, through the handle: a pid reused before the open shows a different
+    // identity here (on Windows the handle also pins the pid: it cannot be reused while we hold it).
+    match identity::compare(process, handle.live_identity()) {
         // The result is settled by the signals that follow.
         IdentityCheck::Same => match still_holds(target) {
             None => (Step::plain(CleanResult::Failed), Some(handle)),

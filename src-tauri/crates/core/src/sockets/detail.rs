@@ -40,8 +40,13 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
             "Left {who} alone: it is the Gateway itself. Its stale connections clear only when you restart the Gateway."
         ),
         Some(RefusalReason::OtherUser) => format!(
-            "Left {who} alone: it belongs to user {}, and Gateway Doctor only ends your own programs.",
-            p.user.clone().unwrap_or_else(|| format!("uid {}", p.uid))
+            "Left {who} alone: it belongs to {}, and Gateway Doctor only ends your own programs.",
+            match (&p.user, &p.owner_sid) {
+                (Some(user), _) => format!("user {user}"),
+                // Windows: an account whose name is not known here (the SID is in the outcome's process).
+                (None, Some(_)) => "another user".to_string(),
+                (None, None) => format!("uid {}", p.uid),
+            }
         ),
         Some(RefusalReason::LiveSessionNeedsConfirmation) => format!(
             "Left {who} alone: it also has a working connection to the Gateway that ending it would drop. Confirm to include it."
@@ -70,6 +75,9 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
         }
         Some(RefusalReason::NotSeenInBothScans) => format!(
             "Left {who} alone: its stale connection was not in the list you confirmed, so it may have just appeared. Scan again to see it."
+        ),
+        Some(RefusalReason::OwnerUnknown) => format!(
+            "Left {who} alone: Gateway Doctor cannot tell which user it belongs to, and it only ends your own programs."
         ),
         Some(RefusalReason::NoLongerHoldsZombie) => format!(
             "Left {who} alone: it no longer holds the stale connection, so there is nothing to end."

@@ -14,7 +14,7 @@ pub enum SocketError {
     },
     /// This operating system has no implementation yet.
     #[error(
-        "look at the Gateway port's sockets: not supported on this platform yet (Linux only for now)"
+        "look at the Gateway port's sockets: not supported on this platform (Linux, macOS and Windows only)"
     )]
     Unsupported,
 }

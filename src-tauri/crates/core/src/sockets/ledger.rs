@@ -13,6 +13,7 @@ use gateway_proto::{ClientIdSource, ClientLedger, LedgerEntry, PortScan, Process
 use super::error::SocketError;
 use super::platform;
 use super::scan::scan;
+use super::sys::OwnUser;
 
 /// The variable trading programs (and Gateway Doctor's own settings) use for the client id.
 const CLIENT_ID_VAR: &str = "IBKR_CLIENT_ID";
@@ -28,8 +29,8 @@ pub fn client_ledger(port: u16) -> Result<ClientLedger, SocketError> {
 
 /// The ledger of a scan already made (the CLI's `zombies` shows both from one scan).
 pub fn ledger_of(scan: &PortScan) -> ClientLedger {
-    let own_uid = platform::own_uid();
-    ledger_from_scan(scan, |p| client_id_of(p, own_uid))
+    let own = platform::own_user();
+    ledger_from_scan(scan, |p| client_id_of(p, &own))
 }
 
 /// Builds the ledger from a scan; `client_id` reads one process's client id. Pure apart from that reader.
@@ -76,8 +77,8 @@ fn is_worker(process: &ProcessInfo) -> bool {
 }
 
 /// Reads what can be read of `process` and finds its client id.
-fn client_id_of(process: &ProcessInfo, own_uid: u32) -> (Option<i64>, ClientIdSource) {
-    let own = process.uid == own_uid;
+fn client_id_of(process: &ProcessInfo, own_user: &OwnUser) -> (Option<i64>, ClientIdSource) {
+    let own = own_user.owns(process) == Some(true);
     let environ = own.then(|| platform::environ(process.pid).ok()).flatten();
     let dotenv = own.then(|| read_dotenv(process.pid)).flatten();
     find_client_id(environ.as_deref(), &process.cmdline, dotenv.as_deref())

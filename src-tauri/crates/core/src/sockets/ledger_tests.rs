@@ -89,10 +89,12 @@ fn process(pid: u32, name: &str, started_at_ms: i64) -> ProcessInfo {
         name: name.into(),
         cmdline: vec![name.into()],
         uid: 1000,
+        owner_sid: None,
         user: None,
         start_ticks: 1,
         started_at_ms,
         is_gateway: false,
+        product: None,
         has_live_session: false,
     }
 }

@@ -1,9 +1,12 @@
 //! Who cleanup may end, decided from a scan alone. Pure logic, unit-tested on hand-made scans.
 //!
 //! Candidates are the holders of client zombies (plus the Gateway when it holds Gateway-side ones, so the
-//! report can say why those stay). Each is refused, first reason wins: pid 0/1, ourselves or any process
-//! that started us, up the whole parent chain (protected_pid); the listener's holder (is_gateway); another
-//! user's process (other_user); zombies that all point at another machine (other_host). When the caller
+//! report can say why those stay). Each is refused, first reason wins: the system's own processes (pid 0/1
+//! on Unix, 0/4 on Windows), ourselves or any process that started us, up the whole parent chain
+//! (protected_pid); the listener's holder, or a process recognised as IB Gateway or TWS (is_gateway);
+//! another user's process (other_user), or one whose owner cannot be read (owner_unknown: on Windows users
+//! are SIDs, compared exactly, never folded into a number); zombies that all point at another machine
+//! (other_host). When the caller
 //! passes the user's confirmation (from a dry run): a process not in it (not_confirmed), the same pid with
 //! another start time (identity_changed: the pid was reused), a process none of whose zombies were in the
 //! dry run (not_seen_in_both_scans). Last, a live session to the Gateway that the user did not tick for
@@ -14,10 +17,12 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use gateway_proto::{
-    CleanConfirmation, PortScan, ProcessInfo, ProcessKey, RefusalReason, ZombieSide,
+    CleanConfirmation, PortScan, ProcessInfo, ProcessKey, RefusalReason, UnendableCode,
+    UnendableZombie, ZombieSide,
 };
 
 use super::platform;
+use super::sys::OwnUser;
 use super::table::points_here;
 
 /// Who is asking: the processes and user that cleanup must treat as off limits or as "ours".
@@ -26,7 +31,9 @@ pub(crate) struct Context {
     pub own_pid: u32,
     /// Our parent, its parent, and so on: never ended.
     pub ancestors: Vec<u32>,
-    pub own_uid: u32,
+    pub own: OwnUser,
+    /// The system's own process ids (never ended): 0 and 1 on Unix, 0 (Idle) and 4 (System) on Windows.
+    pub system_pids: &'static [u32],
 }
 
 impl Context {
@@ -35,7 +42,8 @@ impl Context {
         Context {
             own_pid: platform::own_pid(),
             ancestors: platform::ancestors(),
-            own_uid: platform::own_uid(),
+            own: platform::own_user(),
+            system_pids: platform::SYSTEM_PIDS,
         }
     }
 
@@ -56,10 +64,13 @@ pub(crate) struct Decision {
     pub refusal: Option<RefusalReason>,
 }
 
-/// The rules no caller can override, checked again right before any signal: never pid 0/1, ourselves or
-/// an ancestor; never another user's process.
+/// The rules no caller can override, checked again right before any signal: never a system process,
+/// ourselves or an ancestor; never IB Gateway or TWS; never another user's process, nor one whose owner
+/// cannot be read.
 pub(crate) fn absolute_refusal(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {
-    protected(process, ctx).or_else(|| foreign(process, ctx))
+    protected(process, ctx)
+        .or_else(|| process.product.map(|_| RefusalReason::IsGateway))
+        .or_else(|| foreign(process, ctx))
 }
 
 /// What the caller allows beyond the fixed rules.
@@ -109,7 +120,10 @@ pub(crate) fn decide(scan: &PortScan, ctx: &Context, allow: Allow<'_>) -> Vec<De
                 None => here.clone(),
             };
             let refusal = protected(&process, ctx)
-                .or_else(|| process.is_gateway.then_some(RefusalReason::IsGateway))
+                .or_else(|| {
+                    (process.is_gateway || process.product.is_some())
+                        .then_some(RefusalReason::IsGateway)
+                })
                 .or_else(|| foreign(&process, ctx))
                 .or_else(|| here.is_empty().then_some(RefusalReason::OtherHost))
                 .or_else(|| confirmation.and_then(|c| unconfirmed(c, key)))
@@ -133,6 +147,47 @@ pub(crate) fn decide(scan: &PortScan, ctx: &Context, allow: Allow<'_>) -> Vec<De
         .collect()
 }
 
+/// The client zombies pointing at this Gateway that no cleanup can end: a holder cannot be seen (the
+/// socket shows no holder, or a holder's details could not be read). They are said, never signalled.
+pub(crate) fn unendable(scan: &PortScan, host: Option<IpAddr>) -> Vec<UnendableZombie> {
+    scan.zombies
+        .iter()
+        .filter(|z| z.side == ZombieSide::Client)
+        .filter(|z| socket_points_here(&z.socket.local_addr, &z.socket.remote_addr, host))
+        .filter_map(|z| {
+            let unseen: Vec<u32> = (z.socket.pids.iter())
+                .filter(|pid| !scan.processes.iter().any(|p| p.pid == **pid))
+                .copied()
+                .collect();
+            let why = if z.socket.pids.is_empty() {
+                "the system does not say which program holds it (another user's program, or one \
+                 Gateway Doctor has no right to look at)"
+                    .to_string()
+            } else if unseen.is_empty() {
+                return None;
+            } else {
+                format!(
+                    "the details of the program holding it could not be read (process {})",
+                    unseen
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            Some(UnendableZombie {
+                zombie: z.clone(),
+                code: UnendableCode::OwnerUnknown,
+                detail: format!(
+                    "Gateway Doctor cannot end the program holding the stale connection from port {}: {why}. \
+                     Close the program yourself, or restart the computer.",
+                    z.socket.local_port
+                ),
+            })
+        })
+        .collect()
+}
+
 /// Not in the confirmation at all, or its pid confirmed with another start time (a reused pid).
 fn unconfirmed(confirmation: &CleanConfirmation, key: ProcessKey) -> Option<RefusalReason> {
     if confirmation.processes.contains(&key) {
@@ -146,11 +201,16 @@ fn unconfirmed(confirmation: &CleanConfirmation, key: ProcessKey) -> Option<Refu
 
 fn protected(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {
     let pid = process.pid;
-    (pid <= 1 || pid == ctx.own_pid || ctx.is_ancestor(pid)).then_some(RefusalReason::ProtectedPid)
+    (ctx.system_pids.contains(&pid) || pid <= 1 || pid == ctx.own_pid || ctx.is_ancestor(pid))
+        .then_some(RefusalReason::ProtectedPid)
 }
 
 fn foreign(process: &ProcessInfo, ctx: &Context) -> Option<RefusalReason> {
-    (process.uid != ctx.own_uid).then_some(RefusalReason::OtherUser)
+    match ctx.own.owns(process) {
+        Some(true) => None,
+        Some(false) => Some(RefusalReason::OtherUser),
+        None => Some(RefusalReason::OwnerUnknown),
+    }
 }
 
 fn is_gateway(scan: &PortScan, pid: u32) -> bool {

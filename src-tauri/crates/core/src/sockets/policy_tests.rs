@@ -1,6 +1,6 @@
 //! The cleanup rules on hand-made scans: one test per rule, plus the order in which they apply.
 
-use gateway_proto::{CleanConfirmation, SocketEntry, TcpState, ZombieSocket};
+use gateway_proto::{CleanConfirmation, GatewayProduct, SocketEntry, TcpState, ZombieSocket};
 
 use super::*;
 
@@ -14,7 +14,8 @@ fn ctx() -> Context {
     Context {
         own_pid: ME,
         ancestors: vec![PARENT, GRANDPARENT, 1],
-        own_uid: UID,
+        own: OwnUser::Uid(UID),
+        system_pids: &[0, 1],
     }
 }
 
@@ -24,10 +25,12 @@ fn process(pid: u32) -> ProcessInfo {
         name: format!("p{pid}"),
         cmdline: vec![format!("p{pid}")],
         uid: UID,
+        owner_sid: None,
         user: Some("trader".into()),
         start_ticks: 100,
         started_at_ms: 0,
         is_gateway: false,
+        product: None,
         has_live_session: false,
     }
 }
@@ -347,4 +350,132 @@ fn absolute_refusal_covers_protected_pids_and_other_users() {
         Some(RefusalReason::OtherUser)
     );
     assert_eq!(absolute_refusal(&process(42), &ctx()), None);
+}
+
+const OWN_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1001";
+
+/// A Windows context: users are SIDs, and pid 4 is the System process.
+fn windows_ctx(own_sid: Option<&str>) -> Context {
+    Context {
+        own: OwnUser::Sid(own_sid.map(str::to_string)),
+        system_pids: &[0, 4],
+        ..ctx()
+    }
+}
+
+/// A Windows process: no uid, an owner SID when it could be read.
+fn windows_process(pid: u32, sid: Option<&str>) -> ProcessInfo {
+    ProcessInfo {
+        uid: gateway_proto::NO_UID,
+        owner_sid: sid.map(str::to_string),
+        ..process(pid)
+    }
+}
+
+#[test]
+fn windows_owners_are_compared_by_exact_sid() {
+    let c = windows_ctx(Some(OWN_SID));
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some(OWN_SID)), &c),
+        None
+    );
+    // Another account on the same machine: same domain part, another relative id.
+    let other = "S-1-5-21-1004336348-1177238915-682003330-1002";
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some(other)), &c),
+        Some(RefusalReason::OtherUser)
+    );
+    // The SYSTEM account, and a SID that differs only in case: not ours.
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some("S-1-5-18")), &c),
+        Some(RefusalReason::OtherUser)
+    );
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some(&OWN_SID.to_lowercase())), &c),
+        Some(RefusalReason::OtherUser)
+    );
+}
+
+#[test]
+fn an_owner_that_cannot_be_read_is_refused() {
+    // Its owner unreadable.
+    let c = windows_ctx(Some(OWN_SID));
+    assert_eq!(
+        absolute_refusal(&windows_process(42, None), &c),
+        Some(RefusalReason::OwnerUnknown)
+    );
+    // Our own SID unreadable: nothing counts as ours, even a process with the same (unused) uid.
+    let blind = windows_ctx(None);
+    assert_eq!(
+        absolute_refusal(&windows_process(42, Some(OWN_SID)), &blind),
+        Some(RefusalReason::OwnerUnknown)
+    );
+    let s = scan(
+        vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+        vec![windows_process(42, None)],
+    );
+    let decisions = decide(&s, &c, Allow::default());
+    assert_eq!(decisions[0].refusal, Some(RefusalReason::OwnerUnknown));
+}
+
+#[test]
+fn windows_system_processes_are_protected() {
+    let c = windows_ctx(Some(OWN_SID));
+    for pid in [0, 4] {
+        assert_eq!(
+            absolute_refusal(&windows_process(pid, Some(OWN_SID)), &c),
+            Some(RefusalReason::ProtectedPid)
+        );
+    }
+    // On Unix pid 4 is an ordinary process.
+    assert_eq!(absolute_refusal(&process(4), &ctx()), None);
+}
+
+#[test]
+fn a_recognised_gateway_or_tws_is_never_ended() {
+    for product in [GatewayProduct::IbGateway, GatewayProduct::Tws] {
+        let mut tws = process(42);
+        tws.product = Some(product);
+        // Not the listener here (its API is off), but still IBKR's program.
+        assert_eq!(
+            absolute_refusal(&tws, &ctx()),
+            Some(RefusalReason::IsGateway)
+        );
+        let s = scan(
+            vec![zombie(ZombieSide::Client, 1, "127.0.0.1", &[42])],
+            vec![tws],
+        );
+        assert_eq!(refusals(&s, true), [(42, Some(RefusalReason::IsGateway))]);
+    }
+}
+
+#[test]
+fn zombies_whose_holder_cannot_be_seen_are_listed_as_unendable() {
+    let s = scan(
+        vec![
+            // No holder reported (Wine reports owner 0 for every row; another user's without root).
+            zombie(ZombieSide::Client, 1, "127.0.0.1", &[]),
+            // A holder whose details could not be read.
+            zombie(ZombieSide::Client, 2, "127.0.0.1", &[77]),
+            // Seen: cleanup decides on it.
+            zombie(ZombieSide::Client, 3, "127.0.0.1", &[42]),
+            // Another machine's, and the Gateway's own end: not ours to clean.
+            zombie(ZombieSide::Client, 4, "10.9.9.9", &[]),
+            zombie(ZombieSide::Gateway, 5, "127.0.0.1", &[]),
+        ],
+        vec![process(42)],
+    );
+    let cannot = unendable(&s, None);
+    let inodes: Vec<u64> = cannot.iter().map(|u| u.zombie.socket.inode).collect();
+    assert_eq!(inodes, [1, 2]);
+    assert!(cannot.iter().all(|u| u.code == UnendableCode::OwnerUnknown));
+    assert!(cannot[1].detail.contains("process 77"));
+    // The holder-less zombie never becomes a process anyone could tick.
+    assert!(
+        decide(&s, &ctx(), Allow::default())
+            .iter()
+            .all(|d| d.process.pid == 42)
+    );
+    let json = serde_json::to_string(&cannot).expect("serialise");
+    assert!(json.contains("\"code\":\"OWNER_UNKNOWN\""), "{json}");
 }

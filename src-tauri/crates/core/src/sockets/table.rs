@@ -20,10 +20,14 @@ pub(crate) struct RawSocket {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub state: TcpState,
+    /// The socket's identity (see `SocketEntry::inode` for what it is on each OS).
     pub inode: u64,
     pub uid: u32,
     /// The kernel keeps it in the IPv6 table (also true for IPv4-mapped addresses).
     pub ipv6: bool,
+    /// A listener's accept queue when the table read reports it (macOS); `None` where the platform reads
+    /// it separately (Linux) or cannot (Windows).
+    pub accept_queue: Option<u32>,
 }
 
 /// The port's sockets, sorted by role.
@@ -96,7 +100,10 @@ pub(crate) fn same_gateway_host(zombie: &RawSocket, session: &RawSocket) -> bool
 
 /// `::ffff:a.b.c.d` (an IPv4 peer of a dual-stack IPv6 socket) becomes `a.b.c.d`, so one connection reads
 /// the same whichever socket family the program used.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // the unsupported layer reads no addresses
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "macos", windows, test)),
+    allow(dead_code)
+)] // the unsupported layer reads no addresses
 pub(crate) fn normalise(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
@@ -123,6 +130,7 @@ mod tests {
             inode,
             uid: 1000,
             ipv6: false,
+            accept_queue: None,
         }
     }
 

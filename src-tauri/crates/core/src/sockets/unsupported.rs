@@ -1,5 +1,5 @@
-//! Every OS but Linux, for now: each entry point answers [`SocketError::Unsupported`] (macOS would use
-//! libproc and a start-time check, Windows GetExtendedTcpTable and process creation times).
+//! Every OS but Linux, macOS and Windows (the BSDs, for instance): each entry point answers
+//! [`SocketError::Unsupported`], and nothing is ever signalled.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -8,13 +8,17 @@ use std::time::Duration;
 use gateway_proto::ProcessInfo;
 
 use super::error::SocketError;
-use super::sys::{Holders, LiveIdentity, Sig, SignalError};
+use super::sys::{Holders, LiveIdentity, OwnUser, Sig, SignalError};
 use super::table::RawSocket;
 
 #[derive(Debug)]
 pub(crate) struct ProcessHandle;
 
 impl ProcessHandle {
+    pub(crate) fn live_identity(&self) -> io::Result<Option<LiveIdentity>> {
+        Err(unsupported())
+    }
+
     pub(crate) fn signal(&self, _sig: Sig) -> Result<(), SignalError> {
         Err(SignalError::Os(unsupported()))
     }
@@ -71,13 +75,16 @@ pub(crate) fn cwd(_pid: u32) -> io::Result<std::path::PathBuf> {
     Err(unsupported())
 }
 
-pub(crate) fn own_uid() -> u32 {
-    u32::MAX
+/// No user is known, so no process counts as ours.
+pub(crate) fn own_user() -> OwnUser {
+    OwnUser::Sid(None)
 }
+
+pub(crate) const SYSTEM_PIDS: &[u32] = &[0, 1];
 
 fn unsupported() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,
-        "not supported on this platform yet (Linux only for now)",
+        "not supported on this platform (Linux, macOS and Windows only)",
     )
 }

@@ -10,5 +10,5 @@ mod procfs;
 pub(crate) use accept_queue::accept_queue;
 pub(crate) use holders::socket_holders;
 pub(crate) use netlink::port_sockets;
-pub(crate) use pidfd::{ProcessHandle, open_process, own_pid, own_uid, wait_exits};
+pub(crate) use pidfd::{ProcessHandle, SYSTEM_PIDS, open_process, own_pid, own_user, wait_exits};
 pub(crate) use procfs::{ancestors, cwd, environ, holds_any_socket, live_identity, process_info};

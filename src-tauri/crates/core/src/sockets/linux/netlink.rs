@@ -42,6 +42,8 @@ pub(crate) fn port_sockets(ports: &[u16]) -> Result<Vec<RawSocket>, SocketError>
             inode: u64::from(info.inode),
             uid: info.uid,
             ipv6: tcp.local_addr.is_ipv6(),
+            // Read from /proc/net/tcp* for the listener alone (accept_queue.rs).
+            accept_queue: None,
         });
     }
     Ok(out)

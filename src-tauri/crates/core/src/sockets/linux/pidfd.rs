@@ -12,15 +12,22 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
 
-use crate::sockets::sys::{Sig, SignalError};
+use crate::sockets::sys::{LiveIdentity, OwnUser, Sig, SignalError};
 
 /// An open process, safe to signal.
 #[derive(Debug)]
 pub(crate) struct ProcessHandle {
     pidfd: OwnedFd,
+    pid: u32,
 }
 
 impl ProcessHandle {
+    /// The identity behind the pid, read after the pidfd was opened: if the pid was reused before the
+    /// open, this shows the new process and the comparison refuses.
+    pub(crate) fn live_identity(&self) -> std::io::Result<Option<LiveIdentity>> {
+        super::procfs::live_identity(self.pid)
+    }
+
     pub(crate) fn signal(&self, sig: Sig) -> Result<(), SignalError> {
         let signal = match sig {
             Sig::Term => Signal::TERM,
@@ -32,12 +39,12 @@ impl ProcessHandle {
 
 /// Opens `pid` (0 and negative numbers name no single process and are refused before this).
 pub(crate) fn open_process(pid: u32) -> Result<ProcessHandle, SignalError> {
-    let pid = i32::try_from(pid)
+    let raw = i32::try_from(pid)
         .ok()
         .and_then(Pid::from_raw)
         .ok_or(SignalError::Gone)?;
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).map_err(signal_error)?;
-    Ok(ProcessHandle { pidfd })
+    let pidfd = pidfd_open(raw, PidfdFlags::empty()).map_err(signal_error)?;
+    Ok(ProcessHandle { pidfd, pid })
 }
 
 /// Waits until each process has exited or `timeout` passes; returns, per handle, whether it exited.
@@ -85,6 +92,13 @@ pub(crate) fn own_pid() -> u32 {
 pub(crate) fn own_uid() -> u32 {
     rustix::process::getuid().as_raw()
 }
+
+pub(crate) fn own_user() -> OwnUser {
+    OwnUser::Uid(own_uid())
+}
+
+/// The kernel's idle task and init: never ended.
+pub(crate) const SYSTEM_PIDS: &[u32] = &[0, 1];
 
 fn signal_error(errno: Errno) -> SignalError {
     if errno == Errno::SRCH {

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use gateway_proto::ProcessInfo;
 
+use crate::sockets::recognise::recognise;
 use crate::sockets::sys::LiveIdentity;
 
 /// The process as it is now; `Ok(None)` when there is no such process.
@@ -45,6 +46,7 @@ pub(crate) fn live_identity(pid: u32) -> io::Result<Option<LiveIdentity>> {
         exited: matches!(stat.state, 'Z' | 'X' | 'x'),
         start_ticks: stat.start_ticks,
         uid,
+        owner_sid: None,
         cmdline: parse_cmdline(&cmdline),
     }))
 }
@@ -64,11 +66,16 @@ pub(crate) fn process_info(
             uzers::get_user_by_uid(live.uid).map(|u| u.name().to_string_lossy().into_owned())
         })
         .clone();
+    // Another user's program file cannot be read without root: its name and command line still tell.
+    let exe = fs::read_link(format!("/proc/{pid}/exe")).ok();
+    let exe = exe.as_deref().map(|p| p.to_string_lossy());
     Ok(Some(ProcessInfo {
         pid,
+        product: recognise(&live.name, exe.as_deref(), &live.cmdline),
         name: live.name,
         cmdline: live.cmdline,
         uid: live.uid,
+        owner_sid: None,
         user,
         start_ticks: live.start_ticks,
         started_at_ms: started_at_ms(live.start_ticks),

@@ -26,7 +26,7 @@ struct Args {
     sizes: Vec<usize>,
 }
 
-fn main() {
+pub fn main() {
     let args = parse_args();
     let mut bench = Bench::new();
     let port = bench.port;
