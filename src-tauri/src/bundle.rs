@@ -38,8 +38,50 @@ pub async fn build(state: &AppState, app: AppInfo) -> String {
     });
     let text =
         serde_json::to_string_pretty(&bundle).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    match std::env::var("HOME") {
-        Ok(home) if home.len() > 1 => text.replace(&home, "~"),
-        _ => text,
+    // HOME on Unix; Windows names the profile folder USERPROFILE.
+    let home = std::env::var("HOME").or_else(|_| std::env::var("USERPROFILE"));
+    match home {
+        Ok(home) => hide_home(&text, &home),
+        Err(_) => text,
+    }
+}
+
+/// `text` (JSON) with the home folder replaced by `~`. Paths sit in JSON strings, where a Windows path's
+/// backslashes are doubled, so the folder is looked for as JSON writes it. A home of "/" (or none) would
+/// match every path: left alone.
+fn hide_home(text: &str, home: &str) -> String {
+    let home = home.trim_end_matches(['/', '\\']);
+    if home.is_empty() {
+        return text.to_string();
+    }
+    match serde_json::to_string(home) {
+        Ok(quoted) => text.replace(quoted.trim_matches('"'), "~"),
+        Err(_) => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hide_home;
+
+    #[test]
+    fn the_home_folder_becomes_a_tilde_on_unix_and_on_windows() {
+        let unix = serde_json::json!({"settings_path": "/home/trader/.config/gateway-doctor/settings.json"});
+        assert_eq!(
+            hide_home(&unix.to_string(), "/home/trader"),
+            r#"{"settings_path":"~/.config/gateway-doctor/settings.json"}"#
+        );
+        let windows = serde_json::json!({"settings_path": r"C:\Users\trader\AppData\Roaming\x\settings.json"});
+        assert_eq!(
+            hide_home(&windows.to_string(), r"C:\Users\trader"),
+            r#"{"settings_path":"~\\AppData\\Roaming\\x\\settings.json"}"#
+        );
+    }
+
+    #[test]
+    fn a_root_home_hides_nothing() {
+        let text = r#"{"path":"/etc/x"}"#;
+        assert_eq!(hide_home(text, "/"), text);
+        assert_eq!(hide_home(text, ""), text);
     }
 }

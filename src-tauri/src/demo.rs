@@ -11,8 +11,7 @@
 //! normal` + `release_client_ids`; restart = `restart` (down 1.5 s, back healthy). [`Demo::stop`] ends the
 //! helper processes and the simulator and reaps them.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -80,8 +79,13 @@ impl Demo {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // Its own process group (Unix) or no console (Windows): a Ctrl-C in the app's terminal is the
+        // app's to handle, and on Windows a console program started from a windowed one would otherwise
+        // open a console window of its own.
         #[cfg(unix)]
         command.process_group(0);
+        #[cfg(windows)]
+        command.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
         let mut child = command
             .spawn()
             .map_err(|e| AppError::Demo(format!("cannot start {}: {e}", sim_bin.display())))?;
@@ -251,20 +255,26 @@ async fn leave_zombie(port: u16, control: ControlClient) -> Result<oneshot::Send
     Ok(stop)
 }
 
+/// Without Unix descriptor passing there is no safe way (this workspace forbids `unsafe`) to hand an open
+/// connection to a helper program, so the demo says so instead of leaving nothing and saying it did.
 #[cfg(not(unix))]
 async fn leave_zombie(
     _port: u16,
     _control: ControlClient,
 ) -> Result<oneshot::Sender<()>, AppError> {
     Err(AppError::Demo(
-        "a demo zombie needs a Unix system for now".into(),
+        "leaving a stale connection is not part of the demo on Windows yet (Linux and macOS only); \
+         the Connections screen still finds real ones"
+            .into(),
     ))
 }
 
 /// Opens a connection and completes the TWS API version handshake, so the simulator's session is past the
 /// hello and closes it when asked (and nothing unread is left on its side, so its close is a clean FIN).
-fn api_connection(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let mut stream = TcpStream::connect_timeout(&addr, CONTROL_TIMEOUT)?;
+#[cfg(unix)]
+fn api_connection(addr: SocketAddr) -> std::io::Result<std::net::TcpStream> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, CONTROL_TIMEOUT)?;
     stream.set_read_timeout(Some(CONTROL_TIMEOUT))?;
     let offer = b"v100..187";
     let mut hello = b"API\0".to_vec();

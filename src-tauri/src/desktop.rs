@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gateway_core::reset_window::{Region, current_window};
 use gateway_core::supervisor::Lifecycle;
 use tauri::{AppHandle, Builder, Manager, Runtime};
-use tauri_plugin_log::{Target, TargetKind, fern};
+use tauri_plugin_log::{RotationStrategy, Target, TargetKind, fern};
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_window_state::StateFlags;
 
@@ -16,6 +16,11 @@ use crate::alerts::Alerter;
 use crate::logstore::{self, LogStore, RELAY_TARGET};
 use crate::state::AppState;
 use crate::tray;
+
+/// The size at which the log file is set aside and a new one begun.
+const LOG_FILE_BYTES: u128 = 1_000_000;
+/// Log files kept, the current one included.
+const KEPT_LOG_FILES: usize = 5;
 
 /// Registers the plugins; single-instance first, as it must be.
 pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<R> {
@@ -33,8 +38,11 @@ pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<
         .plugin(tauri_plugin_notification::init())
 }
 
-/// Log file (rotated, in the platform log folder) and stderr get timestamped lines; the log store gets
-/// every line except those it relayed itself.
+/// Log file and stderr get timestamped lines; the log store gets every line except those it relayed itself.
+/// The file is `Gateway Doctor.log` in Tauri's log folder for the app: ~/.local/share/<identifier>/logs on
+/// Linux, ~/Library/Logs/<identifier> on macOS, %LOCALAPPDATA%\<identifier>\logs on Windows (identifier
+/// as in tauri.conf.json). At 1 MB it is renamed with the date and a new one begun; the last
+/// [`KEPT_LOG_FILES`] are kept, so a support request can look back a few days rather than 40 KB.
 fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> {
     let stamped = |out: fern::FormatCallback<'_>,
                    message: &std::fmt::Arguments<'_>,
@@ -60,6 +68,8 @@ fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> 
         .level_for("wry", log::LevelFilter::Warn)
         .level_for("zbus", log::LevelFilter::Warn)
         .level_for("tracing", log::LevelFilter::Warn)
+        .max_file_size(LOG_FILE_BYTES)
+        .rotation_strategy(RotationStrategy::KeepSome(KEPT_LOG_FILES))
         .target(Target::new(TargetKind::LogDir { file_name: None }).format(stamped))
         .target(Target::new(TargetKind::Stderr).format(stamped))
         .target(Target::new(TargetKind::Dispatch(store)))
@@ -110,7 +120,10 @@ async fn notify<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
-/// SIGTERM or Ctrl-C ends the app the way Quit does, so the worker and the demo gateway end with it.
+/// SIGTERM or Ctrl-C ends the app the way Quit does, so the worker and the demo gateway end with it. On
+/// Windows the same goes for Ctrl-C, Ctrl-Break and the console window being closed; those reach only a
+/// build that has a console (debug builds, or one started from a terminal). An installed release app has
+/// none: it ends through Quit or its window.
 async fn exit_on_signal<R: Runtime>(app: AppHandle<R>) {
     #[cfg(unix)]
     {
@@ -119,18 +132,32 @@ async fn exit_on_signal<R: Runtime>(app: AppHandle<R>) {
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
         ) else {
+            log::warn!(
+                "cannot listen for SIGTERM and Ctrl-C: they will end the app without Quit's clean-up"
+            );
             return;
         };
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
-        log::info!("asked to stop by a signal");
-        app.exit(0);
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        app.exit(0);
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close};
+        let (Ok(mut c), Ok(mut brk), Ok(mut close)) = (ctrl_c(), ctrl_break(), ctrl_close()) else {
+            // Without a handler the default one stays: Windows ends the process, as before.
+            log::warn!(
+                "cannot listen for Ctrl-C or the console closing: they will end the app without Quit's clean-up"
+            );
+            return;
+        };
+        tokio::select! {
+            _ = c.recv() => {}
+            _ = brk.recv() => {}
+            _ = close.recv() => {}
+        }
     }
+    log::info!("asked to stop by a signal");
+    app.exit(0);
 }

@@ -2,7 +2,8 @@
 //! app about its one session over a socket only this user can open, so the terminal's diagnose tests the
 //! API through the app's session instead of connecting a second time. Started with the desktop parts only
 //! (tests under the mock runtime build many apps in one process, and one socket path fits one app). Unix
-//! only: elsewhere there is no link and the CLI behaves as if no app were open.
+//! only (Linux and macOS): on Windows there is no link yet, the app says so in its log, and the CLI
+//! behaves as if no app were open.
 
 use tauri::{AppHandle, Runtime};
 
@@ -61,5 +62,11 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
+/// No link on this platform (gateway-core's `local_link::UNAVAILABLE` says why): said once in the log, so
+/// a support bundle shows why `gateway-doctor diagnose` did not reach the app.
 #[cfg(not(unix))]
-pub fn spawn<R: Runtime>(_app: &AppHandle<R>) {}
+pub fn spawn<R: Runtime>(_app: &AppHandle<R>) {
+    if let Some(why) = gateway_core::local_link::UNAVAILABLE {
+        log::info!("no local link for gateway-doctor: {why}");
+    }
+}

@@ -192,3 +192,14 @@ pub fn wait_call(app: &TestApp, cmd: &str, what: &str, pred: impl Fn(&Value) -> 
 pub fn phase(state: &Value) -> &str {
     state["lifecycle"]["phase"].as_str().unwrap_or("")
 }
+
+/// The CLI (no Tauri) keeps its files in folders named by gateway-core's copy of the bundle identifier; on
+/// macOS and Windows they must be the folders Tauri gives the app (logs, window place), so the two agree.
+#[test]
+fn core_names_the_app_folders_with_the_bundle_identifier() {
+    let context = context::<MockRuntime>();
+    assert_eq!(
+        context.config().identifier,
+        gateway_core::config::folders::APP_IDENTIFIER
+    );
+}

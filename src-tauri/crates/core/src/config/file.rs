@@ -1,4 +1,4 @@
-//! The settings file: a JSON object in the platform config directory.
+//! The settings file: a JSON object in the platform's settings folder (config/folders.rs).
 //!
 //! Every change is a read-modify-write done under two locks: a process-wide mutex (threads of one app) and
 //! the advisory lock on `settings.json.lock` beside the file (file_lock.rs: the app and the CLI, or two
@@ -17,9 +17,11 @@ use crate::file_lock::FileLock;
 /// Serialises saves between the threads of this process (the file lock does it between processes).
 static SAVE_LOCK: Mutex<()> = Mutex::new(());
 
-/// `<config dir>/gateway-doctor/settings.json` (e.g. ~/.config/gateway-doctor/settings.json on Linux).
+/// `settings.json` in this user's settings folder (config/folders.rs): ~/.config/gateway-doctor on Linux,
+/// ~/Library/Application Support/app.gatewaydoctor.desktop on macOS, %APPDATA%\app.gatewaydoctor.desktop on
+/// Windows. None when the platform reports no such folder.
 pub fn default_settings_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("gateway-doctor").join("settings.json"))
+    super::folders::this_settings_dir().map(|dir| dir.join("settings.json"))
 }
 
 pub(super) fn read_settings(path: &Path) -> Result<Map<String, Value>, InputError> {

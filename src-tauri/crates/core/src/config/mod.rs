@@ -1,6 +1,7 @@
 //! Configuration with provenance: what each setting is, where it came from, and every bad value explained.
 
 mod file;
+pub mod folders;
 mod keys;
 mod load;
 mod resolved;

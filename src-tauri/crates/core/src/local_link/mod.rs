@@ -6,8 +6,13 @@
 //! Both sides refuse a directory or socket that is not this user's or not private ([`private`]), and the
 //! server also checks the peer's uid (SO_PEERCRED) before it answers ([`server`]). The reply carries the
 //! session's phase, its status (heartbeat, link, guardrail), the latch and, when the session was live, one
-//! bounded ping: the app's session IS the API test. On platforms without Unix sockets (Windows) the link
-//! compiles out and the CLI behaves as if no app were running.
+//! bounded ping: the app's session IS the API test.
+//!
+//! Windows has no link (yet): the server and the client compile out, the app logs [`UNAVAILABLE`] at
+//! start-up and the CLI behaves as if no app were open (it can show [`UNAVAILABLE`] to say why). A named
+//! pipe could carry it, but keeping it to this user needs a security descriptor built through raw Win32
+//! calls (this workspace forbids `unsafe`) and a check of the client's account on each connection; until
+//! that is written, no link is safer than a link another user could reach or impersonate.
 
 #[cfg(unix)]
 mod private;
@@ -16,7 +21,7 @@ mod server;
 
 #[cfg(unix)]
 pub use private::{
-    check_peer, check_private_dir, check_socket_file, link_dir, own_uid, socket_path,
+    check_peer, check_private_dir, check_socket_file, link_dir, link_dir_in, own_uid, socket_path,
 };
 #[cfg(unix)]
 pub use server::{LinkServer, LinkTarget, TargetFn};
@@ -25,6 +30,17 @@ use gateway_proto::{ErrorBody, WorkerStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{PingOutcome, ReportedSession};
+
+/// Why this platform has no local link, in words for the trader; None where there is one (every Unix).
+pub const UNAVAILABLE: Option<&str> = if cfg!(unix) {
+    None
+} else {
+    Some(
+        "on Windows this command cannot ask the open Gateway Doctor app yet: it answers as if the app \
+         were closed, and with --handshake it tests the Gateway with a connection of its own (use the \
+         app's Diagnose while the app is open)",
+    )
+};
 
 /// The protocol's version; a reply with another one is not used.
 pub const LINK_VERSION: u32 = 1;

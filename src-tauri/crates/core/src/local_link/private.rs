@@ -11,15 +11,23 @@ pub fn own_uid() -> u32 {
     rustix::process::getuid().as_raw()
 }
 
-/// The link directory: `$XDG_RUNTIME_DIR/gateway-doctor` when that variable names an absolute path (the
-/// runtime dir is the user's own, 0700, by the XDG spec), else `gateway-doctor-<uid>` under the temp dir.
+/// The link directory of this user: [`link_dir_in`] with `$XDG_RUNTIME_DIR`, the temp dir and our uid.
 pub fn link_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
+    link_dir_in(
+        std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
+        &std::env::temp_dir(),
+        own_uid(),
+    )
+}
+
+/// `<runtime>/gateway-doctor` when `runtime` (`$XDG_RUNTIME_DIR`) is an absolute path (the runtime dir is
+/// the user's own, 0700, by the XDG spec: Linux desktops set it), else `gateway-doctor-<uid>` under `temp`.
+/// On macOS the variable is unset and the temp dir is `$TMPDIR`, a folder of this user's own under
+/// /var/folders, short enough for a socket path (at most 104 bytes there).
+pub fn link_dir_in(runtime: Option<PathBuf>, temp: &Path, uid: u32) -> PathBuf {
+    match runtime.filter(|p| p.is_absolute()) {
         Some(runtime) => runtime.join("gateway-doctor"),
-        None => std::env::temp_dir().join(format!("gateway-doctor-{}", own_uid())),
+        None => temp.join(format!("gateway-doctor-{uid}")),
     }
 }
 
@@ -114,6 +122,25 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn the_link_lives_in_the_runtime_dir_else_in_a_per_user_temp_folder() {
+        let temp = Path::new("/var/folders/ab/cd/T");
+        assert_eq!(
+            link_dir_in(Some(PathBuf::from("/run/user/1000")), temp, 1000),
+            Path::new("/run/user/1000/gateway-doctor")
+        );
+        // macOS: no XDG_RUNTIME_DIR, the user's own $TMPDIR.
+        assert_eq!(
+            link_dir_in(None, temp, 501),
+            Path::new("/var/folders/ab/cd/T/gateway-doctor-501")
+        );
+        // A relative runtime dir would depend on where the program was started: not used.
+        assert_eq!(
+            link_dir_in(Some(PathBuf::from("run")), Path::new("/tmp"), 1000),
+            Path::new("/tmp/gateway-doctor-1000")
+        );
+    }
 
     #[test]
     fn a_peer_of_another_user_or_of_unknown_uid_is_refused() {

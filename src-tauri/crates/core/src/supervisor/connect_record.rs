@@ -1,5 +1,5 @@
 //! The connect budget shared by every Gateway Doctor process: `connects.json` beside the guardrail latch
-//! (`<config dir>/gateway-doctor/connects.json`), the times of the recent connects to each Gateway
+//! (in the state folder, config/folders.rs), the times of the recent connects to each Gateway
 //! (`host:port`), whoever sent them (the app, `gateway-doctor connect`, a script running
 //! `gateway-doctor diagnose --handshake` in a loop).
 //!

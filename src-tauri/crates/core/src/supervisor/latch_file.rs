@@ -1,4 +1,5 @@
-//! The guardrail latch on disk: `<config dir>/gateway-doctor/guardrail.json`, beside the settings.
+//! The guardrail latch on disk: `guardrail.json` in the state folder (beside the settings except on Windows;
+//! config/folders.rs).
 //!
 //! One entry per Gateway address (`host:port`), recording the Gateway's listening socket as it was when
 //! the guardrail tripped (its inode: a restarted Gateway listens on a new socket), when, and why. A
@@ -19,9 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::file_lock::{FileLock, LockError};
 
-/// `<config dir>/gateway-doctor/guardrail.json` (e.g. ~/.config/gateway-doctor/guardrail.json on Linux).
+/// `guardrail.json` in this user's state folder (config/folders.rs): ~/.config/gateway-doctor on Linux,
+/// ~/Library/Application Support/app.gatewaydoctor.desktop on macOS, %LOCALAPPDATA%\app.gatewaydoctor.desktop
+/// on Windows (the latch names this computer's Gateway, so it does not roam). None when there is no such folder.
 pub fn default_latch_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("gateway-doctor").join("guardrail.json"))
+    crate::config::folders::this_state_dir().map(|dir| dir.join("guardrail.json"))
 }
 
 /// One tripped guardrail.
