@@ -9,12 +9,18 @@ SHELL := bash
 
 # The system libraries Tauri builds against, the X tools the window tests use, and the socket tools
 # (ss, lsof) the diagnostics read, and dbus (dbus-run-session gives the app under test a session bus).
-# See shared/research/tauri.md.
+# See shared/research/tauri.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
+# /usr/lib/wine/wine64 on Debian 12) and the mingw compiler links them and builds the tests' helper DLL
+# (tests/wine/winehost.py says why).
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth x11-utils imagemagick webkit2gtk-driver fonts-dejavu-core iproute2 lsof \
-	dbus procps
+	dbus procps wine64 gcc-mingw-w64-x86-64
+
+# The targets traders run that CI checks from Linux: Windows (built, and run under Wine) and macOS (clippy).
+CROSS_TARGETS := x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin
+WINDOWS_TARGET := x86_64-pc-windows-gnu
 
 # The Python side only runs the ib_async peer tests against gateway-sim.
 PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0 selenium==4.50.0
@@ -22,7 +28,8 @@ PY_PACKAGES := ib_async==2.1.0 pytest==9.2.0 selenium==4.50.0
 VENV := .venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help display deps tools apt-deps py-deps ui-deps ui build run test fmt types types-check clean package package-test bench
+.PHONY: help display deps tools apt-deps py-deps ui-deps ui build run test fmt types types-check clean package package-test bench \
+	platform-check wine-test
 
 help:
 	@echo "make run    install what is missing, build, and open Gateway Doctor"
@@ -30,6 +37,8 @@ help:
 	@echo "make package        build the .deb (target/release/bundle/deb/) with the worker and simulator inside"
 	@echo "make package-test   build it, install it with apt, open the installed app under Xvfb, remove it"
 	@echo "make bench         build release binaries, run every benchmark, write bench/results.json + a table"
+	@echo "make platform-check   clippy for Windows and macOS (Intel and Apple silicon), from this Linux machine"
+	@echo "make wine-test        build gateway-worker and gateway-doctor for Windows and test them under Wine"
 	@echo "make deps | ui | build | fmt | clean"
 
 deps: tools apt-deps py-deps ui-deps
@@ -42,6 +51,8 @@ tools:
 	  process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || {
 	  echo "Node.js 20.19 or newer (with npm) is needed, found: $$(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 	cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
+	command -v rustup >/dev/null || { echo "rustup not found: the Windows and macOS checks need its targets" >&2; exit 1; }
+	rustup target add $(CROSS_TARGETS)
 	command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
 
 # Installs only what dpkg says is missing, so a second run does nothing. python3-venv is added only when the
@@ -95,6 +106,8 @@ test: deps ui
 	(cd ui && npm run typecheck && npm test)
 	cargo build --workspace --bins
 	cargo nextest run --workspace
+	$(MAKE) --no-print-directory platform-check
+	$(MAKE) --no-print-directory wine-test
 	bash fuzz/run.sh 15
 	$(VENV)/bin/pytest -q tests/peer
 	$(VENV)/bin/pytest -q tests/e2e
@@ -139,6 +152,19 @@ package-test: package
 # the table. The app rows use the debug app build that `make build` leaves (skipped, with a note, if missing).
 bench: tools apt-deps py-deps
 	$(VENV)/bin/python bench/run.py
+
+# Clippy, warnings as errors, for the Windows and macOS targets (tests/platforms/check.sh: each check timed).
+# The app embeds ui/dist when it compiles, so the UI is built first if it is not there yet.
+platform-check: tools
+	[[ -d ui/dist ]] || $(MAKE) --no-print-directory ui
+	bash tests/platforms/check.sh
+
+# The Windows gateway-worker and gateway-doctor, built with mingw and run under Wine against the native
+# gateway-sim (tests/wine; its Wine prefix lives in the target dir, made once and reused).
+wine-test: tools apt-deps py-deps
+	cargo build -p gateway-sim
+	cargo build --target $(WINDOWS_TARGET) -p gateway-worker -p gateway-doctor-cli
+	$(VENV)/bin/pytest -q --durations=0 tests/wine
 
 # Leaves the installed tools (.venv, ui/node_modules) in place; delete those by hand to start over.
 clean:

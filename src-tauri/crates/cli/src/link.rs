@@ -16,6 +16,8 @@ pub enum AppAnswer {
     #[cfg(unix)]
     Session(Box<LinkSession>),
     /// Something is there but cannot be trusted or read; diagnose goes on as if no app were open.
+    // Only the Unix link can find something it cannot trust; diagnose handles the answer on every OS.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Unusable(String),
 }
 
