@@ -1,5 +1,6 @@
 //! gateway-core's IBC support against gateway-sim's IBC command server (`--ibc`): the command client's
-//! replies and failures (tests/ibc/client.rs). The simulator is started with tests/sim/ibc.rs's `IbcSim`.
+//! replies and failures (tests/ibc/client.rs) and a restart followed through with its guard
+//! (tests/ibc/restart.rs). The simulator is started with tests/sim/ibc.rs's `IbcSim`.
 
 use std::time::Duration;
 
@@ -7,3 +8,4 @@ use std::time::Duration;
 const BOUND: Duration = Duration::from_secs(5);
 
 mod client;
+mod restart;
