@@ -375,3 +375,4 @@ async fn red_after_disconnect_trips_on_connect_close_cycles() {
 
 mod control;
 mod drop_after;
+pub(crate) mod ibc;

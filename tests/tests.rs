@@ -3,6 +3,7 @@
 
 mod cli;
 mod diagnose;
+mod ibc;
 mod sim;
 mod soak;
 mod supervisor;

@@ -2,7 +2,7 @@
 //! report what it saw, plus [`ControlClient`], the blocking client tests and the app use.
 //!
 //! Requests: `{"command":"set_fault","fault":"silent"}`, `{"command":"restart","down_ms":500}` (optional
-//! `"fault"` to come back with; by default the start-up fault), `{"command":"drop_all"}`,
+//! `"fault"` to come back with; by default the start-up fault; it also starts a Gateway IBC's STOP stopped), `{"command":"drop_all"}`,
 //! `{"command":"notice","code":1100}` (optional `"message"`), `{"command":"stats"}`,
 //! `{"command":"drop_peer","peer":"127.0.0.1:50123"}` (the Gateway closes the connections from that client
 //! address, as `stats` shows peers), `{"command":"hold_client_id","client_id":1}` (a phantom live session
@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::fault::Fault;
-use crate::server::Restart;
+use crate::server::{PortCommand, Restart};
 use crate::state::{Broadcast, Shared, Stats};
 
 /// Longest control line accepted.
@@ -59,7 +59,7 @@ enum Command {
 pub(crate) async fn serve(
     shared: Arc<Shared>,
     listener: TcpListener,
-    restarts: mpsc::Sender<Restart>,
+    restarts: mpsc::Sender<PortCommand>,
 ) {
     loop {
         match listener.accept().await {
@@ -74,7 +74,11 @@ pub(crate) async fn serve(
     }
 }
 
-async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, restarts: mpsc::Sender<Restart>) {
+async fn serve_connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    restarts: mpsc::Sender<PortCommand>,
+) {
     let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(read);
     loop {
@@ -112,7 +116,7 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, restarts: mpsc
 async fn execute(
     shared: &Shared,
     line: &[u8],
-    restarts: &mpsc::Sender<Restart>,
+    restarts: &mpsc::Sender<PortCommand>,
 ) -> Result<Value, String> {
     let command: Command =
         serde_json::from_slice(line).map_err(|e| format!("bad control request: {e}"))?;
@@ -136,7 +140,7 @@ async fn execute(
                 done,
             };
             restarts
-                .send(restart)
+                .send(PortCommand::Restart(restart))
                 .await
                 .map_err(|_| "the API port is gone".to_string())?;
             match finished.await {

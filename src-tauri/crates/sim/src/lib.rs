@@ -6,11 +6,13 @@
 //! the few requests a connection-health tool and ib_async's start-up need. Shared [`state`] holds the fault
 //! in force, the client-id registry (a second live connection with an id in use gets 326) and the counters.
 //! The [`control`] port changes faults and reports those counters, so tests can prove what a client did to
-//! the Gateway, not just what the client says it did.
+//! the Gateway, not just what the client says it did. With `--ibc`, [`ibc`] adds IBC's command server
+//! (the one-line RESTART/STOP protocol traders use to restart IB Gateway without a new login).
 
 pub mod control;
 pub mod fault;
 pub mod frame;
+pub mod ibc;
 pub mod ready;
 mod server;
 mod session;
@@ -19,6 +21,7 @@ pub mod wire;
 
 pub use control::{ControlClient, ControlError};
 pub use fault::Fault;
+pub use ibc::{IbcFault, IbcOptions, IbcStats};
 pub use ready::Ready;
 pub use server::Sim;
 pub use session::GARBAGE;

@@ -1,12 +1,14 @@
 //! `gateway-sim`: runs the simulator until interrupted. The first stdout line is
-//! `{"listening":"127.0.0.1:PORT","control":"127.0.0.1:PORT"}` so `--listen 127.0.0.1:0` works in scripts.
+//! `{"listening":"127.0.0.1:PORT","control":"127.0.0.1:PORT"}` (plus `"ibc":"127.0.0.1:PORT"` with `--ibc`)
+//! so `--listen 127.0.0.1:0` works in scripts.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use gateway_sim::{Fault, Ready, Sim, SimConfig};
+use gateway_sim::{Fault, IbcFault, IbcOptions, Ready, Sim, SimConfig};
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 /// An IB Gateway simulator that speaks the real TWS API (text and protobuf dialects), with fault modes.
@@ -32,11 +34,33 @@ struct Args {
     /// own, even if the parent is killed outright (the app's demo gateway uses this).
     #[arg(long)]
     exit_with_stdin: bool,
+    /// Also run IBC's command server on this address (port 0 picks a free one; IBC's convention is 7462).
+    #[arg(long)]
+    ibc: Option<SocketAddr>,
+    /// IBC's CommandPrompt: a prompt written without a newline on connect and after each command.
+    #[arg(long, requires = "ibc")]
+    ibc_prompt: Option<String>,
+    /// IBC's SuppressInfoMessages=no: also send INFO lines.
+    #[arg(long, requires = "ibc")]
+    ibc_info: bool,
+    /// IBC's ControlFrom: client addresses allowed besides 127.0.0.1 and the bound address, comma-separated.
+    #[arg(long, requires = "ibc", value_delimiter = ',')]
+    ibc_control_from: Vec<String>,
+    /// How long the Gateway stays down after IBC's RESTART, in milliseconds.
+    #[arg(long, requires = "ibc", default_value_t = 3000)]
+    ibc_restart_down_ms: u64,
+    /// How long after answering RESTART the Gateway goes down, in milliseconds (a real Gateway: up to 2 min).
+    #[arg(long, requires = "ibc", default_value_t = 0)]
+    ibc_restart_after_ms: u64,
+    /// How the IBC port misbehaves: normal, silent (never answers) or garbage (answers with non-IBC text).
+    #[arg(long, requires = "ibc", default_value = "normal")]
+    ibc_fault: IbcFault,
 }
 
 const FAULT_HELP: &str = "Fault modes: normal, silent, no_accept, no_next_valid_id, close_after_handshake, garbage, \
 slow_handshake:MS, old_version, ignore_heartbeat, hold_closed, red_after_disconnect[:WITHIN_MS[:CYCLES]], drop_after:MS.\n\
-Example: gateway-sim --listen 127.0.0.1:0 --fault silent";
+Example: gateway-sim --listen 127.0.0.1:0 --fault silent\n\
+With IBC's command server: gateway-sim --listen 127.0.0.1:0 --ibc 127.0.0.1:0 --ibc-restart-down-ms 2000";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,13 +82,24 @@ async fn main() -> ExitCode {
         fault: args.fault,
         accounts: args.accounts,
         max_version: args.max_version,
+        ibc: args.ibc.map(|listen| IbcOptions {
+            prompt: args.ibc_prompt.clone().unwrap_or_default(),
+            info: args.ibc_info,
+            control_from: args.ibc_control_from.clone(),
+            restart_down: Duration::from_millis(args.ibc_restart_down_ms),
+            restart_after: Duration::from_millis(args.ibc_restart_after_ms),
+            fault: args.ibc_fault,
+            ..IbcOptions::new(listen)
+        }),
     };
     let sim = match Sim::start(config).await {
         Ok(sim) => sim,
         Err(err) => {
             eprintln!(
-                "gateway-sim: cannot listen on {} / {}: {err}",
-                args.listen, args.control
+                "gateway-sim: cannot listen on {} / {}{}: {err}",
+                args.listen,
+                args.control,
+                args.ibc.map(|a| format!(" / {a}")).unwrap_or_default()
             );
             return ExitCode::FAILURE;
         }
@@ -72,6 +107,7 @@ async fn main() -> ExitCode {
     let ready = Ready {
         listening: sim.listening(),
         control: sim.control(),
+        ibc: sim.ibc(),
     }
     .to_line();
     let mut stdout = std::io::stdout().lock();

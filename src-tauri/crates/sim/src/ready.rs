@@ -1,6 +1,7 @@
 //! The simulator's first stdout line, `{"listening":"127.0.0.1:PORT","control":"127.0.0.1:PORT"}`: written by
-//! the binary once both ports listen, read by whoever started it (tests, benchmarks, the app's demo) to learn
-//! the ports `--listen 127.0.0.1:0` picked.
+//! the binary once its ports listen, read by whoever started it (tests, benchmarks, the app's demo) to learn
+//! the ports `--listen 127.0.0.1:0` picked. With `--ibc` it also carries `"ibc":"127.0.0.1:PORT"`, IBC's
+//! command port; without, the line is exactly as before.
 
 use std::net::SocketAddr;
 
@@ -13,6 +14,9 @@ pub struct Ready {
     pub listening: SocketAddr,
     /// The control port.
     pub control: SocketAddr,
+    /// IBC's command port, when the simulator was started with `--ibc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ibc: Option<SocketAddr>,
 }
 
 /// The first line was not the ready line.
@@ -48,6 +52,7 @@ mod tests {
         let ready = Ready {
             listening: "127.0.0.1:4002".parse().expect("addr"),
             control: "127.0.0.1:5000".parse().expect("addr"),
+            ibc: None,
         };
         assert_eq!(
             ready.to_line(),
@@ -57,6 +62,15 @@ mod tests {
             Ready::parse(&format!("{}\n", ready.to_line())).ok(),
             Some(ready)
         );
+        let with_ibc = Ready {
+            ibc: Some("127.0.0.1:7462".parse().expect("addr")),
+            ..ready
+        };
+        assert_eq!(
+            with_ibc.to_line(),
+            r#"{"listening":"127.0.0.1:4002","control":"127.0.0.1:5000","ibc":"127.0.0.1:7462"}"#
+        );
+        assert_eq!(Ready::parse(&with_ibc.to_line()).ok(), Some(with_ibc));
         for bad in [
             "",
             "hello",

@@ -1,5 +1,8 @@
 //! The API port: an accept loop that honours no_accept, and the restart that closes everything, stays
 //! down for a while and listens again on the same port (a new listening socket, as a restarted Gateway has).
+//! A stop (IBC's STOP) closes everything and listens no more until a restart starts the Gateway again.
+//! Whether the Gateway is up is published to the rest of the simulator (the IBC command server, which lives
+//! in the Gateway's process, goes down and comes back with it).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,10 +13,18 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::control;
 use crate::fault::Fault;
+use crate::ibc;
 use crate::session;
 use crate::state::{Shared, SimConfig, Stats};
 
-/// A restart request from the control port; answered once the port listens again.
+/// What the control port or the IBC command server asks of the API port.
+pub(crate) enum PortCommand {
+    Restart(Restart),
+    /// The Gateway exits: every connection closes and the port stops listening.
+    Stop,
+}
+
+/// A restart request; answered once the port listens again.
 pub(crate) struct Restart {
     pub down: Duration,
     pub fault: Option<Fault>,
@@ -25,6 +36,7 @@ pub struct Sim {
     shared: Arc<Shared>,
     listening: SocketAddr,
     control: SocketAddr,
+    ibc: Option<SocketAddr>,
 }
 
 impl Sim {
@@ -34,15 +46,33 @@ impl Sim {
         let listening = listener.local_addr()?;
         let control_listener = TcpListener::bind(config.control).await?;
         let control = control_listener.local_addr()?;
+        let ibc_listener = match &config.ibc {
+            Some(options) => Some(TcpListener::bind(options.listen).await?),
+            None => None,
+        };
+        let ibc = ibc_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
+        let ibc_options = config.ibc.clone();
         let shared = Arc::new(Shared::new(config));
-        let (restart_tx, restart_rx) = mpsc::channel(4);
-        tokio::spawn(serve_api(shared.clone(), listener, restart_rx));
-        tokio::spawn(control::serve(shared.clone(), control_listener, restart_tx));
-        tracing::info!(%listening, %control, fault = %shared.fault(), "gateway-sim is up");
+        let (port_tx, port_rx) = mpsc::channel(4);
+        tokio::spawn(serve_api(shared.clone(), listener, port_rx));
+        if let (Some(listener), Some(options)) = (ibc_listener, ibc_options) {
+            tokio::spawn(ibc::serve(
+                shared.clone(),
+                listener,
+                options,
+                port_tx.clone(),
+            ));
+        }
+        tokio::spawn(control::serve(shared.clone(), control_listener, port_tx));
+        tracing::info!(%listening, %control, ?ibc, fault = %shared.fault(), "gateway-sim is up");
         Ok(Sim {
             shared,
             listening,
             control,
+            ibc,
         })
     }
 
@@ -56,6 +86,11 @@ impl Sim {
         self.control
     }
 
+    /// The IBC command server's address, when it was asked for (`--ibc`).
+    pub fn ibc(&self) -> Option<SocketAddr> {
+        self.ibc
+    }
+
     /// The counters, as the control command `stats` returns them.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
@@ -64,13 +99,21 @@ impl Sim {
 
 async fn serve_api(
     shared: Arc<Shared>,
-    mut listener: TcpListener,
-    mut restarts: mpsc::Receiver<Restart>,
+    listener: TcpListener,
+    mut commands: mpsc::Receiver<PortCommand>,
 ) {
     let mut fault = shared.watch_fault();
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(err) => {
+            tracing::error!("the API port has no address: {err}");
+            return;
+        }
+    };
+    let mut listener = Some(listener);
     loop {
         tokio::select! {
-            accepted = accept_unless_paused(&listener, &mut fault) => match accepted {
+            accepted = accept_on(listener.as_ref(), &mut fault) => match accepted {
                 Ok((stream, peer)) => {
                     // Replies are written whole, so Nagle would only add delayed-ACK stalls.
                     let _ = stream.set_nodelay(true);
@@ -82,28 +125,45 @@ async fn serve_api(
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
-            Some(restart) = restarts.recv() => {
-                let addr = match listener.local_addr() {
-                    Ok(addr) => addr,
-                    Err(err) => { let _ = restart.done.send(Err(err)); continue; }
-                };
-                drop(listener);
-                shared.drop_all();
-                tracing::warn!(down = ?restart.down, "restart: API port closed");
-                tokio::time::sleep(restart.down).await;
-                shared.restarted(restart.fault.unwrap_or(shared.config.fault));
-                listener = match rebind(addr).await {
-                    Ok(l) => l,
-                    Err(err) => {
-                        tracing::error!("restart could not listen on {addr} again: {err}");
-                        let _ = restart.done.send(Err(err));
-                        return;
-                    }
-                };
-                tracing::warn!(%addr, fault = %shared.fault(), "restart: listening again");
-                let _ = restart.done.send(Ok(()));
+            Some(command) = commands.recv() => match command {
+                PortCommand::Stop => {
+                    listener = None;
+                    shared.drop_all();
+                    shared.set_up(false);
+                    tracing::warn!("stop: the Gateway has exited; the API port no longer listens");
+                }
+                PortCommand::Restart(restart) => {
+                    listener = None;
+                    shared.drop_all();
+                    shared.set_up(false);
+                    tracing::warn!(down = ?restart.down, "restart: API port closed");
+                    tokio::time::sleep(restart.down).await;
+                    shared.restarted(restart.fault.unwrap_or(shared.config.fault));
+                    match rebind(addr).await {
+                        Ok(l) => listener = Some(l),
+                        Err(err) => {
+                            tracing::error!("restart could not listen on {addr} again: {err}");
+                            let _ = restart.done.send(Err(err));
+                            continue;
+                        }
+                    };
+                    shared.set_up(true);
+                    tracing::warn!(%addr, fault = %shared.fault(), "restart: listening again");
+                    let _ = restart.done.send(Ok(()));
+                }
             }
         }
+    }
+}
+
+/// The next connection on `listener`; never ready while the Gateway is not running (no listener).
+async fn accept_on(
+    listener: Option<&TcpListener>,
+    fault: &mut watch::Receiver<Fault>,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => accept_unless_paused(listener, fault).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -128,7 +188,7 @@ async fn accept_unless_paused(
 }
 
 /// Binds `addr` again, retrying briefly in case the old socket is still being torn down.
-async fn rebind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) async fn rebind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let mut last_err = None;
     for _ in 0..50 {
         match TcpListener::bind(addr).await {

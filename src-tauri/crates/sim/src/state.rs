@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{broadcast, watch};
 
 use crate::fault::Fault;
+use crate::ibc::{IbcOptions, IbcStats};
 
 /// Settings fixed for the simulator's lifetime.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct SimConfig {
     pub accounts: String,
     /// Highest server version this Gateway speaks.
     pub max_version: i32,
+    /// IBC's command server beside the Gateway (`--ibc`), off when `None`.
+    pub ibc: Option<IbcOptions>,
 }
 
 impl Default for SimConfig {
@@ -35,6 +38,7 @@ impl Default for SimConfig {
             fault: Fault::Normal,
             accounts: "DU1234567".into(),
             max_version: 226,
+            ibc: None,
         }
     }
 }
@@ -73,8 +77,11 @@ pub struct Stats {
     pub fault: String,
     /// Gateway-side sockets held open after their client left (hold_closed).
     pub held_closed: u64,
-    /// Restarts done through the control port.
+    /// Restarts done (through the control port or IBC's RESTART).
     pub restarts: u64,
+    /// IBC command-server connections and commands, when `--ibc` is on.
+    #[serde(default)]
+    pub ibc: IbcStats,
 }
 
 impl Stats {
@@ -110,6 +117,8 @@ struct State {
 pub(crate) struct Shared {
     pub config: SimConfig,
     fault: watch::Sender<Fault>,
+    /// Whether the Gateway is running (false while a restart is down, and after a stop).
+    up: watch::Sender<bool>,
     events: broadcast::Sender<Broadcast>,
     state: Mutex<State>,
 }
@@ -124,9 +133,11 @@ impl Shared {
     pub fn new(config: SimConfig) -> Self {
         let (fault, _) = watch::channel(config.fault);
         let (events, _) = broadcast::channel(64);
+        let (up, _) = watch::channel(true);
         Shared {
             config,
             fault,
+            up,
             events,
             state: Mutex::new(State::default()),
         }
@@ -147,6 +158,19 @@ impl Shared {
 
     pub fn set_fault(&self, fault: Fault) {
         self.fault.send_replace(fault);
+    }
+
+    pub fn watch_up(&self) -> watch::Receiver<bool> {
+        self.up.subscribe()
+    }
+
+    pub fn set_up(&self, up: bool) {
+        self.up.send_replace(up);
+    }
+
+    /// Counts something the IBC command server saw.
+    pub fn count_ibc(&self, count: impl FnOnce(&mut IbcStats)) {
+        count(&mut self.state().stats.ibc);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
