@@ -28,4 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "start_demo",
     "stop_demo",
     "set_demo_fault",
+    "get_restart_view",
+    "restart_gateway",
+    "stop_gateway",
 ];

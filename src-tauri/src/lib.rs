@@ -34,6 +34,8 @@ mod link;
 mod logstore;
 mod paths;
 mod presence;
+mod restart;
+mod restart_view;
 mod state;
 mod tray;
 
@@ -46,6 +48,7 @@ mod handlers {
     pub mod demo;
     pub mod diagnose;
     pub mod logs;
+    pub mod restart;
     pub mod session;
     pub mod settings;
 }
@@ -97,6 +100,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::demo::start_demo,
             handlers::demo::stop_demo,
             handlers::demo::set_demo_fault,
+            handlers::restart::get_restart_view,
+            handlers::restart::restart_gateway,
+            handlers::restart::stop_gateway,
         ])
         .setup(move |app| {
             let state =
@@ -108,6 +114,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             );
             let connect = state.connects_at_startup();
             app.manage(state);
+            app.manage(restart::Restarts::default());
             events::spawn(app.handle());
             if connect {
                 let handle = app.handle().clone();

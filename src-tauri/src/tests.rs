@@ -6,6 +6,7 @@
 
 mod holder;
 mod ipc;
+mod restart;
 mod session;
 mod settings;
 

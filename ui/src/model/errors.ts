@@ -90,6 +90,17 @@ const BY_CODE: Record<string, { title: string; hint: string }> = {
   SUPERVISOR_STOPPED: { title: "Gateway Doctor is shutting down", hint: "Start Gateway Doctor again." },
   DEMO_FAILED: { title: "The demo gateway did not start", hint: "Copy the support bundle from Logs and send it to support." },
   DEMO_NOT_RUNNING: { title: "The demo gateway is not running", hint: "Start it again from the Status screen." },
+  IBC_NOT_CONFIGURED: { title: "IBC is not set up for restarts", hint: "Restart IB Gateway by hand with the steps on this screen." },
+  IBC_CONFIG_UNREADABLE: { title: "IBC's settings file cannot be read", hint: "Check the file named in Settings, or restart IB Gateway by hand." },
+  IBC_CONFIG_INVALID: { title: "IBC's settings file has a value IBC cannot use", hint: "Fix the line named, then restart IBC." },
+  IBC_UNREACHABLE: { title: "IBC does not answer", hint: "Check that IB Gateway runs under IBC, or restart IB Gateway by hand." },
+  IBC_REFUSED: { title: "IBC refused Gateway Doctor", hint: "" },
+  IBC_TIMEOUT: { title: "IBC did not answer in time", hint: "Look at IB Gateway's window, or restart it by hand." },
+  IBC_BAD_REPLY: { title: "Something other than IBC answered", hint: "Check the command server port in IBC's settings file." },
+  IBC_COMMAND_FAILED: { title: "IBC did not do it", hint: "" },
+  RESTART_TOO_SOON: { title: "IB Gateway was restarted a moment ago", hint: "" },
+  RESTART_DAILY_CAP: { title: "IB Gateway was restarted too often today", hint: "" },
+  RESTART_IN_PROGRESS: { title: "A restart is already under way", hint: "Wait for it to finish." },
   INTERNAL: { title: "Something went wrong inside Gateway Doctor", hint: "Try again; if it repeats, copy the support bundle from Logs." },
 };
 

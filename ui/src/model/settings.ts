@@ -40,6 +40,13 @@ export const FIELDS: readonly FieldSpec[] = [
     advanced: true,
   },
   {
+    key: "ibc_config",
+    label: "IBC's settings file (config.ini)",
+    kind: "text",
+    help: "Only if IB Gateway runs under IBC: the full path of IBC's config.ini. Leave it empty to look in IBC's usual places (~/ibc/config.ini; Documents\\IBC\\config.ini on Windows). With IBC's command server on, Gateway Doctor can restart IB Gateway for you.",
+    advanced: true,
+  },
+  {
     key: "force_disconnect",
     label: "Allow disconnecting the session",
     kind: "bool",

@@ -38,6 +38,8 @@ pub enum Key {
     HeartbeatInterval,
     ConnectAtStartup,
     StableAfter,
+    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
+    IbcConfig,
 }
 
 /// A checked value.
@@ -68,7 +70,7 @@ pub const MAX_TIMEOUTS_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 pub const STABLE_AFTER_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
 
 impl Key {
-    pub const ALL: [Key; 10] = [
+    pub const ALL: [Key; 11] = [
         Key::Host,
         Key::Port,
         Key::ClientId,
@@ -79,6 +81,7 @@ impl Key {
         Key::HeartbeatInterval,
         Key::ConnectAtStartup,
         Key::StableAfter,
+        Key::IbcConfig,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -94,6 +97,7 @@ impl Key {
             Key::HeartbeatInterval => "heartbeat_interval",
             Key::ConnectAtStartup => "connect_at_startup",
             Key::StableAfter => "stable_after",
+            Key::IbcConfig => "ibc_config",
         }
     }
 
@@ -110,6 +114,7 @@ impl Key {
             Key::HeartbeatInterval => "IBKR_HEARTBEAT_INTERVAL",
             Key::ConnectAtStartup => "GATEWAY_DOCTOR_CONNECT_AT_STARTUP",
             Key::StableAfter => "IBKR_STABLE_SECS",
+            Key::IbcConfig => "GATEWAY_DOCTOR_IBC_CONFIG",
         }
     }
 
@@ -131,6 +136,7 @@ impl Key {
             Key::ConnectAtStartup => SettingValue::Bool(false),
             // A session must last this long before the reconnect backoff starts again from its first step.
             Key::StableAfter => SettingValue::Float(60.0),
+            Key::IbcConfig => SettingValue::Text(String::new()),
         }
     }
 
@@ -149,6 +155,7 @@ impl Key {
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
             Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup => boolean(text),
+            Key::IbcConfig => check_path(text),
         }
     }
 
@@ -157,6 +164,10 @@ impl Key {
         match (self, value) {
             (_, Value::String(text)) => self.parse_text(text),
             (Key::Host, _) => Err("is not a host name: use text such as \"127.0.0.1\"".into()),
+            (Key::IbcConfig, _) => Err(
+                "is not a file path: use text such as \"/home/me/ibc/config.ini\", or \"\" for IBC's usual places"
+                    .into(),
+            ),
             (Key::Port | Key::ClientId | Key::MaxTimeouts, Value::Number(n)) => match n.as_i64() {
                 Some(n) => self.check_int(n),
                 None => Err("is not a whole number".into()),
@@ -244,6 +255,15 @@ fn boolean(text: &str) -> Result<SettingValue, String> {
         "1" | "true" | "yes" | "on" => Ok(SettingValue::Bool(true)),
         "0" | "false" | "no" | "off" => Ok(SettingValue::Bool(false)),
         _ => Err("is not true or false: use true/false, yes/no or 1/0".into()),
+    }
+}
+
+/// A file path as given; empty means "not set". A NUL cannot be in a path on any system.
+fn check_path(text: &str) -> Result<SettingValue, String> {
+    if text.contains('\0') {
+        Err("is not a file path (it holds a NUL character)".into())
+    } else {
+        Ok(SettingValue::Text(text.to_string()))
     }
 }
 
