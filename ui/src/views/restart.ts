@@ -39,7 +39,7 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   const ibcSettings = h("ul", { id: "ibc-settings", class: "plan" });
   const ibcDetails = h("details", { id: "ibc-details" }, h("summary", { text: "What Gateway Doctor read in IBC's settings file" }), ibcSettings);
   const loginNote = h("p", { id: "restart-login-note", class: "muted" });
-  const heldBack = h("p", { id: "restart-held-back", class: "feedback feedback-error" });
+  const heldBack = h("p", { id: "restart-held-back", class: "feedback feedback-note" });
   const portFixText = h("span", { id: "ibc-port-fix-text" });
   const portFixButton = button("Use this port", () => void onUsePort(), { id: "ibc-port-fix-use" });
   const portFix = h("p", { id: "ibc-port-fix", class: "feedback feedback-note" }, portFixText, " ", portFixButton);
