@@ -5,8 +5,8 @@
 //! reconnect of the session once the Gateway listens again. "Stop IB Gateway" sends STOP.
 //!
 //! Every command sent to IBC, its reply and the outcome go to the log store (source "restart"), so the Logs
-//! screen and the support bundle have them. The restart record (the guard's `restarts.json`) sits beside the
-//! guardrail file, so tests and the end-to-end harness keep it in their own folder.
+//! screen and the support bundle have them. The restart record (the guard's `restarts.json`, Options) is the
+//! one `gateway-doctor restart` uses, so the limits hold across the app and the terminal.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -224,14 +224,12 @@ fn find_for(state: &AppState) -> (IbcFinding, Option<IbcConfig>) {
     find_ibc(named_ibc_config(state), &ibc::default_candidates())
 }
 
-/// The restart record: beside the guardrail file, else in the config folder.
+/// The restart record shared with every Gateway Doctor program (`restarts.json` in the settings folder).
 fn guard(state: &AppState) -> Result<RestartGuard, RestartError> {
     state
         .options
-        .latch_path
-        .as_ref()
-        .and_then(|latch| latch.parent().map(|dir| dir.join("restarts.json")))
-        .or_else(ibc::default_restarts_path)
+        .restarts_path
+        .clone()
         .map(RestartGuard::new)
         .ok_or_else(|| {
             RestartError::App(AppError::Internal(

@@ -85,6 +85,7 @@ impl TestApp {
             sim_bin: bin("gateway-sim"),
             settings_path: Some(settings_path),
             latch_path: Some(dir.path().join("config").join("guardrail.json")),
+            restarts_path: Some(dir.path().join("config").join("restarts.json")),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),
