@@ -116,6 +116,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             app.manage(state);
             app.manage(restart::Restarts::default());
             events::spawn(app.handle());
+            tauri::async_runtime::spawn(restart::auto(app.handle().clone()));
             if connect {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {

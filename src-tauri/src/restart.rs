@@ -19,7 +19,7 @@ use gateway_core::ibc::{
     Timeouts,
 };
 use gateway_core::supervisor::{Lifecycle, LogLine, SupervisorState};
-use gateway_proto::{IbcErrorCode, IbcFailure, RestartOutcome, RestartStep};
+use gateway_proto::{ErrorCode, IbcErrorCode, IbcFailure, RestartOutcome, RestartStep};
 use serde_json::json;
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
@@ -32,6 +32,9 @@ use crate::state::AppState;
 
 /// Ports where a live account trades (IB Gateway live, TWS live), as the Status screen reads them.
 const LIVE_PORTS: [u16; 2] = [4001, 7496];
+
+/// How an automatic restart's messages start.
+const AUTOMATIC: &str = "Automatic restart (on in Settings):";
 
 /// How long the one reconnect after the restart may take beyond the connect timeout.
 const SESSION_MARGIN: Duration = Duration::from_secs(10);
@@ -131,6 +134,10 @@ impl Restarts {
         self.run.send_modify(|run| {
             if let Some(run) = run.as_mut() {
                 change(run);
+                // Whatever step it is at, the trader sees that nobody clicked.
+                if run.automatic && !run.message.starts_with(AUTOMATIC) {
+                    run.message = format!("{AUTOMATIC} {}", run.message);
+                }
             }
         });
     }
@@ -331,7 +338,12 @@ fn record(state: &AppState, level: &str, message: String) {
 }
 
 /// Starts a restart through IBC and returns the run as it starts; it goes on in the background.
-pub fn start<R: Runtime>(app: &AppHandle<R>, confirmed: bool) -> Result<RestartRun, RestartError> {
+/// `automatic`: Gateway Doctor starts it by itself (the auto_restart setting), never with a confirmation.
+pub fn start<R: Runtime>(
+    app: &AppHandle<R>,
+    confirmed: bool,
+    automatic: bool,
+) -> Result<RestartRun, RestartError> {
     let state = app.state::<AppState>();
     let restarts = app.state::<Restarts>();
     if restarts.running() {
@@ -396,7 +408,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, confirmed: bool) -> Result<RestartR
         started_at_ms: now.as_millisecond(),
         steps: restart_view::steps(&[], None, false),
         result: RunResult::Running,
-        message: "Asking IBC to restart IB Gateway…".into(),
+        message: if automatic {
+            format!(
+                "{AUTOMATIC} IB Gateway's API stopped answering, so Gateway Doctor restarts it through IBC."
+            )
+        } else {
+            "Asking IBC to restart IB Gateway…".into()
+        },
+        automatic,
         details: format!(
             "RESTART to IBC's command server at {} (config {}); watching the API port {port}",
             plan.server.address(),
@@ -411,9 +430,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, confirmed: bool) -> Result<RestartR
         &state,
         "info",
         format!(
-            "sending RESTART to IBC's command server at {} (IB Gateway's API port {port}; IBC settings {})",
+            "sending RESTART to IBC's command server at {} (IB Gateway's API port {port}; IBC settings {}){}",
             plan.server.address(),
-            config.path.display()
+            config.path.display(),
+            if automatic {
+                "; automatic restart (the auto_restart setting)"
+            } else {
+                ""
+            }
         ),
     );
     let handle = app.clone();
@@ -608,6 +632,71 @@ async fn one_reconnect(state: &AppState) -> Result<i64, String> {
     tokio::time::timeout(timeout, wait)
         .await
         .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
+}
+
+/// Automatic restart (the auto_restart setting, off unless the trader turns it on): when the guardrail
+/// latches while the app runs (the API layer stopped answering, or the Gateway kept dropping sessions), one
+/// restart through IBC with the same guard as the button. Never for the demo gateway, never when IBC sets the
+/// Gateway to another port than the session's (it may be another Gateway), and never for a LIVE account during
+/// market hours (that needs the trader's yes): each of these is logged instead.
+pub async fn auto<R: Runtime>(app: AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let mut watch = state.supervisor.watch();
+    let mut was_latched = matches!(
+        watch.borrow_and_update().lifecycle,
+        Lifecycle::Latched { .. }
+    );
+    while watch.changed().await.is_ok() {
+        let code = match &watch.borrow_and_update().lifecycle {
+            Lifecycle::Latched { error } => Some(error.code),
+            _ => None,
+        };
+        let entered = code.is_some() && !was_latched;
+        was_latched = code.is_some();
+        let dead_api = matches!(
+            code,
+            Some(ErrorCode::GatewayUnresponsive | ErrorCode::GatewayDropsSessions)
+        );
+        if !entered || !dead_api || !auto_restart_on(&state) {
+            continue;
+        }
+        if state.demo.status().await.is_some() {
+            record(
+                &state,
+                "info",
+                "automatic restart: not for the demo gateway".into(),
+            );
+            continue;
+        }
+        let view = view(&state, &app.state::<Restarts>());
+        if let Some(fix) = &view.port_fix {
+            record(
+                &state,
+                "warn",
+                format!(
+                    "automatic restart not sent: IBC's IB Gateway uses port {} and the session {}: restart it \
+                     yourself on the Restart screen",
+                    fix.port, fix.configured
+                ),
+            );
+            continue;
+        }
+        match start(&app, false, true) {
+            Ok(_) => {}
+            Err(err) => record(&state, "warn", format!("automatic restart not sent: {err}")),
+        }
+    }
+}
+
+/// The auto_restart setting as it is now (off while it cannot be read).
+fn auto_restart_on(state: &AppState) -> bool {
+    state
+        .config
+        .resolve()
+        .view
+        .settings
+        .iter()
+        .any(|s| s.key == Key::AutoRestart && s.value == SettingValue::Bool(true))
 }
 
 /// "Stop IB Gateway": STOP to IBC (after the trader confirmed), and the session stopped so it does not

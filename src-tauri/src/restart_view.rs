@@ -114,6 +114,8 @@ pub struct RestartRun {
     pub started_at_ms: i64,
     pub steps: Vec<RunStep>,
     pub result: RunResult,
+    /// Gateway Doctor started it by itself (the auto_restart setting), not a click.
+    pub automatic: bool,
     /// Plain words: where it is, or how it ended.
     pub message: String,
     /// What was sent, IBC's reply, the port watched, timings (for "Details").
@@ -489,6 +491,7 @@ mod tests {
             started_at_ms: 0,
             steps: steps(&[], None, false),
             result: RunResult::Running,
+            automatic: false,
             message: String::new(),
             details: String::new(),
             failure: None,

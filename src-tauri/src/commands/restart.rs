@@ -22,7 +22,7 @@ pub fn get_restart_view(
 /// `confirmed`: the trader answered the view's `confirm` question (a LIVE account in market hours).
 #[tauri::command]
 pub fn restart_gateway<R: Runtime>(app: AppHandle<R>, confirmed: bool) -> CmdResult<RestartRun> {
-    Ok(restart::start(&app, confirmed)?)
+    Ok(restart::start(&app, confirmed, false)?)
 }
 
 /// Sends STOP to IBC once the trader confirmed; returns IBC's reply.

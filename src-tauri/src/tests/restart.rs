@@ -79,6 +79,22 @@ fn app_with_ibc(settings: Value, ini: &[String]) -> (TestApp, PathBuf) {
     (TestApp::start_in(dir, settings_path), ini_path)
 }
 
+/// Waits until the log has a line containing `needle`.
+fn wait_logs(app: &TestApp, needle: &str) {
+    let deadline = std::time::Instant::now() + super::BOUND;
+    loop {
+        let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+        if logs.contains(needle) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no log line with {needle:?}: {logs}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 fn step_states(run: &Value) -> Vec<(String, String)> {
     run["steps"]
         .as_array()
@@ -221,6 +237,57 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     let kept = std::fs::read_to_string(app.dir.path().join("config").join("restarts.json"))
         .expect("the restart record is beside the guardrail file");
     assert!(kept.contains(&format!("127.0.0.1:{}", sim.api)), "{kept}");
+}
+
+#[test]
+fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
+    let sim = IbcSim::start(&["--ibc-restart-down-ms", "500"]);
+    let (app, _) = app_with_ibc(
+        json!({"port": sim.api, "timeout": 1, "max_timeouts": 2, "auto_restart": true}),
+        &[format!("CommandServerPort={}", sim.ibc)],
+    );
+    let runs = app.events("restart://progress");
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    assert_eq!(
+        sim.stats().ibc.restart,
+        0,
+        "a healthy session is left alone"
+    );
+    sim.control.set_fault("silent").expect("silent");
+    sim.control.drop_all().expect("drop all");
+    let done = wait_event(&runs, "the automatic restart's end", |run| {
+        run["result"] != "running"
+    });
+    assert_eq!(done["automatic"], true, "{done}");
+    assert!(
+        done["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Automatic restart (on in Settings):")),
+        "{done}"
+    );
+    assert_eq!(done["result"], "back", "{done}");
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
+    let stats = sim.stats();
+    assert_eq!(stats.ibc.restart, 1, "{stats:?}");
+    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+    assert!(
+        logs.contains("automatic restart (the auto_restart setting)"),
+        "{logs}"
+    );
+
+    // The API layer dies again at once: the guardrail latches again, and the guard holds the second
+    // automatic restart back (one per 10 minutes), saying so in the log.
+    sim.control.set_fault("silent").expect("silent");
+    sim.control.drop_all().expect("drop all");
+    wait_call(&app, "get_status", "the guardrail again", |s| {
+        phase(s) == "latched"
+    });
+    wait_logs(
+        &app,
+        "automatic restart not sent: IB Gateway was restarted less than 10 minutes ago",
+    );
+    assert_eq!(sim.stats().ibc.restart, 1, "the guard held it back");
 }
 
 #[test]

@@ -17,6 +17,10 @@ id: number,
  */
 started_at_ms: number, steps: Array<RunStep>, result: RunResult, 
 /**
+ * Gateway Doctor started it by itself (the auto_restart setting), not a click.
+ */
+automatic: boolean, 
+/**
  * Plain words: where it is, or how it ended.
  */
 message: string, 

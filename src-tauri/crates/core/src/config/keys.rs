@@ -40,6 +40,8 @@ pub enum Key {
     StableAfter,
     /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
     IbcConfig,
+    /// Restart IB Gateway through IBC by itself when the guardrail latches (opt-in; the restart guard holds).
+    AutoRestart,
 }
 
 /// A checked value.
@@ -70,7 +72,7 @@ pub const MAX_TIMEOUTS_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 pub const STABLE_AFTER_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
 
 impl Key {
-    pub const ALL: [Key; 11] = [
+    pub const ALL: [Key; 12] = [
         Key::Host,
         Key::Port,
         Key::ClientId,
@@ -82,6 +84,7 @@ impl Key {
         Key::ConnectAtStartup,
         Key::StableAfter,
         Key::IbcConfig,
+        Key::AutoRestart,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -98,6 +101,7 @@ impl Key {
             Key::ConnectAtStartup => "connect_at_startup",
             Key::StableAfter => "stable_after",
             Key::IbcConfig => "ibc_config",
+            Key::AutoRestart => "auto_restart",
         }
     }
 
@@ -115,6 +119,7 @@ impl Key {
             Key::ConnectAtStartup => "GATEWAY_DOCTOR_CONNECT_AT_STARTUP",
             Key::StableAfter => "IBKR_STABLE_SECS",
             Key::IbcConfig => "GATEWAY_DOCTOR_IBC_CONFIG",
+            Key::AutoRestart => "GATEWAY_DOCTOR_AUTO_RESTART",
         }
     }
 
@@ -137,6 +142,8 @@ impl Key {
             // A session must last this long before the reconnect backoff starts again from its first step.
             Key::StableAfter => SettingValue::Float(60.0),
             Key::IbcConfig => SettingValue::Text(String::new()),
+            // Never a restart the trader did not ask for, unless asked for here.
+            Key::AutoRestart => SettingValue::Bool(false),
         }
     }
 
@@ -154,7 +161,9 @@ impl Key {
                 .parse::<f64>()
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
-            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup => boolean(text),
+            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart => {
+                boolean(text)
+            }
             Key::IbcConfig => check_path(text),
         }
     }
@@ -175,12 +184,14 @@ impl Key {
             (Key::Timeout | Key::HeartbeatInterval | Key::StableAfter, Value::Number(n)) => {
                 self.check_float(n.as_f64().unwrap_or(f64::NAN))
             }
-            (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, Value::Bool(b)) => {
-                Ok(SettingValue::Bool(*b))
-            }
-            (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, _) => {
-                Err("is not true or false".into())
-            }
+            (
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart,
+                Value::Bool(b),
+            ) => Ok(SettingValue::Bool(*b)),
+            (
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart,
+                _,
+            ) => Err("is not true or false".into()),
             _ => Err("is not a number".into()),
         }
     }

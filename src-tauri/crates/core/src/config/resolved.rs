@@ -104,6 +104,11 @@ impl Config {
         }
     }
 
+    /// Restart IB Gateway through IBC by itself when the guardrail latches.
+    pub fn auto_restart(&self) -> bool {
+        self.boolean(Key::AutoRestart)
+    }
+
     pub fn connect_at_startup(&self) -> bool {
         self.boolean(Key::ConnectAtStartup)
     }
