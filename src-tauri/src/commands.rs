@@ -31,4 +31,5 @@ pub const COMMANDS: &[&str] = &[
     "get_restart_view",
     "restart_gateway",
     "stop_gateway",
+    "reconnect_account",
 ];

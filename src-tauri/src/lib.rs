@@ -103,6 +103,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::restart::get_restart_view,
             handlers::restart::restart_gateway,
             handlers::restart::stop_gateway,
+            handlers::restart::reconnect_account,
         ])
         .setup(move |app| {
             let state =

@@ -44,7 +44,7 @@ const SESSION_MARGIN: Duration = Duration::from_secs(10);
 pub enum RestartError {
     #[error("{0}")]
     Ibc(#[from] IbcError),
-    #[error("IBC was not found: {0}")]
+    #[error("IBC is not set up for restarts: {0}")]
     NotFound(String),
     #[error("{0}")]
     ConfirmationRequired(String),
@@ -228,7 +228,7 @@ pub fn find_ibc(named: Option<PathBuf>, candidates: &[PathBuf]) -> (IbcFinding, 
 }
 
 fn find_for(state: &AppState) -> (IbcFinding, Option<IbcConfig>) {
-    find_ibc(named_ibc_config(state), &ibc::default_candidates())
+    find_ibc(named_ibc_config(state), &state.options.ibc_candidates)
 }
 
 /// The restart record shared with every Gateway Doctor program (`restarts.json` in the settings folder).
@@ -308,12 +308,14 @@ fn local_time(ms: i64) -> String {
 pub fn view(state: &AppState, restarts: &Restarts) -> RestartView {
     let (finding, config) = find_for(state);
     let (host, port) = gateway(state);
-    restarts.note_accounts(&state.supervisor.state());
+    let supervisor = state.supervisor.state();
+    restarts.note_accounts(&supervisor);
     let now = jiff::Timestamp::now();
     let key = plan_key(&host, port);
     let held = guard(state)
         .ok()
         .and_then(|guard| held_back(&guard, &key, now.as_millisecond()));
+    let in_reset_window = state.presence.borrow().reset_window.is_some();
     restart_view::view(ViewInputs {
         ibc: &finding,
         configured_port: port,
@@ -321,6 +323,8 @@ pub fn view(state: &AppState, restarts: &Restarts) -> RestartView {
         now,
         held_back: held,
         run: restarts.current(),
+        link: &supervisor.worker.link,
+        in_reset_window,
     })
 }
 
@@ -379,6 +383,8 @@ pub fn start<R: Runtime>(
         now,
         held_back: None,
         run: None,
+        link: &gateway_proto::LinkStatus::default(),
+        in_reset_window: false,
     })
     .confirm
         && !confirmed
@@ -699,6 +705,55 @@ fn auto_restart_on(state: &AppState) -> bool {
         .any(|s| s.key == Key::AutoRestart && s.value == SettingValue::Bool(true))
 }
 
+/// "Reconnect the Gateway's account link": RECONNECTACCOUNT to IBC (after a long loss of the Gateway's link
+/// to IBKR). No restart, no new login: IB Gateway reconnects to IBKR's servers. Returns IBC's reply.
+pub async fn reconnect_account(state: &AppState) -> Result<String, RestartError> {
+    send_logged(state, IbcCommand::ReconnectAccount).await
+}
+
+/// Sends one command to IBC's command server, with what was sent and IBC's reply in the log; IBC's ERROR
+/// is an error.
+async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, RestartError> {
+    let (_, config) = find_for(state);
+    let config = config.ok_or_else(|| {
+        RestartError::NotFound("no IBC settings file (config.ini) was found".into())
+    })?;
+    let server = CommandServer::from_config(&config)?;
+    let word = command.word();
+    record(
+        state,
+        "info",
+        format!(
+            "sending {word} to IBC's command server at {}",
+            server.address()
+        ),
+    );
+    let exchange = match ibc::send(&server, command, Timeouts::default()).await {
+        Ok(exchange) => exchange,
+        Err(err) => {
+            record(
+                state,
+                "error",
+                format!("{word} through IBC failed: {err} ({})", err.details()),
+            );
+            return Err(err.into());
+        }
+    };
+    record(
+        state,
+        "info",
+        format!("IBC answered {word} with {:?}", exchange.reply_line),
+    );
+    match exchange.reply {
+        ibc::Reply::Ok(_) => Ok(exchange.reply_line),
+        ibc::Reply::Error(text) => Err(RestartError::Ibc(IbcError::CommandFailed {
+            server: server.address(),
+            command: word,
+            text,
+        })),
+    }
+}
+
 /// "Stop IB Gateway": STOP to IBC (after the trader confirmed), and the session stopped so it does not
 /// retry against a Gateway that is gone on purpose. Returns IBC's reply.
 pub async fn stop(state: &AppState, confirmed: bool) -> Result<String, RestartError> {
@@ -709,43 +764,7 @@ pub async fn stop(state: &AppState, confirmed: bool) -> Result<String, RestartEr
                 .into(),
         ));
     }
-    let (_, config) = find_for(state);
-    let config = config.ok_or_else(|| {
-        RestartError::NotFound("no IBC settings file (config.ini) was found".into())
-    })?;
-    let server = CommandServer::from_config(&config)?;
-    record(
-        state,
-        "info",
-        format!(
-            "sending STOP to IBC's command server at {}",
-            server.address()
-        ),
-    );
-    match ibc::send(&server, IbcCommand::Stop, Timeouts::default()).await {
-        Ok(exchange) => {
-            record(
-                state,
-                "info",
-                format!("IBC answered STOP with {:?}", exchange.reply_line),
-            );
-            if let ibc::Reply::Error(text) = exchange.reply {
-                return Err(RestartError::Ibc(IbcError::CommandFailed {
-                    server: server.address(),
-                    command: IbcCommand::Stop.word(),
-                    text,
-                }));
-            }
-            state.supervisor.stop().await.map_err(AppError::from)?;
-            Ok(exchange.reply_line)
-        }
-        Err(err) => {
-            record(
-                state,
-                "error",
-                format!("STOP through IBC failed: {err} ({})", err.details()),
-            );
-            Err(err.into())
-        }
-    }
+    let reply = send_logged(state, IbcCommand::Stop).await?;
+    state.supervisor.stop().await.map_err(AppError::from)?;
+    Ok(reply)
 }

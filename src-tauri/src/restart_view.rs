@@ -8,7 +8,8 @@
 //! once too often is the safe side).
 
 use gateway_proto::{
-    IbcConfigView, IbcFailure, IbcKey, RestartOutcome, RestartPhase, RestartReport, RestartStep,
+    IbcConfigView, IbcFailure, IbcKey, LinkState, LinkStatus, RestartOutcome, RestartPhase,
+    RestartReport, RestartStep,
 };
 use jiff::civil::{Time, Weekday};
 use jiff::{Timestamp, ToSpan, Zoned};
@@ -145,9 +146,16 @@ pub struct RestartView {
     /// A question to answer before a restart (a LIVE account during market hours), else null.
     pub confirm: Option<String>,
     pub port_fix: Option<IbcPortFix>,
+    /// IB Gateway lost its link to IBKR a while ago, outside IBKR's reset times: the offer to ask IBC to
+    /// reconnect it ("Reconnect the Gateway's account link"), else null.
+    pub reconnect_account: Option<String>,
     /// The restart in progress, or the last one.
     pub run: Option<RestartRun>,
 }
+
+/// How long IB Gateway's link to IBKR must stay lost before reconnecting it is offered: the Gateway itself
+/// retries for a while, and most losses end within a minute or two.
+pub const LINK_LOST_OFFER_AFTER_MS: i64 = 3 * 60 * 1000;
 
 /// What the view is computed from.
 pub struct ViewInputs<'a> {
@@ -158,6 +166,10 @@ pub struct ViewInputs<'a> {
     pub now: Timestamp,
     pub held_back: Option<IbcFailure>,
     pub run: Option<RestartRun>,
+    /// The session's link to IBKR as the worker last reported it.
+    pub link: &'a LinkStatus,
+    /// An IBKR reset window is on now (a lost link is then normal).
+    pub in_reset_window: bool,
 }
 
 pub fn view(inputs: ViewInputs<'_>) -> RestartView {
@@ -183,6 +195,12 @@ pub fn view(inputs: ViewInputs<'_>) -> RestartView {
         held_back: inputs.held_back,
         confirm: confirm_question(inputs.live, inputs.now),
         port_fix: port_fix(inputs.ibc, inputs.configured_port),
+        reconnect_account: reconnect_offer(
+            command_server && !running,
+            inputs.link,
+            inputs.in_reset_window,
+            inputs.now,
+        ),
         run: inputs.run,
     }
 }
@@ -295,6 +313,26 @@ fn port_fix(ibc: &IbcFinding, configured: u16) -> Option<IbcPortFix> {
     })
 }
 
+fn reconnect_offer(
+    command_server: bool,
+    link: &LinkStatus,
+    in_reset_window: bool,
+    now: Timestamp,
+) -> Option<String> {
+    let lost_ms = now.as_millisecond() - link.at_ms?;
+    let offer = command_server
+        && link.state == LinkState::Lost
+        && !in_reset_window
+        && lost_ms >= LINK_LOST_OFFER_AFTER_MS;
+    offer.then(|| {
+        format!(
+            "IB Gateway has lost its link to IBKR's servers for {} minutes, outside IBKR's reset times. IBC can \
+             ask IB Gateway to reconnect its account link (no restart, no new login).",
+            lost_ms / 60_000
+        )
+    })
+}
+
 fn new_york() -> jiff::tz::TimeZone {
     // The bundled time zone database always has it; UTC-5 is the fallback of a broken build.
     jiff::tz::db()
@@ -400,6 +438,13 @@ mod tests {
         }
     }
 
+    static NO_LINK: LinkStatus = LinkStatus {
+        state: LinkState::Unknown,
+        code: None,
+        message: None,
+        at_ms: None,
+    };
+
     fn inputs(ibc: &IbcFinding, live: bool, now: Timestamp) -> ViewInputs<'_> {
         ViewInputs {
             ibc,
@@ -408,7 +453,55 @@ mod tests {
             now,
             held_back: None,
             run: None,
+            link: &NO_LINK,
+            in_reset_window: false,
         }
+    }
+
+    #[test]
+    fn a_link_lost_for_minutes_outside_reset_windows_offers_reconnecting_the_account_link() {
+        let now = at("2026-12-02T20:00:00[America/New_York]");
+        let ibc = found(
+            &[(IbcKey::CommandServerPort, "7462")],
+            Some("127.0.0.1:7462"),
+        );
+        let lost_since = |ms: i64| LinkStatus {
+            state: LinkState::Lost,
+            code: Some(1100),
+            message: None,
+            at_ms: Some(now.as_millisecond() - ms),
+        };
+        let long = lost_since(LINK_LOST_OFFER_AFTER_MS);
+        let mut shown = inputs(&ibc, false, now);
+        shown.link = &long;
+        assert!(
+            view(shown)
+                .reconnect_account
+                .is_some_and(|offer| offer.contains("3 minutes"))
+        );
+        let short = lost_since(LINK_LOST_OFFER_AFTER_MS - 1);
+        let mut early = inputs(&ibc, false, now);
+        early.link = &short;
+        assert_eq!(view(early).reconnect_account, None, "not yet");
+        let mut window = inputs(&ibc, false, now);
+        window.link = &long;
+        window.in_reset_window = true;
+        assert_eq!(
+            view(window).reconnect_account,
+            None,
+            "normal in a reset window"
+        );
+        let restored = LinkStatus {
+            state: LinkState::Restored,
+            ..lost_since(LINK_LOST_OFFER_AFTER_MS * 2)
+        };
+        let mut back = inputs(&ibc, false, now);
+        back.link = &restored;
+        assert_eq!(view(back).reconnect_account, None);
+        let no_ibc = found(&[], None);
+        let mut without = inputs(&no_ibc, false, now);
+        without.link = &long;
+        assert_eq!(view(without).reconnect_account, None, "needs IBC");
     }
 
     #[test]

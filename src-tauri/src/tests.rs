@@ -86,6 +86,7 @@ impl TestApp {
             settings_path: Some(settings_path),
             latch_path: Some(dir.path().join("config").join("guardrail.json")),
             restarts_path: Some(dir.path().join("config").join("restarts.json")),
+            ibc_candidates: Vec::new(),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),

@@ -158,4 +158,19 @@ describe("restart through IBC", () => {
     expect(be.calls.filter((c) => c.cmd === "save_settings")).toEqual([{ cmd: "save_settings", args: { changes: { port: 4001 } } }]);
     expect(byId("ibc-port-fix").hidden).toBe(true);
   });
+
+  test("a long loss of the Gateway's link offers reconnecting its account link through IBC", async () => {
+    const be = await mount({ get_restart_view: () => restartView(), reconnect_account: () => "OK" });
+    await openRestart();
+    expect(byId("reconnect-account").hidden).toBe(true);
+    be.handlers["get_restart_view"] = () => restartView({ reconnect_account: "IB Gateway has lost its link to IBKR's servers for 4 minutes, outside IBKR's reset times." });
+    click("nav-status");
+    await openRestart();
+    expect(byId("reconnect-account").hidden).toBe(false);
+    expect(byId("reconnect-account-text").textContent).toMatch(/lost its link to IBKR's servers for 4 minutes/);
+    click("reconnect-account-use");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "reconnect_account")).toHaveLength(1);
+    expect(byId("restart-ibc-result").textContent).toMatch(/reconnect to IBKR's servers/);
+  });
 });

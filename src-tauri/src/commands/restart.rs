@@ -30,3 +30,10 @@ pub fn restart_gateway<R: Runtime>(app: AppHandle<R>, confirmed: bool) -> CmdRes
 pub async fn stop_gateway(state: State<'_, AppState>, confirmed: bool) -> CmdResult<String> {
     Ok(restart::stop(&state, confirmed).await?)
 }
+
+/// Sends RECONNECTACCOUNT to IBC (offered by the view after a long loss of the Gateway's link to IBKR);
+/// returns IBC's reply.
+#[tauri::command]
+pub async fn reconnect_account(state: State<'_, AppState>) -> CmdResult<String> {
+    Ok(restart::reconnect_account(&state).await?)
+}

@@ -321,6 +321,42 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
 }
 
 #[test]
+fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back() {
+    let sim = IbcSim::start(&[]);
+    let (app, _) = app_with_ibc(
+        json!({"port": sim.api}),
+        &[format!("CommandServerPort={}", sim.ibc)],
+    );
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    sim.control.notice(1100, None).expect("the link lost");
+    wait_call(&app, "get_status", "the link lost", |s| {
+        s["worker"]["link"]["state"] == "lost"
+    });
+    // Just lost: not offered yet (the Gateway retries by itself first; restart_view.rs tests the offer).
+    let view = app.call("get_restart_view", Value::Null);
+    assert!(view["reconnect_account"].is_null(), "{view}");
+
+    let reply = app.call("reconnect_account", Value::Null);
+    assert!(
+        reply.as_str().is_some_and(|r| r.starts_with("OK")),
+        "{reply}"
+    );
+    assert_eq!(sim.stats().ibc.reconnect_account, 1);
+    wait_call(&app, "get_status", "the link back", |s| {
+        s["worker"]["link"]["state"]
+            .as_str()
+            .is_some_and(|state| state.starts_with("restored"))
+    });
+    assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
+    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+    assert!(
+        logs.contains("sending RECONNECTACCOUNT") && logs.contains("IBC answered RECONNECTACCOUNT"),
+        "{logs}"
+    );
+}
+
+#[test]
 fn without_ibc_the_view_says_where_it_looked_and_restart_sends_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("nowhere").join("config.ini");
@@ -351,6 +387,35 @@ fn without_ibc_the_view_says_where_it_looked_and_restart_sends_nothing() {
             .as_str()
             .is_some_and(|m| m.contains(&missing.display().to_string())),
         "{err}"
+    );
+}
+
+#[test]
+fn without_the_setting_ibc_is_found_in_the_first_usual_place_that_has_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("home").join("ibc").join("config.ini");
+    let second = config_ini(dir.path(), &["CommandServerPort=7462".into()]);
+    let settings_path = dir.path().join("config").join("settings.json");
+    let candidates = vec![first.clone(), second.clone()];
+    let app = TestApp::start_with(dir, settings_path, |options| {
+        options.ibc_candidates = candidates;
+    });
+    let view = app.call("get_restart_view", Value::Null);
+    assert_eq!(view["ibc"]["kind"], "found", "{view}");
+    assert_eq!(view["ibc"]["picked"], false);
+    assert_eq!(view["ibc"]["config"]["path"], second.display().to_string());
+    assert!(
+        view["ibc_summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("found in IBC's usual place")),
+        "{view}"
+    );
+    std::fs::remove_file(&second).expect("remove");
+    let view = app.call("get_restart_view", Value::Null);
+    assert_eq!(view["ibc"]["kind"], "not_found");
+    assert_eq!(
+        view["ibc"]["looked_in"],
+        json!([first.display().to_string(), second.display().to_string()])
     );
 }
 

@@ -118,6 +118,8 @@ export const getRestartView = (): Promise<RestartView> => call("get_restart_view
 export const restartGateway = (confirmed: boolean): Promise<RestartRun> => call("restart_gateway", { confirmed });
 /** STOP through IBC once the trader confirmed; IBC's reply. */
 export const stopGateway = (confirmed: boolean): Promise<string> => call("stop_gateway", { confirmed });
+/** RECONNECTACCOUNT through IBC (offered after a long loss of the Gateway's link to IBKR); IBC's reply. */
+export const reconnectAccount = (): Promise<string> => call("reconnect_account");
 
 export type Unlisten = () => void;
 

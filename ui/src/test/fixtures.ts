@@ -175,6 +175,7 @@ export function restartView(over: Partial<RestartView> = {}): RestartView {
     held_back: null,
     confirm: null,
     port_fix: null,
+    reconnect_account: null,
     run: null,
     ...over,
   };

@@ -43,6 +43,9 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   const portFixText = h("span", { id: "ibc-port-fix-text" });
   const portFixButton = button("Use this port", () => void onUsePort(), { id: "ibc-port-fix-use" });
   const portFix = h("p", { id: "ibc-port-fix", class: "feedback feedback-note" }, portFixText, " ", portFixButton);
+  const reconnectText = h("span", { id: "reconnect-account-text" });
+  const reconnectButton = button("Reconnect the Gateway's account link", () => void onReconnectAccount(), { id: "reconnect-account-use" });
+  const reconnect = h("p", { id: "reconnect-account", class: "feedback feedback-note" }, reconnectText, " ", reconnectButton);
   const restartIbc = button("Restart IB Gateway", () => void onRestartIbc(), { id: "restart-ibc", class: "primary" });
   const stopIbc = button("Stop IB Gateway…", () => openStop(), { id: "stop-ibc" });
   const runSteps = h("ol", { id: "restart-run-steps", class: "checklist restart-steps", attrs: { "aria-live": "polite" } });
@@ -58,6 +61,7 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     ibcSummary,
     ibcDetails,
     portFix,
+    reconnect,
     loginNote,
     heldBack,
     h("div", { class: "actions" }, restartIbc, stopIbc),
@@ -147,6 +151,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     portFixText.textContent = view.port_fix?.message ?? "";
     portFixButton.textContent = view.port_fix ? `Use port ${view.port_fix.port}` : "Use this port";
     show(portFix, view.port_fix !== null);
+    reconnectText.textContent = view.reconnect_account ?? "";
+    show(reconnect, view.reconnect_account !== null);
     manualTitle.textContent = button.shown
       ? "Or by hand — each step ticks itself when Gateway Doctor sees it"
       : "Do this — each step ticks itself when Gateway Doctor sees it";
@@ -249,6 +255,18 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     const action = dialogAction;
     closeDialog();
     if (action) await action();
+  }
+
+  async function onReconnectAccount(): Promise<void> {
+    reconnectButton.disabled = true;
+    try {
+      await ipc.reconnectAccount();
+      showNote(ibcFeedback, "IBC asked IB Gateway to reconnect to IBKR's servers. The link light on Status shows when it is back.");
+    } catch (e) {
+      showError(ibcFeedback, e);
+    } finally {
+      reconnectButton.disabled = false;
+    }
   }
 
   async function onUsePort(): Promise<void> {

@@ -30,6 +30,11 @@ held_back: IbcFailure | null,
  */
 confirm: string | null, port_fix: IbcPortFix | null, 
 /**
+ * IB Gateway lost its link to IBKR a while ago, outside IBKR's reset times: the offer to ask IBC to
+ * reconnect it ("Reconnect the Gateway's account link"), else null.
+ */
+reconnect_account: string | null, 
+/**
  * The restart in progress, or the last one.
  */
 run: RestartRun | null, };
