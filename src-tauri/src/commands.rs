@@ -32,4 +32,5 @@ pub const COMMANDS: &[&str] = &[
     "restart_gateway",
     "stop_gateway",
     "reconnect_account",
+    "start_gateway",
 ];

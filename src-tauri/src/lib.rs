@@ -35,6 +35,7 @@ mod logstore;
 mod paths;
 mod presence;
 mod restart;
+mod restart_start;
 mod restart_view;
 mod state;
 mod tray;
@@ -104,6 +105,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::restart::restart_gateway,
             handlers::restart::stop_gateway,
             handlers::restart::reconnect_account,
+            handlers::restart::start_gateway,
         ])
         .setup(move |app| {
             let state =

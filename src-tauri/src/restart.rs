@@ -25,6 +25,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
 
 use crate::error::{AppError, CommandError};
+use crate::restart_start::{self, GatewayInstall};
 use crate::restart_view::{
     self, IbcFinding, RestartRun, RestartView, RunResult, ViewInputs, not_back_message,
 };
@@ -325,6 +326,7 @@ pub fn view(state: &AppState, restarts: &Restarts) -> RestartView {
         run: restarts.current(),
         link: &supervisor.worker.link,
         in_reset_window,
+        start: start_offer(state, port),
     })
 }
 
@@ -385,6 +387,7 @@ pub fn start<R: Runtime>(
         run: None,
         link: &gateway_proto::LinkStatus::default(),
         in_reset_window: false,
+        start: None,
     })
     .confirm
         && !confirmed
@@ -752,6 +755,60 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
             text,
         })),
     }
+}
+
+/// "Start IB Gateway", when nothing listens on the port, no IB Gateway or TWS runs, and one is installed.
+fn start_offer(state: &AppState, port: u16) -> Option<GatewayInstall> {
+    let found = match &state.options.gateway_installs {
+        Some(candidates) => restart_start::find(candidates),
+        None => restart_start::find(&restart_start::usual_places()),
+    }?;
+    // One kernel query; a table that cannot be read offers nothing (nothing is claimed).
+    let listening = gateway_core::sockets::scan_quick(port)
+        .map(|quick| quick.listeners > 0)
+        .unwrap_or(true);
+    let running = !listening && !gateway_core::sockets::gateway_processes().is_empty();
+    restart_start::offer(port, listening, running, Some(&found))
+}
+
+/// Starts IB Gateway when the view offers it (checked again now), and logs it.
+pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
+    let (_, port) = gateway(state);
+    let install = start_offer(state, port).ok_or_else(|| {
+        RestartError::App(AppError::Internal(format!(
+            "IB Gateway was not started: it is running already (or something listens on port {port}), or \
+             no installation was found in its usual places"
+        )))
+    })?;
+    let pid = restart_start::launch(std::path::Path::new(&install.path)).map_err(|err| {
+        record(
+            state,
+            "error",
+            format!("starting IB Gateway with {} failed: {err}", install.path),
+        );
+        RestartError::App(AppError::Internal(format!(
+            "IB Gateway could not be started from {}: {err}",
+            install.path
+        )))
+    })?;
+    record(
+        state,
+        "info",
+        format!(
+            "started IB Gateway with {} (pid {pid}){}",
+            install.path,
+            if install.via_ibc {
+                ", IBC's start script"
+            } else {
+                ""
+            }
+        ),
+    );
+    Ok(if install.via_ibc {
+        "IB Gateway is starting through IBC. It logs in by itself; approve the 2FA on your phone if asked.".into()
+    } else {
+        "IB Gateway is starting. Log in, and approve the 2FA on your phone.".into()
+    })
 }
 
 /// "Stop IB Gateway": STOP to IBC (after the trader confirmed), and the session stopped so it does not

@@ -16,6 +16,8 @@ use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::restart_start::GatewayInstall;
+
 /// What was found of IBC.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -149,6 +151,8 @@ pub struct RestartView {
     /// IB Gateway lost its link to IBKR a while ago, outside IBKR's reset times: the offer to ask IBC to
     /// reconnect it ("Reconnect the Gateway's account link"), else null.
     pub reconnect_account: Option<String>,
+    /// IB Gateway is not running and an installation was found: "Start IB Gateway" starts it.
+    pub start: Option<GatewayInstall>,
     /// The restart in progress, or the last one.
     pub run: Option<RestartRun>,
 }
@@ -170,6 +174,7 @@ pub struct ViewInputs<'a> {
     pub link: &'a LinkStatus,
     /// An IBKR reset window is on now (a lost link is then normal).
     pub in_reset_window: bool,
+    pub start: Option<GatewayInstall>,
 }
 
 pub fn view(inputs: ViewInputs<'_>) -> RestartView {
@@ -201,6 +206,7 @@ pub fn view(inputs: ViewInputs<'_>) -> RestartView {
             inputs.in_reset_window,
             inputs.now,
         ),
+        start: inputs.start,
         run: inputs.run,
     }
 }
@@ -455,6 +461,7 @@ mod tests {
             run: None,
             link: &NO_LINK,
             in_reset_window: false,
+            start: None,
         }
     }
 

@@ -87,6 +87,7 @@ impl TestApp {
             latch_path: Some(dir.path().join("config").join("guardrail.json")),
             restarts_path: Some(dir.path().join("config").join("restarts.json")),
             ibc_candidates: Vec::new(),
+            gateway_installs: Some(Vec::new()),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),

@@ -173,4 +173,23 @@ describe("restart through IBC", () => {
     expect(be.calls.filter((c) => c.cmd === "reconnect_account")).toHaveLength(1);
     expect(byId("restart-ibc-result").textContent).toMatch(/reconnect to IBKR's servers/);
   });
+
+  test("IB Gateway not running but installed: Start IB Gateway starts it and says what to do next", async () => {
+    const be = await mount({
+      get_restart_view: () =>
+        restartView({
+          ibc: { kind: "not_found", looked_in: [] },
+          actions: { restart: false, stop: false, manual: true },
+          start: { path: "/home/t/Jts/ibgateway/1030/ibgateway", via_ibc: false, message: "IB Gateway is not running (nothing listens on port 4002). It is installed at /home/t/Jts/ibgateway/1030/ibgateway." },
+        }),
+      start_gateway: () => "IB Gateway is starting. Log in, and approve the 2FA on your phone.",
+    });
+    await openRestart();
+    expect(byId("start-gateway-offer").hidden).toBe(false);
+    expect(byId("start-gateway-text").textContent).toMatch(/installed at \/home\/t\/Jts/);
+    click("start-gateway");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "start_gateway")).toHaveLength(1);
+    expect(byId("restart-ibc-result").textContent).toMatch(/IB Gateway is starting/);
+  });
 });

@@ -37,3 +37,10 @@ pub async fn stop_gateway(state: State<'_, AppState>, confirmed: bool) -> CmdRes
 pub async fn reconnect_account(state: State<'_, AppState>) -> CmdResult<String> {
     Ok(restart::reconnect_account(&state).await?)
 }
+
+/// Starts IB Gateway (IBC's start script, else IB Gateway's launcher) when it is not running and an
+/// installation is found; returns what was started, in words.
+#[tauri::command]
+pub fn start_gateway(state: State<'_, AppState>) -> CmdResult<String> {
+    Ok(restart::start_gateway(&state)?)
+}

@@ -420,6 +420,69 @@ fn without_the_setting_ibc_is_found_in_the_first_usual_place_that_has_it() {
 }
 
 #[test]
+fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let version = dir.path().join("Jts").join("ibgateway").join("1030");
+    std::fs::create_dir_all(&version).expect("install dir");
+    let launcher = version.join("ibgateway");
+    let marker = dir.path().join("started");
+    std::fs::write(
+        &launcher,
+        format!("#!/bin/sh\necho started > '{}'\n", marker.display()),
+    )
+    .expect("write launcher");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755))
+            .expect("executable");
+    }
+    let port = super::free_port();
+    let settings_path = dir.path().join("config").join("settings.json");
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    std::fs::write(&settings_path, json!({"port": port}).to_string()).expect("settings");
+    let installs = vec![
+        dir.path().join("ibc").join("gatewaystart.sh"),
+        launcher.clone(),
+    ];
+    let app = TestApp::start_with(dir, settings_path, |options| {
+        options.gateway_installs = Some(installs);
+    });
+
+    // Something listens on the port: IB Gateway is taken to be running, nothing is offered or started.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+    let view = app.call("get_restart_view", Value::Null);
+    assert!(view["start"].is_null(), "{view}");
+    app.invoke("start_gateway", Value::Null)
+        .expect_err("not while something listens");
+    assert!(!marker.exists(), "nothing was started");
+    drop(listener);
+
+    let view = app.call("get_restart_view", Value::Null);
+    assert_eq!(
+        view["start"]["path"],
+        launcher.display().to_string(),
+        "{view}"
+    );
+    assert_eq!(view["start"]["via_ibc"], false);
+    let said = app.call("start_gateway", Value::Null);
+    assert!(
+        said.as_str()
+            .is_some_and(|s| s.contains("IB Gateway is starting")),
+        "{said}"
+    );
+    let deadline = std::time::Instant::now() + super::BOUND;
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the launcher never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+    assert!(logs.contains("started IB Gateway with"), "{logs}");
+}
+
+#[test]
 fn a_bad_config_ini_is_shown_with_its_line_and_ibcs_gateway_port_is_offered_as_a_fix() {
     let (app, ini) = app_with_ibc(json!({"port": 4002}), &["CommandServerPort=74 62".into()]);
     let view = app.call("get_restart_view", Value::Null);

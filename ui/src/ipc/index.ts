@@ -120,6 +120,8 @@ export const restartGateway = (confirmed: boolean): Promise<RestartRun> => call(
 export const stopGateway = (confirmed: boolean): Promise<string> => call("stop_gateway", { confirmed });
 /** RECONNECTACCOUNT through IBC (offered after a long loss of the Gateway's link to IBKR); IBC's reply. */
 export const reconnectAccount = (): Promise<string> => call("reconnect_account");
+/** Starts IB Gateway (IBC's start script, else its launcher) when it is not running and is installed. */
+export const startGateway = (): Promise<string> => call("start_gateway");
 
 export type Unlisten = () => void;
 

@@ -176,6 +176,7 @@ export function restartView(over: Partial<RestartView> = {}): RestartView {
     confirm: null,
     port_fix: null,
     reconnect_account: null,
+    start: null,
     run: null,
     ...over,
   };

@@ -43,6 +43,9 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   const portFixText = h("span", { id: "ibc-port-fix-text" });
   const portFixButton = button("Use this port", () => void onUsePort(), { id: "ibc-port-fix-use" });
   const portFix = h("p", { id: "ibc-port-fix", class: "feedback feedback-note" }, portFixText, " ", portFixButton);
+  const startText = h("span", { id: "start-gateway-text" });
+  const startButton = button("Start IB Gateway", () => void onStartGateway(), { id: "start-gateway", class: "primary" });
+  const start = h("p", { id: "start-gateway-offer", class: "feedback feedback-note" }, startText, " ", startButton);
   const reconnectText = h("span", { id: "reconnect-account-text" });
   const reconnectButton = button("Reconnect the Gateway's account link", () => void onReconnectAccount(), { id: "reconnect-account-use" });
   const reconnect = h("p", { id: "reconnect-account", class: "feedback feedback-note" }, reconnectText, " ", reconnectButton);
@@ -57,7 +60,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   const ibcCard = h(
     "section",
     { id: "ibc-card", class: "card", attrs: { "aria-labelledby": "ibc-card-title" } },
-    h("h3", { id: "ibc-card-title", text: "Restart through IBC" }),
+    h("h3", { id: "ibc-card-title", text: "Restart or start IB Gateway from here" }),
+    start,
     ibcSummary,
     ibcDetails,
     portFix,
@@ -151,6 +155,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     portFixText.textContent = view.port_fix?.message ?? "";
     portFixButton.textContent = view.port_fix ? `Use port ${view.port_fix.port}` : "Use this port";
     show(portFix, view.port_fix !== null);
+    startText.textContent = view.start?.message ?? "";
+    show(start, view.start !== null);
     reconnectText.textContent = view.reconnect_account ?? "";
     show(reconnect, view.reconnect_account !== null);
     manualTitle.textContent = button.shown
@@ -255,6 +261,17 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     const action = dialogAction;
     closeDialog();
     if (action) await action();
+  }
+
+  async function onStartGateway(): Promise<void> {
+    startButton.disabled = true;
+    try {
+      showNote(ibcFeedback, await ipc.startGateway());
+    } catch (e) {
+      showError(ibcFeedback, e);
+    } finally {
+      startButton.disabled = false;
+    }
   }
 
   async function onReconnectAccount(): Promise<void> {
