@@ -71,7 +71,7 @@ fn versions(dir: &Path, program: &str) -> Vec<PathBuf> {
             Some((number, entry.path().join(program)))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
     found.into_iter().map(|(_, path)| path).collect()
 }
 
