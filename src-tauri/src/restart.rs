@@ -51,6 +51,11 @@ pub enum RestartError {
     ConfirmationRequired(String),
     #[error("a restart of IB Gateway is already running: wait for it to finish")]
     InProgress,
+    /// The shared restart record cannot be used, so no restart is sent (the guard must hold).
+    #[error("{0}")]
+    RecordUnusable(String),
+    #[error("{0}")]
+    CannotStart(String),
     #[error("{0}")]
     App(#[from] AppError),
 }
@@ -62,6 +67,8 @@ impl RestartError {
             RestartError::NotFound(_) => ibc_code(IbcErrorCode::IbcNotConfigured),
             RestartError::ConfirmationRequired(_) => "CONFIRMATION_REQUIRED".into(),
             RestartError::InProgress => "RESTART_IN_PROGRESS".into(),
+            RestartError::RecordUnusable(_) => ibc_code(IbcErrorCode::RestartRecordUnusable),
+            RestartError::CannotStart(_) => "GATEWAY_NOT_STARTED".into(),
             RestartError::App(err) => err.code().into(),
         }
     }
@@ -240,9 +247,11 @@ fn guard(state: &AppState) -> Result<RestartGuard, RestartError> {
         .clone()
         .map(RestartGuard::new)
         .ok_or_else(|| {
-            RestartError::App(AppError::Internal(
-                "this computer has no settings folder for the restart record".into(),
-            ))
+            RestartError::RecordUnusable(
+                "this computer has no settings folder for the restart record, so Gateway Doctor does not \
+                 restart IB Gateway (the limit on restarts could not hold)"
+                    .into(),
+            )
         })
 }
 
@@ -406,9 +415,7 @@ pub fn start<R: Runtime>(
             ),
         );
         return Err(match failure.code {
-            IbcErrorCode::RestartRecordUnusable => {
-                RestartError::App(AppError::Internal(failure.message))
-            }
+            IbcErrorCode::RestartRecordUnusable => RestartError::RecordUnusable(failure.message),
             _ => RestartError::Ibc(guard_error(failure)),
         });
     }
@@ -775,10 +782,10 @@ fn start_offer(state: &AppState, port: u16) -> Option<GatewayInstall> {
 pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
     let (_, port) = gateway(state);
     let install = start_offer(state, port).ok_or_else(|| {
-        RestartError::App(AppError::Internal(format!(
+        RestartError::CannotStart(format!(
             "IB Gateway was not started: it is running already (or something listens on port {port}), or \
              no installation was found in its usual places"
-        )))
+        ))
     })?;
     let pid = restart_start::launch(std::path::Path::new(&install.path)).map_err(|err| {
         record(
@@ -786,10 +793,10 @@ pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
             "error",
             format!("starting IB Gateway with {} failed: {err}", install.path),
         );
-        RestartError::App(AppError::Internal(format!(
+        RestartError::CannotStart(format!(
             "IB Gateway could not be started from {}: {err}",
             install.path
-        )))
+        ))
     })?;
     record(
         state,

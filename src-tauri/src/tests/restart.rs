@@ -452,8 +452,10 @@ fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
     let view = app.call("get_restart_view", Value::Null);
     assert!(view["start"].is_null(), "{view}");
-    app.invoke("start_gateway", Value::Null)
+    let err = app
+        .invoke("start_gateway", Value::Null)
         .expect_err("not while something listens");
+    assert_eq!(err["code"], "GATEWAY_NOT_STARTED", "{err}");
     assert!(!marker.exists(), "nothing was started");
     drop(listener);
 

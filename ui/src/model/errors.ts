@@ -101,6 +101,8 @@ const BY_CODE: Record<string, { title: string; hint: string }> = {
   RESTART_TOO_SOON: { title: "IB Gateway was restarted a moment ago", hint: "" },
   RESTART_DAILY_CAP: { title: "IB Gateway was restarted too often today", hint: "" },
   RESTART_IN_PROGRESS: { title: "A restart is already under way", hint: "Wait for it to finish." },
+  RESTART_RECORD_UNUSABLE: { title: "Gateway Doctor cannot keep count of restarts", hint: "Restart IB Gateway by hand with the steps on this screen." },
+  GATEWAY_NOT_STARTED: { title: "IB Gateway was not started", hint: "" },
   INTERNAL: { title: "Something went wrong inside Gateway Doctor", hint: "Try again; if it repeats, copy the support bundle from Logs." },
 };
 
