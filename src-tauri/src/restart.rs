@@ -441,7 +441,20 @@ pub fn start<R: Runtime>(
         report: None,
         session_at_ms: None,
     };
-    restarts.run.send_replace(Some(run.clone()));
+    // Claimed in one step with the check: two clicks at once start one run.
+    let claimed = restarts.run.send_if_modified(|current| {
+        if current
+            .as_ref()
+            .is_some_and(|r| r.result == RunResult::Running)
+        {
+            return false;
+        }
+        *current = Some(run.clone());
+        true
+    });
+    if !claimed {
+        return Err(RestartError::InProgress);
+    }
     record(
         &state,
         "info",

@@ -171,6 +171,10 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     let started = app.call("restart_gateway", json!({"confirmed": false}));
     assert_eq!(started["result"], "running", "{started}");
     assert_eq!(step_states(&started)[0], ("asking".into(), "active".into()));
+    let again = app
+        .invoke("restart_gateway", json!({"confirmed": true}))
+        .expect_err("one at a time");
+    assert_eq!(again["code"], "RESTART_IN_PROGRESS", "{again}");
     let seen = std::cell::RefCell::new(Vec::new());
     let done = wait_event(&runs, "the restart's end", |run| {
         seen.borrow_mut().push(step_states(run));
