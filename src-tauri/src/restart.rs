@@ -353,7 +353,7 @@ fn record(state: &AppState, level: &str, message: String) {
 }
 
 /// Starts a restart through IBC and returns the run as it starts; it goes on in the background.
-/// `automatic`: Gateway Doctor starts it by itself (the auto_restart setting), never with a confirmation.
+/// `automatic`: Gateway Doctor starts it by itself (the ibc_auto_restart setting), never with a confirmation.
 pub fn start<R: Runtime>(
     app: &AppHandle<R>,
     confirmed: bool,
@@ -463,7 +463,7 @@ pub fn start<R: Runtime>(
             plan.server.address(),
             config.path.display(),
             if automatic {
-                "; automatic restart (the auto_restart setting)"
+                "; automatic restart (the ibc_auto_restart setting)"
             } else {
                 ""
             }
@@ -663,7 +663,7 @@ async fn one_reconnect(state: &AppState) -> Result<i64, String> {
         .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
 }
 
-/// Automatic restart (the auto_restart setting, off unless the trader turns it on): when the guardrail
+/// Automatic restart (the ibc_auto_restart setting, off unless the trader turns it on): when the guardrail
 /// latches while the app runs (the API layer stopped answering, or the Gateway kept dropping sessions), one
 /// restart through IBC with the same guard as the button. Never for the demo gateway, never when IBC sets the
 /// Gateway to another port than the session's (it may be another Gateway), and never for a LIVE account during
@@ -686,7 +686,7 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
             code,
             Some(ErrorCode::GatewayUnresponsive | ErrorCode::GatewayDropsSessions)
         );
-        if !entered || !dead_api || !auto_restart_on(&state) {
+        if !entered || !dead_api || !ibc_auto_restart_on(&state) {
             continue;
         }
         if state.demo.status().await.is_some() {
@@ -717,15 +717,15 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
-/// The auto_restart setting as it is now (off while it cannot be read).
-fn auto_restart_on(state: &AppState) -> bool {
+/// The ibc_auto_restart setting as it is now (off while it cannot be read).
+fn ibc_auto_restart_on(state: &AppState) -> bool {
     state
         .config
         .resolve()
         .view
         .settings
         .iter()
-        .any(|s| s.key == Key::AutoRestart && s.value == SettingValue::Bool(true))
+        .any(|s| s.key == Key::IbcAutoRestart && s.value == SettingValue::Bool(true))
 }
 
 /// "Reconnect the Gateway's account link": RECONNECTACCOUNT to IBC (after a long loss of the Gateway's link

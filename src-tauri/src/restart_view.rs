@@ -117,7 +117,7 @@ pub struct RestartRun {
     pub started_at_ms: i64,
     pub steps: Vec<RunStep>,
     pub result: RunResult,
-    /// Gateway Doctor started it by itself (the auto_restart setting), not a click.
+    /// Gateway Doctor started it by itself (the ibc_auto_restart setting), not a click.
     pub automatic: bool,
     /// Plain words: where it is, or how it ended.
     pub message: String,

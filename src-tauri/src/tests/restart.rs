@@ -247,7 +247,7 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
 fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     let sim = IbcSim::start(&["--ibc-restart-down-ms", "500"]);
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api, "timeout": 1, "max_timeouts": 2, "auto_restart": true}),
+        json!({"port": sim.api, "timeout": 1, "max_timeouts": 2, "ibc_auto_restart": true}),
         &[format!("CommandServerPort={}", sim.ibc)],
     );
     let runs = app.events("restart://progress");
@@ -276,7 +276,7 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     assert_eq!(stats.ibc.restart, 1, "{stats:?}");
     let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
     assert!(
-        logs.contains("automatic restart (the auto_restart setting)"),
+        logs.contains("automatic restart (the ibc_auto_restart setting)"),
         "{logs}"
     );
 

@@ -47,7 +47,7 @@ export const FIELDS: readonly FieldSpec[] = [
     advanced: true,
   },
   {
-    key: "auto_restart",
+    key: "ibc_auto_restart",
     label: "Restart IB Gateway by itself when its API stops answering",
     kind: "bool",
     help: "Only with IBC's command server. Off unless you turn it on: when Gateway Doctor stops trying because IB Gateway's API stopped answering, it restarts IB Gateway through IBC (no new login within the week). At most once in 10 minutes and 3 times a day; never for a LIVE account while US markets are open (it asks you instead).",

@@ -108,7 +108,7 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
       { key: "connect_at_startup", value: false, source: { kind: "explicit" } },
       { key: "stable_after", value: 60, source: { kind: "default" } },
       { key: "ibc_config", value: "", source: { kind: "default" } },
-      { key: "auto_restart", value: false, source: { kind: "default" } },
+      { key: "ibc_auto_restart", value: false, source: { kind: "default" } },
     ],
     errors: [],
     skipped: [],

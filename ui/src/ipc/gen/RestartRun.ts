@@ -17,7 +17,7 @@ id: number,
  */
 started_at_ms: number, steps: Array<RunStep>, result: RunResult, 
 /**
- * Gateway Doctor started it by itself (the auto_restart setting), not a click.
+ * Gateway Doctor started it by itself (the ibc_auto_restart setting), not a click.
  */
 automatic: boolean, 
 /**

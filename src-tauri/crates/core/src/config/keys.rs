@@ -41,7 +41,7 @@ pub enum Key {
     /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
     IbcConfig,
     /// Restart IB Gateway through IBC by itself when the guardrail latches (opt-in; the restart guard holds).
-    AutoRestart,
+    IbcAutoRestart,
 }
 
 /// A checked value.
@@ -84,7 +84,7 @@ impl Key {
         Key::ConnectAtStartup,
         Key::StableAfter,
         Key::IbcConfig,
-        Key::AutoRestart,
+        Key::IbcAutoRestart,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -101,7 +101,7 @@ impl Key {
             Key::ConnectAtStartup => "connect_at_startup",
             Key::StableAfter => "stable_after",
             Key::IbcConfig => "ibc_config",
-            Key::AutoRestart => "auto_restart",
+            Key::IbcAutoRestart => "ibc_auto_restart",
         }
     }
 
@@ -119,7 +119,7 @@ impl Key {
             Key::ConnectAtStartup => "GATEWAY_DOCTOR_CONNECT_AT_STARTUP",
             Key::StableAfter => "IBKR_STABLE_SECS",
             Key::IbcConfig => "GATEWAY_DOCTOR_IBC_CONFIG",
-            Key::AutoRestart => "GATEWAY_DOCTOR_AUTO_RESTART",
+            Key::IbcAutoRestart => "GATEWAY_DOCTOR_IBC_AUTO_RESTART",
         }
     }
 
@@ -143,7 +143,7 @@ impl Key {
             Key::StableAfter => SettingValue::Float(60.0),
             Key::IbcConfig => SettingValue::Text(String::new()),
             // Never a restart the trader did not ask for, unless asked for here.
-            Key::AutoRestart => SettingValue::Bool(false),
+            Key::IbcAutoRestart => SettingValue::Bool(false),
         }
     }
 
@@ -161,7 +161,7 @@ impl Key {
                 .parse::<f64>()
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
-            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart => {
+            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart => {
                 boolean(text)
             }
             Key::IbcConfig => check_path(text),
@@ -185,11 +185,11 @@ impl Key {
                 self.check_float(n.as_f64().unwrap_or(f64::NAN))
             }
             (
-                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart,
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart,
                 Value::Bool(b),
             ) => Ok(SettingValue::Bool(*b)),
             (
-                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::AutoRestart,
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart,
                 _,
             ) => Err("is not true or false".into()),
             _ => Err("is not a number".into()),

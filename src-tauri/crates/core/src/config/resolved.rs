@@ -105,8 +105,8 @@ impl Config {
     }
 
     /// Restart IB Gateway through IBC by itself when the guardrail latches.
-    pub fn auto_restart(&self) -> bool {
-        self.boolean(Key::AutoRestart)
+    pub fn ibc_auto_restart(&self) -> bool {
+        self.boolean(Key::IbcAutoRestart)
     }
 
     pub fn connect_at_startup(&self) -> bool {
