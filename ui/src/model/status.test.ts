@@ -244,12 +244,18 @@ describe("deriveStatus: every lifecycle phase -> light, reason and the one butto
     expect(deriveStatus(s, up, NOW + 20_000).detail).toMatch(/Next try in 0 s/);
   });
 
-  test("inside an IBKR reset window everything but idle and failed is amber", () => {
+  test("inside an IBKR reset window trouble is amber, but a healthy session and a stop keep their own view", () => {
     const win = { name: "IBKR daily reset (North America)", ends_at_ms: NOW + 600_000, ends_local: "01:45" };
+    const backoff = state({ phase: "backoff", attempt: 1, retry_in_ms: 10_000, error: err("CONNECTION_LOST") });
+    const waiting = deriveStatus(backoff, up, NOW, win);
+    expect([waiting.light, waiting.reason, waiting.primary.kind]).toEqual(["amber", "reset_window", "diagnose"]);
+    expect(waiting.title).toBe("IBKR daily reset (North America): waiting until 01:45");
+    const unresponsive = deriveStatus(state({ phase: "unresponsive" }), up, NOW, win);
+    expect([unresponsive.light, unresponsive.reason, unresponsive.primary.kind]).toEqual(["amber", "reset_window", "restart_help"]);
     const latched = deriveStatus(state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), up, NOW, win);
-    expect([latched.light, latched.reason, latched.primary.kind]).toEqual(["amber", "reset_window", "restart_help"]);
-    expect(latched.title).toBe("IBKR daily reset (North America): waiting until 01:45");
-    expect(deriveStatus(state({ phase: "connected" }, connectedWorker()), up, NOW, win).light).toBe("amber");
+    expect([latched.light, latched.reason]).toEqual(["red", "latched"]);
+    const healthy = deriveStatus(state({ phase: "connected" }, connectedWorker()), up, NOW, win);
+    expect([healthy.light, healthy.reason]).toEqual(["green", "connected"]);
     expect(deriveStatus(state({ phase: "idle" }), up, NOW, win).light).toBe("grey");
     expect(deriveStatus(state({ phase: "failed", error: err("GATEWAY_TOO_OLD") }), up, NOW, win).light).toBe("red");
   });

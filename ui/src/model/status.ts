@@ -124,9 +124,11 @@ export function retryInMs(state: SupervisorState, now: number): number | null {
 /**
  * What the Status screen shows: light, headline, detail and the one primary button.
  *
- * `resetWindow`: the IBKR reset window we are in, if any. Inside one, every phase but idle and failed is amber
- * ("waiting until HH:MM"), as the tray's light does (src-tauri/src/light.rs). It comes with gateway://presence;
- * by default the presence's own.
+ * `resetWindow`: the IBKR reset window we are in, if any. Inside one, trouble the reset can cause (connecting,
+ * waiting to reconnect, a late or unreachable session) is amber ("waiting until HH:MM"); a healthy session stays
+ * green and idle, failed and a latched guardrail keep their own view: the window explains trouble, it never hides
+ * a session that works or a stop that needs the trader. The tray's light follows the same rule
+ * (src-tauri/src/light.rs). It comes with gateway://presence; by default the presence's own.
  */
 export function deriveStatus(
   state: SupervisorState | null,
@@ -137,16 +139,24 @@ export function deriveStatus(
   if (state === null) {
     return view("grey", "loading", "Checking…", "Gateway Doctor is starting up.", "busy");
   }
-  const lc = state.lifecycle;
-  if (resetWindow !== null && lc.phase !== "idle" && lc.phase !== "failed") {
+  const outside = outsideAWindow(state, presence, now);
+  const phase = state.lifecycle.phase;
+  const explained = phase !== "idle" && phase !== "failed" && phase !== "latched" && outside.light !== "green";
+  if (resetWindow !== null && explained) {
     return view(
       "amber",
       "reset_window",
       `${resetWindow.name}: waiting until ${resetWindow.ends_local}`,
       "IBKR's servers are in their scheduled reset. Losing the link now is normal; Gateway Doctor keeps the session and checks again after the window.",
-      lc.phase === "latched" || lc.phase === "unresponsive" ? "restart_help" : "diagnose",
+      phase === "unresponsive" || outside.primary.kind === "restart_help" ? "restart_help" : "diagnose",
     );
   }
+  return outside;
+}
+
+/** The Status view when no reset window is under way. */
+function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null, now: number): StatusView {
+  const lc = state.lifecycle;
   const port = portOf(state, presence);
   const onPort = port === null ? "" : ` on port ${port}`;
   const notRunning = (next: string): StatusView =>
