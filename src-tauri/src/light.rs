@@ -1,7 +1,7 @@
 //! The status light, decided in one place for the tray icon: green when connected and no heartbeat missed;
 //! amber while connecting or backing off, inside an IBKR reset window, or with a data farm or IB's link down;
 //! red when the API is unresponsive, the guardrail is latched, something failed, or the Gateway is not
-//! running while a session is wanted; grey when not connected by choice.
+//! running while a session is wanted; grey when not connected by choice ("Stopped" once the user stopped it).
 
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
 use gateway_proto::{FarmState, LinkState};
@@ -36,6 +36,7 @@ pub fn light(
 ) -> (Light, &'static str) {
     let worker = &state.worker;
     match &state.lifecycle {
+        Lifecycle::Idle if state.stopped_by_user => (Light::Grey, "Stopped"),
         Lifecycle::Idle => (Light::Grey, "Not connected"),
         Lifecycle::Failed { .. } => (Light::Red, "Needs your attention"),
         _ if in_reset_window => (Light::Amber, "IBKR reset window: waiting"),
@@ -70,6 +71,7 @@ pub fn light(
 
 #[cfg(test)]
 mod tests {
+    use gateway_core::supervisor::Offered;
     use gateway_proto::{ErrorBody, ErrorCode, FarmKind, FarmStatus, WorkerStatus};
 
     use super::*;
@@ -87,6 +89,8 @@ mod tests {
             gateway_restarts_seen: 0,
             short_sessions_in_a_row: 0,
             client_id_wait: None,
+            stopped_by_user: false,
+            offered: Offered::default(),
             changed_at_ms: 0,
         }
     }
@@ -120,6 +124,20 @@ mod tests {
             let s = state(lifecycle.clone());
             assert_eq!(light(&s, presence, false).0, expected, "{lifecycle:?}");
         }
+    }
+
+    #[test]
+    fn a_stopped_session_is_grey_and_says_stopped() {
+        let mut s = state(Lifecycle::Idle);
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Not connected")
+        );
+        s.stopped_by_user = true;
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Stopped")
+        );
     }
 
     #[test]
