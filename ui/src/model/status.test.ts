@@ -7,8 +7,10 @@ import {
   farmLights,
   heartbeatFresh,
   linkLight,
+  offersStop,
   sessionFacts,
   sessionMode,
+  staleView,
   type Light,
   type PrimaryKind,
   type StatusReason,
@@ -39,6 +41,25 @@ const table: Row[] = [
     reason: "idle",
     button: "connect",
     label: "Connect",
+  },
+  {
+    name: "idle after the user's Stop",
+    state: state({ phase: "idle" }, undefined, { stopped_by_user: true }),
+    light: "grey",
+    reason: "stopped",
+    button: "connect",
+    label: "Connect",
+    title: /^Stopped$/,
+  },
+  {
+    name: "backoff without Reconnect offered",
+    state: state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_LOST") }, undefined, {
+      offered: { connect: false, reconnect: false, stop: true },
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "diagnose",
+    label: "Diagnose",
   },
   { name: "connecting", state: state({ phase: "connecting", attempt: 1 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /^Connecting…$/ },
   { name: "connecting, second try", state: state({ phase: "connecting", attempt: 2 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /try 2/ },
@@ -339,5 +360,25 @@ describe("facts and small lights", () => {
       ["grey", "Idle"],
       ["amber", "Down"],
     ]);
+  });
+});
+
+describe("session controls and stale connections", () => {
+  test("Stop follows what Rust offers", () => {
+    expect(offersStop(null)).toBe(false);
+    expect(offersStop(state({ phase: "idle" }))).toBe(false);
+    expect(offersStop(state({ phase: "connecting", attempt: 1 }))).toBe(true);
+    expect(offersStop(state({ phase: "idle" }, undefined, { offered: { connect: true, reconnect: false, stop: true } }))).toBe(true);
+  });
+
+  test("the stale line: none, one, several, growing", () => {
+    expect(staleView(null)).toBeNull();
+    expect(staleView(presence())).toBeNull();
+    expect(staleView(presence({ stale: null })), "not read yet").toBeNull();
+    expect(staleView(presence({ stale: { count: 1, growing: false } }))?.title).toBe("1 stale connection to IB Gateway");
+    const growing = staleView(presence({ stale: { count: 4, growing: true } }));
+    expect(growing?.title).toBe("4 stale connections to IB Gateway, and the number is growing");
+    expect(growing?.detail).toMatch(/Connections screen/);
+    expect(growing?.detail).not.toMatch(/CLOSE_WAIT|socket/i);
   });
 });
