@@ -89,6 +89,7 @@ mod tests {
             gateway_restarts_seen: 0,
             short_sessions_in_a_row: 0,
             client_id_wait: None,
+            waiting_for_budget: false,
             stopped_by_user: false,
             offered: Offered::default(),
             changed_at_ms: 0,

@@ -161,6 +161,11 @@ async fn reconnect_during_a_wait_connects_now_and_with_the_budget_spent_sends_no
         *retry_in_ms > 0 && *retry_in_ms <= 60_000,
         "the next try waits for the first connect to leave the minute: {retry_in_ms} ms"
     );
+    assert!(
+        budget.waiting_for_budget,
+        "the wait is the budget's, said as such"
+    );
+    assert!(!second.waiting_for_budget, "a retry's own wait is not");
     assert!(budget.offered.stop && budget.offered.reconnect);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stats = sim.stats();

@@ -52,6 +52,17 @@ const table: Row[] = [
     title: /^Stopped$/,
   },
   {
+    name: "backoff: the connect budget's wait",
+    state: state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST", "Waiting 45 s …") }, undefined, {
+      waiting_for_budget: true,
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "reconnect",
+    label: "Reconnect",
+    title: /^Waiting before the next try$/,
+  },
+  {
     name: "backoff without Reconnect offered",
     state: state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_LOST") }, undefined, {
       offered: { connect: false, reconnect: false, stop: true },
@@ -369,6 +380,13 @@ describe("session controls and stale connections", () => {
     expect(offersStop(state({ phase: "idle" }))).toBe(false);
     expect(offersStop(state({ phase: "connecting", attempt: 1 }))).toBe(true);
     expect(offersStop(state({ phase: "idle" }, undefined, { offered: { connect: true, reconnect: false, stop: true } }))).toBe(true);
+  });
+
+  test("the budget's wait says when the next try can go", () => {
+    const s = state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST") }, undefined, {
+      waiting_for_budget: true,
+    });
+    expect(deriveStatus(s, presence(), NOW).detail).toMatch(/not to overload IB Gateway\. Next try in 43 s\.$/);
   });
 
   test("the stale line: none, one, several, growing", () => {

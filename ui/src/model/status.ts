@@ -209,6 +209,16 @@ export function deriveStatus(
       const wait = retryInMs(state, now) ?? lc.retry_in_ms;
       const next = `Next try in ${formatDuration(wait)}.`;
       if (gatewayAbsent(presence)) return notRunning(`Gateway Doctor connects by itself once it is up (${next.toLowerCase().replace(/\.$/, "")}).`);
+      if (state.waiting_for_budget) {
+        // A Reconnect (or a retry) found the connect budget spent: say so, and when the next try can go.
+        return view(
+          "amber",
+          "backoff",
+          "Waiting before the next try",
+          `Gateway Doctor has connected several times in a short while and paces its tries so as not to overload IB Gateway. ${next}`,
+          retry(),
+        );
+      }
       const e = explainError(lc.error);
       return view("amber", "backoff", "Reconnecting", `${e.title}. ${next}`, retry());
     }

@@ -74,6 +74,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     gateway_restarts_seen: 0,
     short_sessions_in_a_row: 0,
     client_id_wait: null,
+    waiting_for_budget: false,
     stopped_by_user: false,
     offered: offeredFor(lifecycle, over.client_id_wait != null),
     changed_at_ms: NOW - 2000,

@@ -42,6 +42,11 @@ short_sessions_in_a_row: number,
  */
 client_id_wait: ClientIdWait | null, 
 /**
+ * The backoff is the connect budget's wait (a Reconnect or a retry found it spent): nothing is sent
+ * before `retry_in_ms` is over, whoever asks.
+ */
+waiting_for_budget: boolean, 
+/**
  * Idle because the user stopped the session (until the next Connect or "I restarted Gateway").
  */
 stopped_by_user: boolean, 

@@ -56,6 +56,9 @@ pub struct SupervisorState {
     pub short_sessions_in_a_row: u32,
     /// Set while the supervisor waits for the program holding our client id to leave (after error 326).
     pub client_id_wait: Option<ClientIdWait>,
+    /// The backoff is the connect budget's wait (a Reconnect or a retry found it spent): nothing is sent
+    /// before `retry_in_ms` is over, whoever asks.
+    pub waiting_for_budget: bool,
     /// Idle because the user stopped the session (until the next Connect or "I restarted Gateway").
     pub stopped_by_user: bool,
     /// The session controls that make sense now (see [`Offered::for_state`]); screens show exactly these.
@@ -120,6 +123,7 @@ impl SupervisorState {
             gateway_restarts_seen: 0,
             short_sessions_in_a_row: 0,
             client_id_wait: None,
+            waiting_for_budget: false,
             stopped_by_user: false,
             offered: Offered::for_state(&Lifecycle::Idle, false),
             changed_at_ms: crate::now_ms(),

@@ -464,6 +464,7 @@ impl Actor {
         if lifecycle == Lifecycle::Connected {
             self.after_restart = false;
         }
+        self.state.waiting_for_budget = false;
         self.state.lifecycle = lifecycle;
         self.publish();
     }
