@@ -1,7 +1,7 @@
 //! The status light, decided in one place for the tray icon: green when connected and no heartbeat missed;
 //! amber while connecting or backing off, inside an IBKR reset window, or with a data farm or IB's link down;
 //! red when the API is unresponsive, the guardrail is latched, something failed, or the Gateway is not
-//! running while a session is wanted; grey when not connected by choice.
+//! running while a session is wanted; grey when not connected by choice ("Stopped" once the user stopped it).
 
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
 use gateway_proto::{FarmState, LinkState};
@@ -52,6 +52,7 @@ pub fn light(
 fn outside_a_window(state: &SupervisorState, presence: &GatewayPresence) -> (Light, &'static str) {
     let worker = &state.worker;
     match &state.lifecycle {
+        Lifecycle::Idle if state.stopped_by_user => (Light::Grey, "Stopped"),
         Lifecycle::Idle => (Light::Grey, "Not connected"),
         Lifecycle::Failed { .. } => (Light::Red, "Needs your attention"),
         Lifecycle::Unresponsive => (Light::Red, "Gateway API layer is unresponsive"),
@@ -85,6 +86,7 @@ fn outside_a_window(state: &SupervisorState, presence: &GatewayPresence) -> (Lig
 
 #[cfg(test)]
 mod tests {
+    use gateway_core::supervisor::Offered;
     use gateway_proto::{ErrorBody, ErrorCode, FarmKind, FarmStatus, WorkerStatus};
 
     use super::*;
@@ -102,6 +104,9 @@ mod tests {
             gateway_restarts_seen: 0,
             short_sessions_in_a_row: 0,
             client_id_wait: None,
+            waiting_for_budget: false,
+            stopped_by_user: false,
+            offered: Offered::default(),
             changed_at_ms: 0,
         }
     }
@@ -135,6 +140,20 @@ mod tests {
             let s = state(lifecycle.clone());
             assert_eq!(light(&s, presence, false).0, expected, "{lifecycle:?}");
         }
+    }
+
+    #[test]
+    fn a_stopped_session_is_grey_and_says_stopped() {
+        let mut s = state(Lifecycle::Idle);
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Not connected")
+        );
+        s.stopped_by_user = true;
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Stopped")
+        );
     }
 
     #[test]

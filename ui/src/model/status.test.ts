@@ -7,8 +7,10 @@ import {
   farmLights,
   heartbeatFresh,
   linkLight,
+  offersStop,
   sessionFacts,
   sessionMode,
+  staleView,
   type Light,
   type PrimaryKind,
   type StatusReason,
@@ -39,6 +41,36 @@ const table: Row[] = [
     reason: "idle",
     button: "connect",
     label: "Connect",
+  },
+  {
+    name: "idle after the user's Stop",
+    state: state({ phase: "idle" }, undefined, { stopped_by_user: true }),
+    light: "grey",
+    reason: "stopped",
+    button: "connect",
+    label: "Connect",
+    title: /^Stopped$/,
+  },
+  {
+    name: "backoff: the connect budget's wait",
+    state: state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST", "Waiting 45 s …") }, undefined, {
+      waiting_for_budget: true,
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "reconnect",
+    label: "Reconnect",
+    title: /^Waiting before the next try$/,
+  },
+  {
+    name: "backoff without Reconnect offered",
+    state: state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_LOST") }, undefined, {
+      offered: { connect: false, reconnect: false, stop: true },
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "diagnose",
+    label: "Diagnose",
   },
   { name: "connecting", state: state({ phase: "connecting", attempt: 1 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /^Connecting…$/ },
   { name: "connecting, second try", state: state({ phase: "connecting", attempt: 2 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /try 2/ },
@@ -345,5 +377,32 @@ describe("facts and small lights", () => {
       ["grey", "Idle"],
       ["amber", "Down"],
     ]);
+  });
+});
+
+describe("session controls and stale connections", () => {
+  test("Stop follows what Rust offers", () => {
+    expect(offersStop(null)).toBe(false);
+    expect(offersStop(state({ phase: "idle" }))).toBe(false);
+    expect(offersStop(state({ phase: "connecting", attempt: 1 }))).toBe(true);
+    expect(offersStop(state({ phase: "idle" }, undefined, { offered: { connect: true, reconnect: false, stop: true } }))).toBe(true);
+  });
+
+  test("the budget's wait says when the next try can go", () => {
+    const s = state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST") }, undefined, {
+      waiting_for_budget: true,
+    });
+    expect(deriveStatus(s, presence(), NOW).detail).toMatch(/not to overload IB Gateway\. Next try in 43 s\.$/);
+  });
+
+  test("the stale line: none, one, several, growing", () => {
+    expect(staleView(null)).toBeNull();
+    expect(staleView(presence())).toBeNull();
+    expect(staleView(presence({ stale: null })), "not read yet").toBeNull();
+    expect(staleView(presence({ stale: { count: 1, growing: false } }))?.title).toBe("1 stale connection to IB Gateway");
+    const growing = staleView(presence({ stale: { count: 4, growing: true } }));
+    expect(growing?.title).toBe("4 stale connections to IB Gateway, and the number is growing");
+    expect(growing?.detail).toMatch(/Connections screen/);
+    expect(growing?.detail).not.toMatch(/CLOSE_WAIT|socket/i);
   });
 });

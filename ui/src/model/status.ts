@@ -8,6 +8,8 @@
 //         grey   not connected by choice (idle), or the app has not answered yet
 // Button: Connect (idle) · Reconnect (failed, backoff) · Diagnose (other red, and healthy/amber sessions)
 //         · "How to restart Gateway" (latched, unresponsive) · a disabled "Connecting…" while an attempt runs.
+//         Connect and Reconnect only when Rust offers them (SupervisorState.offered, decided in the supervisor's
+//         state.rs); beside the main button, Stop whenever Rust offers it (a session up, opening or retried).
 
 import type {
   AccountMode,
@@ -37,6 +39,7 @@ export interface PrimaryAction {
 export type StatusReason =
   | "loading"
   | "idle"
+  | "stopped"
   | "connecting"
   | "connected"
   | "heartbeat_late"
@@ -168,8 +171,18 @@ function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null
       "diagnose",
     );
 
+  const retry = (): PrimaryKind => (state.offered.reconnect ? "reconnect" : "diagnose");
   switch (lc.phase) {
     case "idle":
+      if (state.stopped_by_user) {
+        return view(
+          "grey",
+          "stopped",
+          "Stopped",
+          "You stopped the session. Gateway Doctor sends nothing to IB Gateway until you click Connect.",
+          "connect",
+        );
+      }
       return view(
         "grey",
         "idle",
@@ -200,14 +213,24 @@ function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null
     case "failed": {
       const e = explainError(lc.error);
       if (lc.error.code === "CONNECTION_REFUSED" && gatewayAbsent(presence)) return notRunning("");
-      return view("red", "failed", e.title, [e.message === e.title ? "" : e.message, e.hint].filter(Boolean).join(" "), "reconnect");
+      return view("red", "failed", e.title, [e.message === e.title ? "" : e.message, e.hint].filter(Boolean).join(" "), retry());
     }
     case "backoff": {
       const wait = retryInMs(state, now) ?? lc.retry_in_ms;
       const next = `Next try in ${formatDuration(wait)}.`;
       if (gatewayAbsent(presence)) return notRunning(`Gateway Doctor connects by itself once it is up (${next.toLowerCase().replace(/\.$/, "")}).`);
+      if (state.waiting_for_budget) {
+        // A Reconnect (or a retry) found the connect budget spent: say so, and when the next try can go.
+        return view(
+          "amber",
+          "backoff",
+          "Waiting before the next try",
+          `Gateway Doctor has connected several times in a short while and paces its tries so as not to overload IB Gateway. ${next}`,
+          retry(),
+        );
+      }
       const e = explainError(lc.error);
-      return view("amber", "backoff", "Reconnecting", `${e.title}. ${next}`, "reconnect");
+      return view("amber", "backoff", "Reconnecting", `${e.title}. ${next}`, retry());
     }
     case "connected":
       break;
@@ -256,6 +279,36 @@ function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null
       "restart_help",
     );
   }
+}
+
+/** Whether Stop shows beside the main button: exactly when Rust offers it (a session up, opening or retried). */
+export function offersStop(state: SupervisorState | null): boolean {
+  return state?.offered.stop ?? false;
+}
+
+// ---- Stale connections (CLOSE_WAIT sockets local programs keep after the Gateway closed its end) ----
+
+export interface StaleView {
+  count: number;
+  growing: boolean;
+  /** One line for the Status screen, e.g. "3 stale connections to IB Gateway, and the number is growing". */
+  title: string;
+  detail: string;
+}
+
+/** The stale-connections line of Status; null when there are none (or nothing is known yet). Counted in Rust. */
+export function staleView(presence: GatewayPresence | null): StaleView | null {
+  const stale = presence?.stale;
+  if (!stale || stale.count === 0) return null;
+  const what = stale.count === 1 ? "1 stale connection to IB Gateway" : `${stale.count} stale connections to IB Gateway`;
+  return {
+    count: stale.count,
+    growing: stale.growing,
+    title: stale.growing ? `${what}, and the number is growing` : what,
+    detail: stale.growing
+      ? "A program on this computer keeps leaving connections that IB Gateway has already closed. Too many slow IB Gateway down: see which program on the Connections screen and clean them up."
+      : "A program on this computer holds connections that IB Gateway has already closed. See which one on the Connections screen, where they can be cleaned up.",
+  };
 }
 
 // ---- Accounts: PAPER or LIVE ----
