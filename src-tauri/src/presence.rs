@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use gateway_core::reset_window::{Region, current_window};
+use gateway_core::reset_window::current_window;
+use gateway_core::schedule::{TimeRules, schedule};
 use gateway_core::sockets::{self, QuickScan};
 use tokio::sync::watch;
 
@@ -30,6 +31,7 @@ pub fn next(
         process_name: None,
         pid: None,
         reset_window: None,
+        schedule: None,
     };
     if same_listener {
         presence.process_name = prev.process_name.clone();
@@ -38,9 +40,11 @@ pub fn next(
     (presence, listening && !same_listener)
 }
 
-/// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone.
+/// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone;
+/// `rules()` gives the region and auto-restart time for the reset window and the schedule.
 pub async fn poll(
     port: impl Fn() -> u16 + Send + 'static,
+    rules: impl Fn() -> TimeRules + Send + 'static,
     publish: watch::Sender<GatewayPresence>,
     every: Duration,
 ) {
@@ -77,12 +81,13 @@ pub async fn poll(
                 .find(|p| Some(p.pid) == pid)
                 .map(|p| p.name.clone());
         }
-        presence.reset_window = current_window(
+        let (now, rules, local) = (
             jiff::Timestamp::now(),
-            Region::default(),
-            None,
-            &jiff::tz::TimeZone::system(),
+            rules(),
+            jiff::tz::TimeZone::system(),
         );
+        presence.reset_window = current_window(now, rules.region, rules.auto_restart, &local);
+        presence.schedule = Some(schedule(now, rules, &local));
         if presence != prev {
             publish.send_replace(presence);
         }

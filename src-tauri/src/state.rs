@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use crate::config::ConfigStore;
 use crate::demo::Demo;
 use crate::dto::{
-    ClientIdChange, ConfigView, DemoFault, DemoStatus, GatewayPresence, SettingsReset,
+    ClientIdChange, ConfigView, DemoFault, DemoStatus, EnvImport, GatewayPresence, SettingsReset,
 };
 use crate::error::AppError;
 use crate::logstore::{DEFAULT_CAPACITY, LogStore};
@@ -215,6 +215,15 @@ impl AppState {
         Ok(self.config_view())
     }
 
+    /// "Import from the trading program": copies its `.env` values into the settings file and applies them
+    /// as a save does (a healthy session is kept; they wait for the next connect).
+    pub async fn import_trading_env(&self, path: &str) -> Result<EnvImport, AppError> {
+        let mut import = self.config.import_env(path)?;
+        self.apply_config(Then::KeepWanted).await?;
+        import.config = self.config_view();
+        Ok(import)
+    }
+
     /// "Reconnect now": ends the worker (no API disconnect) so settings waiting for the next connect apply,
     /// and connects with them.
     pub async fn reconnect_now(&self) -> Result<SupervisorState, AppError> {
@@ -246,6 +255,8 @@ impl AppState {
         let previous = config.client_id();
         let mut avoid = BTreeSet::from([i64::from(previous)]);
         avoid.extend(self.client_ids_seen_in_use().await);
+        // The trading program's own id (from its imported .env), even while it is not connected.
+        avoid.extend(self.config.program_client_id());
         let picked = pick_client_id(i64::from(previous), &avoid).ok_or_else(|| {
             AppError::Internal("every spare client id (7400-7499) is in use".into())
         })?;
