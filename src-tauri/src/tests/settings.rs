@@ -484,3 +484,25 @@ fn the_region_and_restart_time_reach_the_schedule_the_status_screen_shows() {
     assert_eq!(err["code"], "BAD_CONFIG");
     assert_eq!(err["detail"][0]["key"], "auto_restart");
 }
+
+#[test]
+fn use_another_client_id_never_picks_the_trading_programs_own_id() {
+    let sim = Sim::start();
+    sim.control.hold_client_id(7460).expect("hold 7460");
+    // The trading program (imported earlier) uses 7461: the spare id right after ours, which the pick
+    // would take first if it did not know the program's id. The program is not connected now.
+    let app = TestApp::start(json!({
+        "port": sim.port,
+        "client_id": 7460,
+        "imported_env": {"path": "/home/t/bot/.env", "values": {}, "program_client_id": 7461}
+    }));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], 7460);
+    assert_eq!(change["client_id"], 7462, "{change}");
+    assert_eq!(change["config"]["trading_program"]["client_id"], 7461);
+    assert_eq!(change["config"]["trading_program"]["clash"], Value::Null);
+}
