@@ -285,6 +285,7 @@ describe("your time", () => {
     region.dispatchEvent(new Event("change"));
     const restart = byId<HTMLInputElement>("setting-auto_restart");
     expect(restart.value).toBe("");
+    expect(byId("source-auto_restart").textContent).toMatch(/^Not set: Gateway Doctor does not guess it/);
     restart.value = " 23:45 ";
     restart.dispatchEvent(new Event("input"));
     click("save-settings");

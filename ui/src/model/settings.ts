@@ -107,6 +107,14 @@ export function sourceLabel(source: Source): string {
   }
 }
 
+/** The provenance line of a resolved setting: an empty restart time is "not set", never a guessed default. */
+export function settingSourceLabel(setting: Setting): string {
+  if (setting.key === "auto_restart" && setting.value === "" && setting.source.kind === "default") {
+    return "Not set: Gateway Doctor does not guess it, so it keeps no quiet time for IB Gateway's restart.";
+  }
+  return sourceLabel(setting.source);
+}
+
 /** A value from the environment or .env wins over the settings file: saving here would not take effect. */
 export function overriddenNote(source: Source): string | null {
   switch (source.kind) {

@@ -21,6 +21,7 @@ import {
   overriddenNote,
   settingsFileTrouble,
   settingOf,
+  settingSourceLabel,
   sourceLabel,
   type FieldSpec,
 } from "../model/settings";
@@ -226,7 +227,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
         else ui.input.value = formText(s?.value);
         delete ui.input.dataset["touched"];
       }
-      ui.source.textContent = s ? sourceLabel(s.source) : "Source: unknown";
+      ui.source.textContent = s ? settingSourceLabel(s) : "Source: unknown";
       const note = s ? overriddenNote(s.source) : null;
       ui.note.textContent = note ?? "";
       show(ui.note, note !== null);
