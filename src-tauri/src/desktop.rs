@@ -95,7 +95,7 @@ async fn notify<R: Runtime>(app: AppHandle<R>) {
         let alert = alerter.on_change(&prev, &next);
         prev = next;
         let Some(alert) = alert else { continue };
-        let now = jiff::Timestamp::now();
+        let now = app.state::<AppState>().schedule_now();
         let rules = app.state::<AppState>().config.time_rules();
         if let Some(window) = current_window(
             now,

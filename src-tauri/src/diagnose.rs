@@ -31,6 +31,7 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
             };
             let _ = emitter.emit(DIAGNOSE_PROGRESS, progress);
         }),
+        now: state.schedule_now(),
         region: rules.region,
         auto_restart: rules.auto_restart,
         ..DiagnoseOptions::default()

@@ -41,10 +41,10 @@ pub fn next(
 }
 
 /// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone;
-/// `rules()` gives the region and auto-restart time for the reset window and the schedule.
+/// `rules()` gives "now" and the region and auto-restart time, for the reset window and the schedule.
 pub async fn poll(
     port: impl Fn() -> u16 + Send + 'static,
-    rules: impl Fn() -> TimeRules + Send + 'static,
+    rules: impl Fn() -> (jiff::Timestamp, TimeRules) + Send + 'static,
     publish: watch::Sender<GatewayPresence>,
     every: Duration,
 ) {
@@ -81,11 +81,7 @@ pub async fn poll(
                 .find(|p| Some(p.pid) == pid)
                 .map(|p| p.name.clone());
         }
-        let (now, rules, local) = (
-            jiff::Timestamp::now(),
-            rules(),
-            jiff::tz::TimeZone::system(),
-        );
+        let ((now, rules), local) = (rules(), jiff::tz::TimeZone::system());
         presence.reset_window = current_window(now, rules.region, rules.auto_restart, &local);
         presence.schedule = Some(schedule(now, rules, &local));
         if presence != prev {

@@ -52,7 +52,14 @@ pub struct Options {
     pub desktop: bool,
     pub presence_poll: Duration,
     pub log_capacity: usize,
+    /// A fixed "now" for IBKR's reset windows and the schedule only; None: the real clock. The tests pin
+    /// it to a weekday noon so the hour they run at never decides their outcome (a reset window turns the
+    /// light amber and a diagnose verdict into "wait"). The real app reads [`SCHEDULE_CLOCK_VAR`].
+    pub schedule_clock: Option<jiff::Timestamp>,
 }
+
+/// An RFC 3339 time for [`Options::schedule_clock`] (the WebDriver tests set it); unset in real use.
+pub const SCHEDULE_CLOCK_VAR: &str = "GATEWAY_DOCTOR_SCHEDULE_CLOCK";
 
 impl Options {
     /// The real app's options: helper programs beside the executable, the platform settings file.
@@ -66,6 +73,11 @@ impl Options {
             desktop: true,
             presence_poll: Duration::from_secs(1),
             log_capacity: DEFAULT_CAPACITY,
+            schedule_clock: std::env::var(SCHEDULE_CLOCK_VAR).ok().and_then(|text| {
+                text.parse()
+                    .inspect_err(|e| log::warn!("{SCHEDULE_CLOCK_VAR}={text:?} is not a time: {e}"))
+                    .ok()
+            }),
         }
     }
 }
@@ -213,6 +225,13 @@ impl AppState {
         self.config.save(changes)?;
         self.apply_config(Then::KeepWanted).await?;
         Ok(self.config_view())
+    }
+
+    /// "Now" for IBKR's reset windows and the schedule ([`Options::schedule_clock`]).
+    pub fn schedule_now(&self) -> jiff::Timestamp {
+        self.options
+            .schedule_clock
+            .unwrap_or_else(jiff::Timestamp::now)
     }
 
     /// "Import from the trading program": copies its `.env` values into the settings file and applies them

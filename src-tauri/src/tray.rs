@@ -65,7 +65,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>) {
     let mut shown = (Light::Grey, "Not connected");
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
-        let now = jiff::Timestamp::now();
+        let now = state.schedule_now();
         let rules = state.config.time_rules();
         let window = current_window(
             now,

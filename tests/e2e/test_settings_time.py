@@ -47,16 +47,16 @@ def test_the_trading_programs_env_is_imported_and_its_client_id_never_taken(laun
     assert app.attr("#setting-client_id", "value") == "7432"
 
     app.click("#nav-status")
-    assert "IBKR daily reset (Europe)" in app.text("#schedule-lines") or "weekend" in app.text("#schedule-lines")
-    assert "Weekly login with 2FA" in app.text("#schedule-lines")
+    # The schedule's clock is pinned (conftest.py): Wednesday 25 Nov 2026, 18:00 in Berlin.
+    lines = app.text("#schedule-lines")
+    assert "IBKR daily reset (Europe): tomorrow 06:25–07:45" in lines
+    assert "Weekly login with 2FA: Sunday 07:00." in lines
     assert "Lock and Exit" in app.text("#schedule-hint")
     app.shot("11-status-schedule")
 
     app.click("#primary-action")
-    # The simulated Gateway is the judge: one session, with our new id. (Not the light's colour: inside a
-    # Europe reset window it is rightly amber, and this test runs at any hour.)
-    app.wait("our session on the port from the .env",
-             lambda: [c["client_id"] for c in sim.stats()["live_clients"]] == [7432])
+    app.wait("the green light", lambda: app.attr("#header-status", "data-state") == "green")
+    assert [c["client_id"] for c in sim.stats()["live_clients"]] == [7432]
 
 
 def test_a_bad_env_changes_nothing(launch, sim):
