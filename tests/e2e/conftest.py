@@ -75,6 +75,10 @@ class App:
             "GATEWAY_DOCTOR_WORKER": str(binary("gateway-worker")),
             "GATEWAY_DOCTOR_SIM": str(binary("gateway-sim")),
             "RUST_LOG": "info",
+            # IBKR's reset windows and the schedule see Wednesday 25 Nov 2026, 12:00 New York, in no reset
+            # window of any region: the hour a test runs at never turns its light amber
+            # (src-tauri/src/state.rs, Options::schedule_clock).
+            "GATEWAY_DOCTOR_SCHEDULE_CLOCK": "2026-11-25T17:00:00Z",
         })
         child_env.update(env)
         # Both ports free and our own: WebKitWebDriver's default native port (4445) would collide with any
