@@ -24,17 +24,6 @@ def light(app) -> str:
     return app.attr("#header-status", "data-state")
 
 
-def in_reset_window(app) -> bool:
-    """Inside an IBKR reset window (e.g. the weekend maintenance, Friday 23:00 to Saturday 03:00 New York time)
-    the light is amber whatever the session does: the colour then says nothing and the session is judged by
-    the restart screen's own steps."""
-    return app.attr("#status-light", "data-reason") == "reset_window"
-
-
-def light_is(app, colour: str) -> bool:
-    return light(app) == colour or in_reset_window(app)
-
-
 def step_state(app, step: str) -> str:
     return app.attr(f'#restart-run-steps li[data-step="{step}"]', "data-state")
 
@@ -52,24 +41,18 @@ def test_a_dead_api_layer_is_restarted_through_ibc_with_one_click(launch, ibc_si
         "GATEWAY_DOCTOR_IBC_CONFIG": str(config_ini),
     })
     app.click("#primary-action")
-    app.wait("the green light", lambda: light_is(app, "green") and app.text("#fact-uptime") != "—")
+    app.wait("the green light", lambda: light(app) == "green" and app.text("#fact-uptime") != "—")
     app.shot("restart-1-connected")
 
     # The field report's failure: the API layer goes silent and drops the session; the guardrail latches.
     sim.call({"command": "set_fault", "fault": "silent"})
     sim.call({"command": "drop_all"})
-    app.wait("the red light", lambda: light_is(app, "red"), timeout=40)
-    if in_reset_window(app):
-        app.click("#nav-restart")
-        app.wait("the guardrail message",
-                 lambda: "Gateway API layer is unresponsive" in app.text("#restart-why"), timeout=40)
-        app.click("#nav-status")
-    else:
-        app.wait("the guardrail message",
-                 lambda: "Gateway API layer is unresponsive" in app.text("#status-title"), timeout=40)
+    app.wait("the red light", lambda: light(app) == "red", timeout=40)
+    app.wait("the guardrail message",
+             lambda: "Gateway API layer is unresponsive" in app.text("#status-title"), timeout=40)
     app.shot("restart-2-unresponsive")
 
-    app.click("#nav-restart" if in_reset_window(app) else "#primary-action")  # "How to restart Gateway"
+    app.click("#primary-action")  # "How to restart Gateway"
     assert "Gateway API layer is unresponsive" in app.text("#restart-why")
     app.wait("IBC found", lambda: "command server is on" in app.text("#ibc-summary"))
     assert str(config_ini) in app.text("#ibc-summary")
@@ -90,7 +73,7 @@ def test_a_dead_api_layer_is_restarted_through_ibc_with_one_click(launch, ibc_si
     assert "session is back" in app.text("#restart-run-message")
     app.shot("restart-6-back")
     app.click("#nav-status")
-    app.wait("the green light", lambda: light_is(app, "green") and app.text("#fact-uptime") != "—")
+    app.wait("the green light", lambda: light(app) == "green" and app.text("#fact-uptime") != "—")
     app.shot("restart-7-green")
 
     stats = sim.stats()

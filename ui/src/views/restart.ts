@@ -159,7 +159,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     show(start, view.start !== null);
     reconnectText.textContent = view.reconnect_account ?? "";
     show(reconnect, view.reconnect_account !== null);
-    manualTitle.textContent = button.shown
+    const throughIbc = view.ibc.kind === "found" && view.ibc.config.command_server !== null;
+    manualTitle.textContent = throughIbc
       ? "Or by hand — each step ticks itself when Gateway Doctor sees it"
       : "Do this — each step ticks itself when Gateway Doctor sees it";
     renderRun(view.run);
