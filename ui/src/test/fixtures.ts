@@ -202,12 +202,13 @@ export function restartView(over: Partial<RestartView> = {}): RestartView {
 export function restartRun(reached: number, result: RestartRun["result"] = "running", id = 1): RestartRun {
   const ids = ["asking", "down", "listening", "session"] as const;
   const labels = ["IBC accepted the restart", "IB Gateway closed to restart", "IB Gateway is back and listening", "Session back (Connected)"];
+  const waiting = ["Asking IBC to restart IB Gateway", "Waiting for IB Gateway to close", "Waiting for IB Gateway to start again", "Gateway Doctor reconnects once"];
   return {
     id,
     started_at_ms: NOW,
     steps: ids.map((stepId, i) => ({
       id: stepId,
-      label: labels[i] ?? "",
+      label: (i < reached ? labels[i] : waiting[i]) ?? "",
       state: i < reached ? "done" : i === reached ? (result === "failed" ? "failed" : "active") : "waiting",
       at_ms: i < reached ? NOW + i * 1000 : null,
     })),
