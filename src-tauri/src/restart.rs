@@ -666,8 +666,9 @@ async fn one_reconnect(state: &AppState) -> Result<i64, String> {
 /// Automatic restart (the ibc_auto_restart setting, off unless the trader turns it on): when the guardrail
 /// latches while the app runs (the API layer stopped answering, or the Gateway kept dropping sessions), one
 /// restart through IBC with the same guard as the button. Never for the demo gateway, never when IBC sets the
-/// Gateway to another port than the session's (it may be another Gateway), and never for a LIVE account during
-/// market hours (that needs the trader's yes): each of these is logged instead.
+/// Gateway to another port than the session's (it may be another Gateway), never inside an IBKR reset window
+/// (restart_view.rs: `auto_restart_hold`), and never for a LIVE account during market hours (that needs the
+/// trader's yes): each of these is logged instead.
 pub async fn auto<R: Runtime>(app: AppHandle<R>) {
     let state = app.state::<AppState>();
     let mut watch = state.supervisor.watch();
@@ -689,25 +690,13 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
         if !entered || !dead_api || !ibc_auto_restart_on(&state) {
             continue;
         }
-        if state.demo.status().await.is_some() {
-            record(
-                &state,
-                "info",
-                "automatic restart: not for the demo gateway".into(),
-            );
-            continue;
-        }
+        let demo = state.demo.status().await.is_some();
         let view = view(&state, &app.state::<Restarts>());
-        if let Some(fix) = &view.port_fix {
-            record(
-                &state,
-                "warn",
-                format!(
-                    "automatic restart not sent: IBC's IB Gateway uses port {} and the session {}: restart it \
-                     yourself on the Restart screen",
-                    fix.port, fix.configured
-                ),
-            );
+        let window = state.presence.borrow().reset_window.clone();
+        if let Some(why) =
+            restart_view::auto_restart_hold(demo, view.port_fix.as_ref(), window.as_ref())
+        {
+            record(&state, "warn", format!("automatic restart not sent: {why}"));
             continue;
         }
         match start(&app, false, true) {

@@ -17,6 +17,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::restart_start::GatewayInstall;
+use gateway_core::reset_window::InWindow;
 
 /// What was found of IBC.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -319,6 +320,31 @@ fn port_fix(ibc: &IbcFinding, configured: u16) -> Option<IbcPortFix> {
     })
 }
 
+/// Why an automatic restart is held back though the guardrail latched, if it is: the demo gateway (IBC is the
+/// real Gateway's), IBC setting the Gateway to another port than the session's (it may be another Gateway),
+/// or an IBKR reset window (a silent API is then expected, and a restart would not help).
+pub fn auto_restart_hold(
+    demo: bool,
+    port_fix: Option<&IbcPortFix>,
+    reset_window: Option<&InWindow>,
+) -> Option<String> {
+    if demo {
+        return Some("the session is on the demo gateway, and IBC runs the real one".into());
+    }
+    if let Some(fix) = port_fix {
+        return Some(format!(
+            "IBC's IB Gateway uses port {} and the session {}: restart it yourself on the Restart screen",
+            fix.port, fix.configured
+        ));
+    }
+    reset_window.map(|window| {
+        format!(
+            "{} until {}: IB Gateway's API is often silent then, and a restart would not help",
+            window.name, window.ends_local
+        )
+    })
+}
+
 fn reconnect_offer(
     command_server: bool,
     link: &LinkStatus,
@@ -463,6 +489,32 @@ mod tests {
             in_reset_window: false,
             start: None,
         }
+    }
+
+    #[test]
+    fn an_automatic_restart_is_held_for_the_demo_another_port_and_a_reset_window() {
+        assert_eq!(auto_restart_hold(false, None, None), None);
+        assert!(auto_restart_hold(true, None, None).is_some_and(|w| w.contains("demo")));
+        let fix = IbcPortFix {
+            port: 4001,
+            configured: 4002,
+            path: "/home/t/ibc/config.ini".into(),
+            line: 3,
+            message: String::new(),
+        };
+        assert!(
+            auto_restart_hold(false, Some(&fix), None)
+                .is_some_and(|w| w.contains("port 4001 and the session 4002"))
+        );
+        let window = InWindow {
+            name: "IBKR daily reset (North America)".into(),
+            ends_at_ms: 0,
+            ends_local: "06:45".into(),
+        };
+        assert!(
+            auto_restart_hold(false, None, Some(&window))
+                .is_some_and(|w| w.contains("until 06:45"))
+        );
     }
 
     #[test]
