@@ -29,4 +29,9 @@ pub const COMMANDS: &[&str] = &[
     "start_demo",
     "stop_demo",
     "set_demo_fault",
+    "get_restart_view",
+    "restart_gateway",
+    "stop_gateway",
+    "reconnect_account",
+    "start_gateway",
 ];

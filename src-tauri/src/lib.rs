@@ -34,6 +34,9 @@ mod link;
 mod logstore;
 mod paths;
 mod presence;
+mod restart;
+mod restart_start;
+mod restart_view;
 mod stale;
 mod state;
 mod tray;
@@ -47,6 +50,7 @@ mod handlers {
     pub mod demo;
     pub mod diagnose;
     pub mod logs;
+    pub mod restart;
     pub mod session;
     pub mod settings;
 }
@@ -99,6 +103,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::demo::start_demo,
             handlers::demo::stop_demo,
             handlers::demo::set_demo_fault,
+            handlers::restart::get_restart_view,
+            handlers::restart::restart_gateway,
+            handlers::restart::stop_gateway,
+            handlers::restart::reconnect_account,
+            handlers::restart::start_gateway,
         ])
         .setup(move |app| {
             let state =
@@ -110,7 +119,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             );
             let connect = state.connects_at_startup();
             app.manage(state);
+            app.manage(restart::Restarts::default());
             events::spawn(app.handle());
+            tauri::async_runtime::spawn(restart::auto(app.handle().clone()));
             if connect {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {

@@ -61,6 +61,7 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "reconnect",
                 "stop",
                 "reset",
+                "restart",
                 "run",
                 "scan",
                 "clean",
@@ -126,5 +127,5 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
         core,
         ["core:event:allow-listen", "core:event:allow-unlisten"]
     );
-    assert_eq!(crate::EVENTS.len(), 5);
+    assert_eq!(crate::EVENTS.len(), 6);
 }
