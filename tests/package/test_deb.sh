@@ -74,7 +74,8 @@ own_processes() {
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
     exe=$(readlink "$dir/exe" 2>/dev/null) || continue
-    tr '\0' '\n' <"$dir/environ" 2>/dev/null | grep -xF "HOME=$home" >/dev/null && echo "$pid:$exe"
+    # stderr first: a process that exits meanwhile makes the < redirection itself fail.
+    tr '\0' '\n' 2>/dev/null <"$dir/environ" | grep -xF "HOME=$home" >/dev/null && echo "$pid:$exe"
   done
   return 0
 }
