@@ -67,7 +67,9 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "save",
                 "start",
                 "set",
-                "use"
+                "use",
+                "open",
+                "quit"
             ]
             .contains(&head),
             "{name} is not verb_noun"
