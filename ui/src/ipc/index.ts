@@ -103,6 +103,13 @@ export const reconnectNow = (): Promise<SupervisorState> => call("reconnect_now"
 export const useAnotherClientId = (): Promise<ClientIdChange> => call("use_another_client_id");
 export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
 export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
+/** "Open logs folder": opens it in the file manager; answers its path. */
+export const openLogsFolder = (): Promise<string> => call("open_logs_folder");
+/** Quits the app: the session's worker ends, so the Gateway sees the connection close. */
+export const quitApp = (): Promise<null> => call("quit_app");
+/** Whether the app starts (in the tray) at login. */
+export const getAutostart = (): Promise<boolean> => call("get_autostart");
+export const setAutostart = (enabled: boolean): Promise<boolean> => call("set_autostart", { enabled });
 export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");
 export const getDemo = (): Promise<DemoStatus | null> => call("get_demo");
 export const startDemo = (): Promise<DemoStatus> => call("start_demo");

@@ -23,6 +23,7 @@ import {
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
+import { autostartBox } from "./autostart";
 
 interface FieldUi {
   spec: FieldSpec;
@@ -162,6 +163,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     void onSave();
   });
 
+  const autostart = autostartBox();
   const panel = h(
     "section",
     { class: "screen" },
@@ -174,6 +176,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     demoNote,
     pending,
     form,
+    autostart.box,
   );
 
   /** Shows `config`; keeps what the user typed unless `overwrite`. */
@@ -304,6 +307,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
   }
 
   async function load(): Promise<void> {
+    void autostart.load();
     try {
       const config = await ipc.getConfig();
       ctx.store.set({ config });
