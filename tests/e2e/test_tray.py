@@ -5,6 +5,7 @@ support bundle carries the files set aside by rotation."""
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from gdsim import Sim
@@ -17,6 +18,7 @@ OPEN = "Open Gateway Doctor"
 CONNECT = "Connect"
 STOP = "Stop the session"
 DIAGNOSE = "Diagnose"
+QUIT = "Quit (ends the session with IB Gateway)"
 
 
 @pytest.fixture
@@ -180,3 +182,92 @@ def test_the_log_file_keeps_growing_past_a_megabyte_and_the_bundle_carries_every
     assert files[current.name]["bytes"] > seeded
     assert files[current.name]["left_out_bytes"] > 0, "the 1.5 MB file is carried as its last megabyte"
     assert "started; session port" in files[current.name]["text"]
+
+
+def gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+class _Ended:
+    """Stands in for the WebDriver session of an app that quit: WebKitWebDriver loses its browser with it, and
+    ending that session again would only wait for an answer that never comes."""
+
+    def quit(self) -> None:
+        pass
+
+
+def forget_driver(app) -> None:
+    app.driver = _Ended()
+
+
+def press_ctrl_q(app) -> None:
+    """Ctrl+Q on the page, dispatched after the script returns: the question it asks blocks the page."""
+    app.driver.execute_script(
+        "setTimeout(() => window.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'q', ctrlKey: true, bubbles: true, cancelable: true})), 0);")
+
+
+def alert_text(app) -> str:
+    found = {}
+
+    def shown() -> bool:
+        try:
+            found["text"] = app.driver.switch_to.alert.text
+            return True
+        except WebDriverException:
+            return False
+    until("the question", shown, timeout=10)
+    return found["text"]
+
+
+def test_quit_in_the_tray_ends_the_app_and_the_session(launch, sim, display):
+    app = launch(env_for(sim))
+    connect(app, sim)
+    pid = shell.app_pid(app.home)
+    close_window(app, display)
+    TrayMenu(pid).click(QUIT)
+    until("the app to end", lambda: gone(pid))
+    forget_driver(app)
+    until("the Gateway to see the session end", lambda: live_ids(sim) == [])
+    until("the worker to exit with the app", lambda: app.helper_processes() == [])
+
+
+def test_ctrl_q_asks_what_quitting_does_and_then_quits(launch, sim):
+    app = launch(env_for(sim))
+    connect(app, sim)
+    pid = shell.app_pid(app.home)
+    press_ctrl_q(app)
+    question = alert_text(app)
+    assert "session with IB Gateway ends" in question and "close the window instead" in question, question
+    app.driver.switch_to.alert.dismiss()
+    time.sleep(1)
+    assert not gone(pid) and live_ids(sim) == [7], "Cancel keeps the app and its session"
+    press_ctrl_q(app)
+    alert_text(app)
+    app.driver.switch_to.alert.accept()
+    until("the app to end", lambda: gone(pid))
+    forget_driver(app)
+    until("the Gateway to see the session end", lambda: live_ids(sim) == [])
+    until("the worker to exit with the app", lambda: app.helper_processes() == [])
+
+
+def test_start_at_login_in_settings_writes_and_removes_the_login_item(launch, sim):
+    app = launch(env_for(sim))
+    app.click("#nav-settings")
+    box = app.el("#autostart")
+    assert not box.is_selected(), "off by default"
+    # auto-launch (under tauri-plugin-autostart) writes ~/.config/autostart, whatever XDG_CONFIG_HOME says.
+    autostart = app.home / ".config" / "autostart"
+    box.click()
+    app.wait("the note", lambda: "will start when you log in" in app.text("#autostart-result"))
+    files = list(autostart.glob("*.desktop"))
+    assert len(files) == 1, files
+    entry = files[0].read_text()
+    assert "gateway-doctor-app" in entry and "--in-tray" in entry, entry
+    box.click()
+    app.wait("the note", lambda: "will not start" in app.text("#autostart-result"))
+    assert not list(autostart.glob("*.desktop")), "turned off: the login item is gone"
