@@ -109,8 +109,10 @@ class TrayMenu:
             time.sleep(0.3)
 
     def _busctl(self, *args: str) -> str:
-        done = subprocess.run(["busctl", f"--address={self.address}", *args], capture_output=True, text=True,
-                              timeout=10)
+        # A connection of the app's that does not answer (not every one serves introspection) is passed over
+        # after --timeout; the process timeout is the last resort.
+        done = subprocess.run(["busctl", f"--address={self.address}", "--timeout=3", *args], capture_output=True,
+                              text=True, timeout=15)
         if done.returncode != 0:
             raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
         return done.stdout
@@ -132,7 +134,7 @@ class TrayMenu:
                 continue
             try:
                 paths = self._busctl("--list", "tree", name).split()
-            except subprocess.CalledProcessError:
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                 continue
             for path in paths:
                 if path.startswith("/org/ayatana/NotificationItem/") and path.endswith("/Menu"):
