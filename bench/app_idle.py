@@ -12,6 +12,7 @@ Run: .venv/bin/python bench/app_idle.py [SECONDS]   (needs Xvfb, tauri-driver, t
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -90,9 +91,9 @@ def main() -> None:
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                             stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    sim = Sim("--accounts", "DU1234567")
-    app = None
+    sim = app = None
     try:
+        sim = Sim("--accounts", "DU1234567")
         app = App(display, {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7"}, "bench-idle")
         app.click("#primary-action", timeout=30)
         # Green, or amber inside an IBKR reset window: the session's account on screen says it is up.
@@ -114,7 +115,9 @@ def main() -> None:
                 app.quit()
             except Exception as e:  # the window is gone; the driver may complain while it ends
                 print(f"(quitting the app: {e})", file=sys.stderr)
-        sim.stop()
+            shutil.rmtree(app.home, ignore_errors=True)
+        if sim is not None:
+            sim.stop()
         xvfb.terminate()
         xvfb.wait()
 
