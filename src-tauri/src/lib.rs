@@ -158,6 +158,12 @@ pub fn run() -> tauri::Result<()> {
         {
             api.prevent_exit();
         }
+        // macOS: a click on the Dock icon with no window open brings the window back, like the tray's Open.
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } => window::open(app, window::Screen::Current),
         RunEvent::Exit => {
             log::info!(
                 "quitting: ending the session's worker (the Gateway sees the connection close) and the demo gateway"
