@@ -35,6 +35,7 @@ mod link;
 mod logstore;
 mod paths;
 mod presence;
+mod stale;
 mod state;
 mod tray;
 mod window;
@@ -94,6 +95,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::settings::reset_settings,
             handlers::settings::reconnect_now,
             handlers::settings::use_another_client_id,
+            handlers::settings::import_trading_env,
             handlers::logs::get_logs,
             handlers::logs::get_support_bundle,
             handlers::logs::open_logs_folder,

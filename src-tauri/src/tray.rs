@@ -6,7 +6,7 @@
 //! the session's worker ends, so the Gateway sees the connection close (there is no goodbye message in the
 //! API), which is what the item says.
 
-use gateway_core::reset_window::{Region, current_window};
+use gateway_core::reset_window::current_window;
 use gateway_core::supervisor::Lifecycle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -88,8 +88,14 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: 
     let mut offered = CONNECT;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
-        let now = jiff::Timestamp::now();
-        let window = current_window(now, Region::default(), None, &jiff::tz::TimeZone::system());
+        let now = state.schedule_now();
+        let rules = state.config.time_rules();
+        let window = current_window(
+            now,
+            rules.region,
+            rules.auto_restart,
+            &jiff::tz::TimeZone::system(),
+        );
         let current = session.borrow_and_update().clone();
         let next = light(&current, &presence.borrow_and_update(), window.is_some());
         if next != shown {

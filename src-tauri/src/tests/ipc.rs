@@ -68,6 +68,7 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "start",
                 "set",
                 "use",
+                "import",
                 "open",
                 "quit"
             ]
