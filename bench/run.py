@@ -6,7 +6,7 @@ Rows: {workload, ours, anchor, anchor_name, unit, ratio, note}, ratio = anchor /
 > 1 means we are faster / smaller). An anchor is either measured in this same run, or a documented default
 of ib_async's Watchdog (the note says which); rows with no anchor have ratio null.
 
-Usage: .venv/bin/python bench/run.py [--quick] [--skip-build] [--skip-app] [--out bench/results.json]
+Usage: .venv/bin/python bench/run.py [--quick] [--skip-build] [--skip-app] [--only-idle] [--out bench/results.json]
   --quick   fewer runs (20 connects, zombie scan with 80 and 500 extra processes, 5 runs each), for a smoke test
 """
 import argparse
@@ -233,6 +233,28 @@ def restart_rows(runs, down_ms=3000):
     ]
 
 
+def idle_rows(seconds=60):
+    app = CARGO_TARGET / "debug" / "gateway-doctor-app"
+    if not app.is_file():
+        return [row("app idle memory and CPU, window open / closed", None, "MiB",
+                    note=f"skipped: {app} missing (run `make build`)")]
+    text = run([PY, "bench/app_idle.py", seconds], timeout=900)
+    rows = []
+    goals = {"window open": 150, "window closed": 40}
+    for label, goal in goals.items():
+        mem = re.search(rf"{label}: idle memory, app \+ WebKit PSS: ([\d.]+) MiB \(processes: (.*)\)", text)
+        cpu = re.search(rf"{label}: idle CPU, app \+ WebKit over (\d+) s: ([\d.]+)%", text)
+        worker = re.search(rf"{label}: idle CPU, worker over \d+ s: ([\d.]+)%", text)
+        each = "; ".join(re.findall(rf"^{label}: (\S+ \(pid \d+\) PSS [\d.]+ MiB)", text, re.M))
+        rows.append(row(f"app idle memory, {label}, app + WebKit PSS (live session)", float(mem.group(1)), "MiB",
+                        None, None, f"goal < {goal} MiB; processes: {mem.group(2)}; {each}; debug build, Xvfb; "
+                                    "no anchor"))
+        rows.append(row(f"app idle CPU, {label}, app + WebKit over {cpu.group(1)} s (live session)",
+                        float(cpu.group(2)), "% of one core", None, None,
+                        f"goal < 0.5%; the worker on its own: {worker.group(1)}%; utime+stime from /proc; no anchor"))
+    return rows
+
+
 def fmt(x):
     if x is None:
         return "-"
@@ -259,9 +281,13 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-app", action="store_true")
+    ap.add_argument("--only-idle", action="store_true",
+                    help="only the app's idle memory and CPU (window open / closed); merged into --out's rows")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args()
     started = time.monotonic()
+    if args.only_idle:
+        return only_idle(args)
     if not args.skip_build:
         build()
     n = 20 if args.quick else 100
@@ -275,6 +301,7 @@ def main():
     if not args.skip_app:
         rows += app_rows(2 if args.quick else 3)
         rows += restart_rows(2 if args.quick else 5)
+        rows += idle_rows(20 if args.quick else 60)
     result = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
@@ -286,6 +313,18 @@ def main():
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print_table(rows)
     print(f"\nwritten to {args.out} in {result['duration_s']} s (load average now {os.getloadavg()[0]:.1f})")
+
+
+def only_idle(args):
+    """Runs the idle benchmark alone and replaces its rows in the results file, keeping every other row."""
+    out = Path(args.out)
+    result = json.loads(out.read_text()) if out.is_file() else {"rows": []}
+    new = idle_rows(20 if args.quick else 60)
+    names = {r["workload"] for r in new}
+    result["rows"] = [r for r in result["rows"] if r["workload"] not in names] + new
+    result["idle_generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print_table(new)
 
 
 if __name__ == "__main__":

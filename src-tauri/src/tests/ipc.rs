@@ -69,7 +69,9 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "start",
                 "set",
                 "use",
-                "import"
+                "import",
+                "open",
+                "quit"
             ]
             .contains(&head),
             "{name} is not verb_noun"

@@ -108,6 +108,13 @@ export const useAnotherClientId = (): Promise<ClientIdChange> => call("use_anoth
 export const importTradingEnv = (path: string): Promise<EnvImport> => call("import_trading_env", { path });
 export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
 export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
+/** "Open logs folder": opens it in the file manager; answers its path. */
+export const openLogsFolder = (): Promise<string> => call("open_logs_folder");
+/** Quits the app: the session's worker ends, so the Gateway sees the connection close. */
+export const quitApp = (): Promise<null> => call("quit_app");
+/** Whether the app starts (in the tray) at login. */
+export const getAutostart = (): Promise<boolean> => call("get_autostart");
+export const setAutostart = (enabled: boolean): Promise<boolean> => call("set_autostart", { enabled });
 export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");
 export const getDemo = (): Promise<DemoStatus | null> => call("get_demo");
 export const startDemo = (): Promise<DemoStatus> => call("start_demo");
