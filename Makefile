@@ -9,7 +9,7 @@ SHELL := bash
 
 # The system libraries Tauri builds against, the X tools the window tests use, and the socket tools
 # (ss, lsof) the diagnostics read, and dbus (dbus-run-session gives the app under test a session bus).
-# See shared/research/tauri.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
+# See docs/FACTS.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
 # /usr/lib/wine/wine64 on Debian 12) and the mingw compiler links them and builds the tests' helper DLL
 # (tests/wine/winehost.py says why).
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
