@@ -322,14 +322,50 @@ async fn a_lost_ib_link_on_the_live_session() {
     supervisor.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inside_a_reset_window_the_verdict_is_to_wait() {
+/// 00:30 New York: inside IBKR's daily reset (North America), which ends at 01:45.
+fn inside_the_daily_reset() -> DiagnoseOptions {
     let mut opts = options(false);
-    opts.now = "2026-11-25T00:30:00-05:00".parse().expect("timestamp"); // 00:30 New York: the daily reset
-    let report = diagnose(&config(unused_port(), 1, "2"), None, &opts).await;
+    opts.now = "2026-11-25T00:30:00-05:00".parse().expect("timestamp");
+    opts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_ib_link_inside_a_reset_window_is_to_wait() {
+    let sim = SimProcess::start(&[]);
+    let config = config(sim.port(), 48, "5");
+    let supervisor = Supervisor::start(SupervisorOptions::new(
+        bin("gateway-worker"),
+        config.clone().expect("valid"),
+    ));
+    connect_and_wait(&supervisor).await;
+    let mut watch = supervisor.watch();
+    sim.control.notice(1100, None).expect("notice");
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        watch.wait_for(|s| s.worker.link.state == LinkState::Lost),
+    )
+    .await
+    .expect("the notice arrives")
+    .expect("running");
+    let report = diagnose(&config, Some(&supervisor), &inside_the_daily_reset()).await;
     assert_eq!(report.verdict, Verdict::ResetWindow, "{report:#?}");
     assert!(report.next_step.contains("01:45"), "{}", report.next_step);
     assert!(matches!(report.remedy, Some(Remedy::WaitUntil { .. })));
+    supervisor.shutdown().await;
+}
+
+/// Waiting out a reset does not start a Gateway that is not running: the verdict says so, and the window
+/// is still among the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_inside_a_reset_window_is_still_not_running() {
+    let report = diagnose(
+        &config(unused_port(), 1, "2"),
+        None,
+        &inside_the_daily_reset(),
+    )
+    .await;
+    assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
+    assert_eq!(check(&report, CheckId::ResetWindow), CheckStatus::Warn);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

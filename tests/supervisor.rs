@@ -293,6 +293,7 @@ async fn reconfigure_moves_the_session_to_another_gateway_without_a_disconnect_a
 }
 
 mod bounded;
+mod controls;
 mod discipline;
 mod guardrail;
 

@@ -1,7 +1,8 @@
 //! What only the real desktop app has (the tests run without it): single instance (a second launch focuses
 //! the first: two panels would fight over one client id), the window's size and place remembered, logging
 //! through tauri-plugin-log to a file in the platform log folder and into the log store (the Logs screen),
-//! notifications, the tray icon, and ending cleanly on SIGTERM or Ctrl-C like on Quit.
+//! notifications (the session's, and stale connections building up), the tray icon, and ending cleanly on
+//! SIGTERM or Ctrl-C like on Quit.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use tauri_plugin_window_state::StateFlags;
 
 use crate::alerts::Alerter;
 use crate::logstore::{self, LogStore, RELAY_TARGET};
+use crate::stale::{self, StaleAlerter};
 use crate::state::AppState;
 use crate::tray;
 
@@ -82,6 +84,7 @@ pub fn setup<R: Runtime>(app: &AppHandle<R>) {
         log::warn!("no tray icon: {e}");
     }
     tauri::async_runtime::spawn(notify(app.clone()));
+    tauri::async_runtime::spawn(notify_stale(app.clone()));
     tauri::async_runtime::spawn(exit_on_signal(app.clone()));
 }
 
@@ -116,6 +119,34 @@ async fn notify<R: Runtime>(app: AppHandle<R>) {
             .show();
         if let Err(e) = shown {
             log::warn!("cannot show a notification: {e}");
+        }
+    }
+}
+
+/// A notification when stale connections to the Gateway port build up (rate-limited: stale.rs).
+async fn notify_stale<R: Runtime>(app: AppHandle<R>) {
+    let mut presence = app.state::<AppState>().presence.subscribe();
+    let mut alerter = StaleAlerter::default();
+    let mut port = None;
+    // A rise kept quiet by the gap is said once it is over, even if nothing changes meanwhile.
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        let now = presence.borrow_and_update().clone();
+        if port.replace(now.port) != Some(now.port) {
+            // Another port: its count is a new baseline, not a rise.
+            alerter = StaleAlerter::default();
+        }
+        let counted = now.stale.map(|s| s.count);
+        if let Some(count) = counted.and_then(|c| alerter.on_count(std::time::Instant::now(), c)) {
+            let (title, body) = stale::notification(count);
+            log::info!("notification: {title} ({count})");
+            if let Err(e) = app.notification().builder().title(title).body(body).show() {
+                log::warn!("cannot show a notification: {e}");
+            }
+        }
+        tokio::select! {
+            changed = presence.changed() => if changed.is_err() { return },
+            _ = tick.tick() => {}
         }
     }
 }

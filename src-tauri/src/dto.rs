@@ -82,6 +82,19 @@ pub struct GatewayPresence {
     pub pid: Option<u32>,
     /// The IBKR reset window we are in now, if any (the light is amber, "waiting until HH:MM").
     pub reset_window: Option<InWindow>,
+    /// Stale connections to the port (see `StaleConnections`), counted on every poll; null until the socket
+    /// table has been read (and while it cannot be).
+    pub stale: Option<StaleConnections>,
+}
+
+/// Stale connections to the Gateway port: connections the Gateway closed that programs on this computer
+/// still hold (CLOSE_WAIT; the Connections screen lists and cleans them). Counted from the socket table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct StaleConnections {
+    pub count: u32,
+    /// Higher now than at some moment of the last 10 minutes (stale.rs): something keeps leaving them.
+    pub growing: bool,
 }
 
 /// A diagnose run moving to its next stage.

@@ -34,6 +34,7 @@ mod link;
 mod logstore;
 mod paths;
 mod presence;
+mod stale;
 mod state;
 mod tray;
 

@@ -1,7 +1,7 @@
 //! The status light, decided in one place for the tray icon: green when connected and no heartbeat missed;
 //! amber while connecting or backing off, inside an IBKR reset window, or with a data farm or IB's link down;
 //! red when the API is unresponsive, the guardrail is latched, something failed, or the Gateway is not
-//! running while a session is wanted; grey when not connected by choice.
+//! running while a session is wanted; grey when not connected by choice ("Stopped" once the user stopped it).
 
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
 use gateway_proto::{FarmState, LinkState};
@@ -28,17 +28,33 @@ impl Light {
     }
 }
 
-/// The light and a few words for the tray's tooltip.
+/// The light and a few words for the tray's tooltip. Inside an IBKR reset window a problem the reset can
+/// cause (connecting, waiting to reconnect, a late or unreachable session) is amber, "waiting"; a healthy
+/// session stays green and a latched guardrail red: the window explains trouble, it never hides a session
+/// that works or a stop that needs the trader.
 pub fn light(
     state: &SupervisorState,
     presence: &GatewayPresence,
     in_reset_window: bool,
 ) -> (Light, &'static str) {
+    let outside = outside_a_window(state, presence);
+    let explained = !matches!(
+        state.lifecycle,
+        Lifecycle::Idle | Lifecycle::Failed { .. } | Lifecycle::Latched { .. }
+    ) && outside.0 != Light::Green;
+    if in_reset_window && explained {
+        (Light::Amber, "IBKR reset window: waiting")
+    } else {
+        outside
+    }
+}
+
+fn outside_a_window(state: &SupervisorState, presence: &GatewayPresence) -> (Light, &'static str) {
     let worker = &state.worker;
     match &state.lifecycle {
+        Lifecycle::Idle if state.stopped_by_user => (Light::Grey, "Stopped"),
         Lifecycle::Idle => (Light::Grey, "Not connected"),
         Lifecycle::Failed { .. } => (Light::Red, "Needs your attention"),
-        _ if in_reset_window => (Light::Amber, "IBKR reset window: waiting"),
         Lifecycle::Unresponsive => (Light::Red, "Gateway API layer is unresponsive"),
         Lifecycle::Latched { .. } => (Light::Red, "Gateway API layer is unresponsive"),
         Lifecycle::Backoff { .. } if !presence.listening => {
@@ -70,6 +86,7 @@ pub fn light(
 
 #[cfg(test)]
 mod tests {
+    use gateway_core::supervisor::Offered;
     use gateway_proto::{ErrorBody, ErrorCode, FarmKind, FarmStatus, WorkerStatus};
 
     use super::*;
@@ -87,6 +104,9 @@ mod tests {
             gateway_restarts_seen: 0,
             short_sessions_in_a_row: 0,
             client_id_wait: None,
+            waiting_for_budget: false,
+            stopped_by_user: false,
+            offered: Offered::default(),
             changed_at_ms: 0,
         }
     }
@@ -123,6 +143,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_session_is_grey_and_says_stopped() {
+        let mut s = state(Lifecycle::Idle);
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Not connected")
+        );
+        s.stopped_by_user = true;
+        assert_eq!(
+            light(&s, &GatewayPresence::default(), false),
+            (Light::Grey, "Stopped")
+        );
+    }
+
+    #[test]
     fn connected_is_green_only_with_no_missed_heartbeat_and_everything_up() {
         let up = GatewayPresence {
             listening: true,
@@ -130,7 +164,6 @@ mod tests {
         };
         let mut s = state(Lifecycle::Connected);
         assert_eq!(light(&s, &up, false).0, Light::Green);
-        assert_eq!(light(&s, &up, true).0, Light::Amber, "reset window");
         s.worker.heartbeat.misses_in_a_row = 1;
         assert_eq!(light(&s, &up, false).0, Light::Amber, "late");
         s.worker.heartbeat.misses_in_a_row = 0;
@@ -142,11 +175,45 @@ mod tests {
             at_ms: 0,
         });
         assert_eq!(light(&s, &up, false).0, Light::Amber, "farm down");
-        let latched = state(Lifecycle::Latched { error: error() });
-        assert_eq!(
-            light(&latched, &up, true).0,
-            Light::Amber,
-            "quiet in a reset window"
-        );
+    }
+
+    #[test]
+    fn a_reset_window_turns_trouble_amber_but_never_hides_a_healthy_session_or_a_stop() {
+        let up = GatewayPresence {
+            listening: true,
+            ..GatewayPresence::default()
+        };
+        let down = GatewayPresence::default();
+        let backoff = Lifecycle::Backoff {
+            attempt: 1,
+            retry_in_ms: 250,
+            error: error(),
+        };
+        let mut late = state(Lifecycle::Connected);
+        late.worker.heartbeat.misses_in_a_row = 1;
+        let amber = [
+            (state(backoff), &down),
+            (state(Lifecycle::Connecting { attempt: 1 }), &up),
+            (state(Lifecycle::Unresponsive), &up),
+            (late, &up),
+        ];
+        for (s, presence) in amber {
+            assert_eq!(
+                light(&s, presence, true),
+                (Light::Amber, "IBKR reset window: waiting"),
+                "{:?}",
+                s.lifecycle
+            );
+        }
+        let unchanged = [
+            (Lifecycle::Connected, Light::Green),
+            (Lifecycle::Latched { error: error() }, Light::Red),
+            (Lifecycle::Failed { error: error() }, Light::Red),
+            (Lifecycle::Idle, Light::Grey),
+        ];
+        for (lifecycle, expected) in unchanged {
+            let s = state(lifecycle.clone());
+            assert_eq!(light(&s, &up, true).0, expected, "{lifecycle:?}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Who listens on the Gateway port, polled about once a second for the status screen, the tray and the
-//! Restart Gateway checklist. Each tick is one cheap socket-table query (gateway-core's `scan_quick`); the
+//! Restart Gateway checklist. Each tick is one cheap socket-table query (gateway-core's `scan_quick`), which
+//! also counts the stale connections to the port (and stale.rs says whether they are growing); the
 //! listener's process (pid and name) is looked up with the full `scan` only when the listening socket changes
 //! (a different inode: the Gateway restarted) or the port does. The result is published in a `watch` channel
 //! for `get_gateway_presence` and, on change, emitted as `gateway://presence`. Each tick also notes whether
@@ -11,7 +12,8 @@ use gateway_core::reset_window::{Region, current_window};
 use gateway_core::sockets::{self, QuickScan};
 use tokio::sync::watch;
 
-use crate::dto::GatewayPresence;
+use crate::dto::{GatewayPresence, StaleConnections};
+use crate::stale::StaleTrend;
 
 /// The next presence from a quick scan of `port`; `true` when the listener's process must be looked up.
 pub fn next(
@@ -30,6 +32,10 @@ pub fn next(
         process_name: None,
         pid: None,
         reset_window: None,
+        stale: quick.map(|q| StaleConnections {
+            count: q.client_zombies,
+            growing: false,
+        }),
     };
     if same_listener {
         presence.process_name = prev.process_name.clone();
@@ -47,6 +53,7 @@ pub async fn poll(
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut warned = false;
+    let mut trend = StaleTrend::default();
     loop {
         tick.tick().await;
         let port = port();
@@ -76,6 +83,12 @@ pub async fn poll(
                 .iter()
                 .find(|p| Some(p.pid) == pid)
                 .map(|p| p.name.clone());
+        }
+        if prev.port != port {
+            trend.clear();
+        }
+        if let Some(stale) = presence.stale.as_mut() {
+            stale.growing = trend.note(std::time::Instant::now(), stale.count);
         }
         presence.reset_window = current_window(
             jiff::Timestamp::now(),
@@ -126,5 +139,22 @@ mod tests {
         assert!(!gone.listening && !look_up && gone.pid.is_none());
         let (unknown, _) = next(&known, 4002, None);
         assert!(!unknown.listening);
+    }
+
+    #[test]
+    fn the_stale_connections_are_the_client_side_close_waits_of_the_scan() {
+        let scan = QuickScan {
+            client_zombies: 3,
+            gateway_zombies: 5,
+            ..quick(Some(7))
+        };
+        let (presence, _) = next(&GatewayPresence::default(), 4002, Some(&scan));
+        assert_eq!(
+            presence.stale.map(|s| s.count),
+            Some(3),
+            "held by local programs, not the Gateway's"
+        );
+        let (unread, _) = next(&presence, 4002, None);
+        assert_eq!(unread.stale, None, "no table: not known, not zero");
     }
 }

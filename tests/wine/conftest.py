@@ -12,6 +12,7 @@ from programs import BOUND_S, Holder, WorkerUnderWine, close_wait_state, run_doc
 from winehost import Missing, Wine, WindowsFolder
 
 _timings: dict[str, float] = {}
+_notes: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +21,11 @@ def wine():
         host = Wine()
     except Missing as missing:
         pytest.fail(str(missing), pytrace=False)
-    host.start()
-    _timings.update(host.timings)
+    try:
+        host.start()
+    finally:
+        _timings.update(host.timings)
+        _notes.extend(host.notes)
     yield host
     host.stop()
 
@@ -37,6 +41,8 @@ def windows(wine, tmp_path_factory) -> WindowsFolder:
 def pytest_terminal_summary(terminalreporter):
     for what, seconds in _timings.items():
         terminalreporter.write_line(f"wine: {what}: {seconds:.1f}")
+    for note in _notes:
+        terminalreporter.write_line(f"wine: {note}")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 // The Status screen, errors that point somewhere, and navigation. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { NOW, byId, click, connectedWorker, err, fire, settle, state } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state } from "./test/fixtures";
 import { light, mount } from "./test/mount";
 
 describe("status", () => {
@@ -107,6 +107,69 @@ describe("status", () => {
     expect(box.dataset["code"]).toBe("WORKER_MISSING");
     expect(box.textContent).toMatch(/Part of Gateway Doctor is missing/);
     expect(box.textContent).toMatch(/Reinstall/);
+  });
+});
+
+describe("session controls", () => {
+  const backoff = state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: err("CONNECTION_LOST", "closed") }, undefined, {
+    changed_at_ms: NOW,
+  });
+
+  test("during a retry's wait Reconnect is the main button and Stop sits beside it; Stop calls stop_session", async () => {
+    const be = await mount({
+      get_status: () => backoff,
+      stop_session: () => state({ phase: "idle" }, undefined, { changed_at_ms: NOW + 1, stopped_by_user: true }),
+    });
+    expect(byId("primary-action").textContent).toBe("Reconnect");
+    expect(byId("stop-session").hidden).toBe(false);
+
+    click("stop-session");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "stop_session")).toHaveLength(1);
+    expect(light().dataset["state"]).toBe("grey");
+    expect(byId("status-title").textContent).toBe("Stopped");
+    expect(byId("primary-action").textContent).toBe("Connect");
+    expect(byId("stop-session").hidden).toBe(true);
+  });
+
+  test("Reconnect during a wait calls connect_gateway", async () => {
+    const be = await mount({ get_status: () => backoff });
+    click("primary-action");
+    await settle();
+    expect(be.calls.filter((c) => c.cmd === "connect_gateway")).toHaveLength(1);
+  });
+
+  test("Stop shows exactly when Rust offers it", async () => {
+    await mount({ get_status: () => state({ phase: "connected" }, connectedWorker()) });
+    expect(byId("stop-session").hidden).toBe(false);
+    await fire("worker://state", state({ phase: "connected" }, connectedWorker(), {
+      changed_at_ms: NOW,
+      offered: { connect: false, reconnect: false, stop: false },
+    }));
+    expect(byId("stop-session").hidden).toBe(true);
+    await fire("worker://state", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }, undefined, { changed_at_ms: NOW + 1 }));
+    expect(byId("stop-session").hidden).toBe(true);
+  });
+});
+
+describe("stale connections", () => {
+  test("none: nothing shown", async () => {
+    await mount();
+    expect(byId("stale-connections").hidden).toBe(true);
+  });
+
+  test("the count from gateway://presence, growing or not, and one click to Connections", async () => {
+    await mount({ get_gateway_presence: () => presence({ stale: { count: 1, growing: false } }) });
+    expect(byId("stale-connections").hidden).toBe(false);
+    expect(byId("stale-title").textContent).toBe("1 stale connection to IB Gateway");
+    expect(byId("stale-connections").dataset["growing"]).toBe("false");
+    await fire("gateway://presence", presence({ stale: { count: 3, growing: true } }));
+    expect(byId("stale-title").textContent).toBe("3 stale connections to IB Gateway, and the number is growing");
+    expect(byId("stale-connections").dataset["count"]).toBe("3");
+    expect(byId("stale-connections").dataset["growing"]).toBe("true");
+    click("stale-open-connections");
+    expect(byId("nav-connections").getAttribute("aria-selected")).toBe("true");
+    expect(byId("panel-connections").hidden).toBe(false);
   });
 });
 

@@ -105,10 +105,39 @@ fn connect_gateway_reaches_connected_and_emits_worker_state() {
     let stopped = app.call("stop_session", Value::Null);
     assert_eq!(phase(&stopped), "idle");
     assert!(stopped["worker_pid"].is_null());
+    assert_eq!(stopped["stopped_by_user"], true, "{stopped}");
+    assert_eq!(
+        stopped["offered"],
+        json!({"connect": true, "reconnect": false, "stop": false})
+    );
     let err = app
         .invoke("get_worker_status", Value::Null)
         .expect_err("no worker");
     assert_eq!(err["code"], "NOT_CONNECTED");
+}
+
+#[test]
+fn a_real_stale_connection_to_the_port_is_counted_in_the_presence() {
+    // A "Gateway" that closes its end of a connection while this program keeps its own: a real CLOSE_WAIT.
+    let gateway = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = gateway.local_addr().expect("addr").port();
+    let app = TestApp::start(json!({"port": port}));
+    let presences = app.events("gateway://presence");
+    let held = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let (accepted, _) = gateway.accept().expect("accept");
+    drop(accepted);
+    let counted = wait_event(&presences, "one stale connection", |p| {
+        p["stale"]["count"] == 1
+    });
+    assert_eq!(counted["port"], port);
+    assert_eq!(
+        app.call("get_gateway_presence", Value::Null)["stale"]["count"],
+        1
+    );
+    drop(held);
+    wait_event(&presences, "none once it is closed", |p| {
+        p["stale"]["count"] == 0
+    });
 }
 
 #[test]

@@ -7,8 +7,10 @@ import {
   farmLights,
   heartbeatFresh,
   linkLight,
+  offersStop,
   sessionFacts,
   sessionMode,
+  staleView,
   type Light,
   type PrimaryKind,
   type StatusReason,
@@ -39,6 +41,36 @@ const table: Row[] = [
     reason: "idle",
     button: "connect",
     label: "Connect",
+  },
+  {
+    name: "idle after the user's Stop",
+    state: state({ phase: "idle" }, undefined, { stopped_by_user: true }),
+    light: "grey",
+    reason: "stopped",
+    button: "connect",
+    label: "Connect",
+    title: /^Stopped$/,
+  },
+  {
+    name: "backoff: the connect budget's wait",
+    state: state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST", "Waiting 45 s …") }, undefined, {
+      waiting_for_budget: true,
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "reconnect",
+    label: "Reconnect",
+    title: /^Waiting before the next try$/,
+  },
+  {
+    name: "backoff without Reconnect offered",
+    state: state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_LOST") }, undefined, {
+      offered: { connect: false, reconnect: false, stop: true },
+    }),
+    light: "amber",
+    reason: "backoff",
+    button: "diagnose",
+    label: "Diagnose",
   },
   { name: "connecting", state: state({ phase: "connecting", attempt: 1 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /^Connecting…$/ },
   { name: "connecting, second try", state: state({ phase: "connecting", attempt: 2 }), light: "amber", reason: "connecting", button: "busy", label: "Connecting…", title: /try 2/ },
@@ -244,12 +276,18 @@ describe("deriveStatus: every lifecycle phase -> light, reason and the one butto
     expect(deriveStatus(s, up, NOW + 20_000).detail).toMatch(/Next try in 0 s/);
   });
 
-  test("inside an IBKR reset window everything but idle and failed is amber", () => {
+  test("inside an IBKR reset window trouble is amber, but a healthy session and a stop keep their own view", () => {
     const win = { name: "IBKR daily reset (North America)", ends_at_ms: NOW + 600_000, ends_local: "01:45" };
+    const backoff = state({ phase: "backoff", attempt: 1, retry_in_ms: 10_000, error: err("CONNECTION_LOST") });
+    const waiting = deriveStatus(backoff, up, NOW, win);
+    expect([waiting.light, waiting.reason, waiting.primary.kind]).toEqual(["amber", "reset_window", "diagnose"]);
+    expect(waiting.title).toBe("IBKR daily reset (North America): waiting until 01:45");
+    const unresponsive = deriveStatus(state({ phase: "unresponsive" }), up, NOW, win);
+    expect([unresponsive.light, unresponsive.reason, unresponsive.primary.kind]).toEqual(["amber", "reset_window", "restart_help"]);
     const latched = deriveStatus(state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), up, NOW, win);
-    expect([latched.light, latched.reason, latched.primary.kind]).toEqual(["amber", "reset_window", "restart_help"]);
-    expect(latched.title).toBe("IBKR daily reset (North America): waiting until 01:45");
-    expect(deriveStatus(state({ phase: "connected" }, connectedWorker()), up, NOW, win).light).toBe("amber");
+    expect([latched.light, latched.reason]).toEqual(["red", "latched"]);
+    const healthy = deriveStatus(state({ phase: "connected" }, connectedWorker()), up, NOW, win);
+    expect([healthy.light, healthy.reason]).toEqual(["green", "connected"]);
     expect(deriveStatus(state({ phase: "idle" }), up, NOW, win).light).toBe("grey");
     expect(deriveStatus(state({ phase: "failed", error: err("GATEWAY_TOO_OLD") }), up, NOW, win).light).toBe("red");
   });
@@ -339,5 +377,32 @@ describe("facts and small lights", () => {
       ["grey", "Idle"],
       ["amber", "Down"],
     ]);
+  });
+});
+
+describe("session controls and stale connections", () => {
+  test("Stop follows what Rust offers", () => {
+    expect(offersStop(null)).toBe(false);
+    expect(offersStop(state({ phase: "idle" }))).toBe(false);
+    expect(offersStop(state({ phase: "connecting", attempt: 1 }))).toBe(true);
+    expect(offersStop(state({ phase: "idle" }, undefined, { offered: { connect: true, reconnect: false, stop: true } }))).toBe(true);
+  });
+
+  test("the budget's wait says when the next try can go", () => {
+    const s = state({ phase: "backoff", attempt: 2, retry_in_ms: 45_000, error: err("CONNECTION_LOST") }, undefined, {
+      waiting_for_budget: true,
+    });
+    expect(deriveStatus(s, presence(), NOW).detail).toMatch(/not to overload IB Gateway\. Next try in 43 s\.$/);
+  });
+
+  test("the stale line: none, one, several, growing", () => {
+    expect(staleView(null)).toBeNull();
+    expect(staleView(presence())).toBeNull();
+    expect(staleView(presence({ stale: null })), "not read yet").toBeNull();
+    expect(staleView(presence({ stale: { count: 1, growing: false } }))?.title).toBe("1 stale connection to IB Gateway");
+    const growing = staleView(presence({ stale: { count: 4, growing: true } }));
+    expect(growing?.title).toBe("4 stale connections to IB Gateway, and the number is growing");
+    expect(growing?.detail).toMatch(/Connections screen/);
+    expect(growing?.detail).not.toMatch(/CLOSE_WAIT|socket/i);
   });
 });

@@ -8,6 +8,8 @@
 //         grey   not connected by choice (idle), or the app has not answered yet
 // Button: Connect (idle) · Reconnect (failed, backoff) · Diagnose (other red, and healthy/amber sessions)
 //         · "How to restart Gateway" (latched, unresponsive) · a disabled "Connecting…" while an attempt runs.
+//         Connect and Reconnect only when Rust offers them (SupervisorState.offered, decided in the supervisor's
+//         state.rs); beside the main button, Stop whenever Rust offers it (a session up, opening or retried).
 
 import type {
   AccountMode,
@@ -37,6 +39,7 @@ export interface PrimaryAction {
 export type StatusReason =
   | "loading"
   | "idle"
+  | "stopped"
   | "connecting"
   | "connected"
   | "heartbeat_late"
@@ -124,9 +127,11 @@ export function retryInMs(state: SupervisorState, now: number): number | null {
 /**
  * What the Status screen shows: light, headline, detail and the one primary button.
  *
- * `resetWindow`: the IBKR reset window we are in, if any. Inside one, every phase but idle and failed is amber
- * ("waiting until HH:MM"), as the tray's light does (src-tauri/src/light.rs). It comes with gateway://presence;
- * by default the presence's own.
+ * `resetWindow`: the IBKR reset window we are in, if any. Inside one, trouble the reset can cause (connecting,
+ * waiting to reconnect, a late or unreachable session) is amber ("waiting until HH:MM"); a healthy session stays
+ * green and idle, failed and a latched guardrail keep their own view: the window explains trouble, it never hides
+ * a session that works or a stop that needs the trader. The tray's light follows the same rule
+ * (src-tauri/src/light.rs). It comes with gateway://presence; by default the presence's own.
  */
 export function deriveStatus(
   state: SupervisorState | null,
@@ -137,16 +142,24 @@ export function deriveStatus(
   if (state === null) {
     return view("grey", "loading", "Checking…", "Gateway Doctor is starting up.", "busy");
   }
-  const lc = state.lifecycle;
-  if (resetWindow !== null && lc.phase !== "idle" && lc.phase !== "failed") {
+  const outside = outsideAWindow(state, presence, now);
+  const phase = state.lifecycle.phase;
+  const explained = phase !== "idle" && phase !== "failed" && phase !== "latched" && outside.light !== "green";
+  if (resetWindow !== null && explained) {
     return view(
       "amber",
       "reset_window",
       `${resetWindow.name}: waiting until ${resetWindow.ends_local}`,
       "IBKR's servers are in their scheduled reset. Losing the link now is normal; Gateway Doctor keeps the session and checks again after the window.",
-      lc.phase === "latched" || lc.phase === "unresponsive" ? "restart_help" : "diagnose",
+      phase === "unresponsive" || outside.primary.kind === "restart_help" ? "restart_help" : "diagnose",
     );
   }
+  return outside;
+}
+
+/** The Status view when no reset window is under way. */
+function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null, now: number): StatusView {
+  const lc = state.lifecycle;
   const port = portOf(state, presence);
   const onPort = port === null ? "" : ` on port ${port}`;
   const notRunning = (next: string): StatusView =>
@@ -158,8 +171,18 @@ export function deriveStatus(
       "diagnose",
     );
 
+  const retry = (): PrimaryKind => (state.offered.reconnect ? "reconnect" : "diagnose");
   switch (lc.phase) {
     case "idle":
+      if (state.stopped_by_user) {
+        return view(
+          "grey",
+          "stopped",
+          "Stopped",
+          "You stopped the session. Gateway Doctor sends nothing to IB Gateway until you click Connect.",
+          "connect",
+        );
+      }
       return view(
         "grey",
         "idle",
@@ -190,14 +213,24 @@ export function deriveStatus(
     case "failed": {
       const e = explainError(lc.error);
       if (lc.error.code === "CONNECTION_REFUSED" && gatewayAbsent(presence)) return notRunning("");
-      return view("red", "failed", e.title, [e.message === e.title ? "" : e.message, e.hint].filter(Boolean).join(" "), "reconnect");
+      return view("red", "failed", e.title, [e.message === e.title ? "" : e.message, e.hint].filter(Boolean).join(" "), retry());
     }
     case "backoff": {
       const wait = retryInMs(state, now) ?? lc.retry_in_ms;
       const next = `Next try in ${formatDuration(wait)}.`;
       if (gatewayAbsent(presence)) return notRunning(`Gateway Doctor connects by itself once it is up (${next.toLowerCase().replace(/\.$/, "")}).`);
+      if (state.waiting_for_budget) {
+        // A Reconnect (or a retry) found the connect budget spent: say so, and when the next try can go.
+        return view(
+          "amber",
+          "backoff",
+          "Waiting before the next try",
+          `Gateway Doctor has connected several times in a short while and paces its tries so as not to overload IB Gateway. ${next}`,
+          retry(),
+        );
+      }
       const e = explainError(lc.error);
-      return view("amber", "backoff", "Reconnecting", `${e.title}. ${next}`, "reconnect");
+      return view("amber", "backoff", "Reconnecting", `${e.title}. ${next}`, retry());
     }
     case "connected":
       break;
@@ -246,6 +279,36 @@ export function deriveStatus(
       "restart_help",
     );
   }
+}
+
+/** Whether Stop shows beside the main button: exactly when Rust offers it (a session up, opening or retried). */
+export function offersStop(state: SupervisorState | null): boolean {
+  return state?.offered.stop ?? false;
+}
+
+// ---- Stale connections (CLOSE_WAIT sockets local programs keep after the Gateway closed its end) ----
+
+export interface StaleView {
+  count: number;
+  growing: boolean;
+  /** One line for the Status screen, e.g. "3 stale connections to IB Gateway, and the number is growing". */
+  title: string;
+  detail: string;
+}
+
+/** The stale-connections line of Status; null when there are none (or nothing is known yet). Counted in Rust. */
+export function staleView(presence: GatewayPresence | null): StaleView | null {
+  const stale = presence?.stale;
+  if (!stale || stale.count === 0) return null;
+  const what = stale.count === 1 ? "1 stale connection to IB Gateway" : `${stale.count} stale connections to IB Gateway`;
+  return {
+    count: stale.count,
+    growing: stale.growing,
+    title: stale.growing ? `${what}, and the number is growing` : what,
+    detail: stale.growing
+      ? "A program on this computer keeps leaving connections that IB Gateway has already closed. Too many slow IB Gateway down: see which program on the Connections screen and clean them up."
+      : "A program on this computer holds connections that IB Gateway has already closed. See which one on the Connections screen, where they can be cleaned up.",
+  };
 }
 
 // ---- Accounts: PAPER or LIVE ----

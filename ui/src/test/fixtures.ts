@@ -51,6 +51,16 @@ export function connectedWorker(over: Partial<WorkerStatus> = {}): WorkerStatus 
   });
 }
 
+/** What Rust offers for a lifecycle (the rule lives in the supervisor's state.rs; test data only mirrors it). */
+export function offeredFor(lifecycle: Lifecycle, clientIdWait = false): SupervisorState["offered"] {
+  const p = lifecycle.phase;
+  return {
+    connect: p === "idle",
+    reconnect: p === "backoff" || p === "failed",
+    stop: p === "connecting" || p === "connected" || p === "unresponsive" || p === "backoff" || (p === "failed" && clientIdWait),
+  };
+}
+
 export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Partial<SupervisorState> = {}): SupervisorState {
   return {
     lifecycle,
@@ -64,6 +74,9 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     gateway_restarts_seen: 0,
     short_sessions_in_a_row: 0,
     client_id_wait: null,
+    waiting_for_budget: false,
+    stopped_by_user: false,
+    offered: offeredFor(lifecycle, over.client_id_wait != null),
     changed_at_ms: NOW - 2000,
     ...over,
   };
@@ -72,7 +85,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
 
 export function presence(over: Partial<GatewayPresence> = {}): GatewayPresence {
-  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, ...over };
+  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, stale: { count: 0, growing: false }, ...over };
 }
 
 export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {

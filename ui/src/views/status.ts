@@ -1,5 +1,6 @@
-// Status (home): the big light, the one primary button, the session's facts, the IB link and data-farm lights,
-// and — when nothing listens on the port — the offer to start IB Gateway or try the demo.
+// Status (home): the big light, the one primary button (and Stop beside it while a session is up or retried), the
+// stale connections to the port if any (one click to Connections), the session's facts, the IB link and data-farm
+// lights, and — when nothing listens on the port — the offer to start IB Gateway or try the demo.
 
 import * as ipc from "../ipc";
 import type { AppData } from "../ui/store";
@@ -10,6 +11,8 @@ import {
   sessionFacts,
   sessionMode,
   accountMode,
+  offersStop,
+  staleView,
   type PrimaryKind,
   type SmallLight,
 } from "../model/status";
@@ -39,7 +42,20 @@ export function statusView(ctx: Ctx): StatusScreen {
   const title = h("h2", { id: "status-title", attrs: { tabindex: -1 } });
   const detail = h("p", { id: "status-detail", class: "status-detail" });
   const primary = button("Connect", () => void onPrimary(), { id: "primary-action", class: "primary" });
+  // Stop: ends the session and every wait; nothing more is sent to the Gateway. Shown when Rust offers it.
+  const stop = button("Stop", () => void onStop(), { id: "stop-session" });
+  stop.hidden = true;
   const error = feedbackBox("status-error");
+  // Stale connections to the port (counted in Rust on every presence poll), with one click to Connections.
+  const staleTitle = h("strong", { id: "stale-title" });
+  const staleDetail = h("span", { id: "stale-detail", class: "stale-detail" });
+  const stale = h(
+    "div",
+    { id: "stale-connections", class: "stale", attrs: { role: "status" } },
+    h("p", {}, staleTitle, " ", staleDetail),
+    button("Open Connections", () => ctx.navigate("connections", true), { id: "stale-open-connections", class: "small" }),
+  );
+  stale.hidden = true;
   // The Gateway refused our client id (CLIENT_ID_IN_USE): the app picks a free one, saves it and connects.
   const anotherId = button("Use another client id", () => void onAnotherClientId(), { id: "use-another-client-id" });
   anotherId.hidden = true;
@@ -96,7 +112,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const panel = h(
     "section",
     { class: "screen status-screen" },
-    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary), error, holder.el),
+    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, stop), error, stale, holder.el),
     demoOffer,
     h(
       "div",
@@ -150,6 +166,22 @@ export function statusView(ctx: Ctx): StatusScreen {
         return;
       case "busy":
         return;
+    }
+  }
+
+  async function onStop(): Promise<void> {
+    clearFeedback(error);
+    busy = true;
+    stop.disabled = true;
+    try {
+      ctx.store.setState(await ipc.stopSession());
+      ctx.announce("Session stopped.");
+    } catch (e) {
+      showError(error, e);
+    } finally {
+      busy = false;
+      stop.disabled = false;
+      render(ctx.store.data);
     }
   }
 
@@ -215,6 +247,15 @@ export function statusView(ctx: Ctx): StatusScreen {
     primary.textContent = v.primary.label;
     primary.dataset["kind"] = v.primary.kind;
     primary.disabled = v.primary.disabled || busy;
+    show(stop, offersStop(data.state));
+    const sv = staleView(data.presence);
+    show(stale, sv !== null);
+    if (sv !== null) {
+      stale.dataset["count"] = String(sv.count);
+      stale.dataset["growing"] = String(sv.growing);
+      staleTitle.textContent = sv.title;
+      staleDetail.textContent = sv.detail;
+    }
     holder.update(data.state);
 
     const nothingListens = raw.presence !== null && !raw.presence.listening;

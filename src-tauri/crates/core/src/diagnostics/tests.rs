@@ -327,3 +327,64 @@ fn settings_that_need_fixing_make_up_no_client_id() {
         "Port 4002."
     );
 }
+
+#[test]
+fn a_reset_window_does_not_explain_a_gateway_that_is_not_running() {
+    let mut scan = listening(4002);
+    scan.listeners.clear();
+    let closed = Observations {
+        port: 4002,
+        scan: Some(scan),
+        reset_window: Some(window()),
+        ..Observations::default()
+    };
+    let report = assess(&closed);
+    assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
+    assert_eq!(
+        check(&report, gateway_proto::CheckId::ResetWindow).status,
+        gateway_proto::CheckStatus::Warn,
+        "the window is still shown among the checks"
+    );
+    // With the API on another IB port, switching is the answer, window or not.
+    let elsewhere = Observations {
+        other_listening_ports: vec![7497],
+        ..closed.clone()
+    };
+    assert_eq!(assess(&elsewhere).verdict, Verdict::WrongPortOrApiDisabled);
+}
+
+#[test]
+fn a_reset_window_explains_a_closed_port_while_ib_gateway_runs() {
+    let mut scan = listening(4002);
+    scan.listeners.clear();
+    let restarting = Observations {
+        port: 4002,
+        scan: Some(scan),
+        gateway_processes: vec![gateway_proto::GatewayProcess {
+            pid: 7312,
+            product: gateway_proto::GatewayProduct::IbGateway,
+            name: "java".into(),
+        }],
+        reset_window: Some(window()),
+        ..Observations::default()
+    };
+    assert_eq!(assess(&restarting).verdict, Verdict::ResetWindow);
+}
+
+#[test]
+fn a_reset_window_does_not_explain_a_client_id_in_use_or_a_gateway_too_old() {
+    for (code, expected) in [
+        (ErrorCode::ClientIdInUse, Verdict::ClientIdInUse),
+        (ErrorCode::GatewayTooOld, Verdict::GatewayTooOld),
+    ] {
+        let obs = Observations {
+            port: 4002,
+            scan: Some(listening(4002)),
+            accept_queue_samples: vec![0],
+            worker: Some(failed_handshake(code)),
+            reset_window: Some(window()),
+            ..Observations::default()
+        };
+        assert_eq!(assess(&obs).verdict, expected, "{code:?}");
+    }
+}

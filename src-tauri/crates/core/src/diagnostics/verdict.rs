@@ -1,5 +1,5 @@
 //! The one verdict, from the checklist and the observations, first match wins: bad settings, a reset window
-//! (when something is wrong), nothing listening (listening elsewhere; or IB Gateway / TWS running with its
+//! (when something is wrong that it can explain), nothing listening (listening elsewhere; or IB Gateway / TWS running with its
 //! API off or on another port, told from "not running" by the process list), a Gateway too old, a client id in
 //! use, an API closed at once or not speaking the API, an unresponsive API layer, zombies, a lost IB link;
 //! then healthy, but only when a session is connected and answered. A listening port whose API nobody
@@ -33,12 +33,21 @@ pub(super) fn verdict(
             Some(Remedy::OpenSettings),
         );
     }
-    let problem = fail(CheckId::PortListening)
+    // A reset window explains only what a reset can cause: a lost link to IB, a late or silent API, a
+    // Gateway restarting itself (its process is there, its port not yet). It does not explain a Gateway
+    // that is not running, an API on another port, a client id in use or a Gateway too old: waiting would
+    // not fix those, so their own verdicts follow (the window stays listed among the checks).
+    let restarting = !obs.gateway_processes.is_empty() && obs.other_listening_ports.is_empty();
+    let silent = matches!(
+        handshake_error,
+        Some(ErrorCode::HandshakeTimeout | ErrorCode::GatewayUnresponsive | ErrorCode::ConnectionLost)
+    );
+    let reset_can_cause = (fail(CheckId::PortListening) && restarting)
         || fail(CheckId::IbLink)
-        || fail(CheckId::Handshake)
+        || (fail(CheckId::Handshake) && silent)
         || fail(CheckId::Heartbeat)
         || fail(CheckId::AcceptQueue);
-    if let (Some(w), true) = (&obs.reset_window, problem) {
+    if let (Some(w), true) = (&obs.reset_window, reset_can_cause) {
         return (
             Verdict::ResetWindow,
             format!(

@@ -179,6 +179,9 @@ impl Supervisor {
     }
 
     /// Wants a session: starts a worker if needed and connects, retrying with backoff until the guardrail.
+    /// During a retry's wait it is the user's Reconnect: one try now, still within the connect budget (a
+    /// spent budget turns it into a wait that says when the next try can go). A latched guardrail ignores
+    /// it (see [`Supervisor::reset`]).
     pub async fn connect(&self) -> Result<(), SupervisorError> {
         self.commands
             .send(Cmd::Connect)
@@ -194,7 +197,9 @@ impl Supervisor {
             .map_err(|_| SupervisorError::Stopped)
     }
 
-    /// Ends the session by ending the worker process (never an API-level disconnect), and stays idle.
+    /// Ends the session by ending the worker process (never an API-level disconnect), cancels every wait
+    /// (a retry's backoff, the wait for a client id's holder or for the Gateway to listen), and stays idle
+    /// with `stopped_by_user` set.
     pub async fn stop(&self) -> Result<(), SupervisorError> {
         let (done, wait) = oneshot::channel();
         self.call("stop", self.ending_deadline, Cmd::Stop(done), wait)

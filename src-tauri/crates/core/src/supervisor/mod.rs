@@ -20,4 +20,4 @@ pub use handle::{Applied, Supervisor, SupervisorError, SupervisorOptions};
 pub use latch_file::{LatchFile, LatchFileError, LatchRecord, default_latch_path};
 pub use log::{LogLine, LogSink};
 pub use policy::{DROPS_TO_LATCH, FEW_RETRIES, Reaction, reaction};
-pub use state::{Lifecycle, SupervisorState};
+pub use state::{Lifecycle, Offered, SupervisorState};

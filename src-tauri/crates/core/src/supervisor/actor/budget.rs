@@ -51,10 +51,12 @@ impl Actor {
             long.as_secs() / 60
         );
         self.log("warn", message.clone());
-        self.set_lifecycle(Lifecycle::Backoff {
+        self.state.lifecycle = Lifecycle::Backoff {
             attempt: self.discipline.step(),
             retry_in_ms: wait.as_millis() as u64,
             error: ErrorBody::new(code, message),
-        });
+        };
+        self.state.waiting_for_budget = true;
+        self.publish();
     }
 }

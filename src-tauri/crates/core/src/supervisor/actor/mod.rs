@@ -48,7 +48,7 @@ use super::handle::{Applied, SupervisorOptions};
 use super::latch_file::LatchFile;
 use super::log::{LogLine, LogSink};
 use super::policy::Discipline;
-use super::state::{Lifecycle, SupervisorState};
+use super::state::{Lifecycle, Offered, SupervisorState};
 use super::worker_process::{WorkerLine, WorkerProcess};
 use crate::config::Config;
 
@@ -188,6 +188,14 @@ impl Actor {
         match cmd {
             Cmd::Connect => {
                 self.wanted = true;
+                self.state.stopped_by_user = false;
+                if self.waiting_to_retry() {
+                    // Reconnect during a wait: try now. `attempt` still applies the connect budget (a spent
+                    // one becomes a wait that says when the next try can go) and the absent-listener check.
+                    self.log("info", "reconnect asked for during a wait: trying now");
+                    self.next_attempt = Some(Instant::now());
+                    return;
+                }
                 if matches!(
                     self.state.lifecycle,
                     Lifecycle::Idle | Lifecycle::Failed { .. }
@@ -208,13 +216,25 @@ impl Actor {
                 self.log("info", "guardrail reset by the user: one new attempt");
                 self.clear_latch().await;
                 self.wanted = true;
+                self.state.stopped_by_user = false;
                 self.next_attempt = Some(Instant::now());
             }
             Cmd::Stop(done) => {
+                // Every wait ends with the wish for a session: the retry timer, the wait for the holder of
+                // our client id, and (through `wanted`) the wait for the Gateway to listen again.
+                let was_idle = self.state.lifecycle == Lifecycle::Idle;
                 self.wanted = false;
                 self.next_attempt = None;
+                self.stop_watching_client_id();
                 self.end_worker().await;
                 self.apply_pending().await;
+                if !was_idle {
+                    self.log(
+                        "info",
+                        "session stopped by the user: nothing more is sent to the Gateway",
+                    );
+                    self.state.stopped_by_user = true;
+                }
                 self.set_lifecycle(Lifecycle::Idle);
                 let _ = done.send(());
             }
@@ -444,12 +464,22 @@ impl Actor {
         if lifecycle == Lifecycle::Connected {
             self.after_restart = false;
         }
+        self.state.waiting_for_budget = false;
         self.state.lifecycle = lifecycle;
         self.publish();
     }
 
+    /// A retry is scheduled: a backoff, the connect budget's wait, the cool-down after a Gateway restart,
+    /// the wait for the Gateway to listen again. (A failure, the wait for the holder of our client id
+    /// included, is left as Connect from Failed: a fresh start.)
+    fn waiting_to_retry(&self) -> bool {
+        matches!(self.state.lifecycle, Lifecycle::Backoff { .. })
+    }
+
     fn publish(&mut self) {
         self.state.changed_at_ms = crate::now_ms();
+        self.state.offered =
+            Offered::for_state(&self.state.lifecycle, self.state.client_id_wait.is_some());
         self.state.short_sessions_in_a_row = self.discipline.short_sessions_in_a_row();
         self.publish.send_replace(self.state.clone());
     }
