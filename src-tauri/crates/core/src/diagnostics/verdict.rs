@@ -40,7 +40,11 @@ pub(super) fn verdict(
     let restarting = !obs.gateway_processes.is_empty() && obs.other_listening_ports.is_empty();
     let silent = matches!(
         handshake_error,
-        Some(ErrorCode::HandshakeTimeout | ErrorCode::GatewayUnresponsive | ErrorCode::ConnectionLost)
+        Some(
+            ErrorCode::HandshakeTimeout
+                | ErrorCode::GatewayUnresponsive
+                | ErrorCode::ConnectionLost
+        )
     );
     let reset_can_cause = (fail(CheckId::PortListening) && restarting)
         || fail(CheckId::IbLink)
