@@ -22,6 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "reset_settings",
     "reconnect_now",
     "use_another_client_id",
+    "import_trading_env",
     "get_logs",
     "get_support_bundle",
     "get_demo",

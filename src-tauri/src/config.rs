@@ -6,6 +6,12 @@
 //! the settings file atomically (gateway-core keeps keys it does not know). A saved value can still be
 //! hidden by a higher source (IBKR_PORT in the environment); the view shows which source won.
 //!
+//! "Import from the trading program" ([`ConfigStore::import_env`]) copies the trading program's `.env`
+//! values into the settings file with a record of where they came from (gateway-core's config/import.rs
+//! says why a copy and what is taken); the view names that program and warns when its client id is ours.
+//! Each resolution also keeps the region and auto-restart time ([`ConfigStore::time_rules`]) for the
+//! reset windows and the schedule, which are computed every second without reading any file.
+//!
 //! A settings file that cannot be read (not JSON, not an object) is never replaced by defaults: every
 //! connection setting (host, port, client id) that no higher source gives is reported as unknown, so the
 //! configuration is bad (connect refused with BAD_CONFIG) until the file is fixed or reset; the view
@@ -16,11 +22,14 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use gateway_core::config::{
-    Config, InputError, Inputs, InvalidValue, Key, Source, reset_settings, write_settings,
+    Config, ImportRecord, InputError, Inputs, InvalidValue, Key, Source, TradingProgram,
+    import_changes, read_trading_env, reset_settings, time_rules_of, trading_env_path,
+    write_settings,
 };
+use gateway_core::schedule::TimeRules;
 use serde_json::{Map, Value};
 
-use crate::dto::{ConfigView, SettingsFileProblem};
+use crate::dto::{ConfigView, EnvImport, SettingsFileProblem};
 use crate::error::AppError;
 
 /// Handshake timeout and guardrail while the demo gateway runs.
@@ -37,6 +46,8 @@ pub struct ConfigStore {
     settings_path: Option<PathBuf>,
     cwd: PathBuf,
     demo_port: Mutex<Option<u16>>,
+    /// The region and auto-restart time of the last resolution.
+    time_rules: Mutex<TimeRules>,
 }
 
 impl ConfigStore {
@@ -45,6 +56,7 @@ impl ConfigStore {
             settings_path,
             cwd,
             demo_port: Mutex::new(None),
+            time_rules: Mutex::new(TimeRules::default()),
         }
     }
 
@@ -113,6 +125,21 @@ impl ConfigStore {
         } else {
             Err(errors.clone())
         };
+        *self
+            .time_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = time_rules_of(&settings);
+        let our_client_id = settings
+            .iter()
+            .find(|s| s.key == Key::ClientId)
+            .and_then(|s| match s.value {
+                gateway_core::config::SettingValue::Int(id) => Some(id),
+                _ => None,
+            });
+        let trading_program = inputs
+            .settings
+            .as_ref()
+            .and_then(|(_, map)| TradingProgram::of(map, our_client_id));
         Resolved {
             view: ConfigView {
                 settings,
@@ -122,6 +149,7 @@ impl ConfigStore {
                 demo_port,
                 file_problem,
                 applies_at_next_connect: false,
+                trading_program,
             },
             config,
         }
@@ -158,6 +186,45 @@ impl ConfigStore {
         })?;
         write_settings(path, changes).map_err(|e| AppError::SettingsWrite(e.to_string()))?;
         Ok(self.resolve())
+    }
+
+    /// The region and auto-restart time as last resolved (any resolution: start-up, a save, Settings
+    /// opening), for the reset windows and the schedule.
+    pub fn time_rules(&self) -> TimeRules {
+        *self
+            .time_rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The trading program's own client id, as recorded at the last import.
+    pub fn program_client_id(&self) -> Option<i64> {
+        let path = self.settings_path.as_ref()?;
+        let (inputs, _) = Inputs::gather_lenient(BTreeMap::new(), &self.cwd, Some(path));
+        ImportRecord::of(&inputs.settings?.1)?.program_client_id
+    }
+
+    /// "Import from the trading program": checks the `.env` at `given` (typed by the trader) and copies
+    /// its values into the settings file; a bad file changes nothing.
+    pub fn import_env(&self, given: &str) -> Result<EnvImport, AppError> {
+        let path = trading_env_path(
+            given,
+            gateway_core::config::folders::this_home_dir().as_deref(),
+        )?;
+        let env = read_trading_env(&path)?;
+        let settings_path = self.settings_path.as_ref().ok_or_else(|| {
+            AppError::SettingsWrite(
+                "this computer has no settings folder for Gateway Doctor".into(),
+            )
+        })?;
+        write_settings(settings_path, &import_changes(&env, jiff::Timestamp::now()))
+            .map_err(|e| AppError::SettingsWrite(e.to_string()))?;
+        Ok(EnvImport {
+            path: env.path.display().to_string(),
+            imported: env.values.iter().map(|(key, _)| *key).collect(),
+            left_out: env.left_out,
+            config: self.resolve().view,
+        })
     }
 
     /// Resets the settings file to defaults (an empty object), first keeping the old one as

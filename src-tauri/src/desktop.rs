@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use gateway_core::reset_window::{Region, current_window};
+use gateway_core::reset_window::current_window;
 use gateway_core::supervisor::Lifecycle;
 use tauri::{AppHandle, Builder, Manager, Runtime};
 use tauri_plugin_log::{RotationStrategy, Target, TargetKind, fern};
@@ -98,10 +98,14 @@ async fn notify<R: Runtime>(app: AppHandle<R>) {
         let alert = alerter.on_change(&prev, &next);
         prev = next;
         let Some(alert) = alert else { continue };
-        let now = jiff::Timestamp::now();
-        if let Some(window) =
-            current_window(now, Region::default(), None, &jiff::tz::TimeZone::system())
-        {
+        let now = app.state::<AppState>().schedule_now();
+        let rules = app.state::<AppState>().config.time_rules();
+        if let Some(window) = current_window(
+            now,
+            rules.region,
+            rules.auto_restart,
+            &jiff::tz::TimeZone::system(),
+        ) {
             log::info!(
                 "{} (no notification: {} until {})",
                 alert.title(),

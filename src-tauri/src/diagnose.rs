@@ -18,6 +18,7 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
     // With a bad setting the supervisor still runs on the last good one: never connect it then (core's
     // diagnose also leaves the session alone when the settings are bad).
     let handshake = config.is_ok();
+    let rules = state.config.time_rules();
     let emitter = app.clone();
     let options = DiagnoseOptions {
         handshake,
@@ -30,6 +31,9 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
             };
             let _ = emitter.emit(DIAGNOSE_PROGRESS, progress);
         }),
+        now: state.schedule_now(),
+        region: rules.region,
+        auto_restart: rules.auto_restart,
         ..DiagnoseOptions::default()
     };
     let report = diagnose(&config, Some(&state.supervisor), &options).await;

@@ -5,7 +5,8 @@ use gateway_core::reset_window::InWindow;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use gateway_core::config::{InvalidValue, Setting};
+use gateway_core::config::{InvalidValue, Key, Setting, TradingProgram};
+use gateway_core::schedule::Schedule;
 
 /// The About line: the product name from tauri.conf.json and the version from Cargo.toml.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -35,6 +36,22 @@ pub struct ConfigView {
     pub file_problem: Option<SettingsFileProblem>,
     /// Saved settings wait for the next connect: the healthy session was kept ("Reconnect now" applies them).
     pub applies_at_next_connect: bool,
+    /// The trading program the settings were imported from (its `.env`), with a client-id clash warning;
+    /// null when nothing was imported.
+    pub trading_program: Option<TradingProgram>,
+}
+
+/// What "Import from the trading program" did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct EnvImport {
+    /// The `.env` file read.
+    pub path: String,
+    /// The settings copied from it.
+    pub imported: Vec<Key>,
+    /// Variables it sets that were not taken, each with why.
+    pub left_out: Vec<String>,
+    pub config: ConfigView,
 }
 
 /// Why the settings file cannot be read.
@@ -85,6 +102,9 @@ pub struct GatewayPresence {
     /// Stale connections to the port (see `StaleConnections`), counted on every poll; null until the socket
     /// table has been read (and while it cannot be).
     pub stale: Option<StaleConnections>,
+    /// The next reset window, IB Gateway's auto-restart and the weekly login with 2FA, in the trader's
+    /// time (null until the first poll).
+    pub schedule: Option<Schedule>,
 }
 
 /// Stale connections to the Gateway port: connections the Gateway closed that programs on this computer

@@ -3,7 +3,7 @@
 //! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). Codes of
 //! gateway-core's errors (sockets, supervisor) pass through unchanged.
 
-use gateway_core::config::InvalidValue;
+use gateway_core::config::{ImportError, InvalidValue};
 use gateway_core::sockets::SocketError;
 use gateway_core::supervisor::SupervisorError;
 use serde::Serialize;
@@ -34,6 +34,9 @@ pub enum AppError {
     /// A value was saved, but a higher source (the environment, .env) still wins.
     #[error("{0}")]
     SettingOverridden(String),
+    /// The trading program's `.env` could not be imported (nothing changed).
+    #[error("{0}")]
+    Import(#[from] ImportError),
     #[error("{0}")]
     Sockets(#[from] SocketError),
     #[error("{0}")]
@@ -55,6 +58,7 @@ impl AppError {
             AppError::UnknownSetting(_) => "UNKNOWN_SETTING",
             AppError::SettingsWrite(_) => "SETTINGS_WRITE_FAILED",
             AppError::SettingOverridden(_) => "SETTING_OVERRIDDEN",
+            AppError::Import(e) => e.code(),
             AppError::Sockets(e) => e.code(),
             AppError::Supervisor(e) => e.code().as_str(),
             AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",
@@ -75,6 +79,9 @@ impl From<AppError> for CommandError {
         let detail = match &err {
             AppError::BadConfig(invalid) => serde_json::to_value(invalid).ok(),
             AppError::UnknownSetting(key) => Some(json!({ "key": key })),
+            AppError::Import(e) if !e.invalid().is_empty() => {
+                serde_json::to_value(e.invalid()).ok()
+            }
             _ => None,
         };
         CommandError {

@@ -46,8 +46,14 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
     ));
     let handle = app.clone();
     let port = move || handle.state::<AppState>().port();
+    let handle = app.clone();
+    let rules = move || {
+        let state = handle.state::<AppState>();
+        (state.schedule_now(), state.config.time_rules())
+    };
     tauri::async_runtime::spawn(presence::poll(
         port,
+        rules,
         state.presence.clone(),
         state.options.presence_poll,
     ));

@@ -92,6 +92,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::settings::reset_settings,
             handlers::settings::reconnect_now,
             handlers::settings::use_another_client_id,
+            handlers::settings::import_trading_env,
             handlers::logs::get_logs,
             handlers::logs::get_support_bundle,
             handlers::demo::get_demo,

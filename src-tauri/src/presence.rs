@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use gateway_core::reset_window::{Region, current_window};
+use gateway_core::reset_window::current_window;
+use gateway_core::schedule::{TimeRules, schedule};
 use gateway_core::sockets::{self, QuickScan};
 use tokio::sync::watch;
 
@@ -36,6 +37,7 @@ pub fn next(
             count: q.client_zombies,
             growing: false,
         }),
+        schedule: None,
     };
     if same_listener {
         presence.process_name = prev.process_name.clone();
@@ -44,9 +46,11 @@ pub fn next(
     (presence, listening && !same_listener)
 }
 
-/// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone.
+/// Polls `port()` every `every` and publishes each change on `publish` until every receiver is gone;
+/// `rules()` gives "now" and the region and auto-restart time, for the reset window and the schedule.
 pub async fn poll(
     port: impl Fn() -> u16 + Send + 'static,
+    rules: impl Fn() -> (jiff::Timestamp, TimeRules) + Send + 'static,
     publish: watch::Sender<GatewayPresence>,
     every: Duration,
 ) {
@@ -90,12 +94,9 @@ pub async fn poll(
         if let Some(stale) = presence.stale.as_mut() {
             stale.growing = trend.note(std::time::Instant::now(), stale.count);
         }
-        presence.reset_window = current_window(
-            jiff::Timestamp::now(),
-            Region::default(),
-            None,
-            &jiff::tz::TimeZone::system(),
-        );
+        let ((now, rules), local) = (rules(), jiff::tz::TimeZone::system());
+        presence.reset_window = current_window(now, rules.region, rules.auto_restart, &local);
+        presence.schedule = Some(schedule(now, rules, &local));
         if presence != prev {
             publish.send_replace(presence);
         }

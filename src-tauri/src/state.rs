@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use crate::config::ConfigStore;
 use crate::demo::Demo;
 use crate::dto::{
-    ClientIdChange, ConfigView, DemoFault, DemoStatus, GatewayPresence, SettingsReset,
+    ClientIdChange, ConfigView, DemoFault, DemoStatus, EnvImport, GatewayPresence, SettingsReset,
 };
 use crate::error::AppError;
 use crate::logstore::{DEFAULT_CAPACITY, LogStore};
@@ -52,7 +52,14 @@ pub struct Options {
     pub desktop: bool,
     pub presence_poll: Duration,
     pub log_capacity: usize,
+    /// A fixed "now" for IBKR's reset windows and the schedule only; None: the real clock. The tests pin
+    /// it to a weekday noon so the hour they run at never decides their outcome (a reset window turns the
+    /// light amber and a diagnose verdict into "wait"). The real app reads [`SCHEDULE_CLOCK_VAR`].
+    pub schedule_clock: Option<jiff::Timestamp>,
 }
+
+/// An RFC 3339 time for [`Options::schedule_clock`] (the WebDriver tests set it); unset in real use.
+pub const SCHEDULE_CLOCK_VAR: &str = "GATEWAY_DOCTOR_SCHEDULE_CLOCK";
 
 impl Options {
     /// The real app's options: helper programs beside the executable, the platform settings file.
@@ -66,6 +73,11 @@ impl Options {
             desktop: true,
             presence_poll: Duration::from_secs(1),
             log_capacity: DEFAULT_CAPACITY,
+            schedule_clock: std::env::var(SCHEDULE_CLOCK_VAR).ok().and_then(|text| {
+                text.parse()
+                    .inspect_err(|e| log::warn!("{SCHEDULE_CLOCK_VAR}={text:?} is not a time: {e}"))
+                    .ok()
+            }),
         }
     }
 }
@@ -215,6 +227,22 @@ impl AppState {
         Ok(self.config_view())
     }
 
+    /// "Now" for IBKR's reset windows and the schedule ([`Options::schedule_clock`]).
+    pub fn schedule_now(&self) -> jiff::Timestamp {
+        self.options
+            .schedule_clock
+            .unwrap_or_else(jiff::Timestamp::now)
+    }
+
+    /// "Import from the trading program": copies its `.env` values into the settings file and applies them
+    /// as a save does (a healthy session is kept; they wait for the next connect).
+    pub async fn import_trading_env(&self, path: &str) -> Result<EnvImport, AppError> {
+        let mut import = self.config.import_env(path)?;
+        self.apply_config(Then::KeepWanted).await?;
+        import.config = self.config_view();
+        Ok(import)
+    }
+
     /// "Reconnect now": ends the worker (no API disconnect) so settings waiting for the next connect apply,
     /// and connects with them.
     pub async fn reconnect_now(&self) -> Result<SupervisorState, AppError> {
@@ -246,6 +274,8 @@ impl AppState {
         let previous = config.client_id();
         let mut avoid = BTreeSet::from([i64::from(previous)]);
         avoid.extend(self.client_ids_seen_in_use().await);
+        // The trading program's own id (from its imported .env), even while it is not connected.
+        avoid.extend(self.config.program_client_id());
         let picked = pick_client_id(i64::from(previous), &avoid).ok_or_else(|| {
             AppError::Internal("every spare client id (7400-7499) is in use".into())
         })?;

@@ -24,6 +24,10 @@ use crate::{Options, context, run_app};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Wednesday 25 Nov 2026, 12:00 in New York: in no IBKR reset window of any region, so the hour a test
+/// runs at never turns its verdict into "wait for the reset" (state.rs Options::schedule_clock).
+pub const SCHEDULE_CLOCK: &str = "2026-11-25T17:00:00Z";
+
 /// How long anything that should happen at once may take.
 pub const BOUND: Duration = Duration::from_secs(15);
 
@@ -88,6 +92,7 @@ impl TestApp {
             desktop: false,
             presence_poll: Duration::from_millis(200),
             log_capacity: 10_000,
+            schedule_clock: Some(SCHEDULE_CLOCK.parse().expect("a time")),
         };
         tweak(&mut options);
         let mut app = run_app(mock_builder(), options)

@@ -3,7 +3,7 @@
 //! the icon only when the light or its words change. Diagnose shows the window and emits `tray://diagnose`
 //! so the window runs it with its progress on screen; Quit exits the app, which ends the session cleanly.
 
-use gateway_core::reset_window::{Region, current_window};
+use gateway_core::reset_window::current_window;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -65,8 +65,14 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>) {
     let mut shown = (Light::Grey, "Not connected");
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
-        let now = jiff::Timestamp::now();
-        let window = current_window(now, Region::default(), None, &jiff::tz::TimeZone::system());
+        let now = state.schedule_now();
+        let rules = state.config.time_rules();
+        let window = current_window(
+            now,
+            rules.region,
+            rules.auto_restart,
+            &jiff::tz::TimeZone::system(),
+        );
         let next = light(
             &session.borrow_and_update(),
             &presence.borrow_and_update(),

@@ -7,6 +7,7 @@ simulator). Screenshots go to target/e2e/<name>.png so a person can look at ever
 """
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -46,14 +47,18 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
 
 @pytest.fixture(scope="session")
 def display():
-    """An Xvfb display for the whole run (a real X server; the app draws into it)."""
+    """An Xvfb display for the whole run (a real X server; the app draws into it). Xvfb picks a free display
+    number itself (-displayfd), so runs side by side never collide."""
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is missing: `make deps` installs it")
-    number = 90 + os.getpid() % 9
-    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    assert xvfb.poll() is None, "Xvfb did not start"
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as said:
+        ready, _, _ = select.select([said], [], [], 20)
+        number = said.readline().strip() if ready else ""
+    assert number.isdigit() and xvfb.poll() is None, f"Xvfb did not start (it said {number!r})"
     yield f":{number}"
     xvfb.terminate()
     xvfb.wait()
@@ -75,6 +80,10 @@ class App:
             "GATEWAY_DOCTOR_WORKER": str(binary("gateway-worker")),
             "GATEWAY_DOCTOR_SIM": str(binary("gateway-sim")),
             "RUST_LOG": "info",
+            # IBKR's reset windows and the schedule see Wednesday 25 Nov 2026, 12:00 New York, in no reset
+            # window of any region: the hour a test runs at never turns its light amber
+            # (src-tauri/src/state.rs, Options::schedule_clock).
+            "GATEWAY_DOCTOR_SCHEDULE_CLOCK": "2026-11-25T17:00:00Z",
         })
         child_env.update(env)
         # Both ports free and our own: WebKitWebDriver's default native port (4445) would collide with any

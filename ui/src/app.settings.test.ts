@@ -1,7 +1,8 @@
 // The Settings screen: provenance, saving, inline errors. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { byId, click, config, err, settle, state } from "./test/fixtures";
+import type { ConfigView } from "./ipc";
+import { NOW, byId, click, config, err, presence, settle, state } from "./test/fixtures";
 import { mount } from "./test/mount";
 
 describe("settings", () => {
@@ -184,5 +185,144 @@ describe("settings that keep", () => {
   test("no Use another client id for other errors", async () => {
     await mount({ get_status: () => state({ phase: "failed", error: err("GATEWAY_TOO_OLD", "too old") }) });
     expect(byId("use-another-client-id").hidden).toBe(true);
+  });
+});
+
+describe("settings from the trading program", () => {
+  const imported = (over: Partial<ConfigView> = {}) =>
+    config({
+      settings: config().settings.map((s) =>
+        s.key === "port" ? { ...s, value: 4001, source: { kind: "imported", path: "/home/t/bot/.env" } } : s,
+      ),
+      trading_program: { path: "/home/t/bot/.env", client_id: 3, imported_at: "2026-12-05T06:30:00Z", clash: null },
+      ...over,
+    });
+
+  test("Import sends the typed path and shows what was taken, what was left and where each value came from", async () => {
+    const be = await mount({
+      import_trading_env: () => ({
+        path: "/home/t/bot/.env",
+        imported: ["host", "port"],
+        left_out: ["IBKR_CLIENT_ID=3 is your trading program's own client id: Gateway Doctor keeps a different one"],
+        config: imported(),
+      }),
+    });
+    click("nav-settings");
+    expect(byId("trading-program").hidden).toBe(true);
+    const path = byId<HTMLInputElement>("trading-env-path");
+    path.value = "~/bot/.env";
+    path.dispatchEvent(new Event("input"));
+    click("import-trading-env");
+    await settle();
+    expect(be.calls.find((c) => c.cmd === "import_trading_env")?.args).toEqual({ path: "~/bot/.env" });
+    expect(byId("import-result").textContent).toBe(
+      "Imported from /home/t/bot/.env: Gateway address (host), Port. Gateway Doctor keeps these until you import again or change them here.",
+    );
+    expect(byId("import-left-out").hidden).toBe(false);
+    expect(byId("import-left-out").textContent).toContain("Not taken: IBKR_CLIENT_ID=3 is your trading program's own client id");
+    expect(byId<HTMLInputElement>("setting-port").value).toBe("4001");
+    expect(byId("source-port").textContent).toBe("Source: imported from your trading program (/home/t/bot/.env)");
+    expect(byId("trading-program").hidden).toBe(false);
+    expect(byId("trading-program").textContent).toMatch(/^Trading program: \/home\/t\/bot\/\.env \(its client id: 3\)/);
+    expect(byId("client-id-clash").hidden).toBe(true);
+  });
+
+  test("a bad .env is explained and nothing on the screen changes", async () => {
+    await mount({
+      import_trading_env: () => {
+        throw {
+          code: "ENV_BAD_VALUES",
+          message: "/home/t/bot/.env has values Gateway Doctor cannot use, so nothing was imported: IBKR_PORT=70000 in /home/t/bot/.env is not a port",
+          detail: [{ key: "port", source: { kind: "dot_env", path: "/home/t/bot/.env" }, message: "IBKR_PORT=70000 in /home/t/bot/.env is not a port" }],
+        };
+      },
+    });
+    click("nav-settings");
+    const path = byId<HTMLInputElement>("trading-env-path");
+    path.value = "/home/t/bot/.env";
+    click("import-trading-env");
+    await settle();
+    expect(byId("import-result").dataset["code"]).toBe("ENV_BAD_VALUES");
+    expect(byId("import-result").textContent).toContain("IBKR_PORT=70000");
+    expect(byId<HTMLInputElement>("setting-port").value).toBe("4002");
+    expect(byId("source-port").textContent).toBe("Source: environment (IBKR_PORT)");
+    expect(path.value).toBe("/home/t/bot/.env");
+    expect(document.activeElement).toBe(path);
+  });
+
+  test("the program's client id is never ours without a warning, and one click takes the suggested one", async () => {
+    const clash = {
+      client_id: 7,
+      suggested: 7400,
+      message: "Your trading program uses client id 7 too (IBKR_CLIENT_ID in /home/t/bot/.env). Two programs with one client id push each other off IB Gateway: use client id 7400 for Gateway Doctor instead.",
+    };
+    const be = await mount({
+      get_config: () => imported({ trading_program: { path: "/home/t/bot/.env", client_id: 7, imported_at: null, clash } }),
+      save_settings: () => imported(),
+    });
+    click("nav-settings");
+    expect(byId("client-id-clash").hidden).toBe(false);
+    expect(byId("client-id-clash-text").textContent).toBe(clash.message);
+    expect(byId("use-suggested-client-id").textContent).toBe("Use client id 7400");
+    click("use-suggested-client-id");
+    await settle();
+    expect(be.calls.find((c) => c.cmd === "save_settings")?.args).toEqual({ changes: { client_id: 7400 } });
+    expect(byId("client-id-clash").hidden).toBe(true);
+    expect(byId("import-result").textContent).toBe("Gateway Doctor now uses client id 7400.");
+  });
+});
+
+describe("your time", () => {
+  test("the region shows it came from the time zone, and region and restart time save as typed", async () => {
+    const be = await mount();
+    click("nav-settings");
+    const region = byId<HTMLSelectElement>("setting-region");
+    expect(region.closest("fieldset")?.id).toBe("settings-time");
+    expect(region.value).toBe("europe");
+    expect(byId("source-region").textContent).toBe("Source: your computer's time zone (Europe/Berlin)");
+    expect(byId("help-auto_restart").textContent).toContain("Configure → Settings → Lock and Exit");
+    region.value = "asia";
+    region.dispatchEvent(new Event("change"));
+    const restart = byId<HTMLInputElement>("setting-auto_restart");
+    expect(restart.value).toBe("");
+    expect(byId("source-auto_restart").textContent).toMatch(/^Not set: Gateway Doctor does not guess it/);
+    restart.value = " 23:45 ";
+    restart.dispatchEvent(new Event("input"));
+    click("save-settings");
+    await settle();
+    expect(be.calls.find((c) => c.cmd === "save_settings")?.args).toEqual({ changes: { region: "asia", auto_restart: "23:45" } });
+  });
+
+  test("Status says when the next reset and the weekly login are due, and where to set the restart time", async () => {
+    const upcoming = (name: string, text: string, now = false) => ({ name, starts_at_ms: NOW + 3_600_000, ends_at_ms: null, now, text });
+    await mount({
+      get_gateway_presence: () =>
+        presence({
+          schedule: {
+            region: "europe",
+            next_reset: upcoming("IBKR daily reset (Europe)", "IBKR daily reset (Europe): tomorrow 06:25–07:45"),
+            auto_restart: null,
+            weekly_login: upcoming("Weekly login with 2FA", "Weekly login with 2FA: Sunday 07:00. IBKR resets every login once a week."),
+            auto_restart_hint: "Add IB Gateway's auto-restart time in Settings (Configure → Settings → Lock and Exit).",
+            time_zone: "Europe/Berlin",
+          },
+        }),
+    });
+    const card = byId("status-schedule");
+    expect(card.hidden).toBe(false);
+    const lines = [...byId("schedule-lines").querySelectorAll("li")].map((li) => li.textContent);
+    expect(lines).toEqual([
+      "IBKR daily reset (Europe): tomorrow 06:25–07:45",
+      "Weekly login with 2FA: Sunday 07:00. IBKR resets every login once a week.",
+    ]);
+    expect(byId("schedule-hint").textContent).toContain("Lock and Exit");
+    expect(byId("schedule-zone").textContent).toBe("Times are in your computer's time zone (Europe/Berlin).");
+    click("schedule-open-settings");
+    expect(byId("settings-title").closest("[hidden]")).toBeNull();
+  });
+
+  test("no schedule yet: no card", async () => {
+    await mount();
+    expect(byId("status-schedule").hidden).toBe(true);
   });
 });

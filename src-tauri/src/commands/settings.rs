@@ -1,11 +1,11 @@
 //! Settings with provenance: saving (a healthy session is kept), "Reset to defaults" with a backup,
-//! "Reconnect now" and "Use another client id".
+//! "Reconnect now", "Use another client id" and "Import from the trading program" (its `.env`).
 
 use gateway_core::supervisor::SupervisorState;
 use serde_json::{Map, Value};
 use tauri::State;
 
-use crate::dto::{ClientIdChange, ConfigView, SettingsReset};
+use crate::dto::{ClientIdChange, ConfigView, EnvImport, SettingsReset};
 use crate::error::CmdResult;
 use crate::state::AppState;
 
@@ -29,6 +29,15 @@ pub async fn save_settings(
 #[tauri::command]
 pub async fn reset_settings(state: State<'_, AppState>) -> CmdResult<SettingsReset> {
     Ok(state.reset_settings().await?)
+}
+
+/// Copies the settings of the trading program's `.env` at `path` (typed by the trader: a full path, or
+/// one starting with `~/`) into the settings file; a missing or bad file changes nothing (ENV_* codes).
+/// A path field rather than a file picker: no dialog plugin and no new window permission, and the same
+/// on every platform.
+#[tauri::command]
+pub async fn import_trading_env(state: State<'_, AppState>, path: String) -> CmdResult<EnvImport> {
+    Ok(state.import_trading_env(&path).await?)
 }
 
 /// Ends the worker without an API disconnect and connects with the saved settings.

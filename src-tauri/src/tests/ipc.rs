@@ -67,7 +67,8 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "save",
                 "start",
                 "set",
-                "use"
+                "use",
+                "import"
             ]
             .contains(&head),
             "{name} is not verb_noun"

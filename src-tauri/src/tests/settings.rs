@@ -351,3 +351,158 @@ fn use_another_client_id_saves_a_free_one_and_connects_with_it() {
         .collect();
     assert!(ids.contains(&picked), "{ids:?}");
 }
+
+#[test]
+fn import_trading_env_copies_the_gateways_place_and_warns_about_the_programs_client_id() {
+    let app = TestApp::start(json!({"theme": "dark"}));
+    let env = app.dir.path().join("bot").join(".env");
+    std::fs::create_dir_all(env.parent().expect("a folder")).expect("mkdir");
+    // The program uses Gateway Doctor's default client id: importing must not make it ours, and must warn.
+    std::fs::write(
+        &env,
+        "IBKR_HOST=127.0.0.1\nIBKR_PORT=4001\nIBKR_CLIENT_ID=7431\nIBKR_READONLY=false\n",
+    )
+    .expect("write .env");
+    let import = app.call(
+        "import_trading_env",
+        json!({"path": env.display().to_string()}),
+    );
+    assert_eq!(import["imported"], json!(["host", "port"]));
+    assert_eq!(import["left_out"].as_array().map(Vec::len), Some(2));
+    let view = &import["config"];
+    let port = setting(view, "port");
+    assert_eq!(port["value"], 4001);
+    assert_eq!(port["source"]["kind"], "imported");
+    assert_eq!(port["source"]["path"], env.display().to_string().as_str());
+    assert_eq!(setting(view, "client_id")["value"], 7431);
+    assert_eq!(setting(view, "readonly")["value"], true);
+    let program = &view["trading_program"];
+    assert_eq!(program["path"], env.display().to_string().as_str());
+    assert_eq!(program["client_id"], 7431);
+    assert_eq!(program["clash"]["client_id"], 7431);
+    assert_eq!(program["clash"]["suggested"], 7432);
+
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(app.settings_path()).expect("the file was written"),
+    )
+    .expect("JSON");
+    assert_eq!(saved["port"], 4001);
+    assert_eq!(saved["theme"], "dark", "keys it does not know are kept");
+    assert_eq!(saved.get("client_id"), None, "the program's id is not ours");
+    assert_eq!(saved["imported_env"]["program_client_id"], 7431);
+
+    // Taking the suggested id clears the warning; get_config shows the same afterwards.
+    app.call("save_settings", json!({"changes": {"client_id": 7432}}));
+    let view = app.call("get_config", Value::Null);
+    assert_eq!(view["trading_program"]["clash"], Value::Null);
+    assert_eq!(setting(&view, "port")["source"]["kind"], "imported");
+}
+
+#[test]
+fn a_bad_trading_env_changes_nothing_and_says_what_is_wrong() {
+    let app = TestApp::start(json!({"port": 4002}));
+    let before = std::fs::read(app.settings_path()).expect("the settings file");
+    let missing = app.dir.path().join("nowhere").join(".env");
+    let err = app
+        .invoke(
+            "import_trading_env",
+            json!({"path": missing.display().to_string()}),
+        )
+        .expect_err("missing");
+    assert_eq!(err["code"], "ENV_NOT_FOUND");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nowhere")),
+        "{err}"
+    );
+
+    let bad = app.dir.path().join("bad.env");
+    std::fs::write(&bad, "IBKR_PORT=70000\n").expect("write");
+    let err = app
+        .invoke(
+            "import_trading_env",
+            json!({"path": bad.display().to_string()}),
+        )
+        .expect_err("out of range");
+    assert_eq!(err["code"], "ENV_BAD_VALUES");
+    assert_eq!(err["detail"][0]["key"], "port");
+
+    let malformed = app.dir.path().join("malformed.env");
+    std::fs::write(&malformed, "IBKR_PORT=4001\nnot a setting\n").expect("write");
+    let err = app
+        .invoke(
+            "import_trading_env",
+            json!({"path": malformed.display().to_string()}),
+        )
+        .expect_err("malformed");
+    assert_eq!(err["code"], "ENV_MALFORMED");
+
+    let err = app
+        .invoke("import_trading_env", json!({"path": "bot/.env"}))
+        .expect_err("relative");
+    assert_eq!(err["code"], "ENV_PATH_NOT_FULL");
+
+    assert_eq!(
+        std::fs::read(app.settings_path()).expect("the settings file"),
+        before,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn the_region_and_restart_time_reach_the_schedule_the_status_screen_shows() {
+    let app = TestApp::start(Value::Null);
+    app.call(
+        "save_settings",
+        json!({"changes": {"region": "asia", "auto_restart": "23:45"}}),
+    );
+    let presence = wait_call(
+        &app,
+        "get_gateway_presence",
+        "a schedule for Asia with the restart time",
+        |p| p["schedule"]["region"] == "asia" && !p["schedule"]["auto_restart"].is_null(),
+    );
+    let schedule = &presence["schedule"];
+    assert!(
+        schedule["next_reset"]["text"].as_str().is_some_and(|t| t
+            .starts_with("IBKR daily reset (Asia")
+            || t.starts_with("IBKR weekend")),
+        "{schedule}"
+    );
+    assert!(
+        schedule["weekly_login"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Weekly login with 2FA: ")),
+        "{schedule}"
+    );
+    assert_eq!(schedule["auto_restart_hint"], Value::Null);
+
+    let err = app
+        .invoke("save_settings", json!({"changes": {"auto_restart": "7pm"}}))
+        .expect_err("not HH:MM");
+    assert_eq!(err["code"], "BAD_CONFIG");
+    assert_eq!(err["detail"][0]["key"], "auto_restart");
+}
+
+#[test]
+fn use_another_client_id_never_picks_the_trading_programs_own_id() {
+    let sim = Sim::start();
+    sim.control.hold_client_id(7460).expect("hold 7460");
+    // The trading program (imported earlier) uses 7461: the spare id right after ours, which the pick
+    // would take first if it did not know the program's id. The program is not connected now.
+    let app = TestApp::start(json!({
+        "port": sim.port,
+        "client_id": 7460,
+        "imported_env": {"path": "/home/t/bot/.env", "values": {}, "program_client_id": 7461}
+    }));
+    app.call("connect_gateway", Value::Null);
+    wait_call(&app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], 7460);
+    assert_eq!(change["client_id"], 7462, "{change}");
+    assert_eq!(change["config"]["trading_program"]["client_id"], 7461);
+    assert_eq!(change["config"]["trading_program"]["clash"], Value::Null);
+}

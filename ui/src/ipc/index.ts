@@ -16,6 +16,7 @@ import type {
   DemoFault,
   DemoStatus,
   DiagnoseProgress,
+  EnvImport,
   GatewayPresence,
   JsonValue,
   LogLine,
@@ -101,6 +102,8 @@ export const resetSettings = (): Promise<SettingsReset> => call("reset_settings"
 export const reconnectNow = (): Promise<SupervisorState> => call("reconnect_now");
 /** After CLIENT_ID_IN_USE: the app picks a free client id, saves it and connects. */
 export const useAnotherClientId = (): Promise<ClientIdChange> => call("use_another_client_id");
+/** Copies the settings of the trading program's .env (a full path, or ~/…) into the settings file; ENV_* on a bad file. */
+export const importTradingEnv = (path: string): Promise<EnvImport> => call("import_trading_env", { path });
 export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
 export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
 export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");

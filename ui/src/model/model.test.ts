@@ -7,7 +7,7 @@ import { errorLine, explainError } from "./errors";
 import { formatDuration, friendlyProcessName, shortCommandLine } from "./format";
 import { LogStore, matchesFilter, NO_FILTER, PRESET_LABEL } from "./logs";
 import { restartSteps, startRestart, withPresence, withState } from "./restart";
-import { diffChanges, invalidByKey, overriddenNote, sourceLabel } from "./settings";
+import { diffChanges, importedAtText, invalidByKey, overriddenNote, settingSourceLabel, sourceLabel } from "./settings";
 import { config } from "../test/fixtures";
 
 const line = (message: string, level = "info", source = "worker", at_ms = NOW): LogLine => ({ at_ms, level, source, message });
@@ -246,5 +246,23 @@ describe("errors and formats", () => {
     expect(formatDuration(2 * 3_600_000 + 5 * 60_000)).toBe("2 h 5 min");
     expect(formatDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe("3 days 4 h");
     expect(formatDuration(-5)).toBe("0 s");
+  });
+});
+
+describe("settings from the trading program and your time", () => {
+  test("an import time that is not a time is left out rather than shown wrong", () => {
+    expect(importedAtText(null)).toBeNull();
+    expect(importedAtText("yesterday")).toBeNull();
+    expect(importedAtText("2026-12-05T06:30:00Z")).toMatch(/^Imported .*2026/);
+  });
+
+  test("the new sources read in words, and an unset restart time is not called a default", () => {
+    expect(sourceLabel({ kind: "imported", path: "/b/.env" })).toBe("Source: imported from your trading program (/b/.env)");
+    expect(sourceLabel({ kind: "time_zone", zone: "Asia/Tokyo" })).toBe("Source: your computer's time zone (Asia/Tokyo)");
+    expect(settingSourceLabel({ key: "auto_restart", value: "", source: { kind: "default" } })).toMatch(/^Not set/);
+    expect(settingSourceLabel({ key: "auto_restart", value: "23:45", source: { kind: "settings_file", path: "/s.json" } })).toBe(
+      "Source: settings file (/s.json)",
+    );
+    expect(diffChanges(config(), { region: "asia", auto_restart: "" })).toEqual({ region: "asia" });
   });
 });

@@ -2,15 +2,26 @@
 // Values the user typed go to the app as typed when they are not clean numbers, so the app's BAD_CONFIG answer
 // (which names the allowed range) explains them; nothing is dropped on the way.
 
-import type { ConfigView, InvalidValue, JsonValue, Key, Setting, SettingValue, Source } from "../ipc/types";
+import type { ConfigView, EnvImport, InvalidValue, JsonValue, Key, Setting, SettingValue, Source } from "../ipc/types";
 
 export interface FieldSpec {
   key: Key;
   label: string;
-  kind: "text" | "int" | "seconds" | "bool";
+  /** "choice": one of `choices`; "time": HH:MM or empty. */
+  kind: "text" | "int" | "seconds" | "bool" | "choice" | "time";
   help: string;
   advanced?: boolean;
+  /** Shown under "Your time" instead of "Connection". */
+  time?: boolean;
+  choices?: readonly { value: string; label: string }[];
 }
+
+/** IBKR's server regions, as the region setting names them. */
+export const REGIONS: readonly { value: string; label: string }[] = [
+  { value: "north_america", label: "North America" },
+  { value: "europe", label: "Europe" },
+  { value: "asia", label: "Asia" },
+];
 
 export const FIELDS: readonly FieldSpec[] = [
   { key: "host", label: "Gateway address (host)", kind: "text", help: "Usually 127.0.0.1: IB Gateway on this computer." },
@@ -25,6 +36,21 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: "readonly", label: "Read-only (no orders)", kind: "bool", help: "Gateway Doctor only watches; it never places orders." },
   { key: "heartbeat_interval", label: "Heartbeat every (seconds)", kind: "seconds", help: "How often Gateway Doctor checks that IB Gateway still answers." },
   { key: "connect_at_startup", label: "Connect when Gateway Doctor starts", kind: "bool", help: "Open the session as soon as the app starts." },
+  {
+    key: "region",
+    label: "Your IBKR region",
+    kind: "choice",
+    choices: REGIONS,
+    help: "Where your IBKR account's servers are. Each region has its own daily reset, when IB Gateway may lose its link for a while; Gateway Doctor stays calm then.",
+    time: true,
+  },
+  {
+    key: "auto_restart",
+    label: "IB Gateway restarts itself at (HH:MM, your time)",
+    kind: "time",
+    help: "In IB Gateway: Configure → Settings → Lock and Exit, the \"Auto restart\" (or \"Auto logoff\") time. Leave empty if you do not know it.",
+    time: true,
+  },
   {
     key: "max_timeouts",
     label: "Stop after this many timeouts in a row",
@@ -72,9 +98,21 @@ export function sourceLabel(source: Source): string {
       return `Source: .env (${source.path})`;
     case "settings_file":
       return `Source: settings file (${source.path})`;
+    case "imported":
+      return `Source: imported from your trading program (${source.path})`;
+    case "time_zone":
+      return `Source: your computer's time zone (${source.zone})`;
     case "default":
       return "Source: default";
   }
+}
+
+/** The provenance line of a resolved setting: an empty restart time is "not set", never a guessed default. */
+export function settingSourceLabel(setting: Setting): string {
+  if (setting.key === "auto_restart" && setting.value === "" && setting.source.kind === "default") {
+    return "Not set: Gateway Doctor does not guess it, so it keeps no quiet time for IB Gateway's restart.";
+  }
+  return sourceLabel(setting.source);
 }
 
 /** A value from the environment or .env wins over the settings file: saving here would not take effect. */
@@ -106,7 +144,25 @@ export function toJson(spec: FieldSpec, text: string): JsonValue {
   const t = text.trim();
   if (spec.kind === "int" && /^-?\d+$/.test(t)) return Number(t);
   if (spec.kind === "seconds" && t !== "" && Number.isFinite(Number(t))) return Number(t);
-  return spec.kind === "text" ? t : text;
+  return spec.kind === "text" || spec.kind === "choice" || spec.kind === "time" ? t : text;
+}
+
+/** What "Import" says it did: which settings came from the file and what it left out. */
+export function importSummary(result: EnvImport): { text: string; leftOut: string[] } {
+  const names = result.imported.map((k) => FIELDS.find((f) => f.key === k)?.label ?? k);
+  return {
+    text: `Imported from ${result.path}: ${names.join(", ")}. Gateway Doctor keeps these until you import again or change them here.`,
+    leftOut: result.left_out,
+  };
+}
+
+/** "Imported 5 Dec 2026, 07:30" from the record's UTC time, in the computer's time; null without one. */
+export function importedAtText(at: string | null): string | null {
+  if (at === null) return null;
+  const d = new Date(at);
+  return Number.isNaN(d.getTime())
+    ? null
+    : `Imported ${d.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })}`;
 }
 
 /** The changes between what was loaded and what the form holds now. */

@@ -23,6 +23,20 @@ import type { TabId } from "../ui/context";
 const params = new URLSearchParams(location.search);
 const scenario = params.get("scenario") ?? "connected";
 const tab = (params.get("tab") ?? "status") as TabId;
+// The "Coming up" card as core's schedule words it (src-tauri/crates/core/src/schedule.rs).
+const upcoming = (name: string, text: string) => ({ name, starts_at_ms: NOW + 3_600_000, ends_at_ms: null, now: false, text });
+const schedule = {
+  region: "europe" as const,
+  next_reset: upcoming("IBKR daily reset (Europe)", "IBKR daily reset (Europe): tomorrow 06:25–07:45"),
+  auto_restart: null,
+  weekly_login: upcoming(
+    "Weekly login with 2FA",
+    "Weekly login with 2FA: Sunday 07:00. IBKR resets every login once a week; after it IB Gateway needs you to log in again and confirm on your phone.",
+  ),
+  auto_restart_hint:
+    "Add IB Gateway's auto-restart time in Settings (IB Gateway shows it under Configure → Settings → Lock and Exit) so Gateway Doctor stays calm while it restarts.",
+  time_zone: "Europe/Berlin",
+};
 const nothing = presence({ listening: false, listener_inode: null, pid: null, process_name: null, accept_queue: null });
 
 const states: Record<string, SupervisorState> = {
@@ -57,7 +71,7 @@ let current = states[scenario] ?? states["connected"]!;
 fakeBackend({
   get_status: () => current,
   get_worker_status: () => current.worker,
-  get_gateway_presence: () => (scenario === "not-running" || scenario === "demo" ? nothing : presence()),
+  get_gateway_presence: () => (scenario === "not-running" || scenario === "demo" ? nothing : presence({ schedule })),
   get_logs: () => logs,
   get_config: () => config({ errors: scenario === "latched" ? [{ key: "timeout", source: { kind: "environment", var: "IBKR_TIMEOUT" }, message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds (30 is a good handshake timeout)" }] : [] }),
   connect_gateway: () => {

@@ -85,7 +85,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
 
 export function presence(over: Partial<GatewayPresence> = {}): GatewayPresence {
-  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, stale: { count: 0, growing: false }, ...over };
+  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, stale: { count: 0, growing: false }, schedule: null, ...over };
 }
 
 export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -118,6 +118,8 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
       { key: "heartbeat_interval", value: 3, source: { kind: "default" } },
       { key: "connect_at_startup", value: false, source: { kind: "explicit" } },
       { key: "stable_after", value: 60, source: { kind: "default" } },
+      { key: "region", value: "europe", source: { kind: "time_zone", zone: "Europe/Berlin" } },
+      { key: "auto_restart", value: "", source: { kind: "default" } },
     ],
     errors: [],
     skipped: [],
@@ -125,6 +127,7 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
     demo_port: null,
     file_problem: null,
     applies_at_next_connect: false,
+    trading_program: null,
     ...over,
   };
 }

@@ -2,7 +2,9 @@
 // bad values explained inline (from get_config's errors and from save_settings' BAD_CONFIG detail), and the
 // form kept as typed when saving fails. A settings file that cannot be read or holds bad values gets a banner
 // with "Reset to defaults" (the app keeps a backup and says where); a save that kept a healthy session says it
-// applies at the next connect, with "Reconnect now".
+// applies at the next connect, with "Reconnect now". "Settings from your trading program" copies its .env (a typed
+// path: no file-picker permission needed) and warns, with a one-click fix, when its client id is ours; "Your time"
+// holds the region and IB Gateway's auto-restart time.
 
 import * as ipc from "../ipc";
 import { IpcError, toCommandError } from "../ipc";
@@ -12,11 +14,14 @@ import {
   PORT_PRESETS,
   diffChanges,
   formText,
+  importSummary,
+  importedAtText,
   invalidByKey,
   invalidText,
   overriddenNote,
   settingsFileTrouble,
   settingOf,
+  settingSourceLabel,
   sourceLabel,
   type FieldSpec,
 } from "../model/settings";
@@ -26,7 +31,7 @@ import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback"
 
 interface FieldUi {
   spec: FieldSpec;
-  input: HTMLInputElement;
+  input: HTMLInputElement | HTMLSelectElement;
   source: HTMLElement;
   note: HTMLElement;
   error: HTMLElement;
@@ -67,19 +72,25 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
 
   function field(spec: FieldSpec): HTMLElement {
     const id = `setting-${spec.key}`;
-    const input = h("input", { id, attrs: { name: spec.key } });
+    const input: HTMLInputElement | HTMLSelectElement =
+      spec.kind === "choice"
+        ? h("select", { id, attrs: { name: spec.key } }, ...(spec.choices ?? []).map((c) => h("option", { text: c.label, attrs: { value: c.value } })))
+        : h("input", { id, attrs: { name: spec.key } });
     const helpId = `help-${spec.key}`;
     const sourceId = `source-${spec.key}`;
     const errorId = `error-${spec.key}`;
     input.setAttribute("aria-describedby", `${errorId} ${helpId} ${sourceId}`);
-    if (spec.kind === "bool") {
+    if (input instanceof HTMLInputElement && spec.kind === "bool") {
       input.type = "checkbox";
-    } else {
+    } else if (input instanceof HTMLInputElement) {
       input.type = "text";
       if (spec.kind === "int") input.inputMode = "numeric";
       if (spec.kind === "seconds") input.inputMode = "decimal";
+      if (spec.kind === "time") input.placeholder = "HH:MM";
       input.autocomplete = "off";
       input.spellcheck = false;
+    } else {
+      input.addEventListener("change", () => setError(ui, null));
     }
     const source = h("span", { id: sourceId, class: "source" });
     const note = h("span", { id: `note-${spec.key}`, class: "warn-note" });
@@ -132,7 +143,8 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     else ui.input.removeAttribute("aria-invalid");
   }
 
-  const basic = FIELDS.filter((f) => !f.advanced).map(field);
+  const basic = FIELDS.filter((f) => !f.advanced && !f.time).map(field);
+  const timeFields = FIELDS.filter((f) => f.time).map(field);
   const advanced = FIELDS.filter((f) => f.advanced).map(field);
   const save = h("button", { id: "save-settings", class: "primary", text: "Save", attrs: { type: "submit" } });
   const revert = button("Undo changes", () => fillForm(ctx.store.data.config, true), { id: "revert-settings" });
@@ -153,6 +165,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     "form",
     { id: "settings-form", attrs: { novalidate: true, "aria-labelledby": "settings-title" } },
     h("fieldset", {}, h("legend", { text: "Connection" }), ...basic),
+    h("fieldset", { id: "settings-time" }, h("legend", { text: "Your time" }), ...timeFields),
     advancedBox,
     h("div", { class: "actions" }, save, revert),
     feedback,
@@ -161,6 +174,34 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     e.preventDefault();
     void onSave();
   });
+
+  // Settings from the trading program: its .env, typed as a path.
+  const envPath = h("input", { id: "trading-env-path", attrs: { name: "trading-env-path", type: "text", placeholder: "/home/you/trading-bot/.env", autocomplete: "off", spellcheck: "false" } });
+  const importButton = button("Import", () => void onImport(), { id: "import-trading-env" });
+  const importResult = feedbackBox("import-result");
+  const leftOut = h("ul", { id: "import-left-out", class: "muted" });
+  leftOut.hidden = true;
+  const programLine = h("p", { id: "trading-program", class: "muted" });
+  programLine.hidden = true;
+  const clashText = h("span", { id: "client-id-clash-text" });
+  const clashButton = button("Use another client id", () => void onClashFix(), { id: "use-suggested-client-id", class: "small" });
+  const clash = h("div", { id: "client-id-clash", class: "warning", attrs: { role: "alert" } }, clashText, " ", clashButton);
+  clash.hidden = true;
+  let suggestedId: number | null = null;
+  const importBox = h(
+    "section",
+    { id: "settings-import", class: "card", attrs: { "aria-labelledby": "settings-import-title" } },
+    h("h3", { id: "settings-import-title", text: "Settings from your trading program" }),
+    h("p", {
+      class: "help-text",
+      text: "Your trading program keeps where IB Gateway is in a file called .env in its folder. Give its full path and Gateway Doctor takes the same address, port and timings (never the program's own client id).",
+    }),
+    h("div", { class: "text-row" }, h("label", { attrs: { for: "trading-env-path" }, text: "The .env file" }), envPath, importButton),
+    importResult,
+    leftOut,
+    programLine,
+    clash,
+  );
 
   const panel = h(
     "section",
@@ -173,6 +214,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     skipped,
     demoNote,
     pending,
+    importBox,
     form,
   );
 
@@ -181,11 +223,11 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     for (const ui of fields.values()) {
       const s = settingOf(config, ui.spec.key);
       if (overwrite || !ui.input.dataset["touched"]) {
-        if (ui.spec.kind === "bool") ui.input.checked = s?.value === true;
+        if (ui.input instanceof HTMLInputElement && ui.spec.kind === "bool") ui.input.checked = s?.value === true;
         else ui.input.value = formText(s?.value);
         delete ui.input.dataset["touched"];
       }
-      ui.source.textContent = s ? sourceLabel(s.source) : "Source: unknown";
+      ui.source.textContent = s ? settingSourceLabel(s) : "Source: unknown";
       const note = s ? overriddenNote(s.source) : null;
       ui.note.textContent = note ?? "";
       show(ui.note, note !== null);
@@ -199,6 +241,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       // A key with a bad value is left out of `settings`: say where the bad value came from instead.
       if (!settingOf(config, key)) ui.source.textContent = sourceLabel(iv.source);
     }
+    showProgram(config);
     pathLine.textContent = config?.settings_path ? `Settings file: ${config.settings_path}` : "";
     const left = config?.skipped ?? [];
     fill(
@@ -226,6 +269,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     if (errors.has("force_disconnect") || errors.has("max_timeouts")) advancedBox.open = true;
   }
 
+  envPath.addEventListener("input", () => (envPath.dataset["touched"] = "1"));
   for (const ui of fields.values()) {
     ui.input.addEventListener("input", () => (ui.input.dataset["touched"] = "1"));
     ui.input.addEventListener("change", () => (ui.input.dataset["touched"] = "1"));
@@ -233,7 +277,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
 
   function formValues(): Partial<Record<Key, string | boolean>> {
     const out: Partial<Record<Key, string | boolean>> = {};
-    for (const [key, ui] of fields) out[key] = ui.spec.kind === "bool" ? ui.input.checked : ui.input.value;
+    for (const [key, ui] of fields) out[key] = ui.input instanceof HTMLInputElement && ui.spec.kind === "bool" ? ui.input.checked : ui.input.value;
     return out;
   }
 
@@ -265,6 +309,63 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       firstBad?.input.focus();
     } finally {
       save.disabled = false;
+    }
+  }
+
+  /** The program the settings came from, and the client-id clash warning with its fix. */
+  function showProgram(config: ConfigView | null): void {
+    const program = config?.trading_program ?? null;
+    if (program && !envPath.dataset["touched"]) envPath.value = program.path;
+    const at = importedAtText(program?.imported_at ?? null);
+    programLine.textContent = program
+      ? `Trading program: ${program.path}${program.client_id === null ? "" : ` (its client id: ${program.client_id})`}${at ? `. ${at}.` : ""}`
+      : "";
+    show(programLine, program !== null);
+    const c = program?.clash ?? null;
+    suggestedId = c?.suggested ?? null;
+    clashText.textContent = c?.message ?? "";
+    clashButton.textContent = suggestedId === null ? "Use another client id" : `Use client id ${suggestedId}`;
+    clashButton.hidden = suggestedId === null;
+    show(clash, c !== null);
+  }
+
+  async function onImport(): Promise<void> {
+    clearFeedback(importResult);
+    show(leftOut, false);
+    importButton.disabled = true;
+    try {
+      const result = await ipc.importTradingEnv(envPath.value);
+      delete envPath.dataset["touched"];
+      ctx.store.set({ config: result.config });
+      fillForm(result.config, true);
+      const summary = importSummary(result);
+      showNote(importResult, summary.text);
+      fill(leftOut, ...summary.leftOut.map((m) => h("li", { text: `Not taken: ${m}.` })));
+      show(leftOut, summary.leftOut.length > 0);
+      ctx.announce("Settings imported from your trading program.");
+    } catch (e) {
+      showError(importResult, e);
+      envPath.focus();
+    } finally {
+      importButton.disabled = false;
+    }
+  }
+
+  async function onClashFix(): Promise<void> {
+    const id = suggestedId;
+    if (id === null) return;
+    clearFeedback(importResult);
+    clashButton.disabled = true;
+    try {
+      const config = await ipc.saveSettings({ client_id: id });
+      ctx.store.set({ config });
+      fillForm(config, true);
+      showNote(importResult, `Gateway Doctor now uses client id ${id}.`);
+      ctx.announce(`Now using client id ${id}.`);
+    } catch (e) {
+      showError(importResult, e);
+    } finally {
+      clashButton.disabled = false;
     }
   }
 

@@ -21,6 +21,7 @@ import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
 import { holderBlock } from "./holder";
 import { ledgerCard } from "./ledger";
+import { scheduleCard } from "./schedule";
 
 export interface StatusScreen extends View {
   /** The small status button for the header: the same light and headline, on every screen; opens Status. */
@@ -109,6 +110,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const farms = h("div", { id: "farm-lights", class: "small-lights" });
 
   const ledger = ledgerCard(ctx, "status-ledger");
+  const schedule = scheduleCard(() => ctx.navigate("settings", true));
   const panel = h(
     "section",
     { class: "screen status-screen" },
@@ -133,6 +135,7 @@ export function statusView(ctx: Ctx): StatusScreen {
       ),
     ),
     ledger.el,
+    schedule.el,
   );
 
   let currentKind: PrimaryKind = "connect";
@@ -300,6 +303,7 @@ export function statusView(ctx: Ctx): StatusScreen {
     const link = w?.link ?? { state: "unknown" as const, code: null, message: null, at_ms: null };
     fill(ibLink, smallLight(linkLight(link, connected)));
     fill(farms, ...farmLights(w?.farms ?? [], connected).map(smallLight));
+    schedule.render(raw.presence);
   }
 
   // The heartbeat's round trip is not in state events: ask the worker every few seconds while this screen shows

@@ -80,6 +80,10 @@ pub fn run(args: Args) -> Result<Exit, CliError> {
     let mut held = None;
     let latch_path = default_latch_path();
     if let Ok(config) = &config {
+        // The trader's region and IB Gateway's restart time decide whether now is a reset window.
+        let rules = config.time_rules();
+        options.region = rules.region;
+        options.auto_restart = rules.auto_restart;
         match app_session(config, args.handshake) {
             Some(reported) => {
                 say(

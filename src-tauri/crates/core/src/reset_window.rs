@@ -24,19 +24,19 @@ pub enum Region {
     Asia,
 }
 
-/// One recurring window, in its own time zone.
-struct Window {
-    name: &'static str,
-    tz: &'static str,
+/// One recurring window, in its own time zone (schedule.rs reads the table too, for what comes next).
+pub(crate) struct Window {
+    pub(crate) name: &'static str,
+    pub(crate) tz: &'static str,
     /// `None`: every day. `Some(day)`: starts on that weekday only.
-    day: Option<Weekday>,
-    start: (i8, i8),
+    pub(crate) day: Option<Weekday>,
+    pub(crate) start: (i8, i8),
     /// Length in minutes (may cross midnight).
-    minutes: i64,
-    region: Option<Region>,
+    pub(crate) minutes: i64,
+    pub(crate) region: Option<Region>,
 }
 
-const WINDOWS: &[Window] = &[
+pub(crate) const WINDOWS: &[Window] = &[
     Window {
         name: "IBKR daily reset (North America)",
         tz: "America/New_York",
@@ -80,7 +80,7 @@ const WINDOWS: &[Window] = &[
 ];
 
 /// Minutes the Gateway is normally away around its own auto-restart.
-const AUTO_RESTART_MINUTES: i64 = 5;
+pub(crate) const AUTO_RESTART_MINUTES: i64 = 5;
 
 /// The window `now` is in, and when it ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -2,6 +2,7 @@
 import type { InvalidValue } from "./InvalidValue";
 import type { Setting } from "./Setting";
 import type { SettingsFileProblem } from "./SettingsFileProblem";
+import type { TradingProgram } from "./TradingProgram";
 
 /**
  * Every setting with where it came from, and everything wrong with them.
@@ -36,4 +37,9 @@ file_problem: SettingsFileProblem | null,
 /**
  * Saved settings wait for the next connect: the healthy session was kept ("Reconnect now" applies them).
  */
-applies_at_next_connect: boolean, };
+applies_at_next_connect: boolean, 
+/**
+ * The trading program the settings were imported from (its `.env`), with a client-id clash warning;
+ * null when nothing was imported.
+ */
+trading_program: TradingProgram | null, };

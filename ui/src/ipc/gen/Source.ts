@@ -3,4 +3,4 @@
 /**
  * Where a value came from.
  */
-export type Source = { "kind": "explicit" } | { "kind": "environment", var: string, } | { "kind": "dot_env", path: string, } | { "kind": "settings_file", path: string, } | { "kind": "default" };
+export type Source = { "kind": "explicit" } | { "kind": "environment", var: string, } | { "kind": "dot_env", path: string, } | { "kind": "settings_file", path: string, } | { "kind": "imported", path: string, } | { "kind": "time_zone", zone: string, } | { "kind": "default" };

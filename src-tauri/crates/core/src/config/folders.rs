@@ -87,6 +87,11 @@ pub fn this_settings_dir() -> Option<PathBuf> {
     settings_dir(Platform::CURRENT, &UserFolders::of_this_user())
 }
 
+/// This user's home folder (for a typed `~/` path).
+pub fn this_home_dir() -> Option<PathBuf> {
+    dirs::home_dir()
+}
+
 /// This user's state folder on this platform.
 pub fn this_state_dir() -> Option<PathBuf> {
     state_dir(Platform::CURRENT, &UserFolders::of_this_user())

@@ -11,6 +11,8 @@
 
 use serde_json::Value;
 
+use crate::reset_window::Region;
+
 /// One setting.
 #[derive(
     Debug,
@@ -38,6 +40,11 @@ pub enum Key {
     HeartbeatInterval,
     ConnectAtStartup,
     StableAfter,
+    /// Which IBKR server region the account uses: its daily reset window (reset_window.rs).
+    Region,
+    /// IB Gateway's own daily auto-restart (or auto-logoff) time, `HH:MM` in the trader's time zone; empty
+    /// when not known.
+    AutoRestart,
 }
 
 /// A checked value.
@@ -68,7 +75,7 @@ pub const MAX_TIMEOUTS_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 pub const STABLE_AFTER_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
 
 impl Key {
-    pub const ALL: [Key; 10] = [
+    pub const ALL: [Key; 12] = [
         Key::Host,
         Key::Port,
         Key::ClientId,
@@ -79,6 +86,8 @@ impl Key {
         Key::HeartbeatInterval,
         Key::ConnectAtStartup,
         Key::StableAfter,
+        Key::Region,
+        Key::AutoRestart,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -94,6 +103,8 @@ impl Key {
             Key::HeartbeatInterval => "heartbeat_interval",
             Key::ConnectAtStartup => "connect_at_startup",
             Key::StableAfter => "stable_after",
+            Key::Region => "region",
+            Key::AutoRestart => "auto_restart",
         }
     }
 
@@ -110,6 +121,8 @@ impl Key {
             Key::HeartbeatInterval => "IBKR_HEARTBEAT_INTERVAL",
             Key::ConnectAtStartup => "GATEWAY_DOCTOR_CONNECT_AT_STARTUP",
             Key::StableAfter => "IBKR_STABLE_SECS",
+            Key::Region => "GATEWAY_DOCTOR_REGION",
+            Key::AutoRestart => "GATEWAY_DOCTOR_AUTO_RESTART",
         }
     }
 
@@ -131,6 +144,11 @@ impl Key {
             Key::ConnectAtStartup => SettingValue::Bool(false),
             // A session must last this long before the reconnect backoff starts again from its first step.
             Key::StableAfter => SettingValue::Float(60.0),
+            // Resolution prefers the region of the computer's time zone (config/load.rs); this is the
+            // default when the zone names none.
+            Key::Region => SettingValue::Text(Region::NorthAmerica.name().into()),
+            // Unknown until the trader enters it: no quiet hours are guessed for it.
+            Key::AutoRestart => SettingValue::Text(String::new()),
         }
     }
 
@@ -149,6 +167,12 @@ impl Key {
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
             Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup => boolean(text),
+            Key::Region => Region::from_name(text)
+                .map(|r| SettingValue::Text(r.name().into()))
+                .ok_or_else(|| {
+                    "is not a region: use north_america, europe or asia (where your IBKR account is served from)".into()
+                }),
+            Key::AutoRestart => check_clock_time(text),
         }
     }
 
@@ -170,6 +194,10 @@ impl Key {
             (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, _) => {
                 Err("is not true or false".into())
             }
+            (Key::Region, _) => {
+                Err("is not a region: use \"north_america\", \"europe\" or \"asia\"".into())
+            }
+            (Key::AutoRestart, _) => Err("is not a time: use text such as \"23:45\"".into()),
             _ => Err("is not a number".into()),
         }
     }
@@ -247,6 +275,33 @@ fn boolean(text: &str) -> Result<SettingValue, String> {
     }
 }
 
+/// `HH:MM` (or `H:MM`) on a 24-hour clock, kept as `HH:MM`; empty means "not known".
+fn check_clock_time(text: &str) -> Result<SettingValue, String> {
+    if text.is_empty() {
+        return Ok(SettingValue::Text(String::new()));
+    }
+    parse_clock_time(text)
+        .map(|(h, m)| SettingValue::Text(format!("{h:02}:{m:02}")))
+        .ok_or_else(|| {
+            "is not a time: use HH:MM on a 24-hour clock in your own time zone, such as 23:45 (IB Gateway shows it under Configure > Settings > Lock and Exit), or leave it empty".into()
+        })
+}
+
+/// Hours and minutes of `H:MM` or `HH:MM`, 00:00-23:59.
+pub fn parse_clock_time(text: &str) -> Option<(i8, i8)> {
+    let (h, m) = text.trim().split_once(':')?;
+    let digits = |s: &str, max: i8| -> Option<i8> {
+        if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<i8>().ok().filter(|n| *n <= max)
+    };
+    if m.len() != 2 {
+        return None;
+    }
+    Some((digits(h, 23)?, digits(m, 59)?))
+}
+
 fn check_host(text: &str) -> Result<SettingValue, String> {
     // "[::1]" is kept as "::1"; what is left must itself be a host ("[" or "[]" is not: found by fuzzing).
     let bare = text.trim_matches(|c| c == '[' || c == ']');
@@ -296,6 +351,55 @@ mod tests {
         assert_eq!(pick_client_id(7499, &none), Some(7400));
         let all: std::collections::BTreeSet<i64> = SPARE_CLIENT_IDS.collect();
         assert_eq!(pick_client_id(DEFAULT_CLIENT_ID, &all), None);
+    }
+
+    #[test]
+    fn a_region_is_one_of_three_and_is_kept_by_its_name() {
+        for (given, kept) in [
+            ("europe", "europe"),
+            (" Europe ", "europe"),
+            ("north america", "north_america"),
+            ("NORTH_AMERICA", "north_america"),
+            ("asia", "asia"),
+        ] {
+            assert_eq!(
+                Key::Region.parse_text(given),
+                Ok(SettingValue::Text(kept.into())),
+                "{given:?}"
+            );
+        }
+        for bad in ["", "mars", "eu-west"] {
+            let err = Key::Region.parse_text(bad).expect_err(bad);
+            assert!(err.contains("north_america, europe or asia"), "{err}");
+        }
+        assert!(Key::Region.parse_json(&serde_json::json!(3)).is_err());
+    }
+
+    #[test]
+    fn the_auto_restart_time_is_hh_mm_on_a_24_hour_clock_or_empty() {
+        for (given, kept) in [
+            ("23:45", "23:45"),
+            ("7:05", "07:05"),
+            ("00:00", "00:00"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                Key::AutoRestart.parse_text(given),
+                Ok(SettingValue::Text(kept.into())),
+                "{given:?}"
+            );
+        }
+        for bad in [
+            "24:00", "23:60", "2345", "11:45 PM", "1:5", "-1:30", "123:00", ":30",
+        ] {
+            let err = Key::AutoRestart.parse_text(bad).expect_err(bad);
+            assert!(err.contains("Lock and Exit"), "{bad}: {err}");
+        }
+        assert!(
+            Key::AutoRestart
+                .parse_json(&serde_json::json!(2345))
+                .is_err()
+        );
     }
 
     #[test]

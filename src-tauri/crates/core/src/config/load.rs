@@ -1,6 +1,10 @@
 //! Resolving each setting from its sources, highest first: explicit (a CLI flag or the Settings screen) >
 //! environment > `.env` in the working directory > the settings file > defaults. Every value keeps where
 //! it came from, and every bad value is reported (all of them at once), never replaced by a fallback.
+//!
+//! Two finer provenances: a settings-file value copied from the trading program's `.env` (config/import.rs)
+//! is shown as imported from that file while it still equals what was copied; and the region, when no
+//! source sets it, follows the computer's time zone (schedule.rs), shown as such.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,21 +21,41 @@ use super::keys::{Key, SettingValue};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Explicit,
-    Environment { var: String },
-    DotEnv { path: PathBuf },
-    SettingsFile { path: PathBuf },
+    Environment {
+        var: String,
+    },
+    DotEnv {
+        path: PathBuf,
+    },
+    SettingsFile {
+        path: PathBuf,
+    },
+    /// Saved in the settings file by "Import from the trading program" from the `.env` at `path`.
+    Imported {
+        path: PathBuf,
+    },
+    /// The region of the computer's time zone `zone` (no source sets the region).
+    TimeZone {
+        zone: String,
+    },
     Default,
 }
 
 impl Source {
     /// How a value from this source is named in a message: `IBKR_PORT=70000`, `port 70000 in FILE`.
-    fn describe(&self, key: Key, given: &str) -> String {
+    pub(super) fn describe(&self, key: Key, given: &str) -> String {
         match self {
             Source::Explicit => format!("{} {given}", key.name()),
             Source::Environment { var } => format!("{var}={given}"),
             Source::DotEnv { path } => format!("{}={given} in {}", key.env_var(), path.display()),
             Source::SettingsFile { path } => {
                 format!("{} {given} in {}", key.name(), path.display())
+            }
+            Source::Imported { path } => {
+                format!("{} {given} (imported from {})", key.name(), path.display())
+            }
+            Source::TimeZone { zone } => {
+                format!("{} {given} (from the time zone {zone})", key.name())
             }
             Source::Default => format!("the default {} {given}", key.name()),
         }
@@ -67,6 +91,8 @@ pub struct Inputs {
     pub dotenv: Option<(PathBuf, BTreeMap<String, String>)>,
     /// The settings file, if there is one.
     pub settings: Option<(PathBuf, Map<String, Value>)>,
+    /// The computer's IANA time zone ("Europe/Berlin"), for the region's default; `None` in tests.
+    pub time_zone: Option<String>,
 }
 
 /// Why the inputs could not even be read (a value being wrong is an [`InvalidValue`] instead).
@@ -117,6 +143,7 @@ impl Inputs {
             env,
             dotenv,
             settings,
+            time_zone: system_time_zone(),
         })
     }
 
@@ -135,6 +162,7 @@ impl Inputs {
                 env: std::env::vars()
                     .filter(|(k, _)| Key::ALL.iter().any(|key| key.env_var() == k))
                     .collect(),
+                time_zone: system_time_zone(),
                 ..Inputs::default()
             }
         });
@@ -175,6 +203,17 @@ impl Inputs {
         (settings, invalid)
     }
 
+    /// The region setting from the computer's time zone, when `key` is the region and the zone names one.
+    fn region_of_time_zone(&self, key: Key) -> Option<Setting> {
+        let zone = self.time_zone.as_deref().filter(|_| key == Key::Region)?;
+        let region = crate::reset_window::Region::of_time_zone(zone)?;
+        Some(Setting {
+            key,
+            value: SettingValue::Text(region.name().into()),
+            source: Source::TimeZone { zone: zone.into() },
+        })
+    }
+
     fn resolve_one(&self, key: Key) -> Result<Setting, InvalidValue> {
         let text_source = |given: &String, source: Source| {
             let parsed = key.parse_text(given);
@@ -207,20 +246,23 @@ impl Inputs {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    (
-                        key.parse_json(value),
-                        Source::SettingsFile { path: path.clone() },
-                        shown,
-                    )
+                    let parsed = key.parse_json(value);
+                    let source = match (&parsed, super::import::ImportRecord::of(map)) {
+                        (Ok(got), Some(record)) if record.imported(key).as_ref() == Some(got) => {
+                            Source::Imported { path: record.path }
+                        }
+                        _ => Source::SettingsFile { path: path.clone() },
+                    };
+                    (parsed, source, shown)
                 })
             })
         };
         match candidate {
-            None => Ok(Setting {
+            None => Ok(self.region_of_time_zone(key).unwrap_or(Setting {
                 key,
                 value: key.default_value(),
                 source: Source::Default,
-            }),
+            })),
             Some((Ok(value), source, _)) => Ok(Setting { key, value, source }),
             Some((Err(reason), source, given)) => Err(InvalidValue {
                 key,
@@ -231,7 +273,12 @@ impl Inputs {
     }
 }
 
-fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
+/// This computer's IANA time zone name, when the system names one.
+fn system_time_zone() -> Option<String> {
+    jiff::tz::TimeZone::system().iana_name().map(str::to_string)
+}
+
+pub(super) fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, InputError> {
     let iter = dotenvy::from_path_iter(path).map_err(|e| match e {
         dotenvy::Error::Io(source) => InputError::Read {
             path: path.to_path_buf(),

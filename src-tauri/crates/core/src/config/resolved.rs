@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::keys::{DEFAULT_CLIENT_ID, Key, SettingValue};
+use super::keys::{DEFAULT_CLIENT_ID, Key, SettingValue, parse_clock_time};
 use super::load::{Inputs, InvalidValue, Setting};
+use crate::reset_window::Region;
+use crate::schedule::TimeRules;
 
 /// Every setting resolved and checked. Built only through [`Config::resolve`], so accessors cannot fail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,6 +102,21 @@ impl Config {
         self.boolean(Key::ConnectAtStartup)
     }
 
+    /// The IBKR server region (its reset windows).
+    pub fn region(&self) -> Region {
+        time_rules_of(&self.settings).region
+    }
+
+    /// IB Gateway's daily auto-restart time in the trader's time zone; `None` when not known.
+    pub fn auto_restart(&self) -> Option<jiff::civil::Time> {
+        time_rules_of(&self.settings).auto_restart
+    }
+
+    /// The region and the auto-restart time together, for schedule.rs and reset_window.rs.
+    pub fn time_rules(&self) -> TimeRules {
+        time_rules_of(&self.settings)
+    }
+
     /// The environment the worker process gets: every setting it reads, as IBKR_* variables, so the worker
     /// sees exactly what this configuration resolved (no second resolution with other inputs).
     pub fn worker_env(&self) -> Vec<(&'static str, String)> {
@@ -119,5 +136,27 @@ impl Config {
                 self.heartbeat_interval().as_secs_f64().to_string(),
             ),
         ]
+    }
+}
+
+/// The region and auto-restart time among resolved `settings` (defaults for any missing), so the schedule
+/// can be shown even while another setting is bad.
+pub fn time_rules_of(settings: &[Setting]) -> TimeRules {
+    let text = |key: Key| {
+        settings
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| match &s.value {
+                SettingValue::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+    };
+    TimeRules {
+        region: text(Key::Region)
+            .and_then(|t| Region::from_name(&t))
+            .unwrap_or_default(),
+        auto_restart: text(Key::AutoRestart)
+            .and_then(|t| parse_clock_time(&t))
+            .and_then(|(h, m)| jiff::civil::Time::new(h, m, 0, 0).ok()),
     }
 }

@@ -37,6 +37,7 @@ fn inputs(
             )
         }),
         settings: Some((PathBuf::from("/cfg/settings.json"), settings_map(settings))),
+        time_zone: None,
     }
 }
 
@@ -506,4 +507,61 @@ fn reset_keeps_a_backup_and_leaves_an_empty_object() {
     let second = reset_settings(&path).expect("reset").expect("a backup");
     assert_ne!(second, backup, "a second reset keeps the first backup");
     assert!(backup.exists());
+}
+
+#[test]
+fn the_region_follows_the_time_zone_unless_a_source_sets_it() {
+    let mut i = inputs(&[], &[], &[], json!({}));
+    i.time_zone = Some("Europe/Berlin".into());
+    let config = Config::resolve(&i).expect("valid");
+    assert_eq!(config.region(), crate::reset_window::Region::Europe);
+    assert_eq!(
+        source_of(&config, Key::Region),
+        Source::TimeZone {
+            zone: "Europe/Berlin".into()
+        }
+    );
+    // Saved, it wins over the time zone.
+    let mut saved = inputs(&[], &[], &[], json!({"region": "asia"}));
+    saved.time_zone = Some("Europe/Berlin".into());
+    let config = Config::resolve(&saved).expect("valid");
+    assert_eq!(config.region(), crate::reset_window::Region::Asia);
+    // A zone that names no part of the world: the default, said as such.
+    let mut utc = inputs(&[], &[], &[], json!({}));
+    utc.time_zone = Some("UTC".into());
+    let config = Config::resolve(&utc).expect("valid");
+    assert_eq!(config.region(), crate::reset_window::Region::NorthAmerica);
+    assert_eq!(source_of(&config, Key::Region), Source::Default);
+}
+
+#[test]
+fn the_auto_restart_time_is_unknown_until_set_and_a_bad_one_is_reported() {
+    let config = Config::resolve(&inputs(&[], &[], &[], json!({}))).expect("valid");
+    assert_eq!(config.auto_restart(), None);
+    let set =
+        Config::resolve(&inputs(&[], &[], &[], json!({"auto_restart": "23:45"}))).expect("valid");
+    assert_eq!(
+        set.auto_restart(),
+        Some(jiff::civil::Time::constant(23, 45, 0, 0))
+    );
+    let bad =
+        Config::resolve(&inputs(&[], &[], &[], json!({"auto_restart": "25:00"}))).expect_err("bad");
+    assert_eq!(bad[0].key, Key::AutoRestart);
+    assert!(
+        bad[0]
+            .message
+            .starts_with("auto_restart 25:00 in /cfg/settings.json is not a time"),
+        "{}",
+        bad[0].message
+    );
+}
+
+#[test]
+fn a_settings_file_from_the_previous_version_still_resolves() {
+    // Written before region, auto_restart and the import record existed.
+    let old = json!({"port": 4001, "client_id": 7431, "timeout": 30, "theme": "dark"});
+    let config = Config::resolve(&inputs(&[], &[], &[], old)).expect("valid");
+    assert_eq!(config.port(), 4001);
+    assert_eq!(config.region(), crate::reset_window::Region::NorthAmerica);
+    assert_eq!(config.auto_restart(), None);
 }
