@@ -11,12 +11,12 @@ SHELL := bash
 # (ss, lsof) the diagnostics read, and dbus (dbus-run-session gives the app under test a session bus).
 # See docs/FACTS.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
 # /usr/lib/wine/wine64 on Debian 12) and the mingw compiler links them and builds the tests' helper DLL
-# (tests/wine/winehost.py says why).
+# (tests/wine/winehost.py says why). desktop-file-utils checks the .deb's menu entry in `make package-test`.
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
 	libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth x11-utils imagemagick webkit2gtk-driver fonts-dejavu-core iproute2 lsof \
-	dbus procps wine64 gcc-mingw-w64-x86-64
+	dbus procps wine64 gcc-mingw-w64-x86-64 desktop-file-utils
 
 # The targets traders run that CI checks from Linux: Windows (built, and run under Wine) and macOS (clippy).
 CROSS_TARGETS := x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin
@@ -34,7 +34,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    install what is missing, build, and open Gateway Doctor"
 	@echo "make test   install what is missing, then run every check CI runs"
-	@echo "make package        build the .deb (target/release/bundle/deb/) with the worker and simulator inside"
+	@echo "make package        build the .deb (target/release/bundle/deb/) with the worker, simulator and CLI inside"
 	@echo "make package-test   build it, install it with apt, open the installed app under Xvfb, remove it"
 	@echo "make bench         build release binaries, run every benchmark, write bench/results.json + a table"
 	@echo "make platform-check   clippy for Windows and macOS (Intel and Apple silicon), from this Linux machine"
@@ -133,27 +133,41 @@ types-check: types
 	untracked=$$(git ls-files --others --exclude-standard -- ui/src/ipc/gen)
 	if [[ -n "$$untracked" ]]; then echo "generated types not committed: $$untracked" >&2; exit 1; fi
 
-# The .deb, built by the Tauri bundler (the npm @tauri-apps/cli). gateway-worker and gateway-sim ship inside it as
-# Tauri sidecars (bundle.externalBin), which must exist as src-tauri/binaries/NAME-<target triple> first; the
-# bundler installs them beside the app in /usr/bin under their plain names, where src-tauri/src/paths.rs looks.
+# The .deb, built by the Tauri bundler (the npm @tauri-apps/cli). The worker, the simulator and the
+# gateway-doctor command ship inside it as Tauri sidecars (bundle.externalBin), which must exist as
+# src-tauri/binaries/NAME-<target triple> first; the bundler installs them beside the app in /usr/bin, where
+# src-tauri/src/paths.rs looks. SIDECARS maps each cargo binary to its installed name: names no other package
+# can clash with in /usr/bin (a development build keeps the crates' names; both are looked for).
 # externalBin lives in tauri.package.conf.json, merged with --config, because tauri-build copies (and demands)
 # the sidecars on every build that sees it: a plain `cargo build` must not need them.
+# The bundler names the file after the product, with its space ("Gateway Doctor_0.1.0_amd64.deb"); it is
+# renamed to Debian's package_version_arch.deb, read from its own control file.
 CARGO_TARGET := $(or $(CARGO_TARGET_DIR),target)
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+SIDECARS := gateway-worker:gateway-doctor-worker gateway-sim:gateway-doctor-sim gateway-doctor:gateway-doctor
+DEB_DIR := $(CARGO_TARGET)/release/bundle/deb
 
 package: apt-deps ui-deps
-	cargo build --release -p gateway-worker -p gateway-sim
+	cargo build --release -p gateway-worker -p gateway-sim -p gateway-doctor-cli
+	rm -rf src-tauri/binaries
 	mkdir -p src-tauri/binaries
-	for bin in gateway-worker gateway-sim; do
-	  install -m 755 "$(CARGO_TARGET)/release/$$bin" "src-tauri/binaries/$$bin-$(HOST_TRIPLE)"
+	for sidecar in $(SIDECARS); do
+	  install -m 755 "$(CARGO_TARGET)/release/$${sidecar%%:*}" "src-tauri/binaries/$${sidecar#*:}-$(HOST_TRIPLE)"
 	done
+	rm -f "$(DEB_DIR)"/*.deb
 	ui/node_modules/.bin/tauri build --bundles deb --config tauri.package.conf.json
-	ls -l "$(CARGO_TARGET)"/release/bundle/deb/*.deb
+	shopt -s nullglob
+	built=("$(DEB_DIR)"/*.deb)
+	(( $${#built[@]} == 1 )) || { echo "expected one .deb in $(DEB_DIR), found: $${built[*]}" >&2; exit 1; }
+	field() { dpkg-deb -f "$${built[0]}" "$$1"; }
+	deb="$(DEB_DIR)/$$(field Package)_$$(field Version)_$$(field Architecture).deb"
+	[[ "$${built[0]}" == "$$deb" ]] || mv "$${built[0]}" "$$deb"
+	ls -l "$$deb"
 
 # Installs the .deb with apt (as root, or through sudo), starts the installed app under Xvfb, sees its window,
 # quits it, and removes the package again.
 package-test: package
-	$(SUDO) env DEB_DIR="$(CARGO_TARGET)/release/bundle/deb" bash tests/package/test_deb.sh
+	$(SUDO) env DEB_DIR="$(DEB_DIR)" bash tests/package/test_deb.sh
 
 # Every benchmark in one go (bench/run.py): builds the release binaries, writes bench/results.json and prints
 # the table. The app rows use the debug app build that `make build` leaves (skipped, with a note, if missing).

@@ -6,7 +6,7 @@ Rows: {workload, ours, anchor, anchor_name, unit, ratio, note}, ratio = anchor /
 > 1 means we are faster / smaller). An anchor is either measured in this same run, or a documented default
 of ib_async's Watchdog (the note says which); rows with no anchor have ratio null.
 
-Usage: .venv/bin/python bench/run.py [--quick] [--skip-build] [--skip-app] [--out bench/results.json]
+Usage: .venv/bin/python bench/run.py [--quick] [--skip-build] [--skip-app] [--only-idle] [--out bench/results.json]
   --quick   fewer runs (20 connects, zombie scan with 80 and 500 extra processes, 5 runs each), for a smoke test
 """
 import argparse
@@ -215,6 +215,46 @@ def app_rows(runs):
     ]
 
 
+def restart_rows(runs, down_ms=3000):
+    """Restart through IBC in the real app (bench/restart_ibc.py): click to session back, and back after listening."""
+    app = CARGO_TARGET / "debug" / "gateway-doctor-app"
+    if not app.is_file():
+        return [row("app restart through IBC", None, "ms", note=f"skipped: {app} missing (run `make build`)")]
+    text = run([PY, "bench/restart_ibc.py", runs, down_ms], timeout=900)
+    total = re.search(r"click to session back \(n=(\d+), sim down (\d+) ms\): median (\d+) ms, min (\d+) ms, max (\d+) ms", text)
+    after = re.search(r"after listening again \(n=(\d+)\): median (-?\d+) ms, min (-?\d+) ms, max (-?\d+) ms", text)
+    note = "debug app under Xvfb + tauri-driver, gateway-sim --ibc (RESTART acted on at once)"
+    return [
+        row(f"app restart through IBC: click to session back, median of {total.group(1)}", float(total.group(3)), "ms",
+            float(total.group(2)), "the simulator's restart down time", f"{note}; min {total.group(4)} max {total.group(5)} ms"),
+        row(f"app restart through IBC: session back after the Gateway listens again, median of {after.group(1)}",
+            float(after.group(2)), "ms", 1000.0, "goal: within 1 s",
+            f"{note}; listening seen from /proc/net/tcp every 5 ms; min {after.group(3)} max {after.group(4)} ms"),
+    ]
+
+
+def idle_rows(seconds=60):
+    app = CARGO_TARGET / "debug" / "gateway-doctor-app"
+    if not app.is_file():
+        return [row("app idle memory and CPU, window open / closed", None, "MiB",
+                    note=f"skipped: {app} missing (run `make build`)")]
+    text = run([PY, "bench/app_idle.py", seconds], timeout=900)
+    rows = []
+    goals = {"window open": 150, "window closed": 40}
+    for label, goal in goals.items():
+        mem = re.search(rf"{label}: idle memory, app \+ WebKit PSS: ([\d.]+) MiB \(processes: (.*)\)", text)
+        cpu = re.search(rf"{label}: idle CPU, app \+ WebKit over (\d+) s: ([\d.]+)%", text)
+        worker = re.search(rf"{label}: idle CPU, worker over \d+ s: ([\d.]+)%", text)
+        each = "; ".join(re.findall(rf"^{label}: (\S+ \(pid \d+\) PSS [\d.]+ MiB)", text, re.M))
+        rows.append(row(f"app idle memory, {label}, app + WebKit PSS (live session)", float(mem.group(1)), "MiB",
+                        None, None, f"goal < {goal} MiB; processes: {mem.group(2)}; {each}; debug build, Xvfb; "
+                                    "no anchor"))
+        rows.append(row(f"app idle CPU, {label}, app + WebKit over {cpu.group(1)} s (live session)",
+                        float(cpu.group(2)), "% of one core", None, None,
+                        f"goal < 0.5%; the worker on its own: {worker.group(1)}%; utime+stime from /proc; no anchor"))
+    return rows
+
+
 def fmt(x):
     if x is None:
         return "-"
@@ -241,9 +281,13 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-app", action="store_true")
+    ap.add_argument("--only-idle", action="store_true",
+                    help="only the app's idle memory and CPU (window open / closed); merged into --out's rows")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args()
     started = time.monotonic()
+    if args.only_idle:
+        return only_idle(args)
     if not args.skip_build:
         build()
     n = 20 if args.quick else 100
@@ -256,6 +300,8 @@ def main():
     rows += handshake_hold_rows(1 if args.quick else 3)
     if not args.skip_app:
         rows += app_rows(2 if args.quick else 3)
+        rows += restart_rows(2 if args.quick else 5)
+        rows += idle_rows(20 if args.quick else 60)
     result = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
@@ -267,6 +313,18 @@ def main():
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print_table(rows)
     print(f"\nwritten to {args.out} in {result['duration_s']} s (load average now {os.getloadavg()[0]:.1f})")
+
+
+def only_idle(args):
+    """Runs the idle benchmark alone and replaces its rows in the results file, keeping every other row."""
+    out = Path(args.out)
+    result = json.loads(out.read_text()) if out.is_file() else {"rows": []}
+    new = idle_rows(20 if args.quick else 60)
+    names = {r["workload"] for r in new}
+    result["rows"] = [r for r in result["rows"] if r["workload"] not in names] + new
+    result["idle_generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print_table(new)
 
 
 if __name__ == "__main__":

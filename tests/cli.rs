@@ -8,6 +8,8 @@ mod connect;
 pub(crate) mod doctor;
 #[path = "cli/guardrail.rs"]
 mod guardrail;
+#[path = "cli/restart.rs"]
+mod restart;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -294,7 +296,7 @@ fn unknown_flags_exit_2_with_clap_message() {
 #[test]
 fn every_subcommands_help_has_an_example() {
     let doctor = Doctor::new();
-    for sub in ["diagnose", "zombies", "clean", "connect"] {
+    for sub in ["diagnose", "zombies", "clean", "connect", "restart"] {
         let run = doctor.run(&[sub, "--help"]);
         run.assert_code(0);
         assert!(run.stdout.contains("Example"), "{sub}: {}", run.stdout);

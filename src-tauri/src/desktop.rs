@@ -1,8 +1,9 @@
-//! What only the real desktop app has (the tests run without it): single instance (a second launch focuses
-//! the first: two panels would fight over one client id), the window's size and place remembered, logging
-//! through tauri-plugin-log to a file in the platform log folder and into the log store (the Logs screen),
-//! notifications (the session's, and stale connections building up), the tray icon, and ending cleanly on
-//! SIGTERM or Ctrl-C like on Quit.
+//! What only the real desktop app has (the tests run without it): single instance (a second launch opens the
+//! first one's window: two panels would fight over one client id), the window's size and place remembered,
+//! logging through tauri-plugin-log to rotating files in the platform log folder and into the log store (the
+//! Logs screen), notifications (the session's, and stale connections building up), start at login (off unless
+//! the trader turns it on in Settings), the tray icon with the tray-first window life (`window`), and ending
+//! cleanly on SIGTERM or Ctrl-C like on Quit.
 
 use std::sync::Arc;
 
@@ -18,18 +19,19 @@ use crate::logstore::{self, LogStore, RELAY_TARGET};
 use crate::stale::{self, StaleAlerter};
 use crate::state::AppState;
 use crate::tray;
+use crate::window::{self, IN_TRAY_ARG, Screen, TrayLife};
 
-/// The size at which the log file is set aside and a new one begun.
-const LOG_FILE_BYTES: u128 = 1_000_000;
+/// The size at which the log file is set aside and a new one begun: a busy day's lines fit in one file.
+pub const LOG_FILE_BYTES: u128 = 10_000_000;
 /// Log files kept, the current one included.
-const KEPT_LOG_FILES: usize = 5;
+pub const KEPT_LOG_FILES: usize = 5;
 
 /// Registers the plugins; single-instance first, as it must be.
 pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             log::info!("a second launch: showing this window instead");
-            tray::show_main(app);
+            window::open(app, Screen::Current);
         }))
         .plugin(log_plugin(logs))
         .plugin(
@@ -38,13 +40,19 @@ pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        // The login item starts the app in the tray, without a window.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![IN_TRAY_ARG]),
+        ))
+        .on_window_event(window::on_event)
 }
 
 /// Log file and stderr get timestamped lines; the log store gets every line except those it relayed itself.
 /// The file is `Gateway Doctor.log` in Tauri's log folder for the app: ~/.local/share/<identifier>/logs on
 /// Linux, ~/Library/Logs/<identifier> on macOS, %LOCALAPPDATA%\<identifier>\logs on Windows (identifier
-/// as in tauri.conf.json). At 1 MB it is renamed with the date and a new one begun; the last
-/// [`KEPT_LOG_FILES`] are kept, so a support request can look back a few days rather than 40 KB.
+/// as in tauri.conf.json). At [`LOG_FILE_BYTES`] it is renamed `Gateway Doctor_<date>.log` and a new one
+/// begun; the last [`KEPT_LOG_FILES`] are kept, so a support request can look back days rather than 40 KB.
 fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> {
     let stamped = |out: fern::FormatCallback<'_>,
                    message: &std::fmt::Arguments<'_>,
@@ -80,8 +88,17 @@ fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> 
 
 /// The tray, the notifications and the signal handler; after the state is managed.
 pub fn setup<R: Runtime>(app: &AppHandle<R>) {
-    if let Err(e) = tray::install(app) {
-        log::warn!("no tray icon: {e}");
+    let life = TrayLife::default();
+    match tray::install(app) {
+        Ok(()) => life.set_tray(true),
+        // Without a tray there is no way back to a closed window: closing it quits, as it used to.
+        Err(e) => log::warn!("no tray icon, so closing the window quits: {e}"),
+    }
+    let in_tray = life.keeps_running() && std::env::args().any(|a| a == IN_TRAY_ARG);
+    app.manage(life);
+    if in_tray {
+        log::info!("started at login: in the tray, without a window");
+        window::close(app);
     }
     tauri::async_runtime::spawn(notify(app.clone()));
     tauri::async_runtime::spawn(notify_stale(app.clone()));

@@ -47,6 +47,13 @@ pub enum AppError {
     DemoNotRunning,
     #[error("the demo gateway failed: {0}")]
     Demo(String),
+    /// A command of the desktop app asked of an app without a desktop (the tests' mock runtime).
+    #[error("this works only in the Gateway Doctor desktop app")]
+    DesktopOnly,
+    #[error("start at login could not be changed: {0}")]
+    Autostart(String),
+    #[error("the logs folder could not be opened: {0}")]
+    OpenFolder(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -64,6 +71,9 @@ impl AppError {
             AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",
             AppError::DemoNotRunning => "DEMO_NOT_RUNNING",
             AppError::Demo(_) => "DEMO_FAILED",
+            AppError::DesktopOnly => "DESKTOP_ONLY",
+            AppError::Autostart(_) => "AUTOSTART_FAILED",
+            AppError::OpenFolder(_) => "OPEN_FOLDER_FAILED",
             AppError::Internal(_) => "INTERNAL",
         }
     }

@@ -20,14 +20,17 @@ pub const LOG_LINE: &str = "log://line";
 pub const GATEWAY_PRESENCE: &str = "gateway://presence";
 pub const DIAGNOSE_PROGRESS: &str = "diagnose://progress";
 pub const TRAY_DIAGNOSE: &str = "tray://diagnose";
+/// A restart through IBC reached its next step (restart.rs).
+pub const RESTART_PROGRESS: &str = "restart://progress";
 
 /// Every event name, for the capability test.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 6] = [
     WORKER_STATE,
     LOG_LINE,
     GATEWAY_PRESENCE,
     DIAGNOSE_PROGRESS,
     TRAY_DIAGNOSE,
+    RESTART_PROGRESS,
 ];
 
 /// Starts the tasks: supervisor log -> log store; store -> `log://line`; supervisor state -> `worker://state`;
@@ -44,6 +47,8 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
         GATEWAY_PRESENCE,
         state.presence.subscribe(),
     ));
+    let restarts = app.state::<crate::restart::Restarts>();
+    tauri::async_runtime::spawn(runs(app.clone(), restarts.watch()));
     let handle = app.clone();
     let port = move || handle.state::<AppState>().port();
     let handle = app.clone();
@@ -98,5 +103,18 @@ async fn changes<R: Runtime, T: Serialize + Clone>(
     while watch.changed().await.is_ok() {
         let value = watch.borrow_and_update().clone();
         let _ = app.emit(event, value);
+    }
+}
+
+/// Emits each change of the restart run as `restart://progress` (the run itself, never null).
+async fn runs<R: Runtime>(
+    app: AppHandle<R>,
+    mut watch: watch::Receiver<Option<crate::restart_view::RestartRun>>,
+) {
+    while watch.changed().await.is_ok() {
+        let run = watch.borrow_and_update().clone();
+        if let Some(run) = run {
+            let _ = app.emit(RESTART_PROGRESS, run);
+        }
     }
 }

@@ -9,8 +9,9 @@
 //! `gateway://presence` (`events`); with [`Options::desktop`] it also registers the desktop plugins and the
 //! tray (`desktop`) and opens the local link that `gateway-doctor diagnose` asks (`link`). The tests run
 //! the same setup under `tauri::test`'s mock runtime, without the desktop part, and call the commands through real IPC; [`run`] puts it on the real runtime, opens the window from
-//! tauri.conf.json and, when the app exits (Quit, the window closed, a signal), ends the worker without an
-//! API disconnect and stops the demo gateway. Every command name is listed in `commands.rs`, which build.rs
+//! tauri.conf.json and keeps running in the tray when it is closed (`window`); when the app exits (Quit,
+//! Ctrl+Q, a signal; closing the window only when there is no tray) it ends the worker without an API
+//! disconnect and stops the demo gateway. Every command name is listed in `commands.rs`, which build.rs
 //! reads too: tauri-build generates an `allow-<name>` permission for each, and a command is reachable only
 //! when a capability file in src-tauri/capabilities/ grants it.
 
@@ -34,9 +35,13 @@ mod link;
 mod logstore;
 mod paths;
 mod presence;
+mod restart;
+mod restart_start;
+mod restart_view;
 mod stale;
 mod state;
 mod tray;
+mod window;
 
 /// The command adapters, one file per area in src/commands/ (commands.rs beside them is only the list of
 /// names, which build.rs includes).
@@ -45,8 +50,10 @@ mod handlers {
     pub mod app;
     pub mod connections;
     pub mod demo;
+    pub mod desktop;
     pub mod diagnose;
     pub mod logs;
+    pub mod restart;
     pub mod session;
     pub mod settings;
 }
@@ -95,10 +102,19 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::settings::import_trading_env,
             handlers::logs::get_logs,
             handlers::logs::get_support_bundle,
+            handlers::logs::open_logs_folder,
+            handlers::desktop::quit_app,
+            handlers::desktop::get_autostart,
+            handlers::desktop::set_autostart,
             handlers::demo::get_demo,
             handlers::demo::start_demo,
             handlers::demo::stop_demo,
             handlers::demo::set_demo_fault,
+            handlers::restart::get_restart_view,
+            handlers::restart::restart_gateway,
+            handlers::restart::stop_gateway,
+            handlers::restart::reconnect_account,
+            handlers::restart::start_gateway,
         ])
         .setup(move |app| {
             let state =
@@ -110,7 +126,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             );
             let connect = state.connects_at_startup();
             app.manage(state);
+            app.manage(restart::Restarts::default());
             events::spawn(app.handle());
+            tauri::async_runtime::spawn(restart::auto(app.handle().clone()));
             if connect {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {
@@ -142,11 +160,30 @@ pub fn shutdown<R: Runtime, M: Manager<R>>(manager: &M) {
 /// Runs the app on the real runtime until it exits.
 pub fn run() -> tauri::Result<()> {
     let app = run_app(Builder::default(), Options::from_environment()).build(context())?;
-    app.run(|app, event| {
-        if let RunEvent::Exit = event {
-            log::info!("quitting: ending the session's worker and the demo gateway");
+    app.run(|app, event| match event {
+        // The window was closed and none is left: with a tray the app lives on there (see `window`). An
+        // explicit exit (Quit, Ctrl+Q, a signal) carries a code and goes through.
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } if app
+            .try_state::<window::TrayLife>()
+            .is_some_and(|life| life.keeps_running()) =>
+        {
+            api.prevent_exit();
+        }
+        // macOS: a click on the Dock icon with no window open brings the window back, like the tray's Open.
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } => window::open(app, window::Screen::Current),
+        RunEvent::Exit => {
+            log::info!(
+                "quitting: ending the session's worker (the Gateway sees the connection close) and the demo gateway"
+            );
             shutdown(app);
         }
+        _ => {}
     });
     Ok(())
 }

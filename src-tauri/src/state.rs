@@ -45,6 +45,14 @@ pub struct Options {
     pub settings_path: Option<PathBuf>,
     /// The guardrail latch file (None: kept in memory only).
     pub latch_path: Option<PathBuf>,
+    /// The restart guard's record, shared with `gateway-doctor restart` (None: no restart through IBC).
+    pub restarts_path: Option<PathBuf>,
+    /// Where IBC's config.ini is looked for when the ibc_config setting is empty (tests: none, so they never
+    /// reach an IBC of the machine's).
+    pub ibc_candidates: Vec<PathBuf>,
+    /// Where "Start IB Gateway" looks for an installation; None: the usual places, looked at each time
+    /// (restart_start.rs).
+    pub gateway_installs: Option<Vec<PathBuf>>,
     /// Where `.env` is looked for.
     pub cwd: PathBuf,
     /// Tray, notifications, single instance, window state and the log plugin. Off under the mock runtime:
@@ -69,6 +77,9 @@ impl Options {
             sim_bin: paths::sim_bin(),
             settings_path: gateway_core::config::default_settings_path(),
             latch_path: gateway_core::supervisor::default_latch_path(),
+            restarts_path: gateway_core::ibc::default_restarts_path(),
+            ibc_candidates: gateway_core::ibc::default_candidates(),
+            gateway_installs: None,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             desktop: true,
             presence_poll: Duration::from_secs(1),

@@ -6,6 +6,7 @@
 
 mod holder;
 mod ipc;
+mod restart;
 mod session;
 mod settings;
 
@@ -88,6 +89,9 @@ impl TestApp {
             sim_bin: bin("gateway-sim"),
             settings_path: Some(settings_path),
             latch_path: Some(dir.path().join("config").join("guardrail.json")),
+            restarts_path: Some(dir.path().join("config").join("restarts.json")),
+            ibc_candidates: Vec::new(),
+            gateway_installs: Some(Vec::new()),
             cwd: dir.path().to_path_buf(),
             desktop: false,
             presence_poll: Duration::from_millis(200),

@@ -1,68 +1,91 @@
 //! The tray icon: a dot in the status light's colour (see `light`), a tooltip in words, and a menu with
-//! Show / Connect / Diagnose / Quit. A task watches the supervisor and the Gateway's presence and repaints
-//! the icon only when the light or its words change. Diagnose shows the window and emits `tray://diagnose`
-//! so the window runs it with its progress on screen; Quit exits the app, which ends the session cleanly.
+//! Open / Connect or Stop / Diagnose / Quit. A task watches the supervisor and the Gateway's presence and
+//! repaints the icon only when the light or its words change, and turns the session item into Connect or Stop
+//! as the session comes and goes. The tray outlives the window (see `window`): Open and Diagnose build the
+//! window again when it was closed; Diagnose opens it on the Diagnose screen and runs it. Quit exits the app:
+//! the session's worker ends, so the Gateway sees the connection close (there is no goodbye message in the
+//! API), which is what the item says.
 
 use gateway_core::reset_window::current_window;
+use gateway_core::supervisor::Lifecycle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
-use crate::events::TRAY_DIAGNOSE;
 use crate::light::{Light, light};
 use crate::state::AppState;
+use crate::window::{self, Screen};
+
+/// The menu's words; the e2e tests click the items by these labels.
+pub const OPEN: &str = "Open Gateway Doctor";
+pub const CONNECT: &str = "Connect";
+pub const STOP: &str = "Stop the session";
+pub const DIAGNOSE: &str = "Diagnose";
+pub const QUIT: &str = "Quit (ends the session with IB Gateway)";
 
 const SIZE: u32 = 32;
 
-/// Builds the tray icon and starts the task that keeps its colour current.
+/// Builds the tray icon and starts the task that keeps its colour and its session item current.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let show = MenuItem::with_id(app, "show", "Show Gateway Doctor", true, None::<&str>)?;
-    let connect = MenuItem::with_id(app, "connect", "Connect", true, None::<&str>)?;
-    let diagnose = MenuItem::with_id(app, "diagnose", "Diagnose", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", OPEN, true, None::<&str>)?;
+    let session = MenuItem::with_id(app, "session", CONNECT, true, None::<&str>)?;
+    let diagnose = MenuItem::with_id(app, "diagnose", DIAGNOSE, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", QUIT, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&show, &connect, &diagnose, &separator, &quit])?;
+    let menu = Menu::with_items(app, &[&open, &session, &diagnose, &separator, &quit])?;
     let tray = TrayIconBuilder::with_id("status")
         .icon(dot(Light::Grey))
         .tooltip("Gateway Doctor: Not connected")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "show" => show_main(app),
-            "connect" => {
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(e) = app.state::<AppState>().connect().await {
-                        log::warn!("connect from the tray: {e}");
-                    }
-                });
+            "open" => window::open(app, Screen::Current),
+            "session" => toggle_session(app),
+            "diagnose" => window::open(app, Screen::Diagnose),
+            "quit" => {
+                log::info!("Quit from the tray");
+                app.exit(0);
             }
-            "diagnose" => {
-                show_main(app);
-                let _ = app.emit(TRAY_DIAGNOSE, ());
-            }
-            "quit" => app.exit(0),
             _ => {}
         })
         .build(app)?;
-    tauri::async_runtime::spawn(follow(app.clone(), tray));
+    tauri::async_runtime::spawn(follow(app.clone(), tray, session));
     Ok(())
 }
 
-/// Shows, unminimises and focuses the main window (the tray's Show, a second launch).
-pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
-    }
+/// True while a session is wanted (up, coming up or waiting to retry): the item then offers Stop.
+fn session_wanted(lifecycle: &Lifecycle) -> bool {
+    matches!(
+        lifecycle,
+        Lifecycle::Connecting { .. }
+            | Lifecycle::Connected
+            | Lifecycle::Unresponsive
+            | Lifecycle::Backoff { .. }
+    )
 }
 
-async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>) {
+/// The session item: Stop while a session is wanted, else Connect; as the Status screen's buttons do.
+fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        if session_wanted(&state.supervisor.state().lifecycle) {
+            log::info!("Stop from the tray: ending the session's worker");
+            if let Err(e) = state.supervisor.stop().await {
+                log::warn!("stop from the tray: {e}");
+            }
+        } else if let Err(e) = state.connect().await {
+            log::warn!("connect from the tray: {e}");
+        }
+    });
+}
+
+async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: MenuItem<R>) {
     let state = app.state::<AppState>();
     let mut session = state.supervisor.watch();
     let mut presence = state.presence.subscribe();
     let mut shown = (Light::Grey, "Not connected");
+    let mut offered = CONNECT;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         let now = state.schedule_now();
@@ -73,15 +96,20 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>) {
             rules.auto_restart,
             &jiff::tz::TimeZone::system(),
         );
-        let next = light(
-            &session.borrow_and_update(),
-            &presence.borrow_and_update(),
-            window.is_some(),
-        );
+        let current = session.borrow_and_update().clone();
+        let next = light(&current, &presence.borrow_and_update(), window.is_some());
         if next != shown {
             let _ = tray.set_icon(Some(dot(next.0)));
             let _ = tray.set_tooltip(Some(format!("Gateway Doctor: {}", next.1)));
             shown = next;
+        }
+        let offer = if session_wanted(&current.lifecycle) {
+            STOP
+        } else {
+            CONNECT
+        };
+        if offer != offered && session_item.set_text(offer).is_ok() {
+            offered = offer;
         }
         // Reset windows begin and end with time alone: look again now and then.
         tokio::select! {
@@ -106,4 +134,35 @@ fn dot(light: Light) -> Image<'static> {
         }
     }
     Image::new_owned(rgba, SIZE, SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use gateway_proto::{ErrorBody, ErrorCode};
+
+    use super::*;
+
+    #[test]
+    fn the_session_item_offers_stop_while_a_session_is_wanted_and_connect_otherwise() {
+        let error = || ErrorBody::new(ErrorCode::HandshakeTimeout, "no answer");
+        for wanted in [
+            Lifecycle::Connecting { attempt: 1 },
+            Lifecycle::Connected,
+            Lifecycle::Unresponsive,
+            Lifecycle::Backoff {
+                attempt: 2,
+                retry_in_ms: 4000,
+                error: error(),
+            },
+        ] {
+            assert!(session_wanted(&wanted), "{wanted:?}");
+        }
+        for not in [
+            Lifecycle::Idle,
+            Lifecycle::Latched { error: error() },
+            Lifecycle::Failed { error: error() },
+        ] {
+            assert!(!session_wanted(&not), "{not:?}");
+        }
+    }
 }

@@ -96,6 +96,9 @@ class App:
             env=child_env, cwd=self.home, stdout=driver_log, stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group: quit() ends the driver, WebKitWebDriver and the app
         wait_for_port(self.port)
+        # tauri-driver starts WebKitWebDriver on the native port and forwards the session request to it; asked
+        # before that one listens, it drops the request ("Connection refused", seen under load).
+        wait_for_port(native_port)
         options = ArgOptions()
         options.set_capability("tauri:options", {"application": str(binary("gateway-doctor-app"))})
         options.set_capability("browserName", "wry")

@@ -31,6 +31,8 @@ class Sim:
         self.port = int(ready["listening"].rsplit(":", 1)[1])
         host, port = ready["control"].rsplit(":", 1)
         self.control = (host, int(port))
+        # IBC's command port, when started with --ibc.
+        self.ibc_port = int(ready["ibc"].rsplit(":", 1)[1]) if "ibc" in ready else None
 
     def call(self, request: dict, timeout: float = 10) -> dict:
         with socket.create_connection(self.control, timeout=timeout) as conn:

@@ -4,6 +4,7 @@
 import * as ipc from "./ipc";
 import { button, h } from "./ui/dom";
 import type { Ctx, TabId, View } from "./ui/context";
+import { quitShortcut } from "./ui/quit";
 import { Store } from "./ui/store";
 import { connectionsScreen } from "./views/connections";
 import { demoBanner } from "./views/demo";
@@ -121,6 +122,8 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   root.replaceChildren(header, demoBanner(ctx), h("nav", { class: "nav", attrs: { "aria-label": "Gateway Doctor" } }, tablist), main, announcer);
   select("status", false);
 
+  if (typeof window !== "undefined") cleanups.push(quitShortcut(window, (q) => window.confirm(q)));
+
   const timer = setInterval(() => {
     for (const v of views) v.tick?.();
   }, 1000);
@@ -160,6 +163,12 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
     settings.load(),
     logs.start(),
   ]);
+
+  // The tray's Diagnose opened this window anew (index.html#diagnose): run it now the data is in.
+  if (typeof location !== "undefined" && location.hash === "#diagnose") {
+    history.replaceState(null, "", location.pathname + location.search);
+    ctx.diagnose();
+  }
 
   return {
     store,

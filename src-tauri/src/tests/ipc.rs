@@ -61,6 +61,7 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "reconnect",
                 "stop",
                 "reset",
+                "restart",
                 "run",
                 "scan",
                 "clean",
@@ -68,7 +69,9 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "start",
                 "set",
                 "use",
-                "import"
+                "import",
+                "open",
+                "quit"
             ]
             .contains(&head),
             "{name} is not verb_noun"
@@ -126,7 +129,7 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
         core,
         ["core:event:allow-listen", "core:event:allow-unlisten"]
     );
-    assert_eq!(crate::EVENTS.len(), 5);
+    assert_eq!(crate::EVENTS.len(), 6);
 }
 
 /// IPC.md is the contract the UI is written against and the capabilities README says why each grant is

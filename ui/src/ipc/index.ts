@@ -22,6 +22,8 @@ import type {
   LogLine,
   PortScan,
   Report,
+  RestartRun,
+  RestartView,
   SettingsReset,
   SupervisorState,
   WorkerStatus,
@@ -106,11 +108,30 @@ export const useAnotherClientId = (): Promise<ClientIdChange> => call("use_anoth
 export const importTradingEnv = (path: string): Promise<EnvImport> => call("import_trading_env", { path });
 export const getLogs = (limit: number): Promise<LogLine[]> => call("get_logs", { limit });
 export const getSupportBundle = (): Promise<string> => call("get_support_bundle");
+/** "Open logs folder": opens it in the file manager; answers its path. */
+export const openLogsFolder = (): Promise<string> => call("open_logs_folder");
+/** Quits the app: the session's worker ends, so the Gateway sees the connection close. */
+export const quitApp = (): Promise<null> => call("quit_app");
+/** Whether the app starts (in the tray) at login. */
+export const getAutostart = (): Promise<boolean> => call("get_autostart");
+export const setAutostart = (enabled: boolean): Promise<boolean> => call("set_autostart", { enabled });
 export const getGatewayPresence = (): Promise<GatewayPresence> => call("get_gateway_presence");
 export const getDemo = (): Promise<DemoStatus | null> => call("get_demo");
 export const startDemo = (): Promise<DemoStatus> => call("start_demo");
 export const stopDemo = (): Promise<null> => call("stop_demo");
 export const setDemoFault = (fault: DemoFault): Promise<DemoStatus> => call("set_demo_fault", { fault });
+
+/** What was found of IBC, which restart buttons show, the guard, the login note and the run in progress. */
+export const getRestartView = (): Promise<RestartView> => call("get_restart_view");
+/** RESTART through IBC; the run goes on in the background (restart://progress). `confirmed`: the trader
+ * answered the view's question (CONFIRMATION_REQUIRED otherwise, when there is one). */
+export const restartGateway = (confirmed: boolean): Promise<RestartRun> => call("restart_gateway", { confirmed });
+/** STOP through IBC once the trader confirmed; IBC's reply. */
+export const stopGateway = (confirmed: boolean): Promise<string> => call("stop_gateway", { confirmed });
+/** RECONNECTACCOUNT through IBC (offered after a long loss of the Gateway's link to IBKR); IBC's reply. */
+export const reconnectAccount = (): Promise<string> => call("reconnect_account");
+/** Starts IB Gateway (IBC's start script, else its launcher) when it is not running and is installed. */
+export const startGateway = (): Promise<string> => call("start_gateway");
 
 export type Unlisten = () => void;
 
@@ -124,5 +145,7 @@ export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unli
   on("gateway://presence", h);
 export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Unlisten> =>
   on("diagnose://progress", h);
+/** A restart through IBC reached a step or ended. */
+export const onRestartProgress = (h: (r: RestartRun) => void): Promise<Unlisten> => on("restart://progress", h);
 /** The tray's Diagnose item: the window was shown; open Diagnose and run it. */
 export const onTrayDiagnose = (h: () => void): Promise<Unlisten> => on<null>("tray://diagnose", () => h());

@@ -55,6 +55,14 @@ export type { DiagnoseProgress } from "./gen/DiagnoseProgress";
 export type { GatewayPresence } from "./gen/GatewayPresence";
 export type { SettingsFileProblem } from "./gen/SettingsFileProblem";
 export type { SettingsReset } from "./gen/SettingsReset";
+export type { IbcConfigView } from "./gen/IbcConfigView";
+export type { IbcFailure } from "./gen/IbcFailure";
+export type { IbcFinding } from "./gen/IbcFinding";
+export type { IbcPortFix } from "./gen/IbcPortFix";
+export type { IbcSetting } from "./gen/IbcSetting";
+export type { RestartRun } from "./gen/RestartRun";
+export type { RestartView } from "./gen/RestartView";
+export type { RunStep } from "./gen/RunStep";
 
 /**
  * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside
@@ -71,4 +79,6 @@ export type AppErrorCode =
   | "SOCKET_TABLE_UNAVAILABLE"
   | "UNSUPPORTED_PLATFORM"
   | "DEMO_FAILED"
-  | "DEMO_NOT_RUNNING";
+  | "DEMO_NOT_RUNNING"
+  | "RESTART_IN_PROGRESS"
+  | "GATEWAY_NOT_STARTED";

@@ -6,7 +6,7 @@
 //   api_open    that listener accepts connections (its accept queue is empty)
 //   session     the supervisor is connected again after the restart
 
-import type { GatewayPresence, SupervisorState } from "../ipc/types";
+import type { GatewayPresence, RestartRun, RestartView, SupervisorState } from "../ipc/types";
 
 export interface RestartProgress {
   /** The listener's inode when tracking began (null: nothing listened then). */
@@ -101,4 +101,30 @@ export function restartSteps(p: RestartProgress): RestartStep[] {
     { id: "api_open", label: "API port open", todo: "", done: p.apiOpen },
     { id: "session", label: "Session back (Connected)", todo: "Gateway Doctor reconnects by itself.", done: p.sessionBack },
   ];
+}
+
+// ---- Restart through IBC: the app computes the view (src-tauri/src/restart_view.rs); these only merge and read it ----
+
+
+/** The view with the run from restart://progress; a late event of an older run is ignored. */
+export function withRun(view: RestartView, run: RestartRun): RestartView {
+  if (view.run && view.run.id > run.id) return view;
+  const running = run.result === "running";
+  // The app hides the IBC buttons while a run goes on; the event says when that ends (get_restart_view then
+  // brings the guard's answer for the next one).
+  return { ...view, run, actions: { ...view.actions, restart: running ? false : view.actions.restart, stop: running ? false : view.actions.stop } };
+}
+
+/** "Restart IB Gateway": shown when the app offers it, clickable unless the restart guard holds it back. */
+export function restartButton(view: RestartView | null): { shown: boolean; enabled: boolean } {
+  const shown = view?.actions.restart ?? false;
+  return { shown, enabled: shown && view?.held_back == null };
+}
+
+/** A step's time as the clock on the wall shows it, e.g. 14:05:09. */
+export function stepTime(atMs: number | null): string {
+  if (atMs === null) return "";
+  const d = new Date(atMs);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }

@@ -66,6 +66,20 @@ export const FIELDS: readonly FieldSpec[] = [
     advanced: true,
   },
   {
+    key: "ibc_config",
+    label: "IBC's settings file (config.ini)",
+    kind: "text",
+    help: "Only if IB Gateway runs under IBC: the full path of IBC's config.ini. Leave it empty to look in IBC's usual places (~/ibc/config.ini; Documents\\IBC\\config.ini on Windows). With IBC's command server on, Gateway Doctor can restart IB Gateway for you.",
+    advanced: true,
+  },
+  {
+    key: "ibc_auto_restart",
+    label: "Restart IB Gateway by itself when its API stops answering",
+    kind: "bool",
+    help: "Only with IBC's command server. Off unless you turn it on: when Gateway Doctor stops trying because IB Gateway's API stopped answering, it restarts IB Gateway through IBC (no new login within the week). At most once in 10 minutes and 3 times a day; never for a LIVE account while US markets are open (it asks you instead).",
+    advanced: true,
+  },
+  {
     key: "force_disconnect",
     label: "Allow disconnecting the session",
     kind: "bool",

@@ -17,6 +17,8 @@ import {
   report,
   scan,
   state,
+  restartRun,
+  restartView,
 } from "../test/fixtures";
 import type { TabId } from "../ui/context";
 
@@ -110,6 +112,8 @@ fakeBackend({
   set_demo_fault: () => ({ port: 40123, control_port: 40124 }),
   stop_demo: () => null,
   reset_guardrail: () => current,
+  // IBC found, a restart under way: the Gateway closed, waiting for it to listen again.
+  get_restart_view: () => restartView({ run: restartRun(2), actions: { restart: false, stop: false, manual: true } }),
 });
 
 const root = document.getElementById("app");

@@ -10,6 +10,8 @@ import type {
   PortScan,
   ProcessInfo,
   Report,
+  RestartRun,
+  RestartView,
   SupervisorState,
   WorkerStatus,
 } from "../ipc";
@@ -120,6 +122,8 @@ export function config(over: Partial<ConfigView> = {}): ConfigView {
       { key: "stable_after", value: 60, source: { kind: "default" } },
       { key: "region", value: "europe", source: { kind: "time_zone", zone: "Europe/Berlin" } },
       { key: "auto_restart", value: "", source: { kind: "default" } },
+      { key: "ibc_config", value: "", source: { kind: "default" } },
+      { key: "ibc_auto_restart", value: false, source: { kind: "default" } },
     ],
     errors: [],
     skipped: [],
@@ -164,6 +168,60 @@ export function report(over: Partial<Report> = {}): Report {
   };
 }
 
+/** The Restart screen's view with IBC found and its command server on (what get_restart_view answers). */
+export function restartView(over: Partial<RestartView> = {}): RestartView {
+  const path = "/home/t/ibc/config.ini";
+  return {
+    ibc: {
+      kind: "found",
+      picked: false,
+      config: {
+        path,
+        settings: [
+          { key: "TradingMode", value: "paper", path, line: 3 },
+          { key: "CommandServerPort", value: "7462", path, line: 12 },
+        ],
+        command_server: "127.0.0.1:7462",
+      },
+    },
+    ibc_summary: `IBC's settings: ${path} (found in IBC's usual place). Its command server is on, so Gateway Doctor can restart IB Gateway for you.`,
+    actions: { restart: true, stop: true, manual: true },
+    login_note: "A restart through IBC keeps IB Gateway's login: no new login or phone approval (2FA) is needed until IBKR's weekly reset, Sun 6 Dec 07:00 your time (Sunday about 01:00 New York time).",
+    next_token_reset_ms: NOW + 3 * 86_400_000,
+    held_back: null,
+    confirm: null,
+    port_fix: null,
+    reconnect_account: null,
+    start: null,
+    run: null,
+    ...over,
+  };
+}
+
+/** A restart run at a step: `reached` steps done, the next one active (or failed when `result` is failed). */
+export function restartRun(reached: number, result: RestartRun["result"] = "running", id = 1): RestartRun {
+  const ids = ["asking", "down", "listening", "session"] as const;
+  const labels = ["IBC accepted the restart", "IB Gateway closed to restart", "IB Gateway is back and listening", "Session back (Connected)"];
+  const waiting = ["Asking IBC to restart IB Gateway", "Waiting for IB Gateway to close", "Waiting for IB Gateway to start again", "Gateway Doctor reconnects once"];
+  return {
+    id,
+    started_at_ms: NOW,
+    steps: ids.map((stepId, i) => ({
+      id: stepId,
+      label: (i < reached ? labels[i] : waiting[i]) ?? "",
+      state: i < reached ? "done" : i === reached ? (result === "failed" ? "failed" : "active") : "waiting",
+      at_ms: i < reached ? NOW + i * 1000 : null,
+    })),
+    result,
+    automatic: false,
+    message: result === "back" ? "IB Gateway restarted and the session is back." : result === "failed" ? "IB Gateway did not come back." : "Waiting…",
+    details: "RESTART to 127.0.0.1:7462",
+    failure: null,
+    report: null,
+    session_at_ms: result === "back" ? NOW + 4000 : null,
+  };
+}
+
 export interface Call {
   cmd: string;
   args: Record<string, unknown> | undefined;
@@ -179,6 +237,7 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
     get_status: () => state({ phase: "idle" }),
     get_gateway_presence: () => presence(),
     get_demo: () => null,
+    get_restart_view: () => restartView({ ibc: { kind: "not_found", looked_in: ["/home/t/ibc/config.ini"] }, actions: { restart: false, stop: false, manual: true } }),
     get_config: () => config(),
     get_logs: () => [],
     get_client_ledger: () => ({ port: 4002, entries: [], unreadable_processes: 0, scanned_at_ms: NOW }),

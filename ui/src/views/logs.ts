@@ -54,6 +54,7 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
   const search = h("input", { id: "log-search", attrs: { type: "search", placeholder: "Search the log", autocomplete: "off" } });
   const pause = button("Pause", () => setPaused(!paused), { id: "log-pause", attrs: { "aria-pressed": "false" } });
   const copy = button("Copy support bundle", () => void copyBundle(), { id: "copy-bundle" });
+  const openFolder = button("Open logs folder", () => void openLogsFolder(), { id: "open-logs-folder" });
   const count = h("p", { id: "log-count", class: "muted", attrs: { "aria-live": "off" } });
   const feedback = feedbackBox("bundle-result");
   const fallback = h("textarea", { id: "bundle-fallback", attrs: { readonly: true, rows: 6, "aria-label": "Support bundle (select all and copy)" } });
@@ -88,6 +89,7 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
       h("label", { class: "field-inline grow" }, "Search ", search),
       pause,
       copy,
+      openFolder,
     ),
     count,
     viewport,
@@ -271,6 +273,16 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
       show(fallbackBox, true);
       fallback.focus();
       fallback.select();
+    }
+  }
+
+  async function openLogsFolder(): Promise<void> {
+    clearFeedback(feedback);
+    try {
+      const folder = await ipc.openLogsFolder();
+      showNote(feedback, `The logs are in ${folder} (the newest file is "Gateway Doctor.log").`);
+    } catch (e) {
+      showError(feedback, e);
     }
   }
 

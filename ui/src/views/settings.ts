@@ -28,6 +28,7 @@ import {
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
+import { autostartBox } from "./autostart";
 
 interface FieldUi {
   spec: FieldSpec;
@@ -175,6 +176,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     void onSave();
   });
 
+  const autostart = autostartBox();
   // Settings from the trading program: its .env, typed as a path.
   const envPath = h("input", { id: "trading-env-path", attrs: { name: "trading-env-path", type: "text", placeholder: "/home/you/trading-bot/.env", autocomplete: "off", spellcheck: "false" } });
   const importButton = button("Import", () => void onImport(), { id: "import-trading-env" });
@@ -216,6 +218,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
     pending,
     importBox,
     form,
+    autostart.box,
   );
 
   /** Shows `config`; keeps what the user typed unless `overwrite`. */
@@ -405,6 +408,7 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
   }
 
   async function load(): Promise<void> {
+    void autostart.load();
     try {
       const config = await ipc.getConfig();
       ctx.store.set({ config });

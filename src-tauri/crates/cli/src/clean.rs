@@ -7,7 +7,7 @@
 //! that far apart (one that closes by itself in between was no zombie). Core re-checks every rule, each
 //! process's identity and that it still holds the connection just before its signal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use gateway_core::sockets::{
@@ -153,24 +153,15 @@ fn confirmation_from(plan: &CleanReport, include_live: bool) -> CleanConfirmatio
 
 /// Asks on the terminal; anything but y/yes is a no.
 fn confirm(n: usize) -> Result<bool, CliError> {
-    let io = |source| CliError::Io {
-        about: "ask for confirmation",
-        source,
-    };
     let question = if n == 1 {
         "End this program? [y/N] ".to_string()
     } else {
         format!("End these {}? [y/N] ", plural(n, "program"))
     };
-    let mut err = std::io::stderr().lock();
-    err.write_all(question.as_bytes()).map_err(io)?;
-    err.flush().map_err(io)?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(io)?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    crate::ask::yes_or_no(&question).map_err(|source| CliError::Io {
+        about: "ask for confirmation",
+        source,
+    })
 }
 
 fn exit_for(report: &CleanReport) -> Exit {

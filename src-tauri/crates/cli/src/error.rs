@@ -1,6 +1,7 @@
 //! What can stop a run, and the exit codes: 0 all is well, 1 a problem was found, 2 bad usage, bad
 //! settings or an error (clap uses 2 for usage errors too), 3 `diagnose` found the Gateway listening but
-//! nothing tested its API (not a pass: a Gateway with a dead API layer listens just the same).
+//! nothing tested its API (not a pass: a Gateway with a dead API layer listens just the same), 4 `restart`
+//! held back by the restart limits (try again at the time it names).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ pub enum Exit {
     Usage,
     /// The Gateway listens but its API was not tested (`diagnose` without a session to test through).
     NotTested,
+    /// Held back by a limit that protects the Gateway (`restart` too soon after the last one).
+    HeldBack,
 }
 
 impl From<Exit> for ExitCode {
@@ -29,6 +32,7 @@ impl From<Exit> for ExitCode {
             Exit::Problem => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
             Exit::NotTested => ExitCode::from(3),
+            Exit::HeldBack => ExitCode::from(4),
         }
     }
 }
@@ -42,7 +46,7 @@ pub enum CliError {
     #[error(transparent)]
     Inputs(#[from] InputError),
     #[error(
-        "the worker program is missing at {}: reinstall Gateway Doctor, or set GATEWAY_DOCTOR_WORKER to the path of gateway-worker",
+        "the worker program is missing at {}: reinstall Gateway Doctor, or set GATEWAY_DOCTOR_WORKER to the path of gateway-doctor-worker (gateway-worker in a development build)",
         .0.display()
     )]
     WorkerMissing(PathBuf),

@@ -9,16 +9,20 @@
 //! `clean` is a dry run first, shown to the user, then asks (or needs `--yes`), then ends only the
 //! processes it listed, each re-checked just before the signal. `connect` starts a supervisor, which owns
 //! the gateway-worker process, prints each state change, and on Ctrl-C or SIGTERM ends the worker (the
-//! operating system closes the socket; nothing is sent to the Gateway). Text goes to stdout; `--json`
+//! operating system closes the socket; nothing is sent to the Gateway). `restart` asks IBC to restart the
+//! Gateway (core's guards, asked first) and follows it until it listens again. Text goes to stdout; `--json`
 //! prints core's own types instead. Exit codes: 0 all is well, 1 a problem was found, 2 bad usage,
-//! bad settings or an error, 3 the Gateway listens but its API was not tested.
+//! bad settings or an error, 3 the Gateway listens but its API was not tested, 4 `restart` held back by
+//! the restart limits.
 
+mod ask;
 mod clean;
 mod connect;
 mod diagnose;
 mod error;
 mod link;
 mod output;
+mod restart;
 mod setup;
 mod stop_signal;
 mod zombies;
@@ -43,9 +47,10 @@ and the defaults (127.0.0.1, port 4002, client id 7431).",
     after_help = "Examples:\n  gateway-doctor diagnose              check everything, through the open app's connection if any\n  \
 gateway-doctor diagnose --handshake  also test the Gateway's API (connects once, kept open 10 s)\n  \
 gateway-doctor zombies               list stale connections\n  \
-gateway-doctor clean                 end the programs holding them (asks first)\n\n\
+gateway-doctor clean                 end the programs holding them (asks first)\n  \
+gateway-doctor restart               restart IB Gateway through IBC, keeping its login (asks first)\n\n\
 Exit codes: 0 all is well, 1 a problem was found, 2 wrong options or settings, or an error, 3 the \
-Gateway listens but its API was not tested."
+Gateway listens but its API was not tested, 4 held back by a limit that protects the Gateway (restart)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -58,6 +63,7 @@ enum Command {
     Zombies(zombies::Args),
     Clean(clean::Args),
     Connect(connect::Args),
+    Restart(restart::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         Command::Zombies(args) => zombies::run(args),
         Command::Clean(args) => clean::run(args),
         Command::Connect(args) => connect::run(args),
+        Command::Restart(args) => restart::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

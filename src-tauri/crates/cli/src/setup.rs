@@ -1,14 +1,15 @@
 //! What every subcommand needs before it starts: the settings (resolved by core, flags first) and the
-//! gateway-worker binary.
+//! worker program.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gateway_core::config::{Config, Inputs, InvalidValue, Key, default_settings_path};
+use gateway_core::helper_programs::WORKER;
 
 use crate::error::CliError;
 
-/// The variable that points at gateway-worker when it is not installed next to gateway-doctor.
+/// The variable that points at the worker program when it is not installed next to gateway-doctor.
 pub const WORKER_ENV: &str = "GATEWAY_DOCTOR_WORKER";
 
 /// The Gateway port option. Text, not a number, so a bad value gets core's message (which says what
@@ -77,16 +78,18 @@ pub fn config(overrides: BTreeMap<Key, String>) -> Result<Config, CliError> {
     resolve(overrides)?.map_err(CliError::Config)
 }
 
-/// Where gateway-worker should be: `GATEWAY_DOCTOR_WORKER`, else next to this executable.
+/// Where the worker should be: `GATEWAY_DOCTOR_WORKER`, else next to this executable, under its installed
+/// name (gateway-doctor-worker) or, in a development build, its crate's name (gateway-worker).
 pub fn worker_path() -> PathBuf {
     if let Some(path) = std::env::var_os(WORKER_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    let name = format!("gateway-worker{}", std::env::consts::EXE_SUFFIX);
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(&name)))
-        .unwrap_or_else(|| PathBuf::from(name))
+    let suffix = std::env::consts::EXE_SUFFIX;
+    match std::env::current_exe() {
+        Ok(exe) => WORKER.in_dir(exe.parent().unwrap_or(Path::new(".")), suffix),
+        // The system would not say where this program is: leave the search to the PATH.
+        Err(_) => PathBuf::from(format!("{}{suffix}", WORKER.installed)),
+    }
 }
 
 /// [`worker_path`], which must exist (needed for a connection).

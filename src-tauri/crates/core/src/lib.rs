@@ -10,15 +10,16 @@
 //! without opening probe sockets (the socket table, the live session, and one handshake only when asked)
 //! into one verdict and one next step, aware of IBKR's [`reset_window`]s; [`schedule`] says when the next
 //! one and the weekly login with 2FA are due, in the trader's own time. [`ibc`] reads IBC's config.ini and
-//! restarts IB Gateway through IBC's command server, under a restart guard shared by every process. The
-//! [`local_link`] lets the CLI ask the open app about its session over a socket only the same user can
-//! open. Results are the plain serde types
-//! of gateway-proto, so the app and the CLI show exactly what core computed.
+//! restarts IB Gateway through IBC's command server, under a restart guard shared by every process.
+//! [`helper_programs`] names the helper programs (installed and development names). The [`local_link`]
+//! lets the CLI ask the open app about its session over a socket only the same user can open. Results are
+//! the plain serde types of gateway-proto, so the app and the CLI show exactly what core computed.
 
 pub mod atomic_file;
 pub mod config;
 pub mod diagnostics;
 pub mod file_lock;
+pub mod helper_programs;
 pub mod ibc;
 pub mod local_link;
 pub mod reset_window;

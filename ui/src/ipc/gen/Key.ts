@@ -3,4 +3,4 @@
 /**
  * One setting.
  */
-export type Key = "host" | "port" | "client_id" | "timeout" | "readonly" | "force_disconnect" | "max_timeouts" | "heartbeat_interval" | "connect_at_startup" | "stable_after" | "region" | "auto_restart";
+export type Key = "host" | "port" | "client_id" | "timeout" | "readonly" | "force_disconnect" | "max_timeouts" | "heartbeat_interval" | "connect_at_startup" | "stable_after" | "region" | "auto_restart" | "ibc_config" | "ibc_auto_restart";

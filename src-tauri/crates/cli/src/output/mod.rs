@@ -3,12 +3,13 @@
 
 mod print;
 mod report;
+pub mod restart;
 mod sockets;
 mod state;
 mod style;
 mod text;
 
-pub use print::{error, json, print};
+pub use print::{error, error_text, json, print};
 pub use report::report_text;
 pub use sockets::{clean_plan_text, clean_result_text, ledger_text, zombies_text};
 pub use state::state_line;

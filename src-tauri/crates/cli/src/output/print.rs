@@ -41,3 +41,12 @@ pub fn error(err: &CliError) {
         other => writeln!(out, "gateway-doctor: {other}"),
     };
 }
+
+/// A message on stderr, with its technical details (if any) on a line of their own.
+pub fn error_text(message: &str, details: &str) {
+    let mut out = std::io::stderr().lock();
+    let _ = writeln!(out, "gateway-doctor: {message}");
+    if !details.is_empty() {
+        let _ = writeln!(out, "Details: {details}");
+    }
+}

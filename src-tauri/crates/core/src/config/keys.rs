@@ -45,6 +45,10 @@ pub enum Key {
     /// IB Gateway's own daily auto-restart (or auto-logoff) time, `HH:MM` in the trader's time zone; empty
     /// when not known.
     AutoRestart,
+    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
+    IbcConfig,
+    /// Restart IB Gateway through IBC by itself when the guardrail latches (opt-in; the restart guard holds).
+    IbcAutoRestart,
 }
 
 /// A checked value.
@@ -75,7 +79,7 @@ pub const MAX_TIMEOUTS_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 pub const STABLE_AFTER_RANGE: std::ops::RangeInclusive<f64> = 1.0..=3600.0;
 
 impl Key {
-    pub const ALL: [Key; 12] = [
+    pub const ALL: [Key; 14] = [
         Key::Host,
         Key::Port,
         Key::ClientId,
@@ -88,6 +92,8 @@ impl Key {
         Key::StableAfter,
         Key::Region,
         Key::AutoRestart,
+        Key::IbcConfig,
+        Key::IbcAutoRestart,
     ];
 
     /// The name in the settings file and in explicit overrides.
@@ -105,6 +111,8 @@ impl Key {
             Key::StableAfter => "stable_after",
             Key::Region => "region",
             Key::AutoRestart => "auto_restart",
+            Key::IbcConfig => "ibc_config",
+            Key::IbcAutoRestart => "ibc_auto_restart",
         }
     }
 
@@ -123,6 +131,8 @@ impl Key {
             Key::StableAfter => "IBKR_STABLE_SECS",
             Key::Region => "GATEWAY_DOCTOR_REGION",
             Key::AutoRestart => "GATEWAY_DOCTOR_AUTO_RESTART",
+            Key::IbcConfig => "GATEWAY_DOCTOR_IBC_CONFIG",
+            Key::IbcAutoRestart => "GATEWAY_DOCTOR_IBC_AUTO_RESTART",
         }
     }
 
@@ -149,6 +159,9 @@ impl Key {
             Key::Region => SettingValue::Text(Region::NorthAmerica.name().into()),
             // Unknown until the trader enters it: no quiet hours are guessed for it.
             Key::AutoRestart => SettingValue::Text(String::new()),
+            Key::IbcConfig => SettingValue::Text(String::new()),
+            // Never a restart the trader did not ask for, unless asked for here.
+            Key::IbcAutoRestart => SettingValue::Bool(false),
         }
     }
 
@@ -166,13 +179,16 @@ impl Key {
                 .parse::<f64>()
                 .map_err(|_| "is not a number of seconds".to_string())
                 .and_then(|f| self.check_float(f)),
-            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup => boolean(text),
+            Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart => {
+                boolean(text)
+            }
             Key::Region => Region::from_name(text)
                 .map(|r| SettingValue::Text(r.name().into()))
                 .ok_or_else(|| {
                     "is not a region: use north_america, europe or asia (where your IBKR account is served from)".into()
                 }),
             Key::AutoRestart => check_clock_time(text),
+            Key::IbcConfig => check_path(text),
         }
     }
 
@@ -181,6 +197,10 @@ impl Key {
         match (self, value) {
             (_, Value::String(text)) => self.parse_text(text),
             (Key::Host, _) => Err("is not a host name: use text such as \"127.0.0.1\"".into()),
+            (Key::IbcConfig, _) => Err(
+                "is not a file path: use text such as \"/home/me/ibc/config.ini\", or \"\" for IBC's usual places"
+                    .into(),
+            ),
             (Key::Port | Key::ClientId | Key::MaxTimeouts, Value::Number(n)) => match n.as_i64() {
                 Some(n) => self.check_int(n),
                 None => Err("is not a whole number".into()),
@@ -188,12 +208,14 @@ impl Key {
             (Key::Timeout | Key::HeartbeatInterval | Key::StableAfter, Value::Number(n)) => {
                 self.check_float(n.as_f64().unwrap_or(f64::NAN))
             }
-            (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, Value::Bool(b)) => {
-                Ok(SettingValue::Bool(*b))
-            }
-            (Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup, _) => {
-                Err("is not true or false".into())
-            }
+            (
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart,
+                Value::Bool(b),
+            ) => Ok(SettingValue::Bool(*b)),
+            (
+                Key::Readonly | Key::ForceDisconnect | Key::ConnectAtStartup | Key::IbcAutoRestart,
+                _,
+            ) => Err("is not true or false".into()),
             (Key::Region, _) => {
                 Err("is not a region: use \"north_america\", \"europe\" or \"asia\"".into())
             }
@@ -272,6 +294,15 @@ fn boolean(text: &str) -> Result<SettingValue, String> {
         "1" | "true" | "yes" | "on" => Ok(SettingValue::Bool(true)),
         "0" | "false" | "no" | "off" => Ok(SettingValue::Bool(false)),
         _ => Err("is not true or false: use true/false, yes/no or 1/0".into()),
+    }
+}
+
+/// A file path as given; empty means "not set". A NUL cannot be in a path on any system.
+fn check_path(text: &str) -> Result<SettingValue, String> {
+    if text.contains('\0') {
+        Err("is not a file path (it holds a NUL character)".into())
+    } else {
+        Ok(SettingValue::Text(text.to_string()))
     }
 }
 

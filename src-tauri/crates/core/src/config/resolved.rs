@@ -98,6 +98,19 @@ impl Config {
         Duration::from_secs_f64(self.float(Key::StableAfter))
     }
 
+    /// IBC's config.ini as the trader named it; `None`: look in IBC's usual places.
+    pub fn ibc_config(&self) -> Option<std::path::PathBuf> {
+        match self.value(Key::IbcConfig) {
+            SettingValue::Text(path) if !path.is_empty() => Some(path.into()),
+            _ => None,
+        }
+    }
+
+    /// Restart IB Gateway through IBC by itself when the guardrail latches.
+    pub fn ibc_auto_restart(&self) -> bool {
+        self.boolean(Key::IbcAutoRestart)
+    }
+
     pub fn connect_at_startup(&self) -> bool {
         self.boolean(Key::ConnectAtStartup)
     }

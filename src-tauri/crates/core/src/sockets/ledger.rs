@@ -17,8 +17,6 @@ use super::sys::OwnUser;
 
 /// The variable trading programs (and Gateway Doctor's own settings) use for the client id.
 const CLIENT_ID_VAR: &str = "IBKR_CLIENT_ID";
-/// The worker's program name: the one session Gateway Doctor keeps.
-const WORKER_NAME: &str = "gateway-worker";
 /// A `.env` larger than this is not a settings file; it is not read.
 const DOTENV_MAX_BYTES: u64 = 64 * 1024;
 
@@ -72,8 +70,9 @@ pub(crate) fn ledger_from_scan(
     }
 }
 
+/// Gateway Doctor's own worker (installed or development name): the one session it keeps.
 fn is_worker(process: &ProcessInfo) -> bool {
-    process.name == WORKER_NAME
+    crate::helper_programs::WORKER.is_process(&process.name, &process.cmdline)
 }
 
 /// Reads what can be read of `process` and finds its client id.

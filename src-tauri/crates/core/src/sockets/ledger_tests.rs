@@ -145,3 +145,24 @@ fn ledger_lists_each_session_oldest_program_first_and_marks_the_worker() {
     assert_eq!(ledger.unreadable_processes, 2);
     assert_eq!(ledger.port, 4002);
 }
+
+#[test]
+fn the_installed_worker_is_marked_by_its_program_file_not_its_cut_short_name() {
+    let mut installed = process(20, "gateway-doctor-", 1000);
+    installed.cmdline = vec!["/usr/bin/gateway-doctor-worker".into()];
+    let mut sim = process(30, "gateway-doctor-", 1500);
+    sim.cmdline = vec!["/usr/bin/gateway-doctor-sim".into()];
+    let scan = PortScan {
+        port: 4002,
+        live_sessions: vec![session(1, 50001, &[20]), session(2, 50002, &[30])],
+        processes: vec![installed, sim],
+        ..PortScan::default()
+    };
+    let ledger = ledger_from_scan(&scan, |_| (None, ClientIdSource::NotVisible));
+    let own: Vec<_> = ledger
+        .entries
+        .iter()
+        .map(|e| (e.process.as_ref().map(|p| p.pid), e.is_own_worker))
+        .collect();
+    assert_eq!(own, [(Some(20), true), (Some(30), false)]);
+}

@@ -1,0 +1,126 @@
+"""Benchmark: the real app's idle memory and CPU with its window open, then with the window closed (the app in
+the tray, issue 11), while it keeps a live session with gateway-sim.
+
+Memory: the proportional set size (PSS: shared pages split fairly between the processes using them) from
+/proc/PID/smaps_rollup, summed over the app process and its WebKit processes (web content, network), each
+also printed alone. CPU: utime + stime from /proc/PID/stat over 60 s of idling, as a percentage of one core,
+for the same processes; the worker's is printed on its own line. The window is closed as a window manager
+does (WM_DELETE_WINDOW, tests/e2e/shell.py). Goals (issue 11): under 150 MiB open, under 40 MiB closed, idle
+CPU under 0.5% of one core.
+
+Run: .venv/bin/python bench/app_idle.py [SECONDS]   (needs Xvfb, tauri-driver, the debug build of every binary)
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "pysupport"))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+import shell  # noqa: E402  (the e2e helpers: close the window as a window manager does)
+from conftest import App  # noqa: E402  (the e2e harness: Xvfb + tauri-driver + the real app)
+from gdsim import Sim  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+APP_NAMES = ("gateway-doctor", "WebKitWebProces", "WebKitNetworkPr")
+
+
+def family(home: Path) -> dict[int, str]:
+    """pid -> name of the app, its WebKit processes and its worker (everything started under its HOME)."""
+    marker = f"HOME={home}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found[int(entry.name)] = (entry / "comm").read_text().strip()
+        except OSError:
+            pass
+    return found
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of the whole line)
+
+
+def measure(label: str, home: Path, seconds: float) -> None:
+    procs = family(home)
+    app = {pid: name for pid, name in procs.items() if name.startswith(APP_NAMES)}
+    worker = [pid for pid, name in procs.items() if name.startswith("gateway-worke")]
+    mem = {pid: pss_kib(pid) for pid in app}
+    for pid, name in sorted(app.items()):
+        print(f"{label}: {name} (pid {pid}) PSS {mem[pid] / 1024:.1f} MiB")
+    print(f"{label}: idle memory, app + WebKit PSS: {sum(mem.values()) / 1024:.1f} MiB "
+          f"(processes: {', '.join(sorted(set(app.values())))})")
+    before = {pid: cpu_ticks(pid) for pid in [*app, *worker]}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    wall = time.monotonic() - t0
+    after = {pid: cpu_ticks(pid) for pid in before}
+    used = sum(max(0, after[p] - before[p]) for p in app) / TICKS
+    used_worker = sum(max(0, after[p] - before[p]) for p in worker) / TICKS
+    print(f"{label}: idle CPU, app + WebKit over {wall:.0f} s: {100 * used / wall:.2f}% of one core")
+    print(f"{label}: idle CPU, worker over {wall:.0f} s: {100 * used_worker / wall:.2f}% of one core")
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
+    # A display number nobody uses (other test runs may hold the low ones).
+    display = next(f":{n}" for n in range(140, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    sim = app = None
+    try:
+        sim = Sim("--accounts", "DU1234567")
+        app = App(display, {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7"}, "bench-idle")
+        app.click("#primary-action", timeout=30)
+        # Green, or amber inside an IBKR reset window: the session's account on screen says it is up.
+        app.wait("the session's account", lambda: "DU1234567" in app.text("#accounts"), timeout=30)
+        time.sleep(10)  # settle: first paint, log screen filled, start-up allocations done
+        measure("window open", app.home, seconds)
+        assert shell.close_window(display) >= 1, "no window to close"
+        deadline = time.monotonic() + 20
+        while shell.web_processes(app.home):
+            assert time.monotonic() < deadline, "the web view's process did not end after the window closed"
+            time.sleep(0.2)
+        time.sleep(10)  # settle
+        measure("window closed", app.home, seconds)
+        live = [c["client_id"] for c in sim.stats()["live_clients"]]
+        print(f"session kept while closed: {live == [7]} (live client ids {live})")
+    finally:
+        if app is not None:
+            try:
+                app.quit()
+            except Exception as e:  # the window is gone; the driver may complain while it ends
+                print(f"(quitting the app: {e})", file=sys.stderr)
+            shutil.rmtree(app.home, ignore_errors=True)
+        if sim is not None:
+            sim.stop()
+        xvfb.terminate()
+        xvfb.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+//! The desktop app's own controls: Quit (Ctrl+Q in the window) and "Start Gateway Doctor when I log in".
+//! Both need the real desktop app; under the tests' mock runtime they answer DESKTOP_ONLY.
+
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_autostart::ManagerExt;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// Ends the app as the tray's Quit does: the session's worker ends, so the Gateway sees the connection close.
+#[tauri::command]
+pub fn quit_app<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
+    if !state.options.desktop {
+        return Err(AppError::DesktopOnly.into());
+    }
+    log::info!("Quit from the window (Ctrl+Q)");
+    app.exit(0);
+    Ok(())
+}
+
+/// Whether the app starts (in the tray) when the user logs in.
+#[tauri::command]
+pub fn get_autostart<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<bool> {
+    if !state.options.desktop {
+        return Err(AppError::DesktopOnly.into());
+    }
+    app.autolaunch()
+        .is_enabled()
+        .map_err(|e| AppError::Autostart(e.to_string()).into())
+}
+
+/// Turns start at login on or off; answers the setting as it now is.
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    enabled: bool,
+) -> CmdResult<bool> {
+    if !state.options.desktop {
+        return Err(AppError::DesktopOnly.into());
+    }
+    let launcher = app.autolaunch();
+    let done = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    done.map_err(|e| AppError::Autostart(e.to_string()))?;
+    log::info!(
+        "start at login turned {}",
+        if enabled { "on" } else { "off" }
+    );
+    launcher
+        .is_enabled()
+        .map_err(|e| AppError::Autostart(e.to_string()).into())
+}

@@ -1,0 +1,193 @@
+"""What a desktop shell does to the app, done the same way from a test: the window manager's close button (a
+WM_DELETE_WINDOW message to the window, through libX11), and a click on a tray menu item (the menu the app
+exports over D-Bus as com.canonical.dbusmenu, which is what a panel reads and clicks).
+
+Xvfb runs no window manager, so nobody else would send the close message; and the app's session bus (from
+dbus-run-session) has no panel on it, so the tests stand in for the panel on that bus.
+"""
+
+import ctypes
+import ctypes.util
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+TITLE = "Gateway Doctor"
+
+
+# ---- X11: find the window, ask it to close ------------------------------------------------------------------
+
+def windows(display: str, title: str = TITLE) -> list[tuple[int, bool]]:
+    """(X window id, viewable) of every window titled `title`."""
+    tree = subprocess.run(["xwininfo", "-display", display, "-root", "-tree"], capture_output=True, text=True,
+                          check=True).stdout
+    found = []
+    for m in re.finditer(r"^\s*(0x[0-9a-f]+) \"" + re.escape(title) + r"\":", tree, re.M):
+        wid = int(m.group(1), 16)
+        info = subprocess.run(["xwininfo", "-display", display, "-id", hex(wid)], capture_output=True,
+                              text=True).stdout
+        found.append((wid, "IsViewable" in info))
+    return found
+
+
+def shown(display: str) -> bool:
+    """True when a window titled Gateway Doctor is on screen."""
+    return any(viewable for _, viewable in windows(display))
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+
+class _Event(ctypes.Union):
+    _fields_ = [("xclient", _ClientMessage), ("pad", ctypes.c_long * 24)]
+
+
+def close_window(display: str, title: str = TITLE) -> int:
+    """Sends WM_DELETE_WINDOW to each viewable window titled `title`, as a window manager's close button does.
+    Returns how many got it."""
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                               ctypes.POINTER(_Event)]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    dpy = x11.XOpenDisplay(display.encode())
+    assert dpy, f"cannot open X display {display}"
+    sent = 0
+    try:
+        protocols = x11.XInternAtom(dpy, b"WM_PROTOCOLS", 0)
+        delete = x11.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
+        for wid, viewable in windows(display, title):
+            if not viewable:
+                continue
+            ev = _Event()
+            ev.xclient.type = 33  # ClientMessage
+            ev.xclient.window = wid
+            ev.xclient.message_type = protocols
+            ev.xclient.format = 32
+            ev.xclient.data[0] = delete
+            ev.xclient.data[1] = 0  # CurrentTime
+            x11.XSendEvent(dpy, wid, 0, 0, ctypes.byref(ev))
+            sent += 1
+        x11.XFlush(dpy)
+    finally:
+        x11.XCloseDisplay(dpy)
+    return sent
+
+
+# ---- D-Bus: the tray menu ------------------------------------------------------------------------------------
+
+def bus_address(pid: int) -> str:
+    """The session bus the process `pid` talks to (dbus-run-session gives each app under test its own)."""
+    for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+        if entry.startswith(b"DBUS_SESSION_BUS_ADDRESS="):
+            return entry.split(b"=", 1)[1].decode()
+    raise AssertionError(f"process {pid} has no session bus")
+
+
+class TrayMenu:
+    """The app's tray menu as its dbusmenu object on the app's session bus."""
+
+    def __init__(self, app_pid: int, timeout: float = 20):
+        self.address = bus_address(app_pid)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._find(app_pid)
+            if found:
+                self.name, self.path = found
+                return
+            assert time.monotonic() < deadline, "the app exported no tray menu (com.canonical.dbusmenu) on its bus"
+            time.sleep(0.3)
+
+    def _busctl(self, *args: str) -> str:
+        # A connection of the app's that does not answer (not every one serves introspection) is passed over
+        # after --timeout; the process timeout is the last resort.
+        done = subprocess.run(["busctl", f"--address={self.address}", "--timeout=3", *args], capture_output=True,
+                              text=True, timeout=15)
+        if done.returncode != 0:
+            raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
+        return done.stdout
+
+    def _call(self, dest: str, path: str, iface: str, method: str, *args: str):
+        # "--": arguments such as -1 are values, not options.
+        out = self._busctl("--json=short", "call", "--", dest, path, iface, method, *args)
+        return json.loads(out)["data"] if out.strip() else None
+
+    def _find(self, app_pid: int):
+        names = self._call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ListNames")[0]
+        for name in (n for n in names if n.startswith(":")):
+            try:
+                pid = self._call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                 "GetConnectionUnixProcessID", "s", name)[0]
+            except subprocess.CalledProcessError:
+                continue
+            if pid != app_pid:
+                continue
+            try:
+                paths = self._busctl("--list", "tree", name).split()
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                continue
+            for path in paths:
+                if path.startswith("/org/ayatana/NotificationItem/") and path.endswith("/Menu"):
+                    return name, path
+        return None
+
+    def items(self) -> dict[str, int]:
+        """label -> item id, of the menu's items (separators have no label)."""
+        layout = self._call(self.name, self.path, "com.canonical.dbusmenu", "GetLayout", "iias", "0", "-1", "0")
+        _, (_, _, children) = layout
+        found = {}
+        for child in children:
+            item_id, props, _ = child["data"]
+            label = props.get("label", {}).get("data")
+            if label and props.get("visible", {}).get("data", True):
+                found[label.replace("_", "")] = item_id
+        return found
+
+    def click(self, label: str) -> None:
+        """Clicks the item labelled `label`, as a panel does: AboutToShow on the menu, then the "clicked" event."""
+        items = self.items()
+        assert label in items, f"no tray menu item {label!r}; the menu has {sorted(items)}"
+        self._call(self.name, self.path, "com.canonical.dbusmenu", "AboutToShow", "i", "0")
+        self._call(self.name, self.path, "com.canonical.dbusmenu", "Event", "isvu", str(items[label]), "clicked",
+                   "i", "0", str(int(time.time())))
+
+
+def app_pid(home: Path) -> int:
+    """The gateway-doctor-app process started under `home`."""
+    marker = f"HOME={home}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.readlink(entry / "exe").endswith("/gateway-doctor-app") and \
+                    marker in (entry / "environ").read_bytes().split(b"\0"):
+                return int(entry.name)
+        except OSError:
+            continue
+    raise AssertionError(f"no gateway-doctor-app runs under {home}")
+
+
+def web_processes(home: Path) -> list[int]:
+    """WebKit's web content processes of the app started under `home`."""
+    marker = f"HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip().startswith("WebKitWebProces") and \
+                    marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
