@@ -9,7 +9,7 @@ SHELL := bash
 
 # The system libraries Tauri builds against, the X tools the window tests use, and the socket tools
 # (ss, lsof) the diagnostics read, and dbus (dbus-run-session gives the app under test a session bus).
-# See shared/research/tauri.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
+# See docs/FACTS.md. wine64 runs the Windows builds in `make wine-test` (its launcher is
 # /usr/lib/wine/wine64 on Debian 12) and the mingw compiler links them and builds the tests' helper DLL
 # (tests/wine/winehost.py says why). desktop-file-utils checks the .deb's menu entry in `make package-test`.
 APT_PACKAGES := build-essential pkg-config curl wget file libssl-dev \
@@ -43,7 +43,11 @@ help:
 
 deps: tools apt-deps py-deps ui-deps
 
-# What `deps` cannot install for you: Rust (rustup), Node.js and python3. cargo-nextest it can.
+# cargo-deny checks the dependency graph in `make test` (deny.toml): pinned, because a newer release may read
+# deny.toml differently; installed once (about 3.5 min on 2 cores), reinstalled only when the version differs.
+CARGO_DENY_VERSION := 0.20.2
+
+# What `deps` cannot install for you: Rust (rustup), Node.js and python3. cargo-nextest and cargo-deny it can.
 tools:
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup first" >&2; exit 1; }
 	command -v python3 >/dev/null || { echo "python3 not found: apt-get install python3" >&2; exit 1; }
@@ -51,6 +55,8 @@ tools:
 	  process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || {
 	  echo "Node.js 20.19 or newer (with npm) is needed, found: $$(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 	cargo nextest --version >/dev/null 2>&1 || cargo install cargo-nextest --locked
+	[[ "$$(cargo deny --version 2>/dev/null)" == "cargo-deny $(CARGO_DENY_VERSION)" ]] ||
+	  cargo install cargo-deny --version $(CARGO_DENY_VERSION) --locked
 	command -v rustup >/dev/null || { echo "rustup not found: the Windows and macOS checks need its targets" >&2; exit 1; }
 	rustup target add $(CROSS_TARGETS)
 	command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
@@ -101,6 +107,7 @@ display:
 
 test: deps ui
 	cargo fmt --all -- --check
+	cargo deny --locked check bans licenses sources
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory types-check
 	(cd ui && npm run typecheck && npm test)

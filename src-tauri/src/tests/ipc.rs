@@ -131,3 +131,35 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
     );
     assert_eq!(crate::EVENTS.len(), 6);
 }
+
+/// IPC.md is the contract the UI is written against and the capabilities README says why each grant is
+/// there: a command, event or permission added without its line there fails here.
+#[test]
+fn ipc_md_and_the_capabilities_readme_cover_every_command_event_and_grant() {
+    let ipc_md = include_str!("../../IPC.md");
+    for name in COMMANDS {
+        assert!(
+            ipc_md.contains(&format!("{name}(")),
+            "src-tauri/IPC.md does not document the command {name}"
+        );
+    }
+    for event in crate::EVENTS {
+        assert!(
+            ipc_md.contains(&format!("- {event} ")),
+            "src-tauri/IPC.md does not document the event {event}"
+        );
+    }
+    let readme = include_str!("../../capabilities/README.md");
+    let capability: Value = serde_json::from_str(include_str!("../../capabilities/default.json"))
+        .expect("default.json is JSON");
+    let permissions = capability["permissions"]
+        .as_array()
+        .expect("a permission list");
+    assert!(!permissions.is_empty());
+    for permission in permissions.iter().filter_map(Value::as_str) {
+        assert!(
+            readme.contains(&format!("| `{permission}` |")),
+            "src-tauri/capabilities/README.md has no row saying why {permission} is granted"
+        );
+    }
+}

@@ -8,6 +8,8 @@
 //! connect is armed the matching ones become timed steps. The version reply itself is not logged, so
 //! `server_version` is timed by the first frame after it (one loopback round trip later) or by the
 //! connect's own outcome. One connect runs at a time per worker, so one global attempt is enough.
+//! These records are ibapi's log text, not its API: the workspace pins ibapi exactly for them
+//! (docs/DEPENDENCIES.md).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};

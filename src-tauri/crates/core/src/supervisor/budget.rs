@@ -1,7 +1,8 @@
 //! The connect budget: a hard backstop under every other rule. Whatever asks for a connect (a retry, the
 //! user's Connect or Reconnect, the one attempt after a Gateway restart, the try after a client id is
 //! freed), the supervisor sends at most [`LIMITS`] connects in any window of that length. An attempt that
-//! would exceed it waits until the oldest connect in the full window has aged out.
+//! would exceed it waits until the oldest connect in the full window has aged out. Why connects must be
+//! rationed at all: docs/FACTS.md, "What harms a Gateway".
 
 use std::ops::Add;
 use std::time::Duration;
