@@ -240,6 +240,8 @@ describe("plain words", () => {
     expect(byId("gateway-settings").hidden).toBe(true);
     expect(byId("api-client-light-note").textContent).toContain("API client");
     expect(byId("api-client-light-note").hidden).toBe(false);
+    // The restart help says it too (its light stays red until a program connects).
+    expect(byId("restart-api-client-note").textContent).toContain("API client");
     unmount();
     // Connected and healthy: neither.
     await mount({ get_status: () => state({ phase: "connected" }, connectedWorker()), get_worker_status: () => connectedWorker() });
