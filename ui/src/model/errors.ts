@@ -14,8 +14,8 @@ export interface PlainError {
 
 export const BY_CODE: Record<string, { title: string; hint: string }> = {
   CONNECTION_REFUSED: {
-    title: "IB Gateway is not answering on its port",
-    hint: "Start IB Gateway and log in, or check the port in Settings.",
+    title: "IB Gateway refused the connection",
+    hint: "Check that IB Gateway is running and logged in, its API settings, and the port in Settings.",
   },
   HANDSHAKE_TIMEOUT: {
     title: "IB Gateway did not answer in time",

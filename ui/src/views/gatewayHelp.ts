@@ -5,7 +5,6 @@
 import type { GatewayPresence, SupervisorState } from "../ipc/types";
 import { gatewayHelp } from "../model/gatewayHelp";
 import type { Fact } from "../model/status";
-import { API_SETTINGS_MENU } from "../ipc/gen/words";
 import { fill, h, show } from "../ui/dom";
 import { markTechnical } from "../ui/details";
 
@@ -19,7 +18,7 @@ export function gatewayHelpBlock(): GatewayHelpBlock {
   const settings = h(
     "div",
     { id: "gateway-settings", class: "help" },
-    h("p", { text: `Check IB Gateway's API settings (${API_SETTINGS_MENU}):` }),
+    h("p", { text: "Check IB Gateway's API settings:" }),
     steps,
   );
   const note = h("p", { id: "api-client-light-note", class: "muted" });
