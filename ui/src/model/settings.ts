@@ -14,7 +14,7 @@ export interface FieldSpec {
 
 export const FIELDS: readonly FieldSpec[] = [
   { key: "host", label: "Gateway address (host)", kind: "text", help: "Usually 127.0.0.1: IB Gateway on this computer." },
-  { key: "port", label: "Port", kind: "int", help: "The API port set in IB Gateway (Configure → Settings → API)." },
+  { key: "port", label: "Port", kind: "int", help: "The “Socket port” set in IB Gateway (Configure → Settings → API → Settings)." },
   {
     key: "client_id",
     label: "Client id",
