@@ -78,7 +78,7 @@ fakeBackend({
   },
   run_diagnose: async () => {
     for (let i = 1; i <= 14; i++) {
-      await fire("diagnose://progress", { step: "zombies_client", done: i, total: 14 });
+      await fire("diagnose://progress", { step: "sockets", label: "Looking at the Gateway port's connections", done: Math.min(i, 4), total: 4 });
       await new Promise((r) => setTimeout(r, 60));
     }
     return report({ verdict: "zombies_present", summary: "2 stale connections are holding IB Gateway's port.", next_step: "Clean them up: Gateway Doctor ends the programs that hold them (after asking you).", remedy: { kind: "clean_zombies", count: 2 } });
