@@ -67,7 +67,8 @@ fn diagnose_without_a_test_says_listening_not_tested_and_exits_3() {
         text.stdout
     );
     assert!(
-        text.stdout.contains("[SKIP] API handshake — Not tested"),
+        text.stdout
+            .contains("[SKIP] Gateway's API answers — Not tested"),
         "{}",
         text.stdout
     );

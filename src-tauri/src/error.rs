@@ -1,7 +1,8 @@
 //! Errors. Inside the app each module returns [`AppError`] (one `thiserror` enum, messages in plain words);
 //! at the IPC boundary it becomes a [`CommandError`] `{code, message, detail}` with a stable SCREAMING_SNAKE
 //! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). Codes of
-//! gateway-core's errors (sockets, supervisor) pass through unchanged.
+//! gateway-core's errors (sockets, supervisor) pass through unchanged; their messages name kernel tables and
+//! program paths, so the trader gets plain words and the original goes to `detail.technical` ("Details").
 
 use gateway_core::config::{ImportError, InvalidValue};
 use gateway_core::sockets::SocketError;
@@ -18,7 +19,8 @@ pub struct CommandError {
     pub code: String,
     /// Plain words for a trader.
     pub message: String,
-    /// Structured detail when there is some (BAD_CONFIG: the InvalidValue list), else null.
+    /// Structured detail when there is some (BAD_CONFIG: the InvalidValue list; a sockets or supervisor
+    /// error: `{"technical": "<the original message>"}`, shown under "Details"), else null.
     pub detail: Option<Value>,
 }
 
@@ -41,7 +43,7 @@ pub enum AppError {
     Sockets(#[from] SocketError),
     #[error("{0}")]
     Supervisor(#[from] SupervisorError),
-    #[error("ending processes needs the list of processes you confirmed: scan again and confirm")]
+    #[error("ending programs needs the list of programs you confirmed: look again and confirm")]
     ConfirmationRequired,
     #[error("the demo gateway is not running: start it first")]
     DemoNotRunning,
@@ -84,19 +86,49 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The message a trader reads: plain words for gateway-core's errors that name the machinery (the
+    /// worker's own answers are plain already and pass through), the error's own words otherwise.
+    fn plain_message(&self) -> String {
+        let plain = match self {
+            AppError::Sockets(SocketError::SocketTable { .. }) => {
+                "Gateway Doctor could not read this computer's network connections."
+            }
+            AppError::Sockets(SocketError::Unsupported) => {
+                "Gateway Doctor cannot list network connections on this system."
+            }
+            AppError::Supervisor(SupervisorError::WorkerMissing { .. }) => {
+                "Part of Gateway Doctor is missing: reinstall Gateway Doctor."
+            }
+            AppError::Supervisor(SupervisorError::Spawn { .. }) => {
+                "Part of Gateway Doctor could not start."
+            }
+            AppError::Supervisor(SupervisorError::Stopped) => "Gateway Doctor is shutting down.",
+            AppError::Supervisor(SupervisorError::Timeout { .. }) => {
+                "Gateway Doctor did not answer in time: try again."
+            }
+            _ => return capitalised(&self.to_string()),
+        };
+        plain.to_string()
+    }
+}
+
 impl From<AppError> for CommandError {
     fn from(err: AppError) -> CommandError {
+        let message = err.plain_message();
+        let original = capitalised(&err.to_string());
         let detail = match &err {
             AppError::BadConfig(invalid) => serde_json::to_value(invalid).ok(),
             AppError::UnknownSetting(key) => Some(json!({ "key": key })),
             AppError::Import(e) if !e.invalid().is_empty() => {
                 serde_json::to_value(e.invalid()).ok()
             }
+            _ if message != original => Some(json!({ "technical": original })),
             _ => None,
         };
         CommandError {
             code: err.code().to_string(),
-            message: capitalised(&err.to_string()),
+            message,
             detail,
         }
     }
@@ -112,3 +144,90 @@ fn capitalised(text: &str) -> String {
 
 /// What command adapters return.
 pub type CmdResult<T> = Result<T, CommandError>;
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use gateway_core::config::{Key, Source};
+    use gateway_proto::words::jargon_in;
+    use gateway_proto::{ErrorBody, ErrorCode};
+
+    use super::*;
+
+    /// One of every error a command can fail with (the worker's own answers are checked in its crate).
+    fn every_error() -> Vec<AppError> {
+        vec![
+            AppError::BadConfig(vec![InvalidValue {
+                key: Key::Port,
+                source: Source::Default,
+                message: "port 70000 is not between 1 and 65535".into(),
+            }]),
+            AppError::UnknownSetting("colour".into()),
+            AppError::SettingsWrite("the folder is read-only".into()),
+            AppError::SettingOverridden("port is set in the environment".into()),
+            AppError::Sockets(SocketError::SocketTable {
+                source: std::io::Error::other("netlink refused"),
+            }),
+            AppError::Sockets(SocketError::Unsupported),
+            AppError::Supervisor(SupervisorError::WorkerMissing {
+                path: PathBuf::from("/opt/gateway-worker"),
+            }),
+            AppError::Supervisor(SupervisorError::Spawn {
+                path: PathBuf::from("/opt/gateway-worker"),
+                source: std::io::Error::other("permission denied"),
+            }),
+            AppError::Supervisor(SupervisorError::Stopped),
+            AppError::Supervisor(SupervisorError::Timeout {
+                what: "status",
+                after: Duration::from_secs(5),
+            }),
+            AppError::Supervisor(SupervisorError::Worker(ErrorBody::new(
+                ErrorCode::NotConnected,
+                "Not connected to IB Gateway: connect first.",
+            ))),
+            AppError::ConfirmationRequired,
+            AppError::DemoNotRunning,
+            AppError::Demo("it stopped".into()),
+            AppError::Internal("a background task stopped".into()),
+        ]
+    }
+
+    #[test]
+    fn every_command_error_reads_without_protocol_words() {
+        for err in every_error() {
+            let code = err.code();
+            let sent = CommandError::from(err);
+            assert_eq!(sent.code, code);
+            assert_eq!(
+                jargon_in(&sent.message),
+                Vec::<&str>::new(),
+                "{code}: {}",
+                sent.message
+            );
+        }
+    }
+
+    #[test]
+    fn the_machinerys_own_words_go_to_details() {
+        let sent = CommandError::from(AppError::Supervisor(SupervisorError::WorkerMissing {
+            path: PathBuf::from("/opt/gateway-worker"),
+        }));
+        assert_eq!(sent.code, "WORKER_MISSING");
+        assert!(!sent.message.contains("/opt"), "{}", sent.message);
+        let technical = sent.detail.as_ref().and_then(|d| d["technical"].as_str());
+        assert!(
+            technical.is_some_and(|t| t.contains("/opt/gateway-worker")),
+            "{:?}",
+            sent.detail
+        );
+        // Plain errors keep their words and carry no technical detail.
+        let plain = CommandError::from(AppError::DemoNotRunning);
+        assert_eq!(
+            plain.message,
+            "The demo gateway is not running: start it first"
+        );
+        assert_eq!(plain.detail, None);
+    }
+}

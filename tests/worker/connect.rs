@@ -155,7 +155,7 @@ fn silent_is_a_handshake_timeout_after_the_tcp_connect() {
         error["message"]
             .as_str()
             .expect("message")
-            .contains("never answered the API handshake"),
+            .contains("never answered Gateway Doctor's hello"),
         "{error}"
     );
     assert_eq!((sim.stats().accepted, sim.stats().handshakes), (1, 0));
@@ -177,7 +177,8 @@ fn no_next_valid_id_reports_that_the_accounts_came_but_next_valid_id_never_did()
     );
     let message = error["message"].as_str().expect("message");
     assert!(
-        message.contains("sent the accounts") && message.contains("never sent nextValidId"),
+        message.contains("sent the accounts")
+            && message.contains("never said it was ready for orders"),
         "{message}"
     );
     assert!(
@@ -234,7 +235,7 @@ fn garbage_is_a_protocol_error() {
         error["message"]
             .as_str()
             .expect("message")
-            .contains("not the TWS API"),
+            .contains("in a way IB Gateway and TWS never do"),
         "{error}"
     );
 }
@@ -244,9 +245,12 @@ fn an_old_gateway_is_too_old_with_the_version_seen() {
     let (_sim, error) = connect_error("old_version", "GATEWAY_TOO_OLD");
     let message = error["message"].as_str().expect("message");
     assert!(
-        message.contains("187") && message.contains("213") && message.contains("Update"),
+        message.contains("too old") && message.contains("Update"),
         "{message}"
     );
+    // The versions are for support: under Details (the error's detail), not in the trader's words.
+    let detail = error["detail"].as_str().expect("detail");
+    assert!(detail.contains("187") && detail.contains("213"), "{error}");
 }
 
 #[test]

@@ -44,7 +44,10 @@ fn the_session_stays_open_through_pings_and_a_refused_disconnect_until_the_worke
         .as_str()
         .expect("message")
         .to_string();
-    assert!(message.contains("IBKR_FORCE_DISCONNECT=1"), "{message}");
+    assert!(
+        message.contains("\"Allow disconnecting the session\" in Settings"),
+        "{message}"
+    );
     assert_eq!(
         success(&worker.request(command(8, "status")))["session"],
         "connected"

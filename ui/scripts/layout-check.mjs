@@ -30,6 +30,7 @@ const SCREENS = [
   ["status-connected", "scenario=connected", []],
   ["status-latched", "scenario=latched", []],
   ["status-not-running", "scenario=not-running", []],
+  ["status-refused", "scenario=refused", []],
   ["status-demo", "scenario=demo", []],
   ["diagnose", "scenario=connected&tab=diagnose", ["#run-diagnose"]],
   ["connections", "scenario=connected&tab=connections", []],

@@ -1,7 +1,7 @@
 // Diagnose: what the one remedy button says and does, and how each check reads (icon + word, never colour alone).
 
-import type { CheckId, CheckStatus, Remedy } from "../ipc/types";
-import { formatClock } from "./format";
+import type { Check, CheckId, CheckStatus, Remedy, Report } from "../ipc/types";
+import { formatClock, formatMs } from "./format";
 
 export type RemedyAction =
   | { kind: "clean_zombies"; label: string }
@@ -40,6 +40,20 @@ export const CHECK_WORD: Record<CheckStatus, string> = {
   skip: "Skipped",
 };
 
+/** A check's "Details": its technical facts, and its time when it was timed on its own (never "0 ms"). */
+export function checkTechnical(c: Check): string[] {
+  return [c.technical, c.ms === null ? null : `Took ${formatMs(c.ms)}.`].filter((l): l is string => l !== null);
+}
+
+/** The report's "Details": the verdict's id, each check's technical facts, and the whole run's time. */
+export function reportTechnical(r: Report): string[] {
+  return [
+    `Verdict: ${r.verdict}`,
+    ...r.checks.filter((c) => c.technical !== null).map((c) => `${c.id}: ${c.technical ?? ""}`),
+    `Diagnose took ${formatMs(r.took_ms)}.`,
+  ];
+}
+
 /** Friendly names for progress steps that arrive as check ids. */
 export const CHECK_TITLE: Record<CheckId, string> = {
   config: "Settings",
@@ -49,8 +63,8 @@ export const CHECK_TITLE: Record<CheckId, string> = {
   zombies_client: "Stale connections on this computer",
   zombies_gateway: "Stale connections inside IB Gateway",
   client_id_conflict: "Client id in use?",
-  handshake: "Handshake",
-  api_start: "API start",
+  handshake: "Gateway's API answers",
+  api_start: "API ready for programs",
   heartbeat: "Heartbeat",
   ib_link: "IB Gateway's link to IB",
   farms: "Data farms",

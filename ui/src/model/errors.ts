@@ -12,10 +12,10 @@ export interface PlainError {
   hint: string;
 }
 
-const BY_CODE: Record<string, { title: string; hint: string }> = {
+export const BY_CODE: Record<string, { title: string; hint: string }> = {
   CONNECTION_REFUSED: {
-    title: "IB Gateway is not answering on its port",
-    hint: "Start IB Gateway and log in, or check the port in Settings.",
+    title: "IB Gateway refused the connection",
+    hint: "Check that IB Gateway is running and logged in, its API settings, and the port in Settings.",
   },
   HANDSHAKE_TIMEOUT: {
     title: "IB Gateway did not answer in time",
@@ -55,10 +55,10 @@ const BY_CODE: Record<string, { title: string; hint: string }> = {
     title: "Disconnecting is switched off",
     hint: "Gateway Doctor never drops the session on purpose unless the Advanced setting allows it.",
   },
-  BAD_REQUEST: { title: "Gateway Doctor sent a request the worker refused", hint: "Copy the support bundle from Logs and send it to support." },
+  BAD_REQUEST: { title: "Gateway Doctor's connection helper refused a request", hint: "Copy the support bundle from Logs and send it to support." },
   WORKER_MISSING: {
     title: "Part of Gateway Doctor is missing",
-    hint: "Reinstall Gateway Doctor (the gateway-worker program was not found).",
+    hint: "Reinstall Gateway Doctor (its connection helper program was not found).",
   },
   WORKER_SPAWN_FAILED: {
     title: "Part of Gateway Doctor could not start",

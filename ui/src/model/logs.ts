@@ -28,9 +28,12 @@ export const LEVEL_FILTER_LABEL: Record<LevelFilter, string> = {
 /**
  * The field report's monitoring command watched for these words (`grep -E "Connected|SUCCESS|Failed"`); the
  * preset matches any of them, in any case, so the app's own "connected" / "connect failed" lines show too.
+ * Its button says what it shows in words; the words themselves are under the Logs screen's "Details".
  */
 export const PRESET_WORDS = ["Connected", "SUCCESS", "Failed"] as const;
-export const PRESET_LABEL = PRESET_WORDS.join(" | ");
+export const PRESET_LABEL = "Connects and failures";
+/** What the preset matches, for the Logs screen's "Details". */
+export const PRESET_MATCHES = `The “${PRESET_LABEL}” filter shows lines containing ${PRESET_WORDS.join(", ")} (any case).`;
 const PRESET_LOWER = PRESET_WORDS.map((w) => w.toLowerCase());
 
 export interface LogFilter {

@@ -25,7 +25,7 @@ export const REGIONS: readonly { value: string; label: string }[] = [
 
 export const FIELDS: readonly FieldSpec[] = [
   { key: "host", label: "Gateway address (host)", kind: "text", help: "Usually 127.0.0.1: IB Gateway on this computer." },
-  { key: "port", label: "Port", kind: "int", help: "The API port set in IB Gateway (Configure → Settings → API)." },
+  { key: "port", label: "Port", kind: "int", help: "The “Socket port” set in IB Gateway (Configure → Settings → API → Settings)." },
   {
     key: "client_id",
     label: "Client id",
@@ -33,7 +33,12 @@ export const FIELDS: readonly FieldSpec[] = [
     help: "A number no other program connected to the same Gateway uses.",
   },
   { key: "timeout", label: "Connect timeout (seconds)", kind: "seconds", help: "How long to wait for IB Gateway to answer a connect. 30 is a good value." },
-  { key: "readonly", label: "Read-only (no orders)", kind: "bool", help: "Gateway Doctor only watches; it never places orders." },
+  {
+    key: "readonly",
+    label: "Mark the session read-only",
+    kind: "bool",
+    help: "A label only: Gateway Doctor never places orders, with this on or off. To make IB Gateway refuse orders from every program, tick “Read-Only API” in Configure → Settings → API → Settings.",
+  },
   { key: "heartbeat_interval", label: "Heartbeat every (seconds)", kind: "seconds", help: "How often Gateway Doctor checks that IB Gateway still answers." },
   { key: "connect_at_startup", label: "Connect when Gateway Doctor starts", kind: "bool", help: "Open the session as soon as the app starts." },
   {

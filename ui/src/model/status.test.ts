@@ -342,7 +342,11 @@ describe("facts and small lights", () => {
     expect(value("fact-uptime")).toBe("1 h 2 min");
     expect(value("fact-heartbeat")).toBe("12 ms round trip, 1 s ago");
     expect(value("fact-server-version")).toBe("176");
-    expect(value("fact-gateway")).toBe("java (pid 4242) listens on port 4002");
+    expect(value("fact-gateway")).toBe("java listens on port 4002");
+    // The process id and the server version are support facts, shown under Details.
+    expect(value("fact-gateway-pid")).toBe("4242");
+    const technical = sessionFacts(state({ phase: "connected" }, connectedWorker()), up, NOW).filter((f) => f.technical).map((f) => f.id);
+    expect(technical).toEqual(["fact-gateway-pid", "fact-server-version", "fact-farms"]);
     // The round trip comes from get_worker_status when the state event left it out.
     const bare = state({ phase: "connected" }, connectedWorker({
       heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: null, last_ok_at_ms: null, misses_in_a_row: 0 },

@@ -250,7 +250,7 @@ function outsideAWindow(state: SupervisorState, presence: GatewayPresence | null
   }
   const broken = w.farms.filter((f) => f.state === "broken");
   if (broken.length > 0) {
-    const names = broken.map((f) => `${FARM_KIND_LABEL[f.kind]} (${f.name})`).join(", ");
+    const names = [...new Set(broken.map((f) => FARM_KIND_LABEL[f.kind]))].join(", ");
     return view(
       "amber",
       "farm_down",
@@ -335,6 +335,8 @@ export interface Fact {
   id: string;
   label: string;
   value: string;
+  /** Shown under "Details" only (process ids, protocol versions, farm names). */
+  technical?: boolean;
 }
 
 /**
@@ -358,13 +360,17 @@ export function sessionFacts(
       presence === null
         ? "Looking…"
         : presence.listening
-          ? `${presence.process_name ?? "A program"}${presence.pid === null ? "" : ` (pid ${presence.pid})`} listens on port ${presence.port}`
+          ? `${presence.process_name ?? "A program"} listens on port ${presence.port}`
           : `Nothing listens on port ${presence.port}`,
   });
+  if (presence?.listening && presence.pid !== null) {
+    facts.push({ id: "fact-gateway-pid", label: "Gateway process id (pid)", value: String(presence.pid), technical: true });
+  }
   facts.push({
     id: "fact-server-version",
-    label: "Server version",
+    label: "Gateway API version (server version)",
     value: w?.server_version != null ? String(w.server_version) : "—",
+    technical: true,
   });
   facts.push({
     id: "fact-uptime",
@@ -384,6 +390,15 @@ export function sessionFacts(
     facts.push({ id: "fact-client-id", label: "Client id", value: String(w.target.client_id) });
   }
   if (port !== null) facts.push({ id: "fact-port", label: "Port", value: String(port) });
+  if (w && w.farms.length > 0) {
+    const farms = w.farms.map((f) => `${f.name} ${f.state} (${f.code})`).join(", ");
+    facts.push({ id: "fact-farms", label: "Data farms (IB notices)", value: farms, technical: true });
+  }
+  const error = state && "error" in state.lifecycle ? state.lifecycle.error : null;
+  if (error) {
+    const detail = error.detail ? `: ${error.detail}` : "";
+    facts.push({ id: "fact-error-code", label: "Last error", value: `${error.code}${detail}`, technical: true });
+  }
   return facts;
 }
 
@@ -427,7 +442,8 @@ export function farmLights(farms: readonly FarmStatus[], connected: boolean): Sm
     return [{ id: "farm-none", label: "Data farms", light: "grey", word: "Unknown", detail: "No farm reports yet." }];
   }
   return farms.map((f) => {
-    const label = `${FARM_KIND_LABEL[f.kind]} (${f.name})`;
+    // The farm's own name (usfarm, ushmds) is under Details (fact-farms); the label says what data it serves.
+    const label = FARM_KIND_LABEL[f.kind];
     const id = `farm-${f.name}`;
     switch (f.state) {
       case "ok":

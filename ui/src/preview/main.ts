@@ -1,6 +1,6 @@
 // A browser preview of the UI with a fake backend (mockIPC), for looking at every state without the app:
 //   npm run preview:build && npm run preview:serve   then open http://127.0.0.1:5173/preview.html?scenario=connected&tab=status
-// Scenarios: idle, connected, live, latched, backoff, not-running, demo, farm-down. Not part of the app build.
+// Scenarios: idle, connected, live, latched, backoff, not-running, refused, demo, farm-down. Not part of the app build.
 
 import "../style.css";
 import { mountApp } from "../app";
@@ -48,6 +48,14 @@ const states: Record<string, SupervisorState> = {
   latched: state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE", "Gateway API layer is unresponsive") }),
   backoff: state({ phase: "backoff", attempt: 2, retry_in_ms: 30_000, error: err("CLIENT_ID_IN_USE", "client id 1 is in use") }, undefined, { changed_at_ms: NOW }),
   "not-running": state({ phase: "backoff", attempt: 3, retry_in_ms: 16_000, error: err("CONNECTION_REFUSED", "refused") }, undefined, { changed_at_ms: NOW }),
+  // The Gateway listens but shuts the door at once: Status walks through its API settings.
+  refused: state({
+    phase: "failed",
+    error: err(
+      "CONNECTION_REFUSED",
+      "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello. IB Gateway does this to connections it does not trust.",
+    ),
+  }),
   demo: state({ phase: "idle" }),
   "farm-down": state({ phase: "connected" }, connectedWorker({ farms: [{ kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW }, { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW }] })),
 };
@@ -86,7 +94,7 @@ fakeBackend({
   },
   run_diagnose: async () => {
     for (let i = 1; i <= 14; i++) {
-      await fire("diagnose://progress", { step: "zombies_client", done: i, total: 14 });
+      await fire("diagnose://progress", { step: "sockets", label: "Looking at the Gateway port's connections", done: Math.min(i, 4), total: 4 });
       await new Promise((r) => setTimeout(r, 60));
     }
     return report({ verdict: "zombies_present", summary: "2 stale connections are holding IB Gateway's port.", next_step: "Clean them up: Gateway Doctor ends the programs that hold them (after asking you).", remedy: { kind: "clean_zombies", count: 2 } });

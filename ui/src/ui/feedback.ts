@@ -2,12 +2,21 @@
 
 import { toCommandError } from "../ipc";
 import { explainError } from "../model/errors";
+import { detailsLine } from "./details";
 import { fill, h, show } from "./dom";
+
+/** The technical text the app put behind an error (`detail.technical`), for "Details". */
+function technical(detail: unknown): string | null {
+  if (typeof detail !== "object" || detail === null || !("technical" in detail)) return null;
+  const t = (detail as { technical: unknown }).technical;
+  return typeof t === "string" && t !== "" ? t : null;
+}
 
 /** Fills `box` with the plain explanation of `raw` (anything a command rejected with) and shows it. */
 export function showError(box: HTMLElement, raw: unknown): void {
   const err = toCommandError(raw);
   const p = explainError(err);
+  const tech = technical(err.detail);
   box.className = "feedback feedback-error";
   box.setAttribute("role", "alert");
   box.dataset["code"] = err.code;
@@ -16,6 +25,7 @@ export function showError(box: HTMLElement, raw: unknown): void {
     h("strong", { text: p.title }),
     p.message !== p.title ? h("span", { text: ` ${p.message}` }) : null,
     p.hint ? h("span", { class: "hint", text: ` ${p.hint}` }) : null,
+    tech === null ? null : detailsLine(`${err.code}: ${tech}`),
   );
   show(box, true);
 }

@@ -1,7 +1,8 @@
 // Connections: who is connected to IB Gateway's port, which programs hold stale (zombie) connections, and the
 // Clean up flow: dry run -> a confirmation listing exactly what will be ended -> that confirmation (programs by
 // pid and start time, their stale connections, live sessions ticked one by one) -> outcome per process. The dry
-// run and the click are the two scans a stale connection must be seen in before its program is ended.
+// run and the click are the two scans a stale connection must be seen in before its program is ended. Process
+// ids are support facts: each program's sits behind its own "Details".
 
 import * as ipc from "../ipc";
 import type { CleanOutcome, CleanReport, PortScan } from "../ipc";
@@ -17,6 +18,7 @@ import {
 import { friendlyProcessName } from "../model/format";
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
+import { detailsLine } from "../ui/details";
 import { createDialog } from "../ui/dialog";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
 import { ledgerCard } from "./ledger";
@@ -73,7 +75,6 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
       "li",
       { class: "process", data: { pid: r.pid === null ? "" : String(r.pid) } },
       h("strong", { class: "process-name", text: r.name }),
-      r.pid === null ? null : h("span", { class: "pid", text: ` pid ${r.pid}` }),
       r.command ? h("code", { class: "cmd", text: r.command }) : null,
       h(
         "span",
@@ -81,7 +82,13 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
         [r.user, r.since, r.sockets > 1 ? `${r.sockets} connections` : ""].filter(Boolean).join(" · "),
       ),
       extra ?? null,
+      r.pid === null ? null : pidDetails(r.pid),
     );
+  }
+
+  /** A program's process id, for support, behind "Details". */
+  function pidDetails(pid: number): HTMLElement {
+    return detailsLine(`pid ${pid}`);
   }
 
   function section(id: string, title: string, explain: string, rows: HTMLElement[], empty: string): HTMLElement {
@@ -109,7 +116,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
       section(
         "conn-live",
         "Working connections",
-        "Programs with an open API session to IB Gateway (Gateway Doctor's own worker is one of them when connected).",
+        "Programs with an open API session to IB Gateway (Gateway Doctor's own connection is one of them when connected).",
         v.live.map((r) => processItem(r)),
         "No program is connected right now.",
       ),
@@ -173,9 +180,8 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
   function planItem(o: CleanOutcome, withBox: boolean): HTMLElement {
     const p = o.process;
     const name = friendlyProcessName(p.name, p.cmdline);
-    const label = `${name} (pid ${p.pid})`;
     if (!withBox) {
-      return h("li", { data: { pid: String(p.pid) } }, h("strong", { text: name }), ` pid ${p.pid}`);
+      return h("li", { data: { pid: String(p.pid) } }, h("strong", { text: name }), pidDetails(p.pid));
     }
     const id = `also-end-${p.pid}`;
     const box = h("input", { id, attrs: { type: "checkbox" } });
@@ -187,8 +193,9 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
     return h(
       "li",
       { data: { pid: String(p.pid) } },
-      h("label", { attrs: { for: id } }, box, " ", h("strong", { text: name }), ` pid ${p.pid}`),
-      h("p", { class: "warn-note", text: `${label} also has a working connection to IB Gateway: ending it drops that session too. Tick it only if you are sure.` }),
+      h("label", { attrs: { for: id } }, box, " ", h("strong", { text: name })),
+      h("p", { class: "warn-note", text: `${name} also has a working connection to IB Gateway: ending it drops that session too. Tick it only if you are sure.` }),
+      pidDetails(p.pid),
     );
   }
 
@@ -237,7 +244,7 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
             "div",
             { id: "clean-plan-untouched" },
             h("p", { text: "Not touched:" }),
-            h("ul", { class: "plan" }, ...plan.untouched.map((o) => h("li", {}, h("strong", { text: friendlyProcessName(o.process.name, o.process.cmdline) }), ` pid ${o.process.pid}: ${outcomeWords(o)}`))),
+            h("ul", { class: "plan" }, ...plan.untouched.map((o) => h("li", {}, h("strong", { text: friendlyProcessName(o.process.name, o.process.cmdline) }), `: ${outcomeWords(o)}`, pidDetails(o.process.pid)))),
           )
         : null,
       dry.gateway_zombies > 0
@@ -291,8 +298,9 @@ export function connectionsScreen(ctx: Ctx): ConnectionsScreen {
             { class: "outcome", data: { pid: String(o.process.pid), result: o.result } },
             h("span", { class: `outcome-icon outcome-${kind}`, attrs: { "aria-hidden": "true" }, text: OUTCOME_ICON[kind] }),
             h("strong", { text: friendlyProcessName(o.process.name, o.process.cmdline) }),
-            ` pid ${o.process.pid}: `,
+            ": ",
             outcomeWords(o),
+            pidDetails(o.process.pid),
           );
         }),
       ),

@@ -1,13 +1,15 @@
-// Diagnose: run the checks with visible progress, then the verdict in one sentence, the next step, ONE button
-// that performs the remedy where the app can, and the checklist (icon + word per check, details expandable).
+// Diagnose: run the checks with visible progress, then the verdict in one sentence, the next step (with the
+// Gateway's API settings to look at, when the verdict calls for them), ONE button that performs the remedy
+// where the app can, and the checklist (icon + word per check, details expandable). Protocol facts and
+// timings sit behind "Details" (ui/details.ts); a check that was not timed shows no time.
 // There is no "also try a connect" choice: the app always tests the Gateway through its one session (a quick
 // test request when connected; when not, it connects and stays connected, as Connect would).
 
 import * as ipc from "../ipc";
 import type { Report } from "../ipc";
-import { CHECK_ICON, CHECK_WORD, progressText, remedyAction, type RemedyAction } from "../model/diagnose";
-import { formatMs } from "../model/format";
+import { CHECK_ICON, CHECK_WORD, checkTechnical, progressText, remedyAction, reportTechnical, type RemedyAction } from "../model/diagnose";
 import { button, fill, h, show } from "../ui/dom";
+import { detailsBox } from "../ui/details";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
 
@@ -26,18 +28,24 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
 
   const verdict = h("p", { id: "verdict", class: "verdict" });
   const nextStep = h("p", { id: "next-step", class: "next-step" });
+  const settingsToCheck = h("ol", { id: "settings-to-check", class: "settings-to-check", attrs: { "aria-label": "IB Gateway's API settings to check" } });
+  const note = h("p", { id: "verdict-note", class: "muted" });
   const remedySlot = h("div", { class: "actions" });
   const remedyResult = feedbackBox("remedy-result");
   const checklist = h("ul", { id: "checklist", class: "checklist", attrs: { "aria-label": "Checks" } });
+  const details = detailsBox("diagnose-details");
   const result = h(
     "section",
     { id: "diagnose-result", class: "card", attrs: { "aria-labelledby": "verdict" } },
     verdict,
     nextStep,
+    settingsToCheck,
+    note,
     remedySlot,
     remedyResult,
     h("h3", { text: "What was checked" }),
     checklist,
+    details.el,
   );
   result.hidden = true;
 
@@ -95,6 +103,11 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
     verdict.dataset["verdict"] = report.verdict;
     verdict.textContent = report.summary;
     nextStep.textContent = report.next_step;
+    fill(settingsToCheck, ...report.settings_to_check.map((step) => h("li", { text: step })));
+    show(settingsToCheck, report.settings_to_check.length > 0);
+    note.textContent = report.note ?? "";
+    show(note, report.note !== null);
+    details.set(reportTechnical(report));
     fill(remedySlot);
     if (report.remedy) {
       const action = remedyAction(report.remedy);
@@ -118,7 +131,7 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
             ),
             h("p", { text: c.detail }),
             c.next_step ? h("p", { class: "check-next" }, h("strong", { text: "What to do: " }), c.next_step) : null,
-            h("p", { class: "muted", text: `Took ${formatMs(c.ms)}.` }),
+            checkTechnical(c).length > 0 ? detailsBox(`check-details-${c.id}`, checkTechnical(c)).el : null,
           ),
         ),
       ),

@@ -10,10 +10,12 @@ import {
   LEVEL_FILTER_LABEL,
   LogStore,
   PRESET_LABEL,
+  PRESET_MATCHES,
   type LevelFilter,
   type LogEntry,
 } from "../model/logs";
 import { button, h, show } from "../ui/dom";
+import { detailsBox, markTechnical } from "../ui/details";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
 
@@ -50,7 +52,7 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
   const preset = button(PRESET_LABEL, () => {
     preset.setAttribute("aria-pressed", String(preset.getAttribute("aria-pressed") !== "true"));
     applyFilter();
-  }, { id: "log-preset", attrs: { "aria-pressed": "false", title: "Show only lines with Connected, SUCCESS or Failed" } });
+  }, { id: "log-preset", attrs: { "aria-pressed": "false", title: "Show only the lines about connecting, and failures" } });
   const search = h("input", { id: "log-search", attrs: { type: "search", placeholder: "Search the log", autocomplete: "off" } });
   const pause = button("Pause", () => setPaused(!paused), { id: "log-pause", attrs: { "aria-pressed": "false" } });
   const copy = button("Copy support bundle", () => void copyBundle(), { id: "copy-bundle" });
@@ -68,13 +70,14 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
 
   const spacer = h("div", { class: "log-spacer" });
   const rows = h("div", { class: "log-rows" });
-  const viewport = h(
+  // The log lines are the programs' own words, technical by nature: shown as written.
+  const viewport = markTechnical(h(
     "div",
     { id: "log-view", class: "log-view", attrs: { tabindex: 0, role: "region", "aria-label": "Log lines (newest at the bottom)" } },
     spacer,
     rows,
-  );
-  const selected = h("p", { id: "log-selected", class: "log-selected", attrs: { "aria-live": "polite" } });
+  ));
+  const selected = markTechnical(h("p", { id: "log-selected", class: "log-selected", attrs: { "aria-live": "polite" } }));
   selected.hidden = true;
 
   const panel = h(
@@ -96,6 +99,10 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
     selected,
     feedback,
     fallbackBox,
+    detailsBox("logs-details", [
+      "These are the lines Gateway Doctor and its connection helper (gateway-worker) write, as written; the support bundle holds them too.",
+      PRESET_MATCHES,
+    ]).el,
   );
 
   let paused = false;

@@ -17,6 +17,7 @@ import {
   withUserRestarted,
   type RestartProgress,
 } from "../model/restart";
+import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
 import { button, fill, h, show } from "../ui/dom";
 import { createDialog } from "../ui/dialog";
 import type { Ctx, View } from "../ui/context";
@@ -101,6 +102,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
       h("div", { class: "actions" }, iRestarted),
       feedback,
       h("p", { class: "muted", text: "Do not click Connect over and over while IB Gateway is stuck: each try makes it worse. Gateway Doctor makes one new attempt when it sees Gateway come back." }),
+      // After a restart the Gateway's light stays red until a program connects: not a sign it is still stuck.
+      h("p", { id: "restart-api-client-note", class: "muted", text: API_CLIENT_LIGHT_NOTE }),
     ),
     dialog.el,
   );

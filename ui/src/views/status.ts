@@ -19,6 +19,7 @@ import {
 import { button, fill, h, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
+import { gatewayHelpBlock } from "./gatewayHelp";
 import { holderBlock } from "./holder";
 import { ledgerCard } from "./ledger";
 import { scheduleCard } from "./schedule";
@@ -62,6 +63,8 @@ export function statusView(ctx: Ctx): StatusScreen {
   anotherId.hidden = true;
   // Under that error: which program holds the id, the wait for it to leave, the button beside it.
   const holder = holderBlock(anotherId);
+  // IB Gateway's API settings to check, the note on its "API client" light, and the technical facts.
+  const gatewayHelp = gatewayHelpBlock();
   const headline = h(
     "div",
     { class: "status-head" },
@@ -114,7 +117,7 @@ export function statusView(ctx: Ctx): StatusScreen {
   const panel = h(
     "section",
     { class: "screen status-screen" },
-    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, stop), error, stale, holder.el),
+    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, stop), error, stale, holder.el, gatewayHelp.el),
     demoOffer,
     h(
       "div",
@@ -292,13 +295,15 @@ export function statusView(ctx: Ctx): StatusScreen {
         }),
       );
     }
+    const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
     fill(
       facts,
-      ...sessionFacts(data.state, data.presence, now, data.worker).flatMap((f) => [
+      ...allFacts.filter((f) => !f.technical).flatMap((f) => [
         h("dt", { text: f.label }),
         h("dd", { id: f.id, text: f.value }),
       ]),
     );
+    gatewayHelp.update(data.state, data.presence, allFacts.filter((f) => f.technical));
     const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
     const link = w?.link ?? { state: "unknown" as const, code: null, message: null, at_ms: null };
     fill(ibLink, smallLight(linkLight(link, connected)));

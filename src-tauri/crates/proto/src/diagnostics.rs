@@ -67,8 +67,13 @@ pub struct Check {
     pub detail: String,
     /// What to do about it, when there is something to do.
     pub next_step: Option<String>,
-    /// How long the check took.
-    pub ms: f64,
+    /// The technical facts behind `detail` (process ids, protocol versions, IB's notice codes): shown only
+    /// under "Details" and in support bundles, never in the main text.
+    #[serde(default)]
+    pub technical: Option<String>,
+    /// How long the check took; `None` for checks that were not timed on their own.
+    #[serde(default)]
+    pub ms: Option<f64>,
 }
 
 /// What the app can do for the user with one button, when the verdict allows it.
@@ -98,6 +103,13 @@ pub struct Report {
     pub summary: String,
     /// The one next step.
     pub next_step: String,
+    /// When the Gateway refused or dropped the connection at once: its API settings to look at, one step
+    /// per line, in the Gateway's own menu names (`words::api_settings_steps`); empty otherwise.
+    #[serde(default)]
+    pub settings_to_check: Vec<String>,
+    /// Something a trader may wonder about beside this verdict (e.g. the Gateway's "API client" light).
+    #[serde(default)]
+    pub note: Option<String>,
     pub remedy: Option<Remedy>,
     /// LIVE when the port or the accounts are a live-trading ones; PAPER otherwise; None when unknown.
     pub account_mode: Option<AccountMode>,

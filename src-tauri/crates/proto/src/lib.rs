@@ -15,6 +15,7 @@ mod request;
 mod response;
 mod sockets;
 mod status;
+pub mod words;
 
 pub use diagnostics::{AccountMode, Check, CheckId, CheckStatus, Remedy, Report, Verdict};
 pub use error_code::ErrorCode;

@@ -51,6 +51,10 @@ pub struct ErrorBody {
     /// For a failed connect: the handshake steps it reached, with their times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<HandshakeStep>>,
+    /// Technical facts behind `message` (the Gateway's API version, what was wrong with an answer): for
+    /// "Details" and support bundles, never for the main text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl ErrorBody {
@@ -59,6 +63,7 @@ impl ErrorBody {
             code,
             message: message.into(),
             steps: None,
+            detail: None,
         }
     }
 }

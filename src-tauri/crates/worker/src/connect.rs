@@ -98,9 +98,9 @@ fn classify(err: ibapi::Error, settings: &ConnectSettings, attempt: &mut Attempt
             _ => lost_during_handshake(&addr, attempt),
         },
         E::ConnectionRejected(_) => WorkerError::RejectedAtHello { addr },
-        E::ServerVersion(_, seen, _) => {
+        E::ServerVersion(needs, seen, _) => {
             attempt.reach(ServerVersion);
-            WorkerError::GatewayTooOld { addr, seen }
+            WorkerError::GatewayTooOld { addr, seen, needs }
         }
         E::ClientIdInUse { client_id } => {
             attempt.reach(ServerVersion);
@@ -124,14 +124,15 @@ fn classify(err: ibapi::Error, settings: &ConnectSettings, attempt: &mut Attempt
 
 fn lost_during_handshake(addr: &str, attempt: &Attempt) -> WorkerError {
     let how_far = if attempt.reached(ServerVersion) {
-        "answered the handshake and then closed the connection before the API session started"
+        "answered and then closed the connection before its API was ready"
     } else {
-        "closed the connection during the handshake"
+        "closed the connection before it answered"
     };
     WorkerError::ConnectionLost(format!(
         "The Gateway on {addr} {how_far}. Check IB Gateway's API settings (Configure \u{2192} Settings \u{2192} \
-         API \u{2192} Settings: socket clients enabled, this computer trusted) and its log; if it keeps \
-         happening, restart IB Gateway."
+         API \u{2192} Settings: \u{201c}Enable ActiveX and Socket Clients\u{201d} ticked where it is shown, \
+         \u{201c}Allow connections from localhost only\u{201d} ticked or this computer in \u{201c}Trusted \
+         IPs\u{201d}); if it keeps happening, restart IB Gateway."
     ))
 }
 
@@ -143,7 +144,7 @@ pub fn describe_timeout(attempt: &Attempt, settings: &ConnectSettings) -> String
         String::new()
     } else {
         let codes: Vec<String> = attempt.notices.iter().map(i32::to_string).collect();
-        format!(" (and notices {})", codes.join(", "))
+        format!(" (and IB notices {})", codes.join(", "))
     };
     let reached = |step: HandshakeStepName| attempt.reached(step);
     match (
@@ -153,27 +154,66 @@ pub fn describe_timeout(attempt: &Attempt, settings: &ConnectSettings) -> String
         reached(NextValidId),
     ) {
         (false, ..) => format!(
-            "No TCP connection to {addr} within {secs} s: nothing answered. Check the host and port, and that \
+            "Could not reach {addr} within {secs} s: nothing answered. Check the host and port, and that \
              no firewall or VPN blocks them."
         ),
         (true, false, ..) => format!(
-            "The Gateway on {addr} accepted the TCP connection but never answered the API handshake within \
+            "The Gateway on {addr} accepted the connection but never answered Gateway Doctor's hello within \
              {secs} s: its API layer is not responding. {RESTART_STEPS}"
         ),
         (_, _, true, false) => format!(
-            "The Gateway on {addr} answered the handshake and sent the accounts{notices}, but never sent \
-             nextValidId within {secs} s: its API layer is stuck (seen with IB Gateway 10.41). {RESTART_STEPS}"
+            "The Gateway on {addr} answered and sent the accounts{notices}, but never said it was ready for \
+             orders within {secs} s: its API layer is stuck (seen with IB Gateway 10.41). {RESTART_STEPS}"
         ),
         (_, _, false, true) => format!(
-            "The Gateway on {addr} answered the handshake and sent nextValidId{notices}, but never sent the \
+            "The Gateway on {addr} answered and said it was ready for orders{notices}, but never sent the \
              accounts within {secs} s. {RESTART_STEPS}"
         ),
         (_, _, false, false) => format!(
-            "The Gateway on {addr} answered the handshake{notices} but sent neither the accounts nor \
-             nextValidId within {secs} s. {RESTART_STEPS}"
+            "The Gateway on {addr} answered{notices} but neither sent the accounts nor said it was ready for \
+             orders within {secs} s. {RESTART_STEPS}"
         ),
         (_, _, true, true) => {
             format!("The connect to {addr} did not finish within {secs} s. {RESTART_STEPS}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_proto::words::jargon_in;
+
+    fn settings() -> ConnectSettings {
+        ConnectSettings {
+            host: "127.0.0.1".into(),
+            port: 4002,
+            client_id: 7,
+            readonly: true,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Every way a connect can end short, for every combination of steps reached, reads plainly: the
+    /// steps and their protocol names are in the error's `steps` and the log, not in the words.
+    #[test]
+    fn every_timeout_and_lost_connect_message_reads_without_protocol_words() {
+        let names = [TcpConnected, ServerVersion, ManagedAccounts, NextValidId];
+        for mask in 0..16u8 {
+            let mut attempt = probe::arm().finish();
+            for (bit, step) in names.iter().enumerate() {
+                if mask & (1 << bit) != 0 {
+                    attempt.reach(*step);
+                }
+            }
+            attempt.notices.push(2104);
+            let texts = [
+                describe_timeout(&attempt, &settings()),
+                lost_during_handshake("127.0.0.1:4002", &attempt).to_string(),
+            ];
+            for text in texts {
+                assert_eq!(jargon_in(&text), Vec::<&str>::new(), "{text}");
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Every way a request can fail, each with its protocol code and a message a trader can act on.
 //!
 //! The messages are whole sentences because they reach the user as they are (the `message` of an error
-//! line); context that only a developer needs goes to the log instead.
+//! line), so they name no protocol messages or versions (gateway_proto::words::JARGON, checked by the tests
+//! below); context that only a developer needs goes to the log instead (connect.rs logs every connect
+//! failure with ibapi's own error).
 
 use std::time::Duration;
 
@@ -11,9 +13,9 @@ use gateway_proto::{ErrorBody, ErrorCode, HandshakeStep};
 pub const RESTART_STEPS: &str = "Restart IB Gateway: File \u{2192} Exit, start it again and log in (with 2FA), \
      then connect again.";
 
-pub const NO_SESSION: &str = "There is no API session: send connect first.";
+pub const NO_SESSION: &str = "Not connected to IB Gateway: connect first.";
 pub const STILL_CONNECTING: &str =
-    "There is no API session yet: a connect is in progress; wait for its answer.";
+    "Not connected to IB Gateway yet: a connect is in progress; wait for its answer.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -24,9 +26,7 @@ pub enum WorkerError {
     #[error("{0}")]
     NotConnected(&'static str),
 
-    #[error(
-        "Already connected to {addr} as client id {client_id}; the session stays open. Use status to see it."
-    )]
+    #[error("Already connected to {addr} as client id {client_id}; the session stays open.")]
     AlreadyConnected { addr: String, client_id: i32 },
 
     #[error("A connect is already in progress; wait for its answer.")]
@@ -47,8 +47,9 @@ pub enum WorkerError {
 
     #[error(
         "{addr} closed the connection as soon as Gateway Doctor said hello. IB Gateway does this to \
-         connections it does not trust: in Configure \u{2192} Settings \u{2192} API \u{2192} Settings, add this \
-         computer's address to the Trusted IPs (127.0.0.1 for this computer)."
+         connections it does not trust: in Configure \u{2192} Settings \u{2192} API \u{2192} Settings, tick \
+         \u{201c}Allow connections from localhost only\u{201d} (Gateway Doctor on the same computer), or add \
+         this computer's address to \u{201c}Trusted IPs\u{201d} (127.0.0.1 is this computer)."
     )]
     RejectedAtHello { addr: String },
 
@@ -57,10 +58,10 @@ pub enum WorkerError {
     HandshakeTimeout(String),
 
     #[error(
-        "Gateway API layer is unresponsive: {timeouts} connects in a row got no answer to the handshake, so \
-         no new connection will be opened (each attempt can make it worse). Restart IB Gateway: \
-         File \u{2192} Exit, start it again and log in (with 2FA); then choose \"I restarted Gateway\" (reset) \
-         and connect."
+        "Gateway API layer is unresponsive: {timeouts} connects in a row got no answer, so no new \
+         connection will be opened (each attempt can make it worse). Restart IB Gateway: \
+         File \u{2192} Exit, start it again and log in (with 2FA); then choose \"I restarted Gateway\" and \
+         connect."
     )]
     GuardrailLatched { timeouts: u32 },
 
@@ -81,35 +82,44 @@ pub enum WorkerError {
     ClientIdInUse { client_id: i32 },
 
     #[error(
-        "IB Gateway on {addr} speaks API server version {seen}; Gateway Doctor needs 213 or newer. Update \
-         IB Gateway (or TWS) to a current release (the \"latest\" or \"stable\" download from \
-         Interactive Brokers), then connect again."
+        "IB Gateway on {addr} is too old for Gateway Doctor. Update IB Gateway (or TWS) to a current \
+         release (the \"latest\" or \"stable\" download from Interactive Brokers), then connect again."
     )]
-    GatewayTooOld { addr: String, seen: i32 },
+    GatewayTooOld {
+        addr: String,
+        /// The API versions the Gateway reported and ibapi needs: in the error's `detail`, not in the
+        /// message.
+        seen: i32,
+        needs: i32,
+    },
 
     #[error("{0}")]
     ConnectionLost(String),
 
     #[error(
-        "The program on {addr} answered with bytes that are not the TWS API ({detail}). Check that this port \
-         belongs to IB Gateway or TWS and not to another program."
+        "The program on {addr} answered in a way IB Gateway and TWS never do. Check that this port belongs \
+         to IB Gateway or TWS and not to another program."
     )]
-    ProtocolError { addr: String, detail: String },
+    ProtocolError {
+        addr: String,
+        /// What was wrong with the answer: in the error's `detail`, not in the message.
+        detail: String,
+    },
 
     #[error(
-        "The Gateway did not answer the heartbeat (reqCurrentTime) within {secs:.1} s.",
+        "The Gateway did not answer a heartbeat within {secs:.1} s.",
         secs = .within.as_secs_f64()
     )]
     HeartbeatTimeout { within: Duration },
 
     #[error(
         "Disconnect is switched off: an explicit disconnect has left IB Gateway's API layer dead in the \
-         field, so the session stays open. Stop the worker instead (shutdown), or set \
-         IBKR_FORCE_DISCONNECT=1 to allow it."
+         field, so the session stays open. To allow it, turn on \"Allow disconnecting the session\" in \
+         Settings (Advanced)."
     )]
     ForceDisconnectRequired,
 
-    #[error("Internal error in gateway-worker: {0}")]
+    #[error("Internal error in Gateway Doctor's connection helper: {0}")]
     Internal(String),
 }
 
@@ -138,9 +148,25 @@ impl WorkerError {
         }
     }
 
-    /// The error as the protocol carries it.
+    /// The error as the protocol carries it: the message in plain words, the protocol facts in `detail`.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody::new(self.code(), self.to_string())
+        ErrorBody {
+            detail: self.detail(),
+            ..ErrorBody::new(self.code(), self.to_string())
+        }
+    }
+
+    /// The technical facts behind the message, for "Details".
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            WorkerError::GatewayTooOld { seen, needs, .. } => Some(format!(
+                "server version {seen}; Gateway Doctor needs {needs} or newer"
+            )),
+            WorkerError::ProtocolError { detail, .. } => Some(detail.clone()),
+            WorkerError::Unreachable { reason, .. } => Some(reason.clone()),
+            WorkerError::HeartbeatTimeout { .. } => Some("reqCurrentTime unanswered".into()),
+            _ => None,
+        }
     }
 
     /// The error with the handshake steps a failed connect reached.
@@ -149,5 +175,79 @@ impl WorkerError {
             steps: Some(steps),
             ..self.body()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_proto::words::jargon_in;
+
+    /// One of every error, with the values a real one carries. BadRequest is left out: it answers a
+    /// malformed request line (the app never sends one), and naming the bad key is its whole point.
+    fn every_error() -> Vec<WorkerError> {
+        let addr = || "127.0.0.1:4002".to_string();
+        vec![
+            WorkerError::NotConnected(NO_SESSION),
+            WorkerError::NotConnected(STILL_CONNECTING),
+            WorkerError::AlreadyConnected {
+                addr: addr(),
+                client_id: 7,
+            },
+            WorkerError::ConnectInProgress,
+            WorkerError::ConnectionRefused { addr: addr() },
+            WorkerError::Unreachable {
+                addr: addr(),
+                reason: "Network is unreachable".into(),
+            },
+            WorkerError::RejectedAtHello { addr: addr() },
+            WorkerError::GuardrailLatched { timeouts: 3 },
+            WorkerError::NoAnswer {
+                what: "the request for the account list",
+                within: Duration::from_secs(5),
+            },
+            WorkerError::ClientIdInUse { client_id: 7 },
+            WorkerError::GatewayTooOld {
+                addr: addr(),
+                seen: 187,
+                needs: 213,
+            },
+            WorkerError::ProtocolError {
+                addr: addr(),
+                detail: "unexpected msg_id 99 in the server version reply".into(),
+            },
+            WorkerError::HeartbeatTimeout {
+                within: Duration::from_secs(3),
+            },
+            WorkerError::ForceDisconnectRequired,
+            WorkerError::Internal("the session task ended".into()),
+        ]
+    }
+
+    #[test]
+    fn every_error_reads_without_protocol_words() {
+        for err in every_error() {
+            let text = err.to_string();
+            assert_eq!(
+                jargon_in(&text),
+                Vec::<&str>::new(),
+                "{:?}: {text}",
+                err.code()
+            );
+        }
+    }
+
+    #[test]
+    fn a_too_old_gateway_keeps_its_version_out_of_the_words() {
+        let err = WorkerError::GatewayTooOld {
+            addr: "127.0.0.1:4002".into(),
+            seen: 187,
+            needs: 213,
+        };
+        let text = err.to_string();
+        assert!(!text.contains("187") && !text.contains("213"), "{text}");
+        assert!(text.contains("too old"), "{text}");
+        let detail = err.body().detail.unwrap_or_default();
+        assert!(detail.contains("187") && detail.contains("213"), "{detail}");
     }
 }

@@ -280,7 +280,7 @@ impl Worker {
             Err(err) => Err(call_error(
                 err,
                 WorkerError::NoAnswer {
-                    what: "the accounts request (reqManagedAccts)",
+                    what: "the request for the account list",
                     within: bound,
                 },
             )),

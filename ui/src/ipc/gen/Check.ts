@@ -12,6 +12,11 @@ detail: string,
  */
 next_step: string | null, 
 /**
- * How long the check took.
+ * The technical facts behind `detail` (process ids, protocol versions, IB's notice codes): shown only
+ * under "Details" and in support bundles, never in the main text.
  */
-ms: number, };
+technical: string | null, 
+/**
+ * How long the check took; `None` for checks that were not timed on their own.
+ */
+ms: number | null, };

@@ -14,6 +14,7 @@ code: string,
  */
 message: string, 
 /**
- * Structured detail when there is some (BAD_CONFIG: the InvalidValue list), else null.
+ * Structured detail when there is some (BAD_CONFIG: the InvalidValue list; a sockets or supervisor
+ * error: `{"technical": "<the original message>"}`, shown under "Details"), else null.
  */
 detail: JsonValue | null, };

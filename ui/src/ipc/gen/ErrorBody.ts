@@ -9,4 +9,9 @@ export type ErrorBody = { code: ErrorCode, message: string,
 /**
  * For a failed connect: the handshake steps it reached, with their times.
  */
-steps?: Array<HandshakeStep> | null, };
+steps?: Array<HandshakeStep> | null, 
+/**
+ * Technical facts behind `message` (the Gateway's API version, what was wrong with an answer): for
+ * "Details" and support bundles, never for the main text.
+ */
+detail?: string | null, };

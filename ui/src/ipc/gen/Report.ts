@@ -12,7 +12,16 @@ summary: string,
 /**
  * The one next step.
  */
-next_step: string, remedy: Remedy | null, 
+next_step: string, 
+/**
+ * When the Gateway refused or dropped the connection at once: its API settings to look at, one step
+ * per line, in the Gateway's own menu names (`words::api_settings_steps`); empty otherwise.
+ */
+settings_to_check: Array<string>, 
+/**
+ * Something a trader may wonder about beside this verdict (e.g. the Gateway's "API client" light).
+ */
+note: string | null, remedy: Remedy | null, 
 /**
  * LIVE when the port or the accounts are a live-trading ones; PAPER otherwise; None when unknown.
  */

@@ -19,6 +19,12 @@ pub fn report_text(report: &Report, style: Style) -> String {
         style.paint(Tone::Strong, "Next step:"),
         report.next_step
     ));
+    for (n, step) in report.settings_to_check.iter().enumerate() {
+        lines.push(format!("  {}. {step}", n + 1));
+    }
+    if let Some(note) = &report.note {
+        lines.push(style.paint(Tone::Muted, note));
+    }
     match report.account_mode {
         Some(AccountMode::Live) => lines.push(format!(
             "Account: {} (real money)",
@@ -96,6 +102,8 @@ mod tests {
             verdict: Verdict::GatewayNotRunning,
             summary: "The Gateway is not running.".into(),
             next_step: "Start IB Gateway and log in.".into(),
+            settings_to_check: Vec::new(),
+            note: None,
             remedy: None,
             account_mode: Some(AccountMode::Paper),
             checks: vec![
@@ -105,7 +113,8 @@ mod tests {
                     status: CheckStatus::Pass,
                     detail: "Port 4002, client id 1.".into(),
                     next_step: None,
-                    ms: 0.0,
+                    technical: None,
+                    ms: None,
                 },
                 Check {
                     id: CheckId::PortListening,
@@ -113,7 +122,8 @@ mod tests {
                     status: CheckStatus::Fail,
                     detail: "Nothing is listening on port 4002.".into(),
                     next_step: Some("Start IB Gateway.".into()),
-                    ms: 1.0,
+                    technical: None,
+                    ms: Some(1.0),
                 },
             ],
             took_ms: 12.0,

@@ -1,9 +1,10 @@
 //! From observations to a checklist and one verdict. Pure: everything it knows is in [`Observations`], so
 //! every verdict is table-tested without a Gateway, and the real-process tests only prove the observing.
 
+use gateway_proto::words::{API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, api_settings_steps};
 use gateway_proto::{
     AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode,
-    GatewayProcess, PortScan, Report, WorkerStatus, ZombieSide,
+    GatewayProcess, PortScan, Report, Verdict, WorkerStatus, ZombieSide,
 };
 
 use super::session_checks::add_session_checks;
@@ -22,8 +23,9 @@ pub const KNOWN_PORTS: [(u16, &str); 4] = [
 ];
 
 /// Where the API is turned on and its port set, in IB Gateway and TWS alike.
-pub(super) const API_STEPS: &str = "Turn on its API: Configure -> Settings -> API -> Settings, tick \
-     \"Enable ActiveX and Socket Clients\" and check the socket port.";
+pub(super) const API_STEPS: &str = "Turn on its API: in Configure \u{2192} Settings \u{2192} API \u{2192} \
+     Settings, tick \u{201c}Enable ActiveX and Socket Clients\u{201d} (where it is shown) and check the \
+     \u{201c}Socket port\u{201d}.";
 
 pub(super) const RESTART_STEPS: &str = "Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
      prompt on your phone. Gateway Doctor reconnects by itself once it is back.";
@@ -94,8 +96,16 @@ impl Builder {
             status,
             detail: detail.into(),
             next_step: next_step.map(str::to_string),
-            ms: 0.0,
+            technical: None,
+            ms: None,
         });
+    }
+
+    /// The technical facts behind the check just added, for "Details".
+    pub(super) fn technical(&mut self, text: impl Into<String>) {
+        if let Some(last) = self.checks.last_mut() {
+            last.technical = Some(text.into());
+        }
     }
 
     pub(super) fn status(&self, id: CheckId) -> CheckStatus {
@@ -140,20 +150,23 @@ pub fn assess(obs: &Observations) -> Report {
 
     // port_listening + gateway_process
     match (&obs.scan, listener) {
-        (None, _) => b.add(
-            CheckId::PortListening,
-            "Gateway port",
-            CheckStatus::Skip,
-            format!("Could not read this computer's connections: {}", obs.scan_error.as_deref().unwrap_or("unknown error")),
-            None,
-        ),
+        (None, _) => {
+            b.add(
+                CheckId::PortListening,
+                "Gateway port",
+                CheckStatus::Skip,
+                "Could not read this computer's connections.",
+                Some("Run Gateway Doctor as the same user as IB Gateway."),
+            );
+            b.technical(obs.scan_error.as_deref().unwrap_or("unknown error"));
+        }
         (Some(_), Some(_)) => b.add(CheckId::PortListening, "Gateway port", CheckStatus::Pass, format!("Something is listening on port {}.", obs.port), None),
         (Some(_), None) => b.add(
             CheckId::PortListening,
             "Gateway port",
             CheckStatus::Fail,
             format!("Nothing is listening on port {}.", obs.port),
-            Some("Start IB Gateway and log in; check Configure -> Settings -> API -> Settings for the socket port."),
+            Some("Start IB Gateway and log in; check the \u{201c}Socket port\u{201d} in Configure \u{2192} Settings \u{2192} API \u{2192} Settings."),
         ),
     }
     let gateway = obs
@@ -161,16 +174,22 @@ pub fn assess(obs: &Observations) -> Report {
         .as_ref()
         .and_then(|s| s.processes.iter().find(|p| p.is_gateway));
     match (listener, gateway) {
-        (Some(_), Some(p)) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Pass, format!("{} (process {}) owns the port.", p.name, p.pid), None),
+        (Some(_), Some(p)) => {
+            b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Pass, format!("{} has the port open.", p.name), None);
+            b.technical(format!("pid {}", p.pid));
+        }
         (Some(_), None) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "The program that owns the port could not be identified (it may belong to another user).", None),
         (None, _) => match obs.gateway_processes.first() {
-            Some(p) => b.add(
-                CheckId::GatewayProcess,
-                "Gateway program",
-                CheckStatus::Warn,
-                format!("{} is running (process {}), but nothing listens on port {}.", p.product.label(), p.pid, obs.port),
-                Some(API_STEPS),
-            ),
+            Some(p) => {
+                b.add(
+                    CheckId::GatewayProcess,
+                    "Gateway program",
+                    CheckStatus::Warn,
+                    format!("{} is running, but nothing listens on port {}.", p.product.label(), obs.port),
+                    Some(API_STEPS),
+                );
+                b.technical(format!("pid {}", p.pid));
+            }
             None => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "No program owns the port.", None),
         },
     }
@@ -179,15 +198,33 @@ pub fn assess(obs: &Observations) -> Report {
     let stuck =
         !obs.accept_queue_samples.is_empty() && obs.accept_queue_samples.iter().all(|&q| q > 0);
     match (listener, stuck, obs.accept_queue_samples.iter().max()) {
-        (None, _, _) | (_, _, None) => b.add(CheckId::AcceptQueue, "Gateway accepting connections", CheckStatus::Skip, "No listener to look at.", None),
-        (Some(_), true, Some(q)) => b.add(
+        (None, _, _) | (_, _, None) => b.add(
             CheckId::AcceptQueue,
             "Gateway accepting connections",
-            CheckStatus::Fail,
-            format!("{q} connection(s) are waiting and the Gateway is not taking them: its API layer has stopped."),
-            Some(RESTART_STEPS),
+            CheckStatus::Skip,
+            "No listener to look at.",
+            None,
         ),
-        (Some(_), false, Some(_)) => b.add(CheckId::AcceptQueue, "Gateway accepting connections", CheckStatus::Pass, "New connections are taken at once.", None),
+        (Some(_), true, Some(q)) => {
+            b.add(
+                CheckId::AcceptQueue,
+                "Gateway accepting connections",
+                CheckStatus::Fail,
+                format!("{q} connection(s) are waiting and the Gateway is not taking them: its API layer has stopped."),
+                Some(RESTART_STEPS),
+            );
+            b.technical(format!(
+                "accept queue samples: {:?}",
+                obs.accept_queue_samples
+            ));
+        }
+        (Some(_), false, Some(_)) => b.add(
+            CheckId::AcceptQueue,
+            "Gateway accepting connections",
+            CheckStatus::Pass,
+            "New connections are taken at once.",
+            None,
+        ),
     }
 
     // zombies
@@ -204,8 +241,11 @@ pub fn assess(obs: &Observations) -> Report {
             "Stale connections (programs)",
             CheckStatus::Warn,
             format!("{client_zombies} stale connection(s) to the Gateway are still held open by programs on this computer; they can keep a client id taken."),
-            Some("Clean up the stale connections (Connections -> Clean up)."),
+            Some("Clean up the stale connections (Connections \u{2192} Clean up)."),
         );
+        b.technical(format!(
+            "{client_zombies} CLOSE_WAIT socket(s) held by local processes"
+        ));
     } else {
         b.add(
             CheckId::ZombiesClient,
@@ -223,6 +263,9 @@ pub fn assess(obs: &Observations) -> Report {
             format!("The Gateway holds {gateway_zombies} closed connection(s) it never finished; only a Gateway restart clears them."),
             Some(RESTART_STEPS),
         );
+        b.technical(format!(
+            "{gateway_zombies} CLOSE_WAIT socket(s) with the Gateway port as local port"
+        ));
     } else {
         b.add(
             CheckId::ZombiesGateway,
@@ -316,6 +359,8 @@ pub fn assess(obs: &Observations) -> Report {
         verdict,
         summary,
         next_step,
+        settings_to_check: settings_for(verdict, obs.port),
+        note: note_for(verdict),
         remedy,
         account_mode: Some(mode),
         checks: b.checks,
@@ -330,4 +375,30 @@ pub fn account_mode(port: u16, accounts: &[String]) -> AccountMode {
     } else {
         AccountMode::Paper
     }
+}
+
+/// The Gateway's API settings to walk through, for a verdict: when the Gateway refused or dropped the
+/// connection, or listens elsewhere.
+pub(super) fn settings_for(verdict: Verdict, port: u16) -> Vec<String> {
+    match verdict {
+        Verdict::WrongPortOrApiDisabled => api_settings_steps(Some(port)),
+        _ => Vec::new(),
+    }
+}
+
+/// The note on the Gateway's "API client" light, wherever a red light in the Gateway's own window could be
+/// taken for the problem (or for a new one).
+pub(super) fn note_for(verdict: Verdict) -> Option<String> {
+    matches!(
+        verdict,
+        Verdict::WrongPortOrApiDisabled
+            | Verdict::ListeningNotTested
+            | Verdict::GatewayUnresponsive
+    )
+    .then(|| API_CLIENT_LIGHT_NOTE.to_string())
+}
+
+/// The menu path in the verdict's next steps, from the one definition.
+pub(super) fn api_menu() -> &'static str {
+    API_SETTINGS_MENU
 }

@@ -11,7 +11,7 @@ use gateway_proto::{CheckId, CheckStatus, Remedy, Report, Verdict};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::assess::RESTART_STEPS;
+use super::assess::{RESTART_STEPS, note_for};
 use crate::supervisor::{CONNECT_BUDGET, ConnectRecord, LatchFile, LatchRecord};
 
 /// Why a run holds back from connecting.
@@ -75,7 +75,7 @@ pub fn explain(report: &mut Report, held: &HeldBack, tz: &TimeZone) {
             (
                 format!(
                     "Not tried: Gateway Doctor found the API unresponsive at {when} and IB Gateway has not \
-                     restarted since (the same listening socket). Then: {}",
+                     restarted since (it is still the same running Gateway). Then: {}",
                     record.reason.message
                 ),
                 (
@@ -136,6 +136,9 @@ pub fn explain(report: &mut Report, held: &HeldBack, tz: &TimeZone) {
     {
         return;
     }
+    // Neither verdict set here is about the Gateway's API settings.
+    report.settings_to_check.clear();
+    report.note = note_for(verdict);
     report.verdict = verdict;
     report.summary = summary;
     report.next_step = next_step;
@@ -163,6 +166,8 @@ mod tests {
             verdict,
             summary: "listening".into(),
             next_step: "test it".into(),
+            settings_to_check: Vec::new(),
+            note: None,
             remedy: Some(Remedy::Retry),
             account_mode: None,
             checks: vec![Check {
@@ -171,7 +176,8 @@ mod tests {
                 status: CheckStatus::Skip,
                 detail: "Not tested.".into(),
                 next_step: None,
-                ms: 0.0,
+                technical: None,
+                ms: None,
             }],
             took_ms: 0.0,
         }

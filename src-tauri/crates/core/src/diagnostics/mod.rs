@@ -21,3 +21,5 @@ pub use session_test::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod words_tests;

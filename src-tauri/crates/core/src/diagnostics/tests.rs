@@ -126,10 +126,16 @@ fn the_apps_session_is_named_as_the_test() {
     let handshake = handshake_check(&report);
     assert_eq!(handshake.status, gateway_proto::CheckStatus::Pass);
     assert!(
-        handshake.detail.contains("app's session (process 4242)"),
+        handshake
+            .detail
+            .contains("open Gateway Doctor app's session"),
         "{}",
         handshake.detail
     );
+    // The app's process id is for support: under "Details", not in the main text.
+    let technical = handshake.technical.as_deref().unwrap_or_default();
+    assert!(technical.contains("pid 4242"), "{technical}");
+    assert!(!handshake.detail.contains("4242"), "{}", handshake.detail);
 }
 
 #[test]

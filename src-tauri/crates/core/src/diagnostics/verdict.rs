@@ -7,7 +7,7 @@
 
 use gateway_proto::{CheckId, CheckStatus, ErrorCode, Remedy, SessionState, Verdict};
 
-use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS, holders_words};
+use super::assess::{Builder, KNOWN_PORTS, Observations, RESTART_STEPS, api_menu, holders_words};
 use super::session_test::PingOutcome;
 
 /// The next step of `listening_not_tested`: how to test the API without harming it.
@@ -80,8 +80,9 @@ pub(super) fn verdict(
                     obs.port
                 ),
                 format!(
-                    "Switch to port {port}, or set the Gateway's API socket port to {} (Configure -> Settings -> API -> Settings).",
-                    obs.port
+                    "Switch to port {port}, or set IB Gateway's \u{201c}Socket port\u{201d} to {} ({}).",
+                    obs.port,
+                    api_menu()
                 ),
                 Some(Remedy::SwitchPort { port }),
             );
@@ -95,7 +96,8 @@ pub(super) fn verdict(
                     obs.port
                 ),
                 format!(
-                    "In {name}, turn on the API and check the port: Configure -> Settings -> API -> Settings, tick \"Enable ActiveX and Socket Clients\" and set the socket port to {}.",
+                    "In {name}, turn on the API and check the port: {}, tick \u{201c}Enable ActiveX and Socket Clients\u{201d} (where it is shown) and set the \u{201c}Socket port\u{201d} to {}.",
+                    api_menu(),
                     obs.port
                 ),
                 Some(Remedy::Retry),
@@ -103,8 +105,14 @@ pub(super) fn verdict(
         }
         return (
             Verdict::GatewayNotRunning,
-            format!("IB Gateway is not running (nothing is listening on port {}).", obs.port),
-            "Start IB Gateway and log in. If it is running, enable the API in Configure -> Settings -> API -> Settings and check the socket port.".into(),
+            format!(
+                "IB Gateway is not running (nothing is listening on port {}).",
+                obs.port
+            ),
+            format!(
+                "Start IB Gateway and log in. If it is running, turn on its API in {} and check the \u{201c}Socket port\u{201d}.",
+                api_menu()
+            ),
             Some(Remedy::Retry),
         );
     }
@@ -146,16 +154,25 @@ pub(super) fn verdict(
         {
             return (
                 Verdict::WrongPortOrApiDisabled,
-                "The Gateway's port is open but it closed the API connection at once.".into(),
-                "In IB Gateway, Configure -> Settings -> API -> Settings: allow connections from localhost (127.0.0.1 in Trusted IPs) and check the socket port.".into(),
+                "The Gateway's port is open but it closed the connection at once.".into(),
+                format!(
+                    "Check IB Gateway's API settings ({}) as listed below: most often \u{201c}Allow connections from localhost only\u{201d} or \u{201c}Trusted IPs\u{201d} keeps Gateway Doctor out.",
+                    api_menu()
+                ),
                 Some(Remedy::Retry),
             );
         }
         Some(ErrorCode::ProtocolError) if !connected => {
             return (
                 Verdict::WrongPortOrApiDisabled,
-                format!("Something listens on port {}, but it does not answer like IB Gateway.", obs.port),
-                "Check the port: IB Gateway uses 4002 (paper) or 4001 (live), TWS 7497 or 7496 (Configure -> Settings -> API -> Settings).".into(),
+                format!(
+                    "Something listens on port {}, but it does not answer like IB Gateway.",
+                    obs.port
+                ),
+                format!(
+                    "Check the port: IB Gateway uses 4002 (paper) or 4001 (live), TWS 7497 or 7496 (the \u{201c}Socket port\u{201d} in {}).",
+                    api_menu()
+                ),
                 Some(Remedy::Retry),
             );
         }

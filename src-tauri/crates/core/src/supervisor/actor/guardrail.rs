@@ -112,7 +112,7 @@ impl Actor {
             "the one attempt after the Gateway restarted got no answer either".to_string()
         } else {
             format!(
-                "{} handshakes in a row got no answer",
+                "{} connects in a row got no answer",
                 self.state.timeouts_in_a_row.max(1)
             )
         };

@@ -1,0 +1,231 @@
+//! Words a trader reads: the walk through IB Gateway's API settings (in the Gateway's own menu names), the
+//! note about the Gateway's "API client" light, and the protocol words that must stay out of the main text
+//! (they belong behind "Details"). Defined once here: diagnose's verdicts use them, and the UI gets the same
+//! texts in `ui/src/ipc/gen/words.ts`, written by the `export_bindings_words` test (`make types`).
+
+use crate::ErrorCode;
+
+/// Where IB Gateway keeps its API settings (TWS: File or Edit -> Global Configuration -> API -> Settings).
+pub const API_SETTINGS_MENU: &str = "Configure \u{2192} Settings \u{2192} API \u{2192} Settings";
+
+/// The Gateway's API settings to look at when it refuses or drops a connection at once, one per line, in
+/// the order they appear on the Gateway's settings page. `port` is the port Gateway Doctor uses.
+pub fn api_settings_steps(port: Option<u16>) -> Vec<String> {
+    let port_line = match port {
+        Some(port) => format!(
+            "\u{201c}Socket port\u{201d}: the same number Gateway Doctor uses ({port}). IB Gateway uses \
+             4002 for paper and 4001 for live; TWS 7497 and 7496."
+        ),
+        None => "\u{201c}Socket port\u{201d}: the same number as in Gateway Doctor's Settings. IB Gateway \
+                 uses 4002 for paper and 4001 for live; TWS 7497 and 7496."
+            .to_string(),
+    };
+    vec![
+        format!("In IB Gateway, open {API_SETTINGS_MENU}."),
+        "\u{201c}Enable ActiveX and Socket Clients\u{201d} (TWS and older Gateways show this box): \
+         ticked."
+            .to_string(),
+        port_line,
+        "\u{201c}Allow connections from localhost only\u{201d}: ticked when Gateway Doctor runs on the \
+         same computer. If it is not ticked, or Gateway Doctor runs on another computer, add that \
+         computer's address to \u{201c}Trusted IPs\u{201d} (127.0.0.1 is this computer)."
+            .to_string(),
+        "\u{201c}Read-Only API\u{201d}: either way is fine for Gateway Doctor; it never places orders. \
+         Ticked, IB Gateway refuses orders from every program."
+            .to_string(),
+        "Click OK (or Apply), then connect again.".to_string(),
+    ]
+}
+
+/// The Gateway's "API client" light: traders read a red one as a broken API.
+pub const API_CLIENT_LIGHT_NOTE: &str = "IB Gateway's own \u{201c}API client\u{201d} light is red \
+     whenever no program is connected to it, so a red light there alone does not mean its API is \
+     broken.";
+
+/// The walk through the Gateway's API settings fits these failures: the Gateway was reached but refused or
+/// dropped the connection straight away, or nothing answered on the port while the Gateway may be running.
+pub fn settings_help_fits(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ConnectionRefused | ErrorCode::ConnectionLost | ErrorCode::ProtocolError
+    )
+}
+
+/// Words that name the protocol or the machinery rather than what a trader sees. Matched as whole words,
+/// case-insensitively, after the names traders do see ([`GATEWAY_NAMES`]) are taken out.
+pub const JARGON: &[&str] = &[
+    "nextValidId",
+    "reqCurrentTime",
+    "reqManagedAccts",
+    "managedAccounts",
+    "reqIds",
+    "START_API",
+    "server version",
+    "client version",
+    "pid",
+    "socket",
+    "sockets",
+    "CLOSE_WAIT",
+    "ESTABLISHED",
+    "inode",
+    "uid",
+    "usfarm",
+    "ushmds",
+    "hmds",
+    "secdefnj",
+    "secdef",
+    "cashfarm",
+    "eufarm",
+    "errorCode",
+    "handshake",
+    "handshakes",
+    "stdout",
+    "stderr",
+    "stdin",
+    "JSON",
+    "TCP",
+    "ibapi",
+    "msg_id",
+    "gateway-worker",
+    "worker",
+    "supervisor",
+    "undefined",
+    "NaN",
+];
+
+/// Names a trader sees as they are, though they hold a jargon word: the Gateway's own setting names (in its
+/// window) and Gateway Doctor's own command line (in a terminal).
+pub const GATEWAY_NAMES: &[&str] = &[
+    "Enable ActiveX and Socket Clients",
+    "Socket port",
+    "diagnose --handshake",
+];
+
+/// The jargon words in `text` (empty when it reads plainly).
+pub fn jargon_in(text: &str) -> Vec<&'static str> {
+    let mut plain = text.to_string();
+    for name in GATEWAY_NAMES {
+        plain = plain.replace(name, " ");
+    }
+    let lower = plain.to_lowercase();
+    JARGON
+        .iter()
+        .copied()
+        .filter(|word| contains_word(&lower, &word.to_lowercase()))
+        .collect()
+}
+
+/// `word` in `text` with no letter, digit or underscore either side; a dot or a slash before it joins it to
+/// what comes first too ("settings.json" is a file's name, not the word JSON).
+fn contains_word(text: &str, word: &str) -> bool {
+    let after = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let before = |c: Option<char>| after(c) || matches!(c, Some('.' | '/' | '\\'));
+    text.match_indices(word).any(|(at, _)| {
+        !before(text[..at].chars().next_back()) && !after(text[at + word.len()..].chars().next())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jargon_is_found_as_whole_words_only() {
+        assert_eq!(
+            jargon_in("waiting for nextValidId"),
+            vec!["nextValidId"],
+            "a protocol name"
+        );
+        assert_eq!(jargon_in("Server version 187"), vec!["server version"]);
+        assert_eq!(jargon_in("java (pid 4242)"), vec!["pid"]);
+        assert!(jargon_in("rapid stupid").is_empty(), "pid inside a word");
+        assert!(
+            jargon_in("tick \u{201c}Enable ActiveX and Socket Clients\u{201d} and the Socket port")
+                .is_empty(),
+            "the Gateway's own setting names"
+        );
+        assert_eq!(jargon_in("a socket is open"), vec!["socket"]);
+        assert!(
+            jargon_in("the file /home/t/settings.json").is_empty(),
+            "a file name"
+        );
+        assert_eq!(jargon_in("It is not JSON."), vec!["JSON"]);
+    }
+
+    #[test]
+    fn the_help_texts_read_plainly() {
+        for text in api_settings_steps(Some(4002))
+            .iter()
+            .chain(api_settings_steps(None).iter())
+            .map(String::as_str)
+            .chain([API_CLIENT_LIGHT_NOTE])
+        {
+            assert_eq!(jargon_in(text), Vec::<&str>::new(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_settings_walk_uses_the_gateways_menu_names() {
+        let steps = api_settings_steps(Some(4001)).join("\n");
+        for name in [
+            "Configure \u{2192} Settings \u{2192} API \u{2192} Settings",
+            "Enable ActiveX and Socket Clients",
+            "Socket port",
+            "Allow connections from localhost only",
+            "Trusted IPs",
+            "Read-Only API",
+            "(4001)",
+        ] {
+            assert!(steps.contains(name), "{name} missing from {steps}");
+        }
+    }
+
+    /// Writes `words.ts` beside the ts-rs bindings (TS_RS_EXPORT_DIR, set in .cargo/config.toml), so the
+    /// UI shows the same help and its text scan uses the same jargon list. `make types-check` fails when
+    /// the committed file is stale.
+    #[test]
+    fn export_bindings_words() {
+        let Some(dir) = std::env::var_os("TS_RS_EXPORT_DIR") else {
+            return;
+        };
+        let list = |items: &[String]| {
+            let quoted: Vec<String> = items
+                .iter()
+                .map(|s| serde_json::Value::String(s.clone()).to_string())
+                .collect();
+            format!("[\n  {},\n]", quoted.join(",\n  "))
+        };
+        let strings =
+            |items: &[&str]| list(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let help_codes: Vec<String> = ErrorCode::ALL
+            .iter()
+            .filter(|c| settings_help_fits(**c))
+            .map(|c| c.as_str().to_string())
+            .collect();
+        let text = format!(
+            "// Generated by the export_bindings_words test in src-tauri/crates/proto/src/words.rs (make \
+             types). Do not edit.\n\n\
+             /** Where IB Gateway keeps its API settings. */\n\
+             export const API_SETTINGS_MENU = {menu};\n\n\
+             /** The Gateway's API settings to look at, one step per line (the port as set in Settings). */\n\
+             export const API_SETTINGS_STEPS: readonly string[] = {steps};\n\n\
+             /** The error codes after which the Gateway's API settings are worth a look (while it listens). */\n\
+             export const SETTINGS_HELP_CODES: readonly string[] = {codes};\n\n\
+             /** The Gateway's \"API client\" light is red whenever no program is connected. */\n\
+             export const API_CLIENT_LIGHT_NOTE = {note};\n\n\
+             /** Protocol words kept out of the main text (whole words, any case). */\n\
+             export const JARGON: readonly string[] = {jargon};\n\n\
+             /** Names traders see as they are, though they hold a jargon word (the Gateway's setting names). */\n\
+             export const GATEWAY_NAMES: readonly string[] = {names};\n",
+            menu = serde_json::Value::String(API_SETTINGS_MENU.into()),
+            steps = list(&api_settings_steps(None)),
+            codes = list(&help_codes),
+            note = serde_json::Value::String(API_CLIENT_LIGHT_NOTE.into()),
+            jargon = strings(JARGON),
+            names = strings(GATEWAY_NAMES),
+        );
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("create the export folder");
+        std::fs::write(dir.join("words.ts"), text).expect("write words.ts");
+    }
+}

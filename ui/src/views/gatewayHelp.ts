@@ -1,0 +1,40 @@
+// Under Status's headline: IB Gateway's API settings to check (after a refused or dropped connection) and the
+// note on the Gateway's "API client" light (model/gatewayHelp.ts decides which), then the screen's technical
+// facts behind "Details".
+
+import type { GatewayPresence, SupervisorState } from "../ipc/types";
+import { gatewayHelp } from "../model/gatewayHelp";
+import type { Fact } from "../model/status";
+import { fill, h, show } from "../ui/dom";
+import { markTechnical } from "../ui/details";
+
+export interface GatewayHelpBlock {
+  el: HTMLElement;
+  update(state: SupervisorState | null, presence: GatewayPresence | null, technical: readonly Fact[]): void;
+}
+
+export function gatewayHelpBlock(): GatewayHelpBlock {
+  const steps = h("ol", { id: "gateway-settings-steps" });
+  const settings = h(
+    "div",
+    { id: "gateway-settings", class: "help" },
+    h("p", { text: "Check IB Gateway's API settings:" }),
+    steps,
+  );
+  const note = h("p", { id: "api-client-light-note", class: "muted" });
+  const facts = h("dl", { id: "status-technical", class: "facts" });
+  const details = markTechnical(h("details", { id: "status-details", class: "tech-details" }, h("summary", { text: "Details" }), facts));
+  const el = h("div", { id: "gateway-help" }, settings, note, details);
+
+  function update(state: SupervisorState | null, presence: GatewayPresence | null, technical: readonly Fact[]): void {
+    const help = gatewayHelp(state, presence);
+    fill(steps, ...help.steps.map((s) => h("li", { text: s })));
+    show(settings, help.steps.length > 0);
+    note.textContent = help.note ?? "";
+    show(note, help.note !== null);
+    fill(facts, ...technical.flatMap((f) => [h("dt", { text: f.label }), h("dd", { id: f.id, text: f.value })]));
+    show(details, technical.length > 0);
+  }
+
+  return { el, update };
+}
