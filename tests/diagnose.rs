@@ -293,8 +293,16 @@ async fn client_zombies_are_reported_with_a_cleanup_remedy() {
     assert_eq!(check(&report, CheckId::ZombiesClient), CheckStatus::Warn);
 }
 
+/// 00:30 New York: inside IBKR's daily reset (North America), which ends at 01:45.
+fn inside_the_daily_reset() -> DiagnoseOptions {
+    let mut opts = options(false);
+    opts.now = "2026-11-25T00:30:00-05:00".parse().expect("timestamp");
+    opts
+}
+
+/// A lost link to IB is said as such; inside a reset window, where it is normal, the verdict is to wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lost_ib_link_on_the_live_session() {
+async fn a_lost_ib_link_on_the_live_session_and_inside_a_reset_window() {
     let sim = SimProcess::start(&[]);
     let config = config(sim.port(), 47, "5");
     let supervisor = Supervisor::start(SupervisorOptions::new(
@@ -318,39 +326,11 @@ async fn a_lost_ib_link_on_the_live_session() {
         "{report:#?}"
     );
     assert_eq!(check(&report, CheckId::IbLink), CheckStatus::Fail);
+    let waiting = diagnose(&config, Some(&supervisor), &inside_the_daily_reset()).await;
+    assert_eq!(waiting.verdict, Verdict::ResetWindow, "{waiting:#?}");
+    assert!(waiting.next_step.contains("01:45"), "{}", waiting.next_step);
+    assert!(matches!(waiting.remedy, Some(Remedy::WaitUntil { .. })));
     assert_eq!(sim.stats().accepted, 1, "diagnose used the live session");
-    supervisor.shutdown().await;
-}
-
-/// 00:30 New York: inside IBKR's daily reset (North America), which ends at 01:45.
-fn inside_the_daily_reset() -> DiagnoseOptions {
-    let mut opts = options(false);
-    opts.now = "2026-11-25T00:30:00-05:00".parse().expect("timestamp");
-    opts
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lost_ib_link_inside_a_reset_window_is_to_wait() {
-    let sim = SimProcess::start(&[]);
-    let config = config(sim.port(), 48, "5");
-    let supervisor = Supervisor::start(SupervisorOptions::new(
-        bin("gateway-worker"),
-        config.clone().expect("valid"),
-    ));
-    connect_and_wait(&supervisor).await;
-    let mut watch = supervisor.watch();
-    sim.control.notice(1100, None).expect("notice");
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        watch.wait_for(|s| s.worker.link.state == LinkState::Lost),
-    )
-    .await
-    .expect("the notice arrives")
-    .expect("running");
-    let report = diagnose(&config, Some(&supervisor), &inside_the_daily_reset()).await;
-    assert_eq!(report.verdict, Verdict::ResetWindow, "{report:#?}");
-    assert!(report.next_step.contains("01:45"), "{}", report.next_step);
-    assert!(matches!(report.remedy, Some(Remedy::WaitUntil { .. })));
     supervisor.shutdown().await;
 }
 

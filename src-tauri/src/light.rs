@@ -115,18 +115,25 @@ mod tests {
         ErrorBody::new(ErrorCode::HandshakeTimeout, "no answer")
     }
 
-    #[test]
-    fn each_phase_has_its_colour() {
-        let up = GatewayPresence {
+    fn listening() -> GatewayPresence {
+        GatewayPresence {
             listening: true,
             ..GatewayPresence::default()
-        };
-        let down = GatewayPresence::default();
-        let backoff = Lifecycle::Backoff {
+        }
+    }
+
+    fn backoff() -> Lifecycle {
+        Lifecycle::Backoff {
             attempt: 1,
             retry_in_ms: 250,
             error: error(),
-        };
+        }
+    }
+
+    #[test]
+    fn each_phase_has_its_colour() {
+        let (up, down) = (listening(), GatewayPresence::default());
+        let backoff = backoff();
         let cases = [
             (Lifecycle::Idle, &up, Light::Grey),
             (Lifecycle::Connecting { attempt: 1 }, &up, Light::Amber),
@@ -158,10 +165,7 @@ mod tests {
 
     #[test]
     fn connected_is_green_only_with_no_missed_heartbeat_and_everything_up() {
-        let up = GatewayPresence {
-            listening: true,
-            ..GatewayPresence::default()
-        };
+        let up = listening();
         let mut s = state(Lifecycle::Connected);
         assert_eq!(light(&s, &up, false).0, Light::Green);
         s.worker.heartbeat.misses_in_a_row = 1;
@@ -179,16 +183,8 @@ mod tests {
 
     #[test]
     fn a_reset_window_turns_trouble_amber_but_never_hides_a_healthy_session_or_a_stop() {
-        let up = GatewayPresence {
-            listening: true,
-            ..GatewayPresence::default()
-        };
-        let down = GatewayPresence::default();
-        let backoff = Lifecycle::Backoff {
-            attempt: 1,
-            retry_in_ms: 250,
-            error: error(),
-        };
+        let (up, down) = (listening(), GatewayPresence::default());
+        let backoff = backoff();
         let mut late = state(Lifecycle::Connected);
         late.worker.heartbeat.misses_in_a_row = 1;
         let amber = [
