@@ -3,7 +3,7 @@
 // element marked data-technical is where such words may appear: the words test (words.test.ts) scans
 // everything else on each screen for protocol names.
 
-import { fill, h, show } from "./dom";
+import { fillStatic, h, show } from "./dom";
 
 /** Marks `el` as technical: what it shows may use protocol words. */
 export function markTechnical<T extends HTMLElement>(el: T): T {
@@ -27,7 +27,7 @@ export function detailsBox(id: string | null, lines: readonly string[] = []): De
   const list = h("ul", { class: "details-list" });
   const el = markTechnical(h("details", id === null ? { class: "tech-details" } : { id, class: "tech-details" }, h("summary", { text: "Details" }), list));
   function set(next: readonly string[]): void {
-    fill(list, ...next.map((line) => h("li", { text: line })));
+    fillStatic(list, ...next.map((line) => h("li", { text: line })));
     show(el, next.length > 0);
   }
   set(lines);

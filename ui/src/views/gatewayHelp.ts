@@ -5,7 +5,7 @@
 import type { GatewayPresence, SupervisorState } from "../ipc/types";
 import { gatewayHelp } from "../model/gatewayHelp";
 import type { Fact } from "../model/status";
-import { fill, h, show } from "../ui/dom";
+import { fillStatic, h, show } from "../ui/dom";
 import { markTechnical } from "../ui/details";
 
 export interface GatewayHelpBlock {
@@ -28,11 +28,11 @@ export function gatewayHelpBlock(): GatewayHelpBlock {
 
   function update(state: SupervisorState | null, presence: GatewayPresence | null, technical: readonly Fact[]): void {
     const help = gatewayHelp(state, presence);
-    fill(steps, ...help.steps.map((s) => h("li", { text: s })));
+    fillStatic(steps, ...help.steps.map((s) => h("li", { text: s })));
     show(settings, help.steps.length > 0);
     note.textContent = help.note ?? "";
     show(note, help.note !== null);
-    fill(facts, ...technical.flatMap((f) => [h("dt", { text: f.label }), h("dd", { id: f.id, text: f.value })]));
+    fillStatic(facts, ...technical.flatMap((f) => [h("dt", { text: f.label }), h("dd", { id: f.id, text: f.value })]));
     show(details, technical.length > 0);
   }
 

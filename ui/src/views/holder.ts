@@ -6,7 +6,7 @@
 import * as ipc from "../ipc";
 import type { ClientIdHolders, SupervisorState } from "../ipc/types";
 import { clientIdRefused, holderView } from "../model/holder";
-import { fill, h, show } from "../ui/dom";
+import { fillStatic, h, show } from "../ui/dom";
 
 export interface HolderBlock {
   el: HTMLElement;
@@ -41,7 +41,7 @@ export function holderBlock(anotherId: HTMLButtonElement): HolderBlock {
     }
     const v = holderView(last, current);
     summary.textContent = v.summary;
-    fill(
+    fillStatic(
       candidates,
       v.candidates.length === 0
         ? null
@@ -50,7 +50,7 @@ export function holderBlock(anotherId: HTMLButtonElement): HolderBlock {
     );
     waiting.textContent = v.waiting ?? "";
     show(waiting, v.waiting !== null);
-    fill(details, ...v.details.map((d) => h("li", { text: d })));
+    fillStatic(details, ...v.details.map((d) => h("li", { text: d })));
     show(disclosure, v.details.length > 0);
   }
 

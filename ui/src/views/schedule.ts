@@ -2,7 +2,7 @@
 // with 2FA, as the app words them (src-tauri/crates/core/src/schedule.rs computes them; this only shows them).
 
 import type { GatewayPresence } from "../ipc";
-import { button, fill, h, show } from "../ui/dom";
+import { button, fillStatic, h, show } from "../ui/dom";
 
 export interface ScheduleCard {
   el: HTMLElement;
@@ -34,7 +34,7 @@ export function scheduleCard(openSettings: () => void): ScheduleCard {
     show(el, s !== null);
     if (!s) return;
     const lines = [s.next_reset, s.auto_restart, s.weekly_login].filter((u) => u !== null);
-    fill(
+    fillStatic(
       list,
       ...lines.map((u) => h("li", { class: u.now ? "schedule-now" : "", data: { now: String(u.now) }, text: u.text })),
     );

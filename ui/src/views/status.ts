@@ -16,7 +16,7 @@ import {
   type PrimaryKind,
   type SmallLight,
 } from "../model/status";
-import { button, fill, h, show } from "../ui/dom";
+import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
 import { gatewayHelpBlock } from "./gatewayHelp";
@@ -238,50 +238,50 @@ export function statusView(ctx: Ctx): StatusScreen {
     // While the demo runs the session targets the demo's port: a look at another port says nothing about it.
     const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
     const v = deriveStatus(data.state, data.presence, now);
-    light.dataset["state"] = v.light;
-    light.dataset["reason"] = v.reason;
-    pill.dataset["state"] = v.light;
-    pillIcon.textContent = v.icon;
-    pillText.textContent = v.title;
-    pill.setAttribute("aria-label", `Status: ${v.word}, ${v.title}. Open the Status screen.`);
-    light.setAttribute("aria-label", `Status light: ${v.word}`);
-    lightIcon.textContent = v.icon;
-    lightWord.textContent = v.word;
+    setData(light, "state", v.light);
+    setData(light, "reason", v.reason);
+    setData(pill, "state", v.light);
+    setText(pillIcon, v.icon);
+    setText(pillText, v.title);
+    setAttr(pill, "aria-label", `Status: ${v.word}, ${v.title}. Open the Status screen.`);
+    setAttr(light, "aria-label", `Status light: ${v.word}`);
+    setText(lightIcon, v.icon);
+    setText(lightWord, v.word);
     if (title.textContent !== v.title) title.textContent = v.title;
     if (detail.textContent !== v.detail) detail.textContent = v.detail;
     currentKind = v.primary.kind;
-    primary.textContent = v.primary.label;
-    primary.dataset["kind"] = v.primary.kind;
+    setText(primary, v.primary.label);
+    setData(primary, "kind", v.primary.kind);
     primary.disabled = v.primary.disabled || busy;
     show(stop, offersStop(data.state));
     const sv = staleView(data.presence);
     show(stale, sv !== null);
     if (sv !== null) {
-      stale.dataset["count"] = String(sv.count);
-      stale.dataset["growing"] = String(sv.growing);
-      staleTitle.textContent = sv.title;
-      staleDetail.textContent = sv.detail;
+      setData(stale, "count", String(sv.count));
+      setData(stale, "growing", String(sv.growing));
+      setText(staleTitle, sv.title);
+      setText(staleDetail, sv.detail);
     }
     holder.update(data.state);
 
     const nothingListens = raw.presence !== null && !raw.presence.listening;
     show(demoOffer, nothingListens && raw.demo === null);
     if (data.presence) {
-      demoText.textContent = `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${data.presence.port}.`;
+      setText(demoText, `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${data.presence.port}.`);
     }
 
     const w = data.state?.worker;
     const port = w?.target?.port ?? data.presence?.port ?? null;
     const accs = w?.accounts ?? [];
     const m = sessionMode(accs, port);
-    mode.textContent = m ?? "";
-    mode.dataset["mode"] = m ?? "unknown";
+    setText(mode, m ?? "");
+    setData(mode, "mode", m ?? "unknown");
     show(mode, m !== null);
-    mode.className = `badge badge-${(m ?? "unknown").toLowerCase()}`;
+    setAttr(mode, "class", `badge badge-${(m ?? "unknown").toLowerCase()}`);
     if (accs.length === 0) {
-      fill(accounts, h("li", { class: "muted", text: "No accounts yet: they appear once connected." }));
+      fillStatic(accounts, h("li", { class: "muted", text: "No accounts yet: they appear once connected." }));
     } else {
-      fill(
+      fillStatic(
         accounts,
         ...accs.map((a) => {
           const am = accountMode(a, port);
@@ -296,7 +296,7 @@ export function statusView(ctx: Ctx): StatusScreen {
       );
     }
     const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
-    fill(
+    fillStatic(
       facts,
       ...allFacts.filter((f) => !f.technical).flatMap((f) => [
         h("dt", { text: f.label }),
@@ -306,8 +306,8 @@ export function statusView(ctx: Ctx): StatusScreen {
     gatewayHelp.update(data.state, data.presence, allFacts.filter((f) => f.technical));
     const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
     const link = w?.link ?? { state: "unknown" as const, code: null, message: null, at_ms: null };
-    fill(ibLink, smallLight(linkLight(link, connected)));
-    fill(farms, ...farmLights(w?.farms ?? [], connected).map(smallLight));
+    fillStatic(ibLink, smallLight(linkLight(link, connected)));
+    fillStatic(farms, ...farmLights(w?.farms ?? [], connected).map(smallLight));
     schedule.render(raw.presence);
   }
 
