@@ -48,6 +48,27 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// The workspace's gateway-sim on free loopback ports, with extra arguments (e.g. `["--fault", "silent"]`),
+/// and its ready line. The caller owns the child and ends it.
+pub fn start_sim(args: &[&str]) -> (std::process::Child, gateway_sim::Ready) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin("gateway-sim"))
+        .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gateway-sim");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("its first line");
+    let ready = gateway_sim::Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
+    (child, ready)
+}
+
 /// A free loopback port (bound and released: nothing listens on it).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -5,14 +5,13 @@
 //! at once is held back by the guard without reaching IBC. STOP needs a confirmation. Without IBC, or with a
 //! bad config.ini, nothing is sent and the view says why.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-use gateway_sim::{ControlClient, Ready, Stats};
+use gateway_sim::{ControlClient, Stats};
 use serde_json::{Value, json};
 
-use super::{TestApp, bin, phase, wait_call, wait_event};
+use super::{TestApp, phase, start_sim, wait_call, wait_event};
 
 /// gateway-sim with IBC's command server on free loopback ports, killed when dropped.
 struct IbcSim {
@@ -24,20 +23,9 @@ struct IbcSim {
 
 impl IbcSim {
     fn start(args: &[&str]) -> IbcSim {
-        let mut child = Command::new(bin("gateway-sim"))
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .args(["--ibc", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
+        let mut all = vec!["--ibc", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let (child, ready) = start_sim(&all);
         IbcSim {
             child,
             api: ready.listening.port(),

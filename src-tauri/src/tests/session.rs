@@ -1,12 +1,10 @@
 //! The session, connections and the demo against real gateway-sim and gateway-worker processes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-use gateway_sim::Ready;
 use serde_json::{Value, json};
 
-use super::{TestApp, bin, free_port, phase, wait_call, wait_event};
+use super::{TestApp, free_port, phase, start_sim, wait_call, wait_event};
 
 /// A gateway-sim process on a free port, killed when dropped.
 struct Sim {
@@ -21,22 +19,8 @@ impl Sim {
 
     /// With extra arguments, e.g. `["--fault", "silent"]`.
     fn start_with(args: &[&str]) -> Sim {
-        let mut child = Command::new(bin("gateway-sim"))
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its first line");
-        let port = Ready::parse(&line)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .listening
-            .port();
+        let (child, ready) = start_sim(args);
+        let port = ready.listening.port();
         Sim { child, port }
     }
 }

@@ -2,13 +2,12 @@
 //! defaults, "Reset to defaults" with a backup, and a save that keeps a healthy session (real gateway-sim and
 //! gateway-worker processes).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-use gateway_sim::{ControlClient, Ready, Stats};
+use gateway_sim::{ControlClient, Stats};
 use serde_json::{Value, json};
 
-use super::{TestApp, bin, free_port, phase, wait_call};
+use super::{TestApp, free_port, phase, start_sim, wait_call};
 
 fn setting<'a>(view: &'a Value, key: &str) -> &'a Value {
     view["settings"]
@@ -207,18 +206,7 @@ pub(super) struct Sim {
 
 impl Sim {
     pub(super) fn start() -> Sim {
-        let mut child = Command::new(bin("gateway-sim"))
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("its first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
+        let (child, ready) = start_sim(&[]);
         Sim {
             child,
             port: ready.listening.port(),
