@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from gdsim import ROOT, binary, target_dir
+from gdsim import ROOT, Sim, binary, target_dir
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -207,3 +207,18 @@ def launch(display, request):
         time.sleep(0.1)
     for app in apps:
         shutil.rmtree(app.home, ignore_errors=True)
+
+
+@pytest.fixture
+def sims():
+    """Starts gateway-sim processes for one test (`sims("--fault", "silent")`) and stops them after it."""
+    started = []
+
+    def start(*args: str) -> Sim:
+        sim = Sim(*args)
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()

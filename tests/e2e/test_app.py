@@ -15,20 +15,6 @@ def env_for(sim: Sim, **extra) -> dict:
     return env
 
 
-@pytest.fixture
-def sims():
-    started = []
-
-    def start(*args: str) -> Sim:
-        sim = Sim(*args)
-        started.append(sim)
-        return sim
-
-    yield start
-    for sim in started:
-        sim.stop()
-
-
 def light(app) -> str:
     """The light's colour, from the header copy of it that every screen shows."""
     return app.attr("#header-status", "data-state")

@@ -6,7 +6,6 @@ import subprocess
 import time
 
 import pytest
-from gdsim import Sim
 
 
 def light(app) -> str:
@@ -26,23 +25,9 @@ def phase(app) -> str | None:
     return state["lifecycle"]["phase"] if state else None
 
 
-@pytest.fixture
-def sim_factory():
-    started = []
-
-    def start(*args: str) -> Sim:
-        sim = Sim(*args)
-        started.append(sim)
-        return sim
-
-    yield start
-    for sim in started:
-        sim.stop()
-
-
-def test_stop_during_a_retry_wait_stops_and_the_gateway_sees_no_more_connects(launch, sim_factory):
+def test_stop_during_a_retry_wait_stops_and_the_gateway_sees_no_more_connects(launch, sims):
     # An API layer that never answers: each handshake times out after 1 s and the next try waits longer.
-    sim = sim_factory("--fault", "silent")
+    sim = sims("--fault", "silent")
     app = launch({"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7", "IBKR_TIMEOUT": "1", "IBKR_MAX_TIMEOUTS": "10"})
     app.click("#primary-action")
     # The third try's wait (about 1 s, then 2 s): long enough to click in.
@@ -80,8 +65,8 @@ def hold_stale_connection(port: int) -> subprocess.Popen:
 
 
 def test_stale_connections_are_counted_on_status_their_growth_shown_and_connections_one_click_away(
-        launch, sim_factory):
-    sim = sim_factory()
+        launch, sims):
+    sim = sims()
     holders = []
     try:
         holders += [hold_stale_connection(sim.port) for _ in range(2)]
