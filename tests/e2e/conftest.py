@@ -129,6 +129,10 @@ class App:
     def text(self, css: str) -> str:
         return self.el(css).text
 
+    def light(self) -> str:
+        """The light's colour, from the header copy of it that every screen shows."""
+        return self.attr("#header-status", "data-state")
+
     def attr(self, css: str, name: str) -> str:
         return self.el(css).get_attribute(name) or ""
 

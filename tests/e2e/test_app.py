@@ -15,17 +15,12 @@ def env_for(sim: Sim, **extra) -> dict:
     return env
 
 
-def light(app) -> str:
-    """The light's colour, from the header copy of it that every screen shows."""
-    return app.attr("#header-status", "data-state")
-
-
 def test_healthy_connect_turns_green_with_the_paper_account(launch, sims):
     sim = sims("--accounts", "DU1234567")
     app = launch(env_for(sim))
     app.shot("1-healthy-before")
     app.click("#primary-action")
-    app.wait("the green light", lambda: light(app) == "green")
+    app.wait("the green light", lambda: app.light() == "green")
     assert "DU1234567" in app.text("#accounts")
     assert "PAPER" in app.text("#account-mode")
     assert [c["client_id"] for c in sim.stats()["live_clients"]] == [7]
@@ -36,12 +31,12 @@ def test_a_dead_api_turns_red_and_a_gateway_restart_brings_it_back(launch, sims)
     sim = sims()
     app = launch(env_for(sim, IBKR_TIMEOUT="1", IBKR_MAX_TIMEOUTS="2"))
     app.click("#primary-action")
-    app.wait("the green light", lambda: light(app) == "green")
+    app.wait("the green light", lambda: app.light() == "green")
 
     # The field report's failure: the API layer dies and the session drops.
     sim.call({"command": "set_fault", "fault": "silent"})
     sim.call({"command": "drop_all"})
-    app.wait("the red light", lambda: light(app) == "red", timeout=40)
+    app.wait("the red light", lambda: app.light() == "red", timeout=40)
     app.wait("the guardrail message", lambda: "Gateway API layer is unresponsive" in app.text("#status-title"), timeout=40)
     app.shot("2-unresponsive")
     app.click("#primary-action")  # "How to restart Gateway"
@@ -53,7 +48,7 @@ def test_a_dead_api_turns_red_and_a_gateway_restart_brings_it_back(launch, sims)
 
     # The trader restarts the Gateway: the port closes, opens again, healthy.
     sim.call({"command": "restart", "down_ms": 1500, "fault": "normal"})
-    app.wait("the session back", lambda: light(app) == "green", timeout=30)
+    app.wait("the session back", lambda: app.light() == "green", timeout=30)
     app.shot("2-restarted-checklist")
     assert sim.stats()["accepted"] == accepted + 1, "exactly one new connection after the restart"
 
@@ -127,7 +122,7 @@ def test_nothing_listening_offers_the_demo_and_the_demo_connects(launch):
     app.shot("5-demo-offer")
     app.click("#start-demo")
     app.el("#demo-banner")
-    if light(app) != "green":
+    if app.light() != "green":
         app.click("#primary-action")
-    app.wait("the demo session", lambda: light(app) == "green", timeout=30)
+    app.wait("the demo session", lambda: app.light() == "green", timeout=30)
     app.shot("5-demo-connected")

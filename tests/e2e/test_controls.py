@@ -5,12 +5,6 @@ sockets held by real processes) are counted on Status, the count grows, and one 
 import subprocess
 import time
 
-import pytest
-
-
-def light(app) -> str:
-    return app.attr("#header-status", "data-state")
-
 
 def reason(app) -> str:
     return app.attr("#status-light", "data-reason")
@@ -36,7 +30,7 @@ def test_stop_during_a_retry_wait_stops_and_the_gateway_sees_no_more_connects(la
     app.shot("controls-retrying")
     app.click("#stop-session")
     app.wait("the stopped light", lambda: reason(app) == "stopped")
-    assert light(app) == "grey"
+    assert app.light() == "grey"
     assert app.text("#status-title") == "Stopped"
     assert app.text("#primary-action") == "Connect"
     assert not app.driver.find_element("css selector", "#stop-session").is_displayed(), "nothing left to stop"

@@ -20,10 +20,6 @@ def ibc_sim():
     sim.stop()
 
 
-def light(app) -> str:
-    return app.attr("#header-status", "data-state")
-
-
 def step_state(app, step: str) -> str:
     return app.attr(f'#restart-run-steps li[data-step="{step}"]', "data-state")
 
@@ -41,13 +37,13 @@ def test_a_dead_api_layer_is_restarted_through_ibc_with_one_click(launch, ibc_si
         "GATEWAY_DOCTOR_IBC_CONFIG": str(config_ini),
     })
     app.click("#primary-action")
-    app.wait("the green light", lambda: light(app) == "green" and app.text("#fact-uptime") != "—")
+    app.wait("the green light", lambda: app.light() == "green" and app.text("#fact-uptime") != "—")
     app.shot("restart-1-connected")
 
     # The field report's failure: the API layer goes silent and drops the session; the guardrail latches.
     sim.call({"command": "set_fault", "fault": "silent"})
     sim.call({"command": "drop_all"})
-    app.wait("the red light", lambda: light(app) == "red", timeout=40)
+    app.wait("the red light", lambda: app.light() == "red", timeout=40)
     app.wait("the guardrail message",
              lambda: "Gateway API layer is unresponsive" in app.text("#status-title"), timeout=40)
     app.shot("restart-2-unresponsive")
@@ -73,7 +69,7 @@ def test_a_dead_api_layer_is_restarted_through_ibc_with_one_click(launch, ibc_si
     assert "session is back" in app.text("#restart-run-message")
     app.shot("restart-6-back")
     app.click("#nav-status")
-    app.wait("the green light", lambda: light(app) == "green" and app.text("#fact-uptime") != "—")
+    app.wait("the green light", lambda: app.light() == "green" and app.text("#fact-uptime") != "—")
     app.shot("restart-7-green")
 
     stats = sim.stats()

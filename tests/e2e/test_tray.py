@@ -32,10 +32,6 @@ def env_for(sim: Sim) -> dict:
     return {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7"}
 
 
-def light(app) -> str:
-    return app.attr("#header-status", "data-state")
-
-
 # A live session shows green, or amber inside one of IBKR's daily reset windows (the light says "waiting").
 LIVE = ("green", "amber")
 
@@ -47,7 +43,7 @@ def live_ids(sim: Sim) -> list[int]:
 def connect(app, sim: Sim) -> None:
     app.click("#primary-action")
     app.wait("the session's account on screen", lambda: "DU1234567" in app.text("#accounts"))
-    assert light(app) in LIVE
+    assert app.light() in LIVE
     until("the Gateway to see the session", lambda: live_ids(sim) == [7])
 
 
@@ -111,7 +107,7 @@ def test_closing_the_window_keeps_the_session_in_the_tray_and_frees_the_web_view
     until("the reopened window's web view process", lambda: shell.web_processes(app.home))
     follow_new_window(app, old)
     app.wait("the reopened window to show the live session", lambda: "DU1234567" in app.text("#accounts"))
-    assert light(app) in LIVE
+    assert app.light() in LIVE
     app.shot("tray-reopened-connected")
 
 
