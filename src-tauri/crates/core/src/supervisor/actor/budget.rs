@@ -4,6 +4,7 @@ use gateway_proto::{ErrorBody, ErrorCode};
 use tokio::time::{Duration, Instant};
 
 use super::Actor;
+use crate::supervisor::ConnectRecordError;
 use crate::supervisor::state::Lifecycle;
 
 impl Actor {
@@ -19,6 +20,11 @@ impl Actor {
         ) {
             Ok(wait) if wait.is_zero() => None,
             Ok(wait) => Some(wait),
+            // Said each time (rare): the next connect records to a new file.
+            Err(e @ ConnectRecordError::SetAside { .. }) => {
+                self.log("warn", e.to_string());
+                None
+            }
             Err(e) => {
                 if !self.record_failed {
                     self.record_failed = true;
