@@ -17,9 +17,9 @@ use std::time::Duration;
 use gateway_core::sockets::{self, PortScan, ZombieSide};
 use gateway_proto::Verdict;
 
-use crate::util::SimProcess;
 use crate::zombies::kids::{Kids, SIGTERM, api_connection, scan_with_client_zombies};
 use doctor::{Doctor, assert_verdict, unused_port};
+use gateway_testkit::SimProcess;
 
 /// Two `sleep` children holding client zombies on the simulator's port.
 fn two_zombie_holders(sim: &SimProcess, kids: &mut Kids) -> BTreeSet<u32> {

@@ -13,8 +13,8 @@ use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
 use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
 use crate::cli::doctor::Doctor;
-use crate::util::{SimProcess, bin, wait_until};
 use crate::zombies::kids::{Kids, api_connection};
+use gateway_testkit::{SimProcess, bin, wait_until};
 
 fn config(
     port: u16,

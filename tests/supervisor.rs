@@ -10,7 +10,7 @@ use gateway_core::supervisor::{
     Backoff, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
 };
 
-use crate::util::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, bin, wait_until};
 
 const BOUND: Duration = Duration::from_secs(10);
 

@@ -20,7 +20,7 @@ use gateway_core::sockets::{
     self, CleanOptions, CleanResult, IdentityCheck, RefusalReason, TcpState, ZombieSide,
 };
 
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 use kids::{
     Kids, SIGKILL, SIGTERM, api_connection, confirmation, own_uid, process, quick_clean,
     scan_with_client_zombies, target, wait_for_exec, wait_quick,

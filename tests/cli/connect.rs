@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use gateway_core::sockets;
 
 use super::doctor::Doctor;
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, wait_until};
 
 /// Starts `connect` with stdout lines sent to a channel.
 fn start_connect(doctor: &Doctor, args: &[&str]) -> (Child, mpsc::Receiver<String>) {

@@ -12,7 +12,7 @@ use gateway_core::config::Key;
 use gateway_core::reset_window::{Region, current_window};
 use gateway_proto::{Report, Verdict};
 
-use crate::util::{bin, wait_until};
+use gateway_testkit::{bin, wait_until};
 
 /// The longest any one CLI run may take here.
 const RUN_BOUND: Duration = Duration::from_secs(30);

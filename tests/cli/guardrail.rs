@@ -13,7 +13,7 @@ use gateway_core::supervisor::{CONNECT_BUDGET, LatchFile, LatchRecord};
 use gateway_proto::{ErrorBody, ErrorCode, Remedy, Verdict};
 
 use super::doctor::{Doctor, assert_verdict};
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, wait_until};
 
 /// A short hold (for tests only), so a loop of runs takes seconds.
 const SHORT_HOLD_MS: &str = "100";

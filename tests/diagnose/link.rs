@@ -10,7 +10,7 @@ use gateway_proto::{CheckId, Verdict};
 
 use super::{config, connect_and_wait, session};
 use crate::cli::doctor::{Doctor, Run};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 fn target(port: u16, client_id: i32) -> TargetFn {
     Arc::new(move || LinkTarget {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::supervisor::{Backoff, SupervisorOptions};
 
-use crate::util::bin;
+use gateway_testkit::bin;
 
 /// Our session's client id.
 pub const CLIENT_ID: i32 = 77;

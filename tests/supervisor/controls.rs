@@ -9,7 +9,7 @@ use gateway_core::supervisor::{Backoff, Lifecycle, Offered, Supervisor, Supervis
 
 use super::{BOUND, options, wait_for};
 use crate::soak::api_client::{self, Outcome};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 fn backing_off(state: &SupervisorState) -> bool {
     matches!(state.lifecycle, Lifecycle::Backoff { .. })

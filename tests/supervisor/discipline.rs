@@ -14,7 +14,7 @@ use gateway_proto::ErrorCode;
 
 use super::{BOUND, connected, options, options_with, wait_for};
 use crate::soak::api_client::{self, Outcome};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 fn latched_with(state: &SupervisorState, code: ErrorCode) -> bool {
     matches!(&state.lifecycle, Lifecycle::Latched { error } if error.code == code)

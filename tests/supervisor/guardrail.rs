@@ -9,7 +9,7 @@ use gateway_core::supervisor::{
 use gateway_proto::ErrorCode;
 
 use super::{BOUND, options, wait_for};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 /// A supervisor over `sim` that keeps its guardrail in `dir`/guardrail.json.
 fn options_with_latch_file(

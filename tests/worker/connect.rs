@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::harness::{BOUND, Worker, command, connect, failure, step_names, success};
-use crate::util::{SimProcess, bin};
+use gateway_testkit::{SimProcess, bin};
 
 /// The handshake timeout the fault tests use: long enough for a loaded machine, short for the suite.
 const FAULT_TIMEOUT: f64 = 1.0;

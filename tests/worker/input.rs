@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::harness::{BOUND, Worker, command, connect, failure, success};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 #[test]
 fn each_malformed_line_gets_its_own_error_and_the_worker_keeps_serving() {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::harness::{BOUND, Worker, command, connect, failure, success};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 /// Connects a fresh worker (started with `env`) to `sim` as client id 1.
 fn connected(sim: &SimProcess, env: &[(&str, &str)]) -> Worker {

@@ -13,7 +13,7 @@ use gateway_core::sockets::{
     QuickScan, ZombieSide,
 };
 
-use crate::util::wait_until;
+use gateway_testkit::wait_until;
 
 /// The tests' bound on anything that must not hang.
 pub const BOUND: Duration = Duration::from_secs(5);

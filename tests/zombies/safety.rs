@@ -18,7 +18,7 @@ use super::kids::{
     self, Kids, SIGTERM, api_connection, confirmation, process, quick_clean,
     scan_with_client_zombies, target, wait_for_exec,
 };
-use crate::util::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, bin, wait_until};
 
 #[test]
 fn a_working_connection_to_another_api_port_of_the_same_host_is_a_live_session() {

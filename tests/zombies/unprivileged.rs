@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use super::kids::{self, Kids, SIGTERM, api_connection, own_uid, scan_with_client_zombies};
 use super::safety::doctor_env;
-use crate::util::{SimProcess, bin};
+use gateway_testkit::{SimProcess, bin};
 
 const NOBODY: u32 = 65534;
 

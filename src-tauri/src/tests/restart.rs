@@ -5,45 +5,15 @@
 //! at once is held back by the guard without reaching IBC. STOP needs a confirmation. Without IBC, or with a
 //! bad config.ini, nothing is sent and the view says why.
 
-use std::path::{Path, PathBuf};
-use std::process::Child;
-
-use gateway_sim::{ControlClient, Stats};
+use gateway_testkit::{SimOptions, SimProcess};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
-use super::{TestApp, phase, start_sim, wait_call, wait_event};
+use super::{TestApp, phase, wait_call, wait_event};
 
-/// gateway-sim with IBC's command server on free loopback ports, killed when dropped.
-struct IbcSim {
-    child: Child,
-    api: u16,
-    ibc: u16,
-    control: ControlClient,
-}
-
-impl IbcSim {
-    fn start(args: &[&str]) -> IbcSim {
-        let mut all = vec!["--ibc", "127.0.0.1:0"];
-        all.extend_from_slice(args);
-        let (child, ready) = start_sim(&all);
-        IbcSim {
-            child,
-            api: ready.listening.port(),
-            ibc: ready.ibc.expect("the ready line has IBC's port").port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-
-    fn stats(&self) -> Stats {
-        self.control.stats().expect("the sim's stats")
-    }
-}
-
-impl Drop for IbcSim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// gateway-sim with IBC's command server on free loopback ports, with extra arguments.
+fn ibc_sim(args: &[&str]) -> SimProcess {
+    SimOptions::default().ibc("127.0.0.1:0").args(args).start()
 }
 
 /// Writes IBC's config.ini with `lines` into `dir` and returns its path.
@@ -102,13 +72,13 @@ fn step_states(run: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_connect() {
-    let sim = IbcSim::start(&["--ibc-restart-down-ms", "1000"]);
+    let sim = ibc_sim(&["--ibc-restart-down-ms", "1000"]);
     let (app, ini) = app_with_ibc(
-        json!({"port": sim.api, "client_id": 12, "timeout": 1, "max_timeouts": 2}),
+        json!({"port": sim.port(), "client_id": 12, "timeout": 1, "max_timeouts": 2}),
         &[
             "# IBC settings for the test".into(),
             "TradingMode=paper".into(),
-            format!("CommandServerPort={}", sim.ibc),
+            format!("CommandServerPort={}", sim.ibc().port()),
         ],
     );
     let view = app.call("get_restart_view", Value::Null);
@@ -116,7 +86,7 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     assert_eq!(view["ibc"]["picked"], true);
     assert_eq!(
         view["ibc"]["config"]["command_server"],
-        format!("127.0.0.1:{}", sim.ibc)
+        format!("127.0.0.1:{}", sim.ibc().port())
     );
     let port_setting = view["ibc"]["config"]["settings"]
         .as_array()
@@ -228,15 +198,18 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     assert_eq!(sim.stats().ibc.restart, 1, "nothing reached IBC");
     let kept = std::fs::read_to_string(app.dir.path().join("config").join("restarts.json"))
         .expect("the restart record is beside the guardrail file");
-    assert!(kept.contains(&format!("127.0.0.1:{}", sim.api)), "{kept}");
+    assert!(
+        kept.contains(&format!("127.0.0.1:{}", sim.port())),
+        "{kept}"
+    );
 }
 
 #[test]
 fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
-    let sim = IbcSim::start(&["--ibc-restart-down-ms", "500"]);
+    let sim = ibc_sim(&["--ibc-restart-down-ms", "500"]);
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api, "timeout": 1, "max_timeouts": 2, "ibc_auto_restart": true}),
-        &[format!("CommandServerPort={}", sim.ibc)],
+        json!({"port": sim.port(), "timeout": 1, "max_timeouts": 2, "ibc_auto_restart": true}),
+        &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     let runs = app.events("restart://progress");
     app.call("connect_gateway", Value::Null);
@@ -284,10 +257,10 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
 
 #[test]
 fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
-    let sim = IbcSim::start(&[]);
+    let sim = ibc_sim(&[]);
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api}),
-        &[format!("CommandServerPort={}", sim.ibc)],
+        json!({"port": sim.port()}),
+        &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
@@ -314,10 +287,10 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
 
 #[test]
 fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back() {
-    let sim = IbcSim::start(&[]);
+    let sim = ibc_sim(&[]);
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api}),
-        &[format!("CommandServerPort={}", sim.ibc)],
+        json!({"port": sim.port()}),
+        &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
@@ -428,7 +401,7 @@ fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
         std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755))
             .expect("executable");
     }
-    let port = super::free_port();
+    let port = gateway_testkit::free_port();
     let settings_path = dir.path().join("config").join("settings.json");
     std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
     std::fs::write(&settings_path, json!({"port": port}).to_string()).expect("settings");

@@ -14,15 +14,12 @@
 //! time is that timeout plus the worker's start.
 //! Prints min / median / p95 / max in ms and the verdicts seen.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
 use gateway_core::supervisor::{Supervisor, SupervisorOptions};
-use gateway_sim::Ready;
+use gateway_testkit::{SimOptions, bin};
 
 /// Never run a case more often than this, whatever the arguments say (the silent ones take > 1 s each).
 const MAX_RUNS: usize = 200;
@@ -36,33 +33,34 @@ struct Case {
 
 fn main() {
     let runs = parse_runs();
-    let dir = target_dir();
-    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
-    require(&worker);
-    let healthy = Sim::start(&dir, &[]);
-    let silent = Sim::start(&dir, &["--fault", "silent"]);
+    let worker = bin("gateway-worker");
+    let healthy = SimOptions::default().quiet().start();
+    let silent = SimOptions::default()
+        .args(&["--fault", "silent"])
+        .quiet()
+        .start();
     let cases = [
         Case {
             name: "healthy, passive",
-            port: healthy.port,
+            port: healthy.port(),
             handshake: false,
             timeout_s: "5",
         },
         Case {
             name: "healthy, --handshake",
-            port: healthy.port,
+            port: healthy.port(),
             handshake: true,
             timeout_s: "5",
         },
         Case {
             name: "silent, passive",
-            port: silent.port,
+            port: silent.port(),
             handshake: false,
             timeout_s: "1",
         },
         Case {
             name: "silent, --handshake (1 s timeout)",
-            port: silent.port,
+            port: silent.port(),
             handshake: true,
             timeout_s: "1",
         },
@@ -138,25 +136,6 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-/// target/<profile>: this example lives in target/<profile>/examples.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the example's own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the example lives in target/<profile>/examples")
-        .to_path_buf()
-}
-
-fn require(path: &Path) {
-    if !path.is_file() {
-        eprintln!(
-            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-}
-
 fn config(port: u16, timeout_s: &str) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
     let explicit = [
         (Key::Port, port.to_string()),
@@ -175,41 +154,4 @@ fn config(port: u16, timeout_s: &str) -> Result<Config, Vec<gateway_core::config
 fn percentile(times: &[f64], p: f64) -> f64 {
     let rank = (p * times.len() as f64).ceil() as usize;
     times[rank.clamp(1, times.len()) - 1]
-}
-
-/// A gateway-sim process, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-}
-
-impl Sim {
-    fn start(dir: &Path, args: &[&str]) -> Sim {
-        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
-        require(&bin);
-        let mut child = Command::new(&bin)
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("gateway-sim's first line");
-        let port = Ready::parse(&line)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .listening
-            .port();
-        Sim { child, port }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -10,14 +10,11 @@
 //! lifecycle is `connected` again. The session is then checked with a `status` request. The simulator is
 //! killed at the end. Prints min / median / max in ms (or one JSON object with `--json`).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gateway_core::config::{Config, Inputs, Key};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
-use gateway_sim::{ControlClient, Ready};
+use gateway_testkit::{SimOptions, bin};
 
 /// Never run more restarts than this, whatever the arguments say.
 const MAX_RUNS: usize = 50;
@@ -32,10 +29,8 @@ struct Args {
 
 fn main() {
     let args = parse_args();
-    let dir = target_dir();
-    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
-    require(&worker);
-    let sim = Sim::start(&dir);
+    let worker = bin("gateway-worker");
+    let sim = SimOptions::default().quiet().start();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -43,7 +38,7 @@ fn main() {
         .expect("a tokio runtime");
     let config = Config::resolve(&Inputs {
         explicit: [
-            (Key::Port, sim.port.to_string()),
+            (Key::Port, sim.port().to_string()),
             (Key::ClientId, "91".to_string()),
         ]
         .into_iter()
@@ -150,62 +145,4 @@ fn parse_args() -> Args {
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nusage: recovery_bench [--runs N] [--down-ms MS] [--json]");
     std::process::exit(2);
-}
-
-/// target/<profile>: this example lives in target/<profile>/examples.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the example's own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the example lives in target/<profile>/examples")
-        .to_path_buf()
-}
-
-fn require(path: &Path) {
-    if !path.is_file() {
-        eprintln!(
-            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-}
-
-/// A gateway-sim process with a control port, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-    control: ControlClient,
-}
-
-impl Sim {
-    fn start(dir: &Path) -> Sim {
-        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
-        require(&bin);
-        let mut child = Command::new(&bin)
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("gateway-sim's first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
-        Sim {
-            child,
-            port: ready.listening.port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

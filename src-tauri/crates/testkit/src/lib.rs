@@ -1,0 +1,33 @@
+//! gateway-testkit: the one place the tests, the benchmarks and the app's tests start this workspace's
+//! programs as real processes. A dev-dependency only (`publish = false`): it never ends up in the app, the
+//! CLI or the .deb.
+//!
+//! - [`bins`]: where cargo put the binaries (`target/<profile>/`, beside the test's `deps/` or the
+//!   example's `examples/`), with an error that says to build them first.
+//! - [`SimProcess`]: gateway-sim on free loopback ports ([`SimOptions`] for its arguments); its ready line
+//!   is read with a bounded wait, an error quotes the child's stderr, and the child is killed on drop.
+//! - [`Worker`]: gateway-worker with its stdout read as protocol lines, started once its stderr says it
+//!   is ready; killed on drop.
+//! - [`Lines`]: a child's stdout, line by line, waited for with a deadline.
+//! - [`wait`]: polling with a deadline, waiting for a child to exit, signals, a free port.
+//!
+//! Everything here panics with a message that says what was expected, as a failed assertion does, except
+//! the `spawn` constructors, which return a [`StartError`] for callers that want to report it themselves.
+
+pub mod bins;
+mod error;
+pub mod lines;
+pub mod sim;
+mod stderr;
+pub mod wait;
+pub mod worker;
+
+pub use bins::bin;
+pub use error::StartError;
+pub use lines::Lines;
+pub use sim::{SimOptions, SimProcess};
+pub use wait::{free_port, signal, wait_exit, wait_until};
+pub use worker::Worker;
+
+/// How long a started program may take to say it is ready (a loaded 2-core machine starts one in ~10 ms).
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
