@@ -18,8 +18,8 @@ use gateway_core::sockets::{self, PortScan, ZombieSide};
 use gateway_proto::Verdict;
 
 use crate::zombies::kids::{Kids, SIGTERM, api_connection, scan_with_client_zombies};
-use doctor::{Doctor, assert_verdict, unused_port};
-use gateway_testkit::SimProcess;
+use doctor::{Doctor, assert_verdict};
+use gateway_testkit::{SimProcess, free_port};
 
 /// Two `sleep` children holding client zombies on the simulator's port.
 fn two_zombie_holders(sim: &SimProcess, kids: &mut Kids) -> BTreeSet<u32> {
@@ -99,7 +99,7 @@ fn passive_diagnose_of_a_silent_gateway_is_not_healthy_and_exits_non_zero() {
 #[test]
 fn diagnose_with_nothing_listening_exits_1() {
     let doctor = Doctor::new();
-    let run = doctor.run(&["diagnose", "--port", &unused_port().to_string(), "--json"]);
+    let run = doctor.run(&["diagnose", "--port", &free_port().to_string(), "--json"]);
     run.assert_code(1);
     assert_verdict(&run.report(), Verdict::GatewayNotRunning);
 }
@@ -275,7 +275,7 @@ fn clean_without_yes_and_without_a_terminal_refuses_and_ends_nothing() {
 #[test]
 fn a_missing_worker_is_named_with_exit_2() {
     let doctor = Doctor::new();
-    let mut command = doctor.command(&["connect", "--port", &unused_port().to_string()]);
+    let mut command = doctor.command(&["connect", "--port", &free_port().to_string()]);
     command.env("GATEWAY_DOCTOR_WORKER", doctor.dir().join("no-such-worker"));
     let run = doctor.run_with(command);
     run.assert_code(2);

@@ -4,7 +4,6 @@
 //! local link (the CLI asking the open app) runs its real server here around a real supervisor, with the
 //! real gateway-doctor binary as the client.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gateway_core::config::{Config, Inputs, Key};
@@ -14,24 +13,18 @@ use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
 use crate::cli::doctor::Doctor;
 use crate::zombies::kids::{Kids, api_connection};
-use gateway_testkit::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, bin, free_port, wait_until};
 
 fn config(
     port: u16,
     client_id: i32,
     timeout_s: &str,
 ) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
-    let explicit: BTreeMap<Key, String> = [
+    Config::from_explicit([
         (Key::Port, port.to_string()),
         (Key::ClientId, client_id.to_string()),
         (Key::Timeout, timeout_s.to_string()),
-    ]
-    .into_iter()
-    .collect();
-    Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
+    ])
 }
 
 /// Outside every reset window: a Wednesday at noon in New York.
@@ -84,17 +77,9 @@ fn check(report: &Report, id: CheckId) -> CheckStatus {
         .unwrap_or_else(|| panic!("no {id:?} check"))
 }
 
-fn unused_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_listening_is_gateway_not_running() {
-    let report = diagnose(&config(unused_port(), 1, "2"), None, &options(false)).await;
+    let report = diagnose(&config(free_port(), 1, "2"), None, &options(false)).await;
     assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
     assert_eq!(check(&report, CheckId::PortListening), CheckStatus::Fail);
     assert!(report.summary.contains("not running"), "{}", report.summary);
@@ -339,7 +324,7 @@ async fn a_lost_ib_link_on_the_live_session_and_inside_a_reset_window() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_inside_a_reset_window_is_still_not_running() {
     let report = diagnose(
-        &config(unused_port(), 1, "2"),
+        &config(free_port(), 1, "2"),
         None,
         &inside_the_daily_reset(),
     )
@@ -371,7 +356,7 @@ async fn progress_is_told_each_stage_in_order() {
     options.progress = Progress::new(move |stage, done| {
         record.lock().expect("not poisoned").push((stage, done));
     });
-    let report = diagnose(&config(unused_port(), 1, "5"), None, &options).await;
+    let report = diagnose(&config(free_port(), 1, "5"), None, &options).await;
     assert_eq!(report.verdict, Verdict::GatewayNotRunning);
     let seen = seen.lock().expect("not poisoned").clone();
     let expected: Vec<(Stage, usize)> = Stage::ALL.into_iter().zip(0..).collect();
@@ -389,16 +374,8 @@ fn diagnose_handshake_keeps_its_session_through_the_quick_close_window() {
 
     let sim = SimProcess::start(&["--fault", "red_after_disconnect"]);
     let doctor = Doctor::new();
-    let port = sim.port().to_string();
     let mut child = doctor
-        .command(&[
-            "diagnose",
-            "--port",
-            &port,
-            "--handshake",
-            "--client-id",
-            "51",
-        ])
+        .diagnose_handshake(sim.port(), 51)
         .spawn()
         .expect("spawn gateway-doctor");
     let (mut first_seen, mut last_seen) = (None, None);

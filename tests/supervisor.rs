@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{
     Backoff, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
 };
@@ -40,11 +40,7 @@ fn options_with(
     .into_iter()
     .chain(more.iter().map(|(k, v)| (*k, v.to_string())))
     .collect();
-    let config = Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
-    .expect("valid test config");
+    let config = Config::from_explicit(explicit).expect("valid test config");
     let mut options = SupervisorOptions::new(bin("gateway-worker"), config);
     options.backoff = Backoff {
         first: Duration::from_millis(200),

@@ -199,7 +199,7 @@ fn without_ibcs_config_the_error_says_where_it_looked_and_what_to_do() {
         "this machine has IBC's config.ini in /opt/ibc: the test needs a machine without IBC"
     );
     let doctor = Doctor::new();
-    let port = super::doctor::unused_port().to_string();
+    let port = gateway_testkit::free_port().to_string();
 
     let text = doctor.run(&["restart", "--yes", "--port", &port]);
     text.assert_code(2);

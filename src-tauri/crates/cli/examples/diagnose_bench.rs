@@ -16,7 +16,7 @@
 
 use std::time::Instant;
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
 use gateway_core::supervisor::{Supervisor, SupervisorOptions};
 use gateway_testkit::{SimOptions, bin};
@@ -137,17 +137,11 @@ fn usage() -> ! {
 }
 
 fn config(port: u16, timeout_s: &str) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
-    let explicit = [
+    Config::from_explicit([
         (Key::Port, port.to_string()),
         (Key::ClientId, "90".to_string()),
         (Key::Timeout, timeout_s.to_string()),
-    ]
-    .into_iter()
-    .collect();
-    Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
+    ])
 }
 
 /// p-th percentile of sorted `times`, nearest rank.

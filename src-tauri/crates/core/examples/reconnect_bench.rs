@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
 use gateway_testkit::{SimOptions, bin};
 
@@ -45,15 +45,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let config = Config::resolve(&Inputs {
-        explicit: [
-            (Key::Port, sim.port().to_string()),
-            (Key::ClientId, CLIENT_ID.to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        ..Inputs::default()
-    })
+    let config = Config::from_explicit([
+        (Key::Port, sim.port().to_string()),
+        (Key::ClientId, CLIENT_ID.to_string()),
+    ])
     .expect("a valid config");
     let control = sim.control;
     let (accepted, state) = runtime.block_on(async {
