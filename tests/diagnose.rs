@@ -13,7 +13,7 @@ use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
 use crate::cli::doctor::Doctor;
 use crate::zombies::kids::{Kids, api_connection};
-use gateway_testkit::{SimProcess, bin, free_port, wait_until};
+use gateway_testkit::{SimProcess, assert_contains, bin, free_port, wait_until};
 
 fn config(
     port: u16,
@@ -82,7 +82,7 @@ async fn nothing_listening_is_gateway_not_running() {
     let report = diagnose(&config(free_port(), 1, "2"), None, &options(false)).await;
     assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
     assert_eq!(check(&report, CheckId::PortListening), CheckStatus::Fail);
-    assert!(report.summary.contains("not running"), "{}", report.summary);
+    assert_contains(&report.summary, "not running");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,16 +109,9 @@ async fn passive_diagnose_opens_no_connection_and_says_not_tested() {
     let sim = SimProcess::start(&[]);
     let report = diagnose(&config(sim.port(), 42, "5"), None, &options(false)).await;
     assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
-    assert!(
-        report.summary.contains("listening") && report.summary.contains("not tested"),
-        "{}",
-        report.summary
-    );
-    assert!(
-        report.next_step.contains("--handshake"),
-        "{}",
-        report.next_step
-    );
+    assert_contains(&report.summary, "listening");
+    assert_contains(&report.summary, "not tested");
+    assert_contains(&report.next_step, "--handshake");
     let handshake = report
         .checks
         .iter()
@@ -206,16 +199,8 @@ async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
             Verdict::GatewayUnresponsive,
             "{fault}: {report:#?}"
         );
-        assert!(
-            report.summary.contains("Gateway API layer is unresponsive"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.next_step.contains("File -> Exit"),
-            "{}",
-            report.next_step
-        );
+        assert_contains(&report.summary, "Gateway API layer is unresponsive");
+        assert_contains(&report.next_step, "File -> Exit");
         assert_eq!(report.remedy, Some(Remedy::RestartGateway));
         if fault == "no_accept" {
             assert_eq!(
@@ -246,11 +231,7 @@ async fn a_client_id_held_elsewhere_is_named() {
         .expect("the other program connects first");
     let report = diagnose_with_a_session(&config(sim.port(), 44, "5")).await;
     assert_eq!(report.verdict, Verdict::ClientIdInUse, "{report:#?}");
-    assert!(
-        report.summary.contains("Client id 44"),
-        "{}",
-        report.summary
-    );
+    assert_contains(&report.summary, "Client id 44");
     assert_eq!(check(&report, CheckId::ClientIdConflict), CheckStatus::Fail);
 }
 
@@ -313,7 +294,7 @@ async fn a_lost_ib_link_on_the_live_session_and_inside_a_reset_window() {
     assert_eq!(check(&report, CheckId::IbLink), CheckStatus::Fail);
     let waiting = diagnose(&config, Some(&supervisor), &inside_the_daily_reset()).await;
     assert_eq!(waiting.verdict, Verdict::ResetWindow, "{waiting:#?}");
-    assert!(waiting.next_step.contains("01:45"), "{}", waiting.next_step);
+    assert_contains(&waiting.next_step, "01:45");
     assert!(matches!(waiting.remedy, Some(Remedy::WaitUntil { .. })));
     assert_eq!(sim.stats().accepted, 1, "diagnose used the live session");
     supervisor.shutdown().await;
@@ -341,11 +322,7 @@ async fn bad_settings_are_the_verdict_before_anything_else() {
     });
     let report = diagnose(&bad, None, &options(true)).await;
     assert_eq!(report.verdict, Verdict::BadConfig, "{report:#?}");
-    assert!(
-        report.summary.contains("IBKR_PORT=70000 is not a port"),
-        "{}",
-        report.summary
-    );
+    assert_contains(&report.summary, "IBKR_PORT=70000 is not a port");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -255,15 +255,29 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     assert_eq!(sim.stats().ibc.restart, 1, "the guard held it back");
 }
 
-#[test]
-fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
-    let sim = ibc_sim(&[]);
+/// The app with IBC's config.ini naming `sim`'s command server, connected to `sim`.
+fn connected_with_ibc(sim: &SimProcess) -> TestApp {
     let (app, _) = app_with_ibc(
         json!({"port": sim.port()}),
         &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    app
+}
+
+/// IBC's reply, passed on by the command, is an "OK".
+fn assert_ok(reply: &Value) {
+    assert!(
+        reply.as_str().is_some_and(|r| r.starts_with("OK")),
+        "{reply}"
+    );
+}
+
+#[test]
+fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
+    let sim = ibc_sim(&[]);
+    let app = connected_with_ibc(&sim);
     let err = app
         .invoke("stop_gateway", json!({"confirmed": false}))
         .expect_err("asks first");
@@ -272,10 +286,7 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
     assert_eq!(sim.stats().ibc.stop, 0, "nothing sent before the yes");
 
     let reply = app.call("stop_gateway", json!({"confirmed": true}));
-    assert!(
-        reply.as_str().is_some_and(|r| r.starts_with("OK")),
-        "{reply}"
-    );
+    assert_ok(&reply);
     assert_eq!(sim.stats().ibc.stop, 1);
     assert_eq!(phase(&app.call("get_status", Value::Null)), "idle");
     let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
@@ -288,12 +299,7 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
 #[test]
 fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back() {
     let sim = ibc_sim(&[]);
-    let (app, _) = app_with_ibc(
-        json!({"port": sim.port()}),
-        &[format!("CommandServerPort={}", sim.ibc().port())],
-    );
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    let app = connected_with_ibc(&sim);
     sim.control.notice(1100, None).expect("the link lost");
     wait_call(&app, "get_status", "the link lost", |s| {
         s["worker"]["link"]["state"] == "lost"
@@ -303,10 +309,7 @@ fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back(
     assert!(view["reconnect_account"].is_null(), "{view}");
 
     let reply = app.call("reconnect_account", Value::Null);
-    assert!(
-        reply.as_str().is_some_and(|r| r.starts_with("OK")),
-        "{reply}"
-    );
+    assert_ok(&reply);
     assert_eq!(sim.stats().ibc.reconnect_account, 1);
     wait_call(&app, "get_status", "the link back", |s| {
         s["worker"]["link"]["state"]

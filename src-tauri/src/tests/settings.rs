@@ -196,6 +196,18 @@ fn a_bad_client_id_is_never_replaced_by_the_default() {
     assert_eq!(app.call("get_status", Value::Null)["worker_starts"], 0);
 }
 
+/// Connects `app`, whose client id the Gateway holds, waits for "client id in use", then asks for another
+/// id; returns the answer, checked to name the id it replaces.
+pub(super) fn another_client_id_after_in_use(app: &TestApp, previous: i32) -> Value {
+    app.call("connect_gateway", Value::Null);
+    wait_call(app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], previous);
+    change
+}
+
 pub(super) fn live(stats: &Stats) -> Vec<(i32, String)> {
     stats
         .live_clients
@@ -284,13 +296,7 @@ fn use_another_client_id_saves_a_free_one_and_connects_with_it() {
     let sim = SimProcess::start(&[]);
     sim.control.hold_client_id(7460).expect("hold 7460");
     let app = TestApp::start(json!({"port": sim.port(), "client_id": 7460}));
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "client id in use", |s| {
-        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
-    });
-
-    let change = app.call("use_another_client_id", Value::Null);
-    assert_eq!(change["previous"], 7460);
+    let change = another_client_id_after_in_use(&app, 7460);
     let picked = change["client_id"].as_i64().expect("an id");
     assert_ne!(picked, 7460);
     assert!((7400..=7499).contains(&picked), "{change}");
@@ -454,12 +460,7 @@ fn use_another_client_id_never_picks_the_trading_programs_own_id() {
         "client_id": 7460,
         "imported_env": {"path": "/home/t/bot/.env", "values": {}, "program_client_id": 7461}
     }));
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "client id in use", |s| {
-        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
-    });
-    let change = app.call("use_another_client_id", Value::Null);
-    assert_eq!(change["previous"], 7460);
+    let change = another_client_id_after_in_use(&app, 7460);
     assert_eq!(change["client_id"], 7462, "{change}");
     assert_eq!(change["config"]["trading_program"]["client_id"], 7461);
     assert_eq!(change["config"]["trading_program"]["clash"], Value::Null);

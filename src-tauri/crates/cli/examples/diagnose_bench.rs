@@ -31,7 +31,8 @@ struct Case {
     timeout_s: &'static str,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let runs = parse_runs();
     let worker = bin("gateway-worker");
     let healthy = SimOptions::default().quiet().start();
@@ -65,11 +66,6 @@ fn main() {
             timeout_s: "1",
         },
     ];
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     println!("diagnose, {runs} runs per case (ms)");
     println!(
         "{:<36} {:>9} {:>9} {:>9} {:>9}  verdicts",
@@ -84,22 +80,19 @@ fn main() {
         let mut times = Vec::with_capacity(runs);
         let mut verdicts = std::collections::BTreeMap::new();
         for _ in 0..runs {
-            let (report, ms) = runtime.block_on(async {
-                let started = Instant::now();
-                let session = match (&config, case.handshake) {
-                    (Ok(config), true) => Some(Supervisor::start(SupervisorOptions::new(
-                        worker.clone(),
-                        config.clone(),
-                    ))),
-                    _ => None,
-                };
-                let report = diagnose(&config, session.as_ref(), &options).await;
-                let ms = started.elapsed().as_secs_f64() * 1000.0;
-                if let Some(session) = session {
-                    session.shutdown().await;
-                }
-                (report, ms)
-            });
+            let started = Instant::now();
+            let session = match (&config, case.handshake) {
+                (Ok(config), true) => Some(Supervisor::start(SupervisorOptions::new(
+                    worker.clone(),
+                    config.clone(),
+                ))),
+                _ => None,
+            };
+            let report = diagnose(&config, session.as_ref(), &options).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if let Some(session) = session {
+                session.shutdown().await;
+            }
             times.push(ms);
             let verdict = serde_json::to_value(report.verdict)
                 .ok()

@@ -28,7 +28,8 @@ struct Args {
     json: bool,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let args = parse_args();
     let worker = bin("gateway-worker");
     let sim = SimOptions::default()
@@ -40,42 +41,34 @@ fn main() {
             .hold_client_id(CLIENT_ID)
             .expect("hold the client id");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     let config = Config::from_explicit([
         (Key::Port, sim.port().to_string()),
         (Key::ClientId, CLIENT_ID.to_string()),
     ])
     .expect("a valid config");
     let control = sim.control;
-    let (accepted, state) = runtime.block_on(async {
-        let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
-        let started = Instant::now();
-        let until = started + Duration::from_secs(args.secs);
-        supervisor.connect().await.expect("connect");
-        match args.click_every {
-            Some(every) => {
-                while Instant::now() + every < until {
-                    tokio::time::sleep(every).await;
-                    supervisor.reset().await.expect("reset");
-                }
-                tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(args.secs);
+    supervisor.connect().await.expect("connect");
+    match args.click_every {
+        Some(every) => {
+            while Instant::now() + every < until {
+                tokio::time::sleep(every).await;
+                supervisor.reset().await.expect("reset");
             }
-            None => tokio::time::sleep(Duration::from_secs(args.secs)).await,
+            tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
         }
-        // Counted at the end of the window, before anything else can connect.
-        let accepted = tokio::task::spawn_blocking(move || control.stats())
-            .await
-            .expect("stats task")
-            .expect("stats")
-            .accepted;
-        let state = supervisor.state();
-        supervisor.shutdown().await;
-        (accepted, state)
-    });
+        None => tokio::time::sleep(Duration::from_secs(args.secs)).await,
+    }
+    // Counted at the end of the window, before anything else can connect.
+    let accepted = tokio::task::spawn_blocking(move || control.stats())
+        .await
+        .expect("stats task")
+        .expect("stats")
+        .accepted;
+    let state = supervisor.state();
+    supervisor.shutdown().await;
     let phase = match &state.lifecycle {
         Lifecycle::Latched { error }
         | Lifecycle::Failed { error }

@@ -27,51 +27,44 @@ struct Args {
     json: bool,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let args = parse_args();
     let worker = bin("gateway-worker");
     let sim = SimOptions::default().quiet().start();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     let config = Config::from_explicit([
         (Key::Port, sim.port().to_string()),
         (Key::ClientId, "91".to_string()),
     ])
     .expect("a valid config");
-    let times = runtime.block_on(async {
-        let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
-        supervisor.connect().await.expect("connect");
-        wait_connected(&supervisor, "the first connect").await;
-        let mut times = Vec::with_capacity(args.runs);
-        for run in 0..args.runs {
-            // Let the poll see the current listener before it changes.
-            tokio::time::sleep(Duration::from_millis(600)).await;
-            let control = sim.control;
-            let down = Duration::from_millis(args.down_ms);
-            tokio::task::spawn_blocking(move || control.restart(down))
-                .await
-                .expect("control task")
-                .expect("restart");
-            let listening_again = Instant::now();
-            wait_connected(&supervisor, &format!("recovery {run}")).await;
-            times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
-            let status = supervisor
-                .request("status")
-                .await
-                .expect("status after recovery");
-            assert_eq!(status["session"], "connected", "{status}");
-        }
-        let state = supervisor.state();
-        eprintln!(
-            "worker starts {}, connect attempts {}, Gateway restarts seen {}",
-            state.worker_starts, state.connect_attempts, state.gateway_restarts_seen
-        );
-        supervisor.shutdown().await;
-        times
-    });
+    let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
+    supervisor.connect().await.expect("connect");
+    wait_connected(&supervisor, "the first connect").await;
+    let mut times = Vec::with_capacity(args.runs);
+    for run in 0..args.runs {
+        // Let the poll see the current listener before it changes.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let control = sim.control;
+        let down = Duration::from_millis(args.down_ms);
+        tokio::task::spawn_blocking(move || control.restart(down))
+            .await
+            .expect("control task")
+            .expect("restart");
+        let listening_again = Instant::now();
+        wait_connected(&supervisor, &format!("recovery {run}")).await;
+        times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
+        let status = supervisor
+            .request("status")
+            .await
+            .expect("status after recovery");
+        assert_eq!(status["session"], "connected", "{status}");
+    }
+    let state = supervisor.state();
+    eprintln!(
+        "worker starts {}, connect attempts {}, Gateway restarts seen {}",
+        state.worker_starts, state.connect_attempts, state.gateway_restarts_seen
+    );
+    supervisor.shutdown().await;
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];

@@ -10,6 +10,7 @@
 //!   is ready; killed on drop.
 //! - [`Lines`]: a child's stdout, line by line, waited for with a deadline.
 //! - [`wait`]: polling with a deadline, waiting for a child to exit, signals, a free port.
+//! - [`assert_contains`]: text that must contain a part, shown whole when it does not.
 //!
 //! Everything here panics with a message that says what was expected, as a failed assertion does, except
 //! the `spawn` constructors, which return a [`StartError`] for callers that want to report it themselves.
@@ -18,7 +19,9 @@ pub mod bins;
 mod error;
 pub mod lines;
 pub mod sim;
+mod started;
 mod stderr;
+mod text;
 pub mod wait;
 pub mod worker;
 
@@ -26,6 +29,7 @@ pub use bins::bin;
 pub use error::StartError;
 pub use lines::Lines;
 pub use sim::{SimOptions, SimProcess};
+pub use text::assert_contains;
 pub use wait::{free_port, signal, wait_exit, wait_until};
 pub use worker::Worker;
 

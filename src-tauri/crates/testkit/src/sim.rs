@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use gateway_sim::{ControlClient, Ready, Stats};
 
-use crate::stderr::StderrTail;
+use crate::started::{NotReady, Started};
 use crate::{READY_WITHIN, StartError, bins, wait_until};
 
 const PROGRAM: &str = "gateway-sim";
@@ -83,7 +83,7 @@ impl SimOptions {
         if self.exit_with_stdin {
             command.arg("--exit-with-stdin");
         }
-        let mut child = command
+        command
             .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(if self.exit_with_stdin {
@@ -91,46 +91,18 @@ impl SimOptions {
             } else {
                 Stdio::null()
             })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| StartError::Spawn {
-                program: PROGRAM.into(),
-                source,
-            })?;
-        let stderr = StderrTail::follow(child.stderr.take().expect("piped stderr"), !self.quiet);
-        let stdout = child.stdout.take().expect("piped stdout");
+            .stdout(Stdio::piped());
+        let mut started = Started::spawn(&mut command, PROGRAM, self.quiet)?;
+        let stdout = started.child.stdout.take().expect("piped stdout");
         match ready_line(stdout) {
             Ok(ready) => Ok(SimProcess {
-                stdin: child.stdin.take(),
-                child,
+                stdin: started.child.stdin.take(),
+                child: started.child,
                 api: ready.listening,
                 control: ControlClient::new(ready.control),
                 ready,
             }),
-            Err(problem) => {
-                let _ = child.kill();
-                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                let stderr = stderr.text(Duration::from_secs(1));
-                let program = PROGRAM.to_string();
-                Err(match problem {
-                    NoReady::Timeout => StartError::NotReady {
-                        program,
-                        within: READY_WITHIN,
-                        stderr,
-                    },
-                    NoReady::Ended => StartError::Exited {
-                        program,
-                        status,
-                        stderr,
-                    },
-                    NoReady::Bad(reason) => StartError::BadReadyLine {
-                        program,
-                        reason,
-                        stderr,
-                    },
-                })
-            }
+            Err(why) => Err(started.fail(why)),
         }
     }
 
@@ -140,14 +112,8 @@ impl SimOptions {
     }
 }
 
-enum NoReady {
-    Timeout,
-    Ended,
-    Bad(String),
-}
-
 /// The first stdout line, read on a thread so the wait is bounded by [`READY_WITHIN`].
-fn ready_line(stdout: std::process::ChildStdout) -> Result<Ready, NoReady> {
+fn ready_line(stdout: std::process::ChildStdout) -> Result<Ready, NotReady> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -155,9 +121,9 @@ fn ready_line(stdout: std::process::ChildStdout) -> Result<Ready, NoReady> {
         let _ = send.send(read.map(|n| (n, line)));
     });
     match receive.recv_timeout(READY_WITHIN) {
-        Ok(Ok((0, _))) | Ok(Err(_)) => Err(NoReady::Ended),
-        Ok(Ok((_, line))) => Ready::parse(&line).map_err(|e| NoReady::Bad(e.to_string())),
-        Err(_) => Err(NoReady::Timeout),
+        Ok(Ok((0, _))) | Ok(Err(_)) => Err(NotReady::Ended),
+        Ok(Ok((_, line))) => Ready::parse(&line).map_err(|e| NotReady::Garbled(e.to_string())),
+        Err(_) => Err(NotReady::Silent),
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use gateway_proto::WorkerOutput;
 use serde_json::Value;
 
-use crate::stderr::StderrTail;
+use crate::started::{NotReady, Started};
 use crate::{READY_WITHIN, StartError, bins, wait_until};
 
 const PROGRAM: &str = "gateway-worker";
@@ -47,37 +47,19 @@ impl Worker {
                 command.env_remove(var);
             }
         }
-        let mut child = command
+        command
             .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| StartError::Spawn {
-                program: PROGRAM.into(),
-                source,
-            })?;
-        let stderr = StderrTail::follow(child.stderr.take().expect("piped stderr"), true);
-        if !stderr.wait_for(READY_WITHIN, |line| line.contains(READY_TEXT)) {
-            let program = PROGRAM.to_string();
-            let exited = child.try_wait().ok().flatten();
-            let _ = child.kill();
-            let _ = child.wait();
-            let stderr = stderr.text(Duration::from_secs(1));
-            return Err(match exited {
-                Some(status) => StartError::Exited {
-                    program,
-                    status: status.to_string(),
-                    stderr,
-                },
-                None => StartError::NotReady {
-                    program,
-                    within: READY_WITHIN,
-                    stderr,
-                },
-            });
+            .stdout(Stdio::piped());
+        let started = Started::spawn(&mut command, PROGRAM, false)?;
+        if !started
+            .stderr
+            .wait_for(READY_WITHIN, |line| line.contains(READY_TEXT))
+        {
+            return Err(started.fail(NotReady::Silent));
         }
+        let mut child = started.child;
         let stdout = child.stdout.take().expect("piped stdout");
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
