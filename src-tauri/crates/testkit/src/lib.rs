@@ -10,6 +10,7 @@
 //!   is ready; killed on drop.
 //! - [`Lines`]: a child's stdout, line by line, waited for with a deadline.
 //! - [`wait`]: polling with a deadline, waiting for a child to exit, signals, a free port.
+//! - [`request`]: worker requests compared after a JSON round trip (property tests, fuzz target).
 //! - [`assert_contains`]: text that must contain a part, shown whole when it does not.
 //!
 //! Everything here panics with a message that says what was expected, as a failed assertion does, except
@@ -18,6 +19,7 @@
 pub mod bins;
 mod error;
 pub mod lines;
+pub mod request;
 pub mod sim;
 mod started;
 mod stderr;
