@@ -10,7 +10,7 @@ use gateway_core::supervisor::{
     Backoff, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
 };
 
-use gateway_testkit::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, assert_contains, bin, wait_until};
 
 const BOUND: Duration = Duration::from_secs(10);
 
@@ -126,11 +126,7 @@ async fn a_silent_gateway_trips_the_guardrail_and_then_sees_no_more_connections(
     let Lifecycle::Latched { error } = &latched.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("Gateway API layer is unresponsive"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "Gateway API layer is unresponsive");
     assert!(
         error.message.contains("File -> Exit"),
         "restart steps: {}",
@@ -245,11 +241,7 @@ async fn a_missing_worker_binary_is_a_clear_failure_not_a_retry_loop() {
     let Lifecycle::Failed { error } = &state.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("/nonexistent/gateway-worker"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "/nonexistent/gateway-worker");
     assert_eq!(state.worker_starts, 0);
     assert_eq!(sim.stats().accepted, 0);
 }

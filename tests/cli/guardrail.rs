@@ -10,7 +10,7 @@ use gateway_core::supervisor::{CONNECT_BUDGET, LatchFile, LatchRecord};
 use gateway_proto::{ErrorBody, ErrorCode, Remedy, Verdict};
 
 use super::doctor::{Doctor, assert_verdict};
-use gateway_testkit::{SimProcess, signal, wait_exit};
+use gateway_testkit::{SimProcess, assert_contains, signal, wait_exit};
 
 /// A short hold (for tests only), so a loop of runs takes seconds.
 const SHORT_HOLD_MS: &str = "100";
@@ -98,14 +98,10 @@ fn diagnose_handshake_makes_no_connect_to_a_latched_gateway_with_the_same_listen
     assert_verdict(&report, Verdict::GatewayUnresponsive);
     if report.verdict == Verdict::GatewayUnresponsive {
         run.assert_code(1);
-        assert!(report.summary.contains("2026-01-0"), "{}", report.summary);
-        assert!(
-            report.next_step.contains("Restart IB Gateway"),
-            "{}",
-            report.next_step
-        );
+        assert_contains(&report.summary, "2026-01-0");
+        assert_contains(&report.next_step, "Restart IB Gateway");
     }
-    assert!(run.stderr.contains("Not connecting"), "{}", run.stderr);
+    assert_contains(&run.stderr, "Not connecting");
     assert_eq!(sim.stats().accepted, 0, "a latched Gateway got a connect");
 
     // A new listener is a restarted Gateway: the entry is stale, the run connects once and clears it.

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::doctor::{Doctor, Run};
 use crate::sim::ibc::{ibc_sim, listens};
-use gateway_testkit::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, assert_contains, wait_until};
 
 /// How long the simulated Gateway stays down after RESTART.
 const DOWN_MS: &str = "1500";
@@ -171,17 +171,11 @@ fn a_second_restart_within_the_period_is_held_back_with_exit_4_and_sends_nothing
 
     let text = doctor.run(&restart_args(&port, &ini, &["--yes"]));
     text.assert_code(4);
-    assert!(
-        text.stderr
-            .contains("IB Gateway was restarted less than 10 minutes ago"),
-        "{}",
-        text.stderr
+    assert_contains(
+        &text.stderr,
+        "IB Gateway was restarted less than 10 minutes ago",
     );
-    assert!(
-        text.stderr.contains("the next restart is allowed at"),
-        "{}",
-        text.stderr
-    );
+    assert_contains(&text.stderr, "the next restart is allowed at");
     let stats = sim.stats();
     assert_eq!(
         (stats.ibc.connections, stats.ibc.restart, stats.restarts),
@@ -203,18 +197,10 @@ fn without_ibcs_config_the_error_says_where_it_looked_and_what_to_do() {
 
     let text = doctor.run(&["restart", "--yes", "--port", &port]);
     text.assert_code(2);
-    assert!(
-        text.stderr.contains("IBC's config.ini was not found"),
-        "{}",
-        text.stderr
-    );
+    assert_contains(&text.stderr, "IBC's config.ini was not found");
     let home_ini = doctor.dir().join("ibc").join("config.ini");
-    assert!(
-        text.stderr.contains(&home_ini.display().to_string()),
-        "{}",
-        text.stderr
-    );
-    assert!(text.stderr.contains("--ibc-config"), "{}", text.stderr);
+    assert_contains(&text.stderr, &home_ini.display().to_string());
+    assert_contains(&text.stderr, "--ibc-config");
 
     let json_run = doctor.run(&["restart", "--yes", "--json", "--port", &port]);
     json_run.assert_code(2);
@@ -251,12 +237,8 @@ fn without_a_terminal_and_without_yes_it_refuses_and_sends_nothing() {
 
     let text = doctor.run(&restart_args(&port, &ini, &[]));
     text.assert_code(2);
-    assert!(
-        text.stderr.contains("without a confirmation"),
-        "{}",
-        text.stderr
-    );
-    assert!(text.stderr.contains("--yes"), "{}", text.stderr);
+    assert_contains(&text.stderr, "without a confirmation");
+    assert_contains(&text.stderr, "--yes");
     let json_run = doctor.run(&restart_args(&port, &ini, &["--json"]));
     json_run.assert_code(2);
     assert_eq!(json(&json_run)["error"]["code"], "CONFIRMATION_NEEDED");

@@ -9,7 +9,7 @@ use gateway_proto::{IbcErrorCode, RestartOutcome, RestartPhase};
 
 use super::BOUND;
 use crate::sim::ibc::ibc_sim;
-use gateway_testkit::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn plan(sim: &SimProcess, deadline: Duration) -> RestartPlan {
     RestartPlan {
@@ -78,11 +78,7 @@ async fn restart_is_followed_down_and_back_and_a_second_one_is_held_back() {
         "{}",
         report.reply
     );
-    assert!(
-        report.message.contains("listening again"),
-        "{}",
-        report.message
-    );
+    assert_contains(&report.message, "listening again");
     let stats = sim.stats();
     assert_eq!((stats.restarts, stats.ibc.restart), (1, 1));
     assert!(!stats.red, "the restart cleared the dead API layer");

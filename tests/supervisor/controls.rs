@@ -9,7 +9,7 @@ use gateway_core::supervisor::{Backoff, Lifecycle, Offered, Supervisor, Supervis
 
 use super::{BOUND, options, wait_for};
 use crate::soak::api_client::{self, Outcome};
-use gateway_testkit::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn backing_off(state: &SupervisorState) -> bool {
     matches!(state.lifecycle, Lifecycle::Backoff { .. })
@@ -152,11 +152,7 @@ async fn reconnect_during_a_wait_connects_now_and_with_the_budget_spent_sends_no
     else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("at most 2 times in 60 s"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "at most 2 times in 60 s");
     assert!(
         *retry_in_ms > 0 && *retry_in_ms <= 60_000,
         "the next try waits for the first connect to leave the minute: {retry_in_ms} ms"

@@ -14,7 +14,7 @@ use gateway_proto::ErrorCode;
 
 use super::{BOUND, connected, options, options_with, wait_for};
 use crate::soak::api_client::{self, Outcome};
-use gateway_testkit::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn latched_with(state: &SupervisorState, code: ErrorCode) -> bool {
     matches!(&state.lifecycle, Lifecycle::Latched { error } if error.code == code)
@@ -35,12 +35,8 @@ async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_agai
     let Lifecycle::Latched { error } = &latched.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("keeps dropping"),
-        "{}",
-        error.message
-    );
-    assert!(error.message.contains("File -> Exit"), "{}", error.message);
+    assert_contains(&error.message, "keeps dropping");
+    assert_contains(&error.message, "File -> Exit");
     assert_eq!(latched.short_sessions_in_a_row, DROPS_TO_LATCH);
     assert_eq!(sim.stats().accepted, u64::from(DROPS_TO_LATCH));
 
@@ -110,7 +106,7 @@ async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves(
         panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
     };
     assert_eq!(error.code, ErrorCode::ClientIdInUse);
-    assert!(error.message.contains("client id 52"), "{}", error.message);
+    assert_contains(&error.message, "client id 52");
 
     // Several (test) backoff periods: no second attempt while the holder stays.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -161,11 +157,7 @@ async fn a_client_id_held_out_of_sight_waits_for_the_user_not_a_timer() {
     let Lifecycle::Failed { error } = &waiting.lifecycle else {
         panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
     };
-    assert!(
-        error.message.contains("not on this computer"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "not on this computer");
 
     sim.control.release_client_ids().expect("release");
     tokio::time::sleep(Duration::from_secs(2)).await;
