@@ -91,6 +91,21 @@ async fn restart_refuses_while_down_then_listens_on_a_new_socket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_into_a_fault_comes_back_with_that_fault() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    assert_no_answer(&sim, 1).await;
+    sim.control
+        .restart_into(Duration::from_millis(50), "normal")
+        .expect("restart into normal");
+    let _healthy = connected(&sim, 2).await;
+    sim.control
+        .restart_into(Duration::from_millis(50), "silent")
+        .expect("restart into silent");
+    assert_no_answer(&sim, 3).await;
+    assert_eq!(sim.stats().restarts, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stats_count_exactly() {
     let sim = SimProcess::start(&[]);
     let a = connected(&sim, 1).await;

@@ -256,6 +256,32 @@ fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
 }
 
 #[test]
+fn the_demos_restart_brings_a_frozen_gateway_back_healthy_and_the_session_with_it() {
+    let app = TestApp::start(json!({"port": free_port(), "timeout": 0.5, "max_timeouts": 1}));
+    let demo = app.call("start_demo", Value::Null);
+    let control_port = demo["control_port"].as_u64().expect("a control port") as u16;
+    let control = gateway_sim::ControlClient::new(([127, 0, 0, 1], control_port).into());
+    wait_call(&app, "get_status", "the demo session", |s| {
+        phase(s) == "connected"
+    });
+    app.call("set_demo_fault", json!({"fault": "freeze_api"}));
+    wait_call(&app, "get_status", "the guardrail", |s| {
+        phase(s) == "latched"
+    });
+
+    let restarted = app.call("set_demo_fault", json!({"fault": "restart"}));
+    assert_eq!(restarted["fault"], "restart", "{restarted}");
+    let stats = control.stats().expect("the demo's stats");
+    assert_eq!(stats.restarts, 1, "{stats:?}");
+    assert_eq!(stats.fault, "normal", "back healthy: {stats:?}");
+    // A restarted Gateway (a new listener on its port) lifts the guardrail, and the session comes back.
+    wait_call(&app, "get_status", "the session back", |s| {
+        phase(s) == "connected"
+    });
+    app.call("stop_demo", Value::Null);
+}
+
+#[test]
 fn connect_with_a_missing_worker_program_fails_with_worker_missing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = dir.path().join("config").join("settings.json");
