@@ -31,9 +31,7 @@ fn gather_reads_dotenv_and_settings_files() {
 
 #[test]
 fn unreadable_inputs_are_specific_errors() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let settings = dir.path().join("settings.json");
-    std::fs::write(&settings, "[1, 2]").expect("write");
+    let (dir, settings) = settings_file("[1, 2]");
     let err =
         Inputs::gather(BTreeMap::new(), dir.path(), Some(&settings)).expect_err("not an object");
     assert!(err.to_string().contains("not a JSON object"), "{err}");
@@ -67,9 +65,7 @@ fn gather_lenient_skips_an_unreadable_source_and_keeps_the_others() {
 
 #[test]
 fn a_syntax_error_names_its_line_and_column() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("settings.json");
-    std::fs::write(&path, "{\n  \"port\": 4002,\n  \"client_id\": ,\n}\n").expect("write");
+    let (dir, path) = settings_file("{\n  \"port\": 4002,\n  \"client_id\": ,\n}\n");
     match Inputs::gather(BTreeMap::new(), dir.path(), Some(&path)) {
         Err(InputError::Settings { line, column, .. }) => {
             assert_eq!((line, column), (Some(3), Some(16)));

@@ -53,3 +53,11 @@ fn source_of(config: &Config, key: Key) -> Source {
         .source
         .clone()
 }
+
+/// A temp dir holding `settings.json` with `contents`; the dir, and the file's path.
+fn settings_file(contents: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("settings.json");
+    std::fs::write(&path, contents).expect("write settings.json");
+    (dir, path)
+}

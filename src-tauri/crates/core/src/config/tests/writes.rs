@@ -3,6 +3,20 @@
 
 use super::*;
 
+/// Nothing but the settings file and its lock is left in `dir`: no temp file of a write.
+fn assert_no_temp_files(dir: &std::path::Path) {
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "settings.json" && name != "settings.json.lock")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temp files left behind: {leftovers:?}"
+    );
+}
+
 #[test]
 fn writing_settings_is_atomic_and_keeps_unknown_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -17,22 +31,12 @@ fn writing_settings_is_atomic_and_keeps_unknown_keys() {
     let text = std::fs::read_to_string(&path).expect("read back");
     let value: Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(value, json!({"port": 7497, "future_key": {"a": 1}}));
-    let leftovers: Vec<_> = std::fs::read_dir(path.parent().expect("dir"))
-        .expect("list")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name() != "settings.json" && e.file_name() != "settings.json.lock")
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "temp files left behind: {leftovers:?}"
-    );
+    assert_no_temp_files(path.parent().expect("dir"));
 }
 
 #[test]
 fn writing_over_a_corrupt_file_refuses_instead_of_losing_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("settings.json");
-    std::fs::write(&path, "{oops").expect("write");
+    let (_dir, path) = settings_file("{oops");
     assert!(write_settings(&path, &settings_map(json!({"port": 4002}))).is_err());
     assert_eq!(
         std::fs::read_to_string(&path).expect("read"),
@@ -120,23 +124,12 @@ fn concurrent_saves_from_two_threads_and_two_processes_lose_no_key() {
         }
     }
     assert_eq!(saved.get("port"), Some(&json!(4002)));
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .expect("list")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".tmp"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "temp files left behind: {leftovers:?}"
-    );
+    assert_no_temp_files(dir.path());
 }
 
 #[test]
 fn reset_keeps_a_backup_and_leaves_an_empty_object() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("settings.json");
-    std::fs::write(&path, "{oops").expect("write");
+    let (_dir, path) = settings_file("{oops");
     let backup = reset_settings(&path)
         .expect("reset")
         .expect("a backup of the old file");
