@@ -118,62 +118,25 @@ fn good_values_in_every_form() {
 
 #[test]
 fn bad_values_are_explained_with_their_source_and_never_replaced() {
+    // Where each bad value comes from.
+    let env = |var: &str, value: &str| inputs(&[], &[(var, value)], &[], json!({}));
+    let dotenv = |var: &str, value: &str| inputs(&[], &[], &[(var, value)], json!({}));
+    let file = |settings: Value| inputs(&[], &[], &[], settings);
+    let flag = |key: Key, value: &str| inputs(&[(key, value)], &[], &[], json!({}));
+    // One row per case: the table reads best unwrapped.
+    #[rustfmt::skip]
     let bad: &[(Inputs, Key, &str)] = &[
-        (
-            inputs(&[], &[("IBKR_PORT", "70000")], &[], json!({})),
-            Key::Port,
-            "IBKR_PORT=70000 is not a port: use 1-65535; IB Gateway uses 4002 for paper trading",
-        ),
-        (
-            inputs(&[], &[("IBKR_PORT", "abc")], &[], json!({})),
-            Key::Port,
-            "IBKR_PORT=abc is not a port",
-        ),
-        (
-            inputs(&[], &[], &[("IBKR_CLIENT_ID", "-1")], json!({})),
-            Key::ClientId,
-            "IBKR_CLIENT_ID=-1 in /work/.env is not a client id",
-        ),
-        (
-            inputs(&[], &[], &[], json!({"timeout": 0})),
-            Key::Timeout,
-            "timeout 0 in /cfg/settings.json is out of range",
-        ),
-        (
-            inputs(&[], &[], &[], json!({"port": "x"})),
-            Key::Port,
-            "port x in /cfg/settings.json is not a port",
-        ),
-        (
-            inputs(&[], &[], &[], json!({"readonly": 3})),
-            Key::Readonly,
-            "readonly 3 in /cfg/settings.json is not true or false",
-        ),
-        (
-            inputs(&[(Key::ClientId, "2147483648")], &[], &[], json!({})),
-            Key::ClientId,
-            "client_id 2147483648 is not a client id",
-        ),
-        (
-            inputs(&[], &[("IBKR_READONLY", "maybe")], &[], json!({})),
-            Key::Readonly,
-            "IBKR_READONLY=maybe is not true or false",
-        ),
-        (
-            inputs(&[], &[("IBKR_HOST", "a b")], &[], json!({})),
-            Key::Host,
-            "IBKR_HOST=a b is not a host name",
-        ),
-        (
-            inputs(&[], &[("IBKR_MAX_TIMEOUTS", "0")], &[], json!({})),
-            Key::MaxTimeouts,
-            "IBKR_MAX_TIMEOUTS=0 is out of range",
-        ),
-        (
-            inputs(&[], &[("IBKR_STABLE_SECS", "0.2")], &[], json!({})),
-            Key::StableAfter,
-            "IBKR_STABLE_SECS=0.2 is out of range",
-        ),
+        (env("IBKR_PORT", "70000"), Key::Port, "IBKR_PORT=70000 is not a port: use 1-65535; IB Gateway uses 4002 for paper trading"),
+        (env("IBKR_PORT", "abc"), Key::Port, "IBKR_PORT=abc is not a port"),
+        (dotenv("IBKR_CLIENT_ID", "-1"), Key::ClientId, "IBKR_CLIENT_ID=-1 in /work/.env is not a client id"),
+        (file(json!({"timeout": 0})), Key::Timeout, "timeout 0 in /cfg/settings.json is out of range"),
+        (file(json!({"port": "x"})), Key::Port, "port x in /cfg/settings.json is not a port"),
+        (file(json!({"readonly": 3})), Key::Readonly, "readonly 3 in /cfg/settings.json is not true or false"),
+        (flag(Key::ClientId, "2147483648"), Key::ClientId, "client_id 2147483648 is not a client id"),
+        (env("IBKR_READONLY", "maybe"), Key::Readonly, "IBKR_READONLY=maybe is not true or false"),
+        (env("IBKR_HOST", "a b"), Key::Host, "IBKR_HOST=a b is not a host name"),
+        (env("IBKR_MAX_TIMEOUTS", "0"), Key::MaxTimeouts, "IBKR_MAX_TIMEOUTS=0 is out of range"),
+        (env("IBKR_STABLE_SECS", "0.2"), Key::StableAfter, "IBKR_STABLE_SECS=0.2 is out of range"),
     ];
     for (inputs, key, message) in bad {
         let errors = Config::resolve(inputs).expect_err("a bad value must fail");
