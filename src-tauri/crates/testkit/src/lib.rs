@@ -35,5 +35,5 @@ pub use text::assert_contains;
 pub use wait::{free_port, signal, wait_exit, wait_until};
 pub use worker::Worker;
 
-/// How long a started program may take to say it is ready (a loaded 2-core machine starts one in ~10 ms).
+/// How long a started program may take to say it is ready: it takes milliseconds, so this only bounds a hang.
 pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
