@@ -6,8 +6,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+/// How many lines are kept to look through (a ready line comes among the first few).
+const KEPT: usize = 1000;
 /// How many of the last lines an error quotes.
-const KEPT: usize = 40;
+const QUOTED: usize = 40;
 
 pub(crate) struct StderrTail {
     lines: Arc<Mutex<VecDeque<String>>>,
@@ -65,6 +67,7 @@ impl StderrTail {
         }
         lines
             .iter()
+            .skip(lines.len().saturating_sub(QUOTED))
             .map(|line| format!("  {line}"))
             .collect::<Vec<_>>()
             .join("\n")
