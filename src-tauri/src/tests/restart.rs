@@ -5,7 +5,7 @@
 //! at once is held back by the guard without reaching IBC. STOP needs a confirmation. Without IBC, or with a
 //! bad config.ini, nothing is sent and the view says why.
 
-use gateway_testkit::{SimOptions, SimProcess};
+use gateway_testkit::{SimOptions, SimProcess, assert_contains};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -37,11 +37,16 @@ fn app_with_ibc(settings: Value, ini: &[String]) -> (TestApp, PathBuf) {
     (TestApp::start_in(dir, settings_path), ini_path)
 }
 
+/// The app's log, as one text to search.
+fn logs(app: &TestApp) -> String {
+    app.call("get_logs", json!({"limit": 1000})).to_string()
+}
+
 /// Waits until the log has a line containing `needle`.
 fn wait_logs(app: &TestApp, needle: &str) {
     let deadline = std::time::Instant::now() + super::BOUND;
     loop {
-        let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+        let logs = logs(app);
         if logs.contains(needle) {
             return;
         }
@@ -170,16 +175,10 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
         accepted + 1,
         "exactly one new connection after the restart"
     );
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending RESTART to IBC's command server"),
-        "{logs}"
-    );
-    assert!(logs.contains("IBC answered RESTART with"), "{logs}");
-    assert!(
-        logs.contains("the session is back after the restart"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending RESTART to IBC's command server");
+    assert_contains(&logs, "IBC answered RESTART with");
+    assert_contains(&logs, "the session is back after the restart");
 
     // A second restart at once: the guard holds it back and IBC hears nothing.
     let err = app
@@ -235,11 +234,8 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
     let stats = sim.stats();
     assert_eq!(stats.ibc.restart, 1, "{stats:?}");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("automatic restart (the ibc_auto_restart setting)"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "automatic restart (the ibc_auto_restart setting)");
 
     // The API layer dies again at once: the guardrail latches again, and the guard holds the second
     // automatic restart back (one per 10 minutes), saying so in the log.
@@ -289,11 +285,9 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
     assert_ok(&reply);
     assert_eq!(sim.stats().ibc.stop, 1);
     assert_eq!(phase(&app.call("get_status", Value::Null)), "idle");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending STOP") && logs.contains("IBC answered STOP"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending STOP");
+    assert_contains(&logs, "IBC answered STOP");
 }
 
 #[test]
@@ -317,11 +311,9 @@ fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back(
             .is_some_and(|state| state.starts_with("restored"))
     });
     assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending RECONNECTACCOUNT") && logs.contains("IBC answered RECONNECTACCOUNT"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending RECONNECTACCOUNT");
+    assert_contains(&logs, "IBC answered RECONNECTACCOUNT");
 }
 
 #[test]
@@ -448,8 +440,8 @@ fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(logs.contains("started IB Gateway with"), "{logs}");
+    let logs = logs(&app);
+    assert_contains(&logs, "started IB Gateway with");
 }
 
 #[test]
