@@ -372,10 +372,7 @@ fn diagnose_handshake_keeps_its_session_through_the_quick_close_window() {
     let output = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(status.code(), Some(0), "{stdout}");
-    assert!(
-        stdout.contains("Holding the connection to the Gateway open for"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "Holding the connection to the Gateway open for");
     let held = last_seen.zip(first_seen).map(|(l, f)| l - f);
     // Sampling can only see less of the session than there was: this is a lower bound, never a flake.
     assert!(

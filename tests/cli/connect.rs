@@ -7,7 +7,7 @@ use std::time::Duration;
 use gateway_core::sockets;
 
 use super::doctor::Doctor;
-use gateway_testkit::{Lines, SimProcess, signal, wait_exit, wait_until};
+use gateway_testkit::{Lines, SimProcess, assert_contains, signal, wait_exit, wait_until};
 
 /// Starts `connect` with its stdout read line by line.
 fn start_connect(doctor: &Doctor, args: &[&str]) -> (Child, Lines) {
@@ -33,7 +33,7 @@ fn connect_holds_one_session_until_sigterm_and_leaves_no_worker() {
     let (mut child, lines) = start_connect(&doctor, &["--port", &port, "--client-id", "77"]);
 
     let line = lines.wait_for(LINE_WITHIN, |l| l.contains("Connected to"));
-    assert!(line.contains("client id 77"), "{line}");
+    assert_contains(&line, "client id 77");
     let stats = sim.wait_stats("one live client", Duration::from_secs(5), |s| {
         s.live_clients.len() == 1
     });
@@ -111,7 +111,7 @@ fn connect_keeps_the_guardrail_on_disk_and_a_second_run_spends_no_handshake() {
     // The second run starts latched: the same Gateway, nothing new sent to it.
     let (mut second, lines) = run(&doctor);
     let line = lines.wait_for(LINE_WITHIN, |l| phase(l) == "latched");
-    assert!(line.contains("GATEWAY_UNRESPONSIVE"), "{line}");
+    assert_contains(&line, "GATEWAY_UNRESPONSIVE");
     std::thread::sleep(Duration::from_millis(1500));
     terminate_and_expect_0(&mut second);
     assert_eq!(

@@ -314,7 +314,7 @@ fn on_a_terminal_it_asks_first_and_no_sends_nothing_while_yes_restarts() {
         "the question says what the restart costs: {screen}"
     );
     assert_eq!(code, Some(1), "{screen}");
-    assert!(screen.contains("you answered no"), "{screen}");
+    assert_contains(&screen, "you answered no");
     assert_eq!(sim.stats().ibc.connections, 0, "a no sends nothing");
     assert!(recorded_restarts(&doctor).is_empty());
 

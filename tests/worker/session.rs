@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::harness::{BOUND, Worker, command, connect, failure, success};
-use gateway_testkit::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 /// Connects a fresh worker (started with `env`) to `sim` as client id 1.
 fn connected(sim: &SimProcess, env: &[(&str, &str)]) -> Worker {
@@ -44,10 +44,7 @@ fn the_session_stays_open_through_pings_and_a_refused_disconnect_until_the_worke
         .as_str()
         .expect("message")
         .to_string();
-    assert!(
-        message.contains("\"Allow disconnecting the session\" in Settings"),
-        "{message}"
-    );
+    assert_contains(&message, "\"Allow disconnecting the session\" in Settings");
     assert_eq!(
         success(&worker.request(command(8, "status")))["session"],
         "connected"
@@ -232,10 +229,8 @@ fn three_handshake_timeouts_latch_the_guardrail_until_reset() {
         .as_str()
         .expect("message")
         .to_string();
-    assert!(
-        message.contains("Gateway API layer is unresponsive") && message.contains("File"),
-        "{message}"
-    );
+    assert_contains(&message, "Gateway API layer is unresponsive");
+    assert_contains(&message, "File");
     assert!(took < Duration::from_millis(100), "took {took:?}");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(

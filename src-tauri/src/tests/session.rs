@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use gateway_testkit::{SimProcess, free_port};
+use gateway_testkit::{SimProcess, assert_contains, free_port};
 
 use super::{TestApp, phase, wait_call, wait_event};
 
@@ -55,10 +55,8 @@ fn connect_gateway_reaches_connected_and_emits_worker_state() {
     });
     let logs = app.call("get_logs", json!({"limit": 1000}));
     let text = logs.to_string();
-    assert!(
-        text.contains("worker started") && text.contains("connected"),
-        "{text}"
-    );
+    assert_contains(&text, "worker started");
+    assert_contains(&text, "connected");
 
     let stopped = app.call("stop_session", Value::Null);
     assert_eq!(phase(&stopped), "idle");
@@ -311,7 +309,7 @@ fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
     });
     let kept = std::fs::read_to_string(app.latch_path()).expect("the latch is on disk");
     let real_key = format!("127.0.0.1:{}", real.port());
-    assert!(kept.contains(&real_key), "{kept}");
+    assert_contains(&kept, &real_key);
 
     // The demo: its session, then its own dead API layer and its own guardrail, in memory only.
     let demo = app.call("start_demo", Value::Null);
@@ -328,7 +326,7 @@ fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
         !during.contains(&format!(":{demo_port}\"")),
         "the demo wrote the real file: {during}"
     );
-    assert!(during.contains(&real_key), "{during}");
+    assert_contains(&during, &real_key);
 
     // Back on the real Gateway: still latched, nothing spent on it.
     let attempts = connect_attempts(&app);
@@ -337,7 +335,7 @@ fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
     assert_eq!(phase(&back), "latched", "{back}");
     assert_eq!(back["lifecycle"]["error"]["code"], "GATEWAY_UNRESPONSIVE");
     let after = std::fs::read_to_string(app.latch_path()).expect("still there");
-    assert!(after.contains(&real_key), "{after}");
+    assert_contains(&after, &real_key);
     app.call("connect_gateway", Value::Null);
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(phase(&app.call("get_status", Value::Null)), "latched");

@@ -3,7 +3,7 @@
 //! gateway-worker processes).
 
 use gateway_sim::Stats;
-use gateway_testkit::{SimProcess, free_port};
+use gateway_testkit::{SimProcess, assert_contains, free_port};
 use serde_json::{Value, json};
 
 use super::{TestApp, phase, wait_call};
@@ -50,10 +50,8 @@ fn save_settings_with_a_bad_port_explains_it_and_writes_nothing() {
     assert_eq!(detail[0]["key"], "port");
     assert_eq!(detail[0]["source"]["kind"], "explicit");
     let message = detail[0]["message"].as_str().expect("a message");
-    assert!(
-        message.contains("70000") && message.contains("4002"),
-        "{message}"
-    );
+    assert_contains(message, "70000");
+    assert_contains(message, "4002");
     assert!(!app.settings_path().exists(), "nothing was written");
 
     let unknown = app

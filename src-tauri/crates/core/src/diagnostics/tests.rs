@@ -122,7 +122,7 @@ fn the_apps_session_is_named_as_the_test() {
     assert_contains(&handshake.detail, "open Gateway Doctor app's session");
     // The app's process id is for support: under "Details", not in the main text.
     let technical = handshake.technical.as_deref().unwrap_or_default();
-    assert!(technical.contains("pid 4242"), "{technical}");
+    assert_contains(technical, "pid 4242");
     assert!(!handshake.detail.contains("4242"), "{}", handshake.detail);
 }
 
