@@ -8,7 +8,7 @@ use std::time::Duration;
 use gateway_core::supervisor::{Backoff, Lifecycle, Offered, Supervisor, SupervisorState};
 
 use super::{BOUND, options, wait_for};
-use crate::soak::api_client::{self, Outcome};
+use crate::soak::api_client;
 use gateway_testkit::{SimProcess, assert_contains};
 
 fn backing_off(state: &SupervisorState) -> bool {
@@ -82,11 +82,7 @@ async fn stop_during_a_retry_wait_ends_the_wait_at_once_and_nothing_more_reaches
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_during_a_client_id_wait_ends_it_and_the_holder_leaving_brings_no_attempt() {
     let sim = SimProcess::start(&[]);
-    let holder = match api_client::take_client_id(sim.api, 62, BOUND).expect("the holder connects")
-    {
-        Outcome::Holding(holder) => holder,
-        Outcome::InUse { .. } => panic!("nobody else holds id 62"),
-    };
+    let holder = api_client::hold_client_id(sim.api, 62, BOUND);
     let supervisor = Supervisor::start(options(&sim, 62, "5", "3"));
     supervisor.connect().await.expect("running");
     let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
