@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::harness::{BOUND, Worker, command, connect, failure, step_names, success};
+use super::harness::{
+    BOUND, Worker, command, connect, failure, failure_message, step_names, success,
+};
 use gateway_testkit::{SimProcess, assert_contains, bin};
 
 /// The handshake timeout the fault tests use: long enough for a loaded machine, short for the suite.
@@ -111,10 +113,7 @@ fn a_malformed_variable_makes_connect_a_bad_request_naming_it() {
     let mut worker = Worker::start(&[("IBKR_PORT", "abc")]);
     let response =
         worker.request(json!({"id": 1, "command": "connect", "params": {"client_id": 3}}));
-    let message = failure(&response, "BAD_REQUEST")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
+    let message = failure_message(&response, "BAD_REQUEST");
     assert_contains(&message, "IBKR_PORT");
     assert_contains(&message, "1 to 65535");
     assert_eq!(sim.stats().accepted, 0);
@@ -253,10 +252,7 @@ fn a_client_id_held_by_another_session_is_client_id_in_use() {
     success(&first.request(connect(1, sim.port(), 7, 5.0)));
     let mut second = Worker::start(&[]);
     let response = second.request(connect(1, sim.port(), 7, 5.0));
-    let message = failure(&response, "CLIENT_ID_IN_USE")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
+    let message = failure_message(&response, "CLIENT_ID_IN_USE");
     assert_contains(&message, "Client id 7");
     assert_eq!(
         sim.stats().live_clients.len(),

@@ -36,6 +36,14 @@ pub fn failure<'a>(response: &'a Value, code: &str) -> &'a Value {
     &response["error"]
 }
 
+/// The message of an error response, checked to carry `code`.
+pub fn failure_message(response: &Value, code: &str) -> String {
+    failure(response, code)["message"]
+        .as_str()
+        .expect("an error has a message")
+        .to_string()
+}
+
 /// The step names of a handshake report or error.
 pub fn step_names(steps: &Value) -> Vec<String> {
     steps

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::harness::{BOUND, Worker, command, connect, failure, success};
+use super::harness::{BOUND, Worker, command, connect, failure_message, success};
 use gateway_testkit::SimProcess;
 
 #[test]
@@ -53,10 +53,7 @@ fn each_malformed_line_gets_its_own_error_and_the_worker_keeps_serving() {
     for (line, id, expected) in &cases {
         worker.send_raw(line.as_bytes());
         let response = worker.next_line(BOUND);
-        let message = failure(&response, "BAD_REQUEST")["message"]
-            .as_str()
-            .expect("message")
-            .to_string();
+        let message = failure_message(&response, "BAD_REQUEST");
         assert!(message.contains(expected), "{line:.80}: {message}");
         assert_eq!(
             response.get("id").unwrap_or(&Value::Null),
