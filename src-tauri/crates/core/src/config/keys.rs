@@ -62,6 +62,19 @@ pub enum SettingValue {
     Text(String),
 }
 
+/// The value as text, the way a flag, an environment variable or a `.env` line gives it: what
+/// [`Key::parse_text`] reads back to the same value.
+impl std::fmt::Display for SettingValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingValue::Bool(b) => write!(f, "{b}"),
+            SettingValue::Int(n) => write!(f, "{n}"),
+            SettingValue::Float(x) => write!(f, "{x}"),
+            SettingValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 pub const PORT_RANGE: std::ops::RangeInclusive<i64> = 1..=65535;
 /// IB Gateway's paper-trading API port: the port unless set.
 pub const DEFAULT_PORT: u16 = 4002;

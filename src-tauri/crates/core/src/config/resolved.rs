@@ -21,6 +21,17 @@ impl Config {
         inputs.resolve().map(|settings| Config { settings })
     }
 
+    /// The settings given as explicit values (as flags give them), defaults for the rest: what a
+    /// benchmark or a test runs with.
+    pub fn from_explicit(
+        values: impl IntoIterator<Item = (Key, String)>,
+    ) -> Result<Config, Vec<InvalidValue>> {
+        Config::resolve(&Inputs {
+            explicit: values.into_iter().collect(),
+            ..Inputs::default()
+        })
+    }
+
     /// Each setting with its source, for display.
     pub fn settings(&self) -> &[Setting] {
         &self.settings
