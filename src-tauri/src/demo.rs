@@ -74,9 +74,6 @@ impl Demo {
             "127.0.0.1:0",
             "--exit-with-stdin",
         ]);
-        // On Windows a console program started from a windowed one would open a console window of its own.
-        #[cfg(windows)]
-        command.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
         let mut child = command
             .spawn()
             .map_err(|e| AppError::Demo(format!("cannot start {}: {e}", sim_bin.display())))?;

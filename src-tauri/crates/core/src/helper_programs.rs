@@ -77,8 +77,10 @@ fn last_part(path: &str) -> &str {
 }
 
 /// A command that starts a helper program at `path` with its three standard streams piped, killed if its
-/// handle is dropped, and on Unix in its own process group: a Ctrl-C in the terminal reaches Gateway
-/// Doctor, which then ends the helper in order, instead of reaching both at once.
+/// handle is dropped; on Unix in its own process group: a Ctrl-C in the terminal reaches Gateway Doctor,
+/// which then ends the helper in order, instead of reaching both at once; on Windows with no console: the
+/// helpers are console programs, and one started from the windowed app would open a console window of its
+/// own beside it (and closing that window would end the session).
 pub fn piped_command(path: &Path) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(path);
     command
@@ -88,6 +90,8 @@ pub fn piped_command(path: &Path) -> tokio::process::Command {
         .kill_on_drop(true);
     #[cfg(unix)]
     command.process_group(0);
+    #[cfg(windows)]
+    command.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
     command
 }
 
