@@ -1,12 +1,15 @@
 //! Errors. Inside the app each module returns [`AppError`] (one `thiserror` enum, messages in plain words);
 //! at the IPC boundary it becomes a [`CommandError`] `{code, message, detail}` with a stable SCREAMING_SNAKE
-//! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). Codes of
-//! gateway-core's errors (sockets, supervisor) pass through unchanged; their messages name kernel tables and
-//! program paths, so the trader gets plain words and the original goes to `detail.technical` ("Details").
+//! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). The code
+//! is a [`CommandCode`]: the app's own [`AppErrorCode`] or the typed code of the part that failed (the
+//! worker and supervisor, sockets, the `.env` import, IBC), passed through as it is, never re-read from
+//! text. gateway-core's messages name kernel tables and program paths, so the trader gets plain words and
+//! the original goes to `detail.technical` ("Details").
 
-use gateway_core::config::{ImportError, InvalidValue};
-use gateway_core::sockets::SocketError;
+use gateway_core::config::{ImportError, ImportErrorCode, InvalidValue};
+use gateway_core::sockets::{SocketError, SocketErrorCode};
 use gateway_core::supervisor::SupervisorError;
+use gateway_proto::{ErrorCode, IbcErrorCode};
 use serde::Serialize;
 use serde_json::{Value, json};
 use ts_rs::TS;
@@ -16,12 +19,77 @@ use ts_rs::TS;
 #[ts(export)]
 pub struct CommandError {
     /// SCREAMING_SNAKE, stable: the UI branches on it.
-    pub code: String,
+    pub code: CommandCode,
     /// Plain words for a trader.
     pub message: String,
     /// Structured detail when there is some (BAD_CONFIG: the InvalidValue list; a sockets or supervisor
     /// error: `{"technical": "<the original message>"}`, shown under "Details"), else null.
     pub detail: Option<Value>,
+}
+
+/// The code of a failed command: one string on the wire (`"BAD_CONFIG"`, `"HANDSHAKE_TIMEOUT"`...), typed
+/// by the part that failed. In TypeScript the union of those parts' codes, so the UI's table of words
+/// (ui/src/model/errors.ts) fails to compile when a code has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(untagged)]
+pub enum CommandCode {
+    /// The worker's and the supervisor's codes (a code they sent that this build does not know included).
+    Session(ErrorCode),
+    App(AppErrorCode),
+    Sockets(SocketErrorCode),
+    Import(ImportErrorCode),
+    Ibc(IbcErrorCode),
+}
+
+/// The app's own codes: what fails in the app itself rather than in a part it calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppErrorCode {
+    BadConfig,
+    UnknownSetting,
+    SettingsWriteFailed,
+    SettingOverridden,
+    /// Ending programs or restarting the Gateway needs the trader's yes first.
+    ConfirmationRequired,
+    DemoNotRunning,
+    DemoFailed,
+    DesktopOnly,
+    AutostartFailed,
+    OpenFolderFailed,
+    RestartInProgress,
+    GatewayNotStarted,
+}
+
+impl From<ErrorCode> for CommandCode {
+    fn from(code: ErrorCode) -> CommandCode {
+        CommandCode::Session(code)
+    }
+}
+
+impl From<AppErrorCode> for CommandCode {
+    fn from(code: AppErrorCode) -> CommandCode {
+        CommandCode::App(code)
+    }
+}
+
+impl From<SocketErrorCode> for CommandCode {
+    fn from(code: SocketErrorCode) -> CommandCode {
+        CommandCode::Sockets(code)
+    }
+}
+
+impl From<ImportErrorCode> for CommandCode {
+    fn from(code: ImportErrorCode) -> CommandCode {
+        CommandCode::Import(code)
+    }
+}
+
+impl From<IbcErrorCode> for CommandCode {
+    fn from(code: IbcErrorCode) -> CommandCode {
+        CommandCode::Ibc(code)
+    }
 }
 
 /// Why something the app was asked to do failed.
@@ -61,22 +129,23 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> CommandCode {
         match self {
-            AppError::BadConfig(_) => "BAD_CONFIG",
-            AppError::UnknownSetting(_) => "UNKNOWN_SETTING",
-            AppError::SettingsWrite(_) => "SETTINGS_WRITE_FAILED",
-            AppError::SettingOverridden(_) => "SETTING_OVERRIDDEN",
-            AppError::Import(e) => e.code(),
-            AppError::Sockets(e) => e.code(),
-            AppError::Supervisor(e) => e.code().as_str(),
-            AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",
-            AppError::DemoNotRunning => "DEMO_NOT_RUNNING",
-            AppError::Demo(_) => "DEMO_FAILED",
-            AppError::DesktopOnly => "DESKTOP_ONLY",
-            AppError::Autostart(_) => "AUTOSTART_FAILED",
-            AppError::OpenFolder(_) => "OPEN_FOLDER_FAILED",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::BadConfig(_) => AppErrorCode::BadConfig.into(),
+            AppError::UnknownSetting(_) => AppErrorCode::UnknownSetting.into(),
+            AppError::SettingsWrite(_) => AppErrorCode::SettingsWriteFailed.into(),
+            AppError::SettingOverridden(_) => AppErrorCode::SettingOverridden.into(),
+            AppError::Import(e) => e.code().into(),
+            AppError::Sockets(e) => e.code().into(),
+            AppError::Supervisor(e) => e.code().into(),
+            AppError::ConfirmationRequired => AppErrorCode::ConfirmationRequired.into(),
+            AppError::DemoNotRunning => AppErrorCode::DemoNotRunning.into(),
+            AppError::Demo(_) => AppErrorCode::DemoFailed.into(),
+            AppError::DesktopOnly => AppErrorCode::DesktopOnly.into(),
+            AppError::Autostart(_) => AppErrorCode::AutostartFailed.into(),
+            AppError::OpenFolder(_) => AppErrorCode::OpenFolderFailed.into(),
+            // One INTERNAL on the wire, whichever part had the bug.
+            AppError::Internal(_) => ErrorCode::Internal.into(),
         }
     }
 
@@ -127,7 +196,7 @@ impl From<AppError> for CommandError {
             _ => None,
         };
         CommandError {
-            code: err.code().to_string(),
+            code: err.code(),
             message,
             detail,
         }
@@ -203,7 +272,7 @@ mod tests {
             assert_eq!(
                 jargon_in(&sent.message),
                 Vec::<&str>::new(),
-                "{code}: {}",
+                "{code:?}: {}",
                 sent.message
             );
         }
@@ -214,7 +283,11 @@ mod tests {
         let sent = CommandError::from(AppError::Supervisor(SupervisorError::WorkerMissing {
             path: PathBuf::from("/opt/gateway-worker"),
         }));
-        assert_eq!(sent.code, "WORKER_MISSING");
+        assert_eq!(sent.code, CommandCode::Session(ErrorCode::WorkerMissing));
+        assert_eq!(
+            serde_json::to_value(&sent).expect("serialize")["code"],
+            "WORKER_MISSING"
+        );
         assert!(!sent.message.contains("/opt"), "{}", sent.message);
         let technical = sent.detail.as_ref().and_then(|d| d["technical"].as_str());
         assert!(
@@ -229,5 +302,38 @@ mod tests {
             "The demo gateway is not running: start it first"
         );
         assert_eq!(plain.detail, None);
+    }
+
+    #[test]
+    fn a_worker_code_this_build_does_not_know_reaches_the_ui_as_sent() {
+        let body: ErrorBody = serde_json::from_value(json!({
+            "code": "GATEWAY_ON_FIRE",
+            "message": "IB Gateway reported something new.",
+        }))
+        .expect("an answer with a code this build does not know");
+        let sent = CommandError::from(AppError::Supervisor(SupervisorError::Worker(body)));
+        let wire = serde_json::to_value(&sent).expect("serialize");
+        assert_eq!(wire["code"], "GATEWAY_ON_FIRE");
+        assert_eq!(wire["message"], "IB Gateway reported something new.");
+    }
+
+    #[test]
+    fn every_kind_of_code_goes_out_as_its_own_string() {
+        let wire = |code: CommandCode| serde_json::to_value(code).expect("serialize");
+        assert_eq!(
+            wire(ErrorCode::HandshakeTimeout.into()),
+            "HANDSHAKE_TIMEOUT"
+        );
+        assert_eq!(wire(AppErrorCode::BadConfig.into()), "BAD_CONFIG");
+        assert_eq!(
+            wire(SocketErrorCode::SocketTableUnavailable.into()),
+            "SOCKET_TABLE_UNAVAILABLE"
+        );
+        assert_eq!(wire(ImportErrorCode::EnvNotAFile.into()), "ENV_NOT_A_FILE");
+        assert_eq!(
+            wire(IbcErrorCode::RestartTooSoon.into()),
+            "RESTART_TOO_SOON"
+        );
+        assert_eq!(wire(AppError::Internal("x".into()).code()), "INTERNAL");
     }
 }

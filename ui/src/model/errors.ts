@@ -1,7 +1,9 @@
 // Errors in words a trader can act on. The Rust side already sends a plain `message`; the code decides the
 // headline and the one thing to do, so the same failure always reads the same way wherever it shows up.
+// The table has an entry for every code Rust can send (CommandCode, generated): a new code without words
+// does not compile. A code this build does not know (UnknownCode) still shows its message.
 
-import type { CommandError, ErrorBody } from "../ipc/types";
+import type { CommandCode, CommandError, ErrorBody, UnknownCode } from "../ipc/types";
 
 export interface PlainError {
   /** Short headline. */
@@ -12,7 +14,15 @@ export interface PlainError {
   hint: string;
 }
 
-export const BY_CODE: Record<string, { title: string; hint: string }> = {
+/** Every code the Rust side defines. */
+export type KnownCode = Exclude<CommandCode, UnknownCode>;
+
+interface Words {
+  title: string;
+  hint: string;
+}
+
+export const BY_CODE: Record<KnownCode, Words> = {
   CONNECTION_REFUSED: {
     title: "IB Gateway refused the connection",
     hint: "Check that IB Gateway is running and logged in, its API settings, and the port in Settings.",
@@ -78,6 +88,17 @@ export const BY_CODE: Record<string, { title: string; hint: string }> = {
     title: "The settings could not be saved",
     hint: "Check that the settings file's folder exists and can be written, then save again.",
   },
+  SETTING_OVERRIDDEN: { title: "Saved, but another setting still wins", hint: "" },
+  ENV_PATH_NOT_FULL: { title: "That is not a full path to a file", hint: "" },
+  ENV_NOT_FOUND: { title: "There is no such settings file", hint: "" },
+  ENV_NOT_A_FILE: { title: "That is a folder, not a settings file", hint: "" },
+  ENV_UNREADABLE: { title: "The settings file cannot be read", hint: "" },
+  ENV_MALFORMED: { title: "The settings file has a line Gateway Doctor cannot read", hint: "" },
+  ENV_NOTHING_TO_IMPORT: { title: "Nothing to import from that file", hint: "" },
+  ENV_BAD_VALUES: { title: "The settings file has values Gateway Doctor cannot use", hint: "Nothing was imported." },
+  DESKTOP_ONLY: { title: "This works only in the Gateway Doctor window", hint: "" },
+  AUTOSTART_FAILED: { title: "Start at login could not be changed", hint: "Try again; if it repeats, copy the support bundle from Logs." },
+  OPEN_FOLDER_FAILED: { title: "The logs folder could not be opened", hint: "" },
   CONFIRMATION_REQUIRED: { title: "Nothing was ended", hint: "Clean up asks you first; choose the programs to end in its dialog." },
   SOCKET_TABLE_UNAVAILABLE: {
     title: "Gateway Doctor cannot read this computer's network connections",
@@ -106,9 +127,14 @@ export const BY_CODE: Record<string, { title: string; hint: string }> = {
   INTERNAL: { title: "Something went wrong inside Gateway Doctor", hint: "Try again; if it repeats, copy the support bundle from Logs." },
 };
 
+/** The words for `code`, or undefined for a code this build does not know. */
+function wordsFor(code: CommandCode): Words | undefined {
+  return Object.hasOwn(BY_CODE, code) ? BY_CODE[code as KnownCode] : undefined;
+}
+
 /** Headline, message and hint for any CommandError or worker ErrorBody. */
 export function explainError(error: CommandError | ErrorBody): PlainError {
-  const known = BY_CODE[error.code];
+  const known = wordsFor(error.code);
   const title = known?.title ?? "Something went wrong";
   const message = error.message.trim() || title;
   const hint = known?.hint ?? "";

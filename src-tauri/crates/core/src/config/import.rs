@@ -89,17 +89,31 @@ pub enum ImportError {
     },
 }
 
+/// Why a trading program's `.env` was not imported, as the UI branches on it (SCREAMING_SNAKE_CASE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ImportErrorCode {
+    EnvPathNotFull,
+    EnvNotFound,
+    EnvNotAFile,
+    EnvUnreadable,
+    EnvMalformed,
+    EnvNothingToImport,
+    EnvBadValues,
+}
+
 impl ImportError {
     /// Stable code for the app's error answer.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ImportErrorCode {
         match self {
-            ImportError::NotAbsolute { .. } => "ENV_PATH_NOT_FULL",
-            ImportError::Missing { .. } => "ENV_NOT_FOUND",
-            ImportError::NotAFile { .. } => "ENV_NOT_A_FILE",
-            ImportError::Unreadable { .. } => "ENV_UNREADABLE",
-            ImportError::Malformed { .. } => "ENV_MALFORMED",
-            ImportError::NothingToImport { .. } => "ENV_NOTHING_TO_IMPORT",
-            ImportError::BadValues { .. } => "ENV_BAD_VALUES",
+            ImportError::NotAbsolute { .. } => ImportErrorCode::EnvPathNotFull,
+            ImportError::Missing { .. } => ImportErrorCode::EnvNotFound,
+            ImportError::NotAFile { .. } => ImportErrorCode::EnvNotAFile,
+            ImportError::Unreadable { .. } => ImportErrorCode::EnvUnreadable,
+            ImportError::Malformed { .. } => ImportErrorCode::EnvMalformed,
+            ImportError::NothingToImport { .. } => ImportErrorCode::EnvNothingToImport,
+            ImportError::BadValues { .. } => ImportErrorCode::EnvBadValues,
         }
     }
 
@@ -339,6 +353,14 @@ mod tests {
     use super::*;
     use crate::config::{Config, Inputs};
 
+    /// The code as the UI reads it.
+    fn wire(code: ImportErrorCode) -> String {
+        serde_json::to_value(code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     fn env_file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join(".env");
@@ -431,15 +453,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let missing = dir.path().join("nope.env");
         let err = read_trading_env(&missing).expect_err("missing");
-        assert_eq!(err.code(), "ENV_NOT_FOUND");
+        assert_eq!(wire(err.code()), "ENV_NOT_FOUND");
         assert!(err.to_string().contains("nope.env"), "{err}");
 
         let err = read_trading_env(dir.path()).expect_err("a folder");
-        assert_eq!(err.code(), "ENV_NOT_A_FILE");
+        assert_eq!(wire(err.code()), "ENV_NOT_A_FILE");
 
         let (_d, malformed) = env_file("IBKR_PORT=4001\nthis line is wrong\n");
         let err = read_trading_env(&malformed).expect_err("malformed");
-        assert_eq!(err.code(), "ENV_MALFORMED");
+        assert_eq!(wire(err.code()), "ENV_MALFORMED");
         assert!(
             matches!(err, ImportError::Malformed { line: Some(2), .. }),
             "{err:?}"
@@ -448,13 +470,13 @@ mod tests {
 
         let (_d, none) = env_file("ACCOUNT=DU123\nIBKR_CLIENT_ID=1\n");
         assert_eq!(
-            read_trading_env(&none).expect_err("nothing").code(),
+            wire(read_trading_env(&none).expect_err("nothing").code()),
             "ENV_NOTHING_TO_IMPORT"
         );
 
         let (_d, bad) = env_file("IBKR_PORT=70000\nIBKR_HOST=127.0.0.1\nIBKR_CLIENT_ID=-4\n");
         let err = read_trading_env(&bad).expect_err("out of range");
-        assert_eq!(err.code(), "ENV_BAD_VALUES");
+        assert_eq!(wire(err.code()), "ENV_BAD_VALUES");
         let keys: Vec<Key> = err.invalid().iter().map(|v| v.key).collect();
         assert_eq!(keys, vec![Key::Port, Key::ClientId]);
         assert!(
@@ -484,7 +506,7 @@ mod tests {
                 Some(home)
             };
             assert_eq!(
-                trading_env_path(bad, home).expect_err(bad).code(),
+                wire(trading_env_path(bad, home).expect_err(bad).code()),
                 "ENV_PATH_NOT_FULL"
             );
         }

@@ -124,7 +124,7 @@ pub fn assess(obs: &Observations) -> Report {
         .worker
         .as_ref()
         .and_then(|w| w.last_error.as_ref())
-        .map(|e| e.code);
+        .map(|e| e.code.clone());
     let session = obs.worker.as_ref().map(|w| w.session);
 
     // config

@@ -68,7 +68,7 @@ mod unsupported;
 use unsupported as platform;
 
 pub use cleanup::{CleanOptions, CleanTarget, clean, terminate};
-pub use error::SocketError;
+pub use error::{SocketError, SocketErrorCode};
 pub use gateway_process::gateway_processes;
 pub use gateway_proto::{
     CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,

@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use gateway_proto::{ErrorBody, ErrorCode, Event};
+use gateway_proto::{ErrorBody, ErrorCode, Event, Level};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
@@ -192,7 +192,7 @@ impl Actor {
                 if self.waiting_to_retry() {
                     // Reconnect during a wait: try now. `attempt` still applies the connect budget (a spent
                     // one becomes a wait that says when the next try can go) and the absent-listener check.
-                    self.log("info", "reconnect asked for during a wait: trying now");
+                    self.log(Level::Info, "reconnect asked for during a wait: trying now");
                     self.next_attempt = Some(Instant::now());
                     return;
                 }
@@ -213,7 +213,7 @@ impl Actor {
                 }
             }
             Cmd::Reset => {
-                self.log("info", "guardrail reset by the user: one new attempt");
+                self.log(Level::Info, "guardrail reset by the user: one new attempt");
                 self.clear_latch().await;
                 self.wanted = true;
                 self.state.stopped_by_user = false;
@@ -230,7 +230,7 @@ impl Actor {
                 self.apply_pending().await;
                 if !was_idle {
                     self.log(
-                        "info",
+                        Level::Info,
                         "session stopped by the user: nothing more is sent to the Gateway",
                     );
                     self.state.stopped_by_user = true;
@@ -270,8 +270,7 @@ impl Actor {
                     && self.worker.is_some()
                     && self.state.lifecycle == Lifecycle::Connected
                 {
-                    self.log(
-                        "info",
+                    self.log(Level::Info,
                         format!(
                             "settings saved: the session keeps running; {}:{} as client id {} applies at the next connect",
                             config.host(),
@@ -318,7 +317,7 @@ impl Actor {
             .ok()
             .and_then(|q| q.listener_inode);
         self.log(
-            "info",
+            Level::Info,
             format!(
                 "settings changed: the session now goes to {}:{} as client id {}",
                 config.host(),
@@ -367,13 +366,13 @@ impl Actor {
             let env = self.options.config.worker_env();
             match WorkerProcess::spawn(&self.options.worker_bin, &env, &self.log) {
                 Ok(worker) => {
-                    self.log("info", format!("worker started (pid {})", worker.pid));
+                    self.log(Level::Info, format!("worker started (pid {})", worker.pid));
                     self.state.worker_pid = Some(worker.pid);
                     self.state.worker_starts += 1;
                     self.worker = Some(worker);
                 }
                 Err(e) => {
-                    self.log("error", e.to_string());
+                    self.log(Level::Error, e.to_string());
                     return self.set_lifecycle(Lifecycle::Failed { error: e.into() });
                 }
             }
@@ -412,7 +411,10 @@ impl Actor {
                     attempt: self.discipline.step() + 1,
                 });
             }
-            Err(e) => self.log("warn", format!("cannot send connect to the worker: {e}")),
+            Err(e) => self.log(
+                Level::Warn,
+                format!("cannot send connect to the worker: {e}"),
+            ),
         }
     }
 
@@ -446,15 +448,16 @@ impl Actor {
             }
             WorkerLine::Event(Event::Notice(notice)) => {
                 self.log(
-                    "info",
+                    Level::Info,
                     format!("IB notice {}: {}", notice.code, notice.message),
                 );
             }
-            WorkerLine::Unexpected(text) => {
-                self.log("warn", format!("unexpected line from the worker: {text}"))
-            }
+            WorkerLine::Unexpected(text) => self.log(
+                Level::Warn,
+                format!("unexpected line from the worker: {text}"),
+            ),
             WorkerLine::NotUtf8(text) => self.log(
-                "warn",
+                Level::Warn,
                 format!("a line from the worker that is not UTF-8 was skipped: {text}"),
             ),
         }
@@ -484,7 +487,7 @@ impl Actor {
         self.publish.send_replace(self.state.clone());
     }
 
-    fn log(&self, level: &str, message: impl Into<String>) {
+    fn log(&self, level: Level, message: impl Into<String>) {
         self.log.send(LogLine::supervisor(level, message));
     }
 }
