@@ -62,36 +62,6 @@ pub enum AppErrorCode {
     GatewayNotStarted,
 }
 
-impl From<ErrorCode> for CommandCode {
-    fn from(code: ErrorCode) -> CommandCode {
-        CommandCode::Session(code)
-    }
-}
-
-impl From<AppErrorCode> for CommandCode {
-    fn from(code: AppErrorCode) -> CommandCode {
-        CommandCode::App(code)
-    }
-}
-
-impl From<SocketErrorCode> for CommandCode {
-    fn from(code: SocketErrorCode) -> CommandCode {
-        CommandCode::Sockets(code)
-    }
-}
-
-impl From<ImportErrorCode> for CommandCode {
-    fn from(code: ImportErrorCode) -> CommandCode {
-        CommandCode::Import(code)
-    }
-}
-
-impl From<IbcErrorCode> for CommandCode {
-    fn from(code: IbcErrorCode) -> CommandCode {
-        CommandCode::Ibc(code)
-    }
-}
-
 /// Why something the app was asked to do failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -131,21 +101,21 @@ pub enum AppError {
 impl AppError {
     pub fn code(&self) -> CommandCode {
         match self {
-            AppError::BadConfig(_) => AppErrorCode::BadConfig.into(),
-            AppError::UnknownSetting(_) => AppErrorCode::UnknownSetting.into(),
-            AppError::SettingsWrite(_) => AppErrorCode::SettingsWriteFailed.into(),
-            AppError::SettingOverridden(_) => AppErrorCode::SettingOverridden.into(),
-            AppError::Import(e) => e.code().into(),
-            AppError::Sockets(e) => e.code().into(),
-            AppError::Supervisor(e) => e.code().into(),
-            AppError::ConfirmationRequired => AppErrorCode::ConfirmationRequired.into(),
-            AppError::DemoNotRunning => AppErrorCode::DemoNotRunning.into(),
-            AppError::Demo(_) => AppErrorCode::DemoFailed.into(),
-            AppError::DesktopOnly => AppErrorCode::DesktopOnly.into(),
-            AppError::Autostart(_) => AppErrorCode::AutostartFailed.into(),
-            AppError::OpenFolder(_) => AppErrorCode::OpenFolderFailed.into(),
+            AppError::BadConfig(_) => CommandCode::App(AppErrorCode::BadConfig),
+            AppError::UnknownSetting(_) => CommandCode::App(AppErrorCode::UnknownSetting),
+            AppError::SettingsWrite(_) => CommandCode::App(AppErrorCode::SettingsWriteFailed),
+            AppError::SettingOverridden(_) => CommandCode::App(AppErrorCode::SettingOverridden),
+            AppError::Import(e) => CommandCode::Import(e.code()),
+            AppError::Sockets(e) => CommandCode::Sockets(e.code()),
+            AppError::Supervisor(e) => CommandCode::Session(e.code()),
+            AppError::ConfirmationRequired => CommandCode::App(AppErrorCode::ConfirmationRequired),
+            AppError::DemoNotRunning => CommandCode::App(AppErrorCode::DemoNotRunning),
+            AppError::Demo(_) => CommandCode::App(AppErrorCode::DemoFailed),
+            AppError::DesktopOnly => CommandCode::App(AppErrorCode::DesktopOnly),
+            AppError::Autostart(_) => CommandCode::App(AppErrorCode::AutostartFailed),
+            AppError::OpenFolder(_) => CommandCode::App(AppErrorCode::OpenFolderFailed),
             // One INTERNAL on the wire, whichever part had the bug.
-            AppError::Internal(_) => ErrorCode::Internal.into(),
+            AppError::Internal(_) => CommandCode::Session(ErrorCode::Internal),
         }
     }
 
@@ -319,21 +289,32 @@ mod tests {
 
     #[test]
     fn every_kind_of_code_goes_out_as_its_own_string() {
-        let wire = |code: CommandCode| serde_json::to_value(code).expect("serialize");
-        assert_eq!(
-            wire(ErrorCode::HandshakeTimeout.into()),
-            "HANDSHAKE_TIMEOUT"
-        );
-        assert_eq!(wire(AppErrorCode::BadConfig.into()), "BAD_CONFIG");
-        assert_eq!(
-            wire(SocketErrorCode::SocketTableUnavailable.into()),
-            "SOCKET_TABLE_UNAVAILABLE"
-        );
-        assert_eq!(wire(ImportErrorCode::EnvNotAFile.into()), "ENV_NOT_A_FILE");
-        assert_eq!(
-            wire(IbcErrorCode::RestartTooSoon.into()),
-            "RESTART_TOO_SOON"
-        );
-        assert_eq!(wire(AppError::Internal("x".into()).code()), "INTERNAL");
+        let internal = AppError::Internal("x".into()).code();
+        for (code, expected) in [
+            (
+                CommandCode::Session(ErrorCode::HandshakeTimeout),
+                "HANDSHAKE_TIMEOUT",
+            ),
+            (CommandCode::App(AppErrorCode::BadConfig), "BAD_CONFIG"),
+            (
+                CommandCode::Sockets(SocketErrorCode::SocketTableUnavailable),
+                "SOCKET_TABLE_UNAVAILABLE",
+            ),
+            (
+                CommandCode::Import(ImportErrorCode::EnvNotAFile),
+                "ENV_NOT_A_FILE",
+            ),
+            (
+                CommandCode::Ibc(IbcErrorCode::RestartTooSoon),
+                "RESTART_TOO_SOON",
+            ),
+            (internal, "INTERNAL"),
+        ] {
+            assert_eq!(
+                serde_json::to_value(&code).expect("serialize"),
+                expected,
+                "{code:?}"
+            );
+        }
     }
 }

@@ -63,12 +63,16 @@ pub enum RestartError {
 impl RestartError {
     pub fn code(&self) -> CommandCode {
         match self {
-            RestartError::Ibc(err) => err.code().into(),
-            RestartError::NotFound(_) => IbcErrorCode::IbcNotConfigured.into(),
-            RestartError::ConfirmationRequired(_) => AppErrorCode::ConfirmationRequired.into(),
-            RestartError::InProgress => AppErrorCode::RestartInProgress.into(),
-            RestartError::RecordUnusable(_) => IbcErrorCode::RestartRecordUnusable.into(),
-            RestartError::CannotStart(_) => AppErrorCode::GatewayNotStarted.into(),
+            RestartError::Ibc(err) => CommandCode::Ibc(err.code()),
+            RestartError::NotFound(_) => CommandCode::Ibc(IbcErrorCode::IbcNotConfigured),
+            RestartError::ConfirmationRequired(_) => {
+                CommandCode::App(AppErrorCode::ConfirmationRequired)
+            }
+            RestartError::InProgress => CommandCode::App(AppErrorCode::RestartInProgress),
+            RestartError::RecordUnusable(_) => {
+                CommandCode::Ibc(IbcErrorCode::RestartRecordUnusable)
+            }
+            RestartError::CannotStart(_) => CommandCode::App(AppErrorCode::GatewayNotStarted),
             RestartError::App(err) => err.code(),
         }
     }

@@ -171,53 +171,56 @@ pub(super) fn zombies(obs: &Observations, side: ZombieSide) -> u32 {
 }
 
 pub(super) fn check_client_zombies(b: &mut Builder, count: u32) {
-    const TITLE: &str = "Stale connections (programs)";
-    if count == 0 {
-        return b.add(
-            CheckId::ZombiesClient,
-            TITLE,
-            CheckStatus::Pass,
-            "None.",
-            None,
-        );
-    }
-    b.add(
+    check_zombies(
+        b,
         CheckId::ZombiesClient,
-        TITLE,
-        CheckStatus::Warn,
-        format!(
-            "{count} stale connection(s) to the Gateway are still held open by programs on this computer; they can keep a client id taken."
-        ),
-        Some("Clean up the stale connections (Connections \u{2192} Clean up)."),
+        "Stale connections (programs)",
+        count,
+        || {
+            (
+                format!(
+                    "{count} stale connection(s) to the Gateway are still held open by programs on this computer; they can keep a client id taken."
+                ),
+                "Clean up the stale connections (Connections \u{2192} Clean up).",
+                format!("{count} CLOSE_WAIT socket(s) held by local processes"),
+            )
+        },
     );
-    b.technical(format!(
-        "{count} CLOSE_WAIT socket(s) held by local processes"
-    ));
 }
 
 pub(super) fn check_gateway_zombies(b: &mut Builder, count: u32) {
-    const TITLE: &str = "Stale connections (Gateway side)";
-    if count == 0 {
-        return b.add(
-            CheckId::ZombiesGateway,
-            TITLE,
-            CheckStatus::Pass,
-            "None.",
-            None,
-        );
-    }
-    b.add(
+    check_zombies(
+        b,
         CheckId::ZombiesGateway,
-        TITLE,
-        CheckStatus::Warn,
-        format!(
-            "The Gateway holds {count} closed connection(s) it never finished; only a Gateway restart clears them."
-        ),
-        Some(RESTART_STEPS),
+        "Stale connections (Gateway side)",
+        count,
+        || {
+            (
+                format!(
+                    "The Gateway holds {count} closed connection(s) it never finished; only a Gateway restart clears them."
+                ),
+                RESTART_STEPS,
+                format!("{count} CLOSE_WAIT socket(s) with the Gateway port as local port"),
+            )
+        },
     );
-    b.technical(format!(
-        "{count} CLOSE_WAIT socket(s) with the Gateway port as local port"
-    ));
+}
+
+/// "None." when there are no stale connections; else a warning with its detail, next step and technical
+/// facts from `found`.
+fn check_zombies(
+    b: &mut Builder,
+    id: CheckId,
+    title: &str,
+    count: u32,
+    found: impl FnOnce() -> (String, &'static str, String),
+) {
+    if count == 0 {
+        return b.add(id, title, CheckStatus::Pass, "None.", None);
+    }
+    let (detail, next_step, technical) = found();
+    b.add(id, title, CheckStatus::Warn, detail, Some(next_step));
+    b.technical(technical);
 }
 
 pub(super) fn check_client_id(
