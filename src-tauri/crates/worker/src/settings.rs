@@ -259,49 +259,29 @@ mod tests {
 
     #[test]
     fn out_of_range_params_are_refused_with_the_range() {
+        let port = |port| ConnectParams {
+            port: Some(port),
+            ..Default::default()
+        };
+        let timeout = |timeout| ConnectParams {
+            timeout: Some(timeout),
+            ..Default::default()
+        };
+        let client_id = ConnectParams {
+            client_id: Some(-1),
+            ..Default::default()
+        };
+        let host = ConnectParams {
+            host: Some("bad host".into()),
+            ..Default::default()
+        };
         let cases = [
-            (
-                ConnectParams {
-                    port: Some(0),
-                    ..Default::default()
-                },
-                "1 to 65535",
-            ),
-            (
-                ConnectParams {
-                    port: Some(70000),
-                    ..Default::default()
-                },
-                "1 to 65535",
-            ),
-            (
-                ConnectParams {
-                    client_id: Some(-1),
-                    ..Default::default()
-                },
-                "0 to 2147483647",
-            ),
-            (
-                ConnectParams {
-                    timeout: Some(0.05),
-                    ..Default::default()
-                },
-                "0.1 to 600",
-            ),
-            (
-                ConnectParams {
-                    timeout: Some(f64::NAN),
-                    ..Default::default()
-                },
-                "0.1 to 600",
-            ),
-            (
-                ConnectParams {
-                    host: Some("bad host".into()),
-                    ..Default::default()
-                },
-                "host name",
-            ),
+            (port(0), "1 to 65535"),
+            (port(70000), "1 to 65535"),
+            (client_id, "0 to 2147483647"),
+            (timeout(0.05), "0.1 to 600"),
+            (timeout(f64::NAN), "0.1 to 600"),
+            (host, "host name"),
         ];
         for (params, allowed) in cases {
             let text = message(connect_settings(&params, &env(&[])).expect_err("out of range"));

@@ -40,6 +40,8 @@ mod gateway_process;
 mod holders;
 mod identity;
 mod ledger;
+#[cfg(any(target_os = "linux", windows))]
+mod netstat;
 mod policy;
 mod recognise;
 mod scan;
