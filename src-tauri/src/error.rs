@@ -62,6 +62,48 @@ pub enum AppErrorCode {
     GatewayNotStarted,
 }
 
+impl AppErrorCode {
+    pub const ALL: [AppErrorCode; 12] = [
+        AppErrorCode::BadConfig,
+        AppErrorCode::UnknownSetting,
+        AppErrorCode::SettingsWriteFailed,
+        AppErrorCode::SettingOverridden,
+        AppErrorCode::ConfirmationRequired,
+        AppErrorCode::DemoNotRunning,
+        AppErrorCode::DemoFailed,
+        AppErrorCode::DesktopOnly,
+        AppErrorCode::AutostartFailed,
+        AppErrorCode::OpenFolderFailed,
+        AppErrorCode::RestartInProgress,
+        AppErrorCode::GatewayNotStarted,
+    ];
+}
+
+impl CommandCode {
+    /// Every code this build knows, each kind in its enum's order.
+    pub fn known() -> Vec<CommandCode> {
+        let session = ErrorCode::ALL.into_iter().map(CommandCode::Session);
+        let app = AppErrorCode::ALL.into_iter().map(CommandCode::App);
+        let sockets = SocketErrorCode::ALL.into_iter().map(CommandCode::Sockets);
+        let import = ImportErrorCode::ALL.into_iter().map(CommandCode::Import);
+        let ibc = IbcErrorCode::ALL.into_iter().map(CommandCode::Ibc);
+        session
+            .chain(app)
+            .chain(sockets)
+            .chain(import)
+            .chain(ibc)
+            .collect()
+    }
+
+    /// The code as it goes on the wire.
+    pub fn wire(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// Why something the app was asked to do failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -315,6 +357,18 @@ mod tests {
                 expected,
                 "{code:?}"
             );
+        }
+    }
+
+    #[test]
+    fn no_two_kinds_of_code_share_a_wire_string() {
+        let mut seen = std::collections::BTreeMap::new();
+        for code in CommandCode::known() {
+            let wire = code.wire();
+            assert!(!wire.is_empty(), "{code:?}");
+            if let Some(first) = seen.insert(wire.clone(), code.clone()) {
+                panic!("{wire} is both {first:?} and {code:?}");
+            }
         }
     }
 }

@@ -31,6 +31,13 @@ pub enum SocketErrorCode {
     UnsupportedPlatform,
 }
 
+impl SocketErrorCode {
+    pub const ALL: [SocketErrorCode; 2] = [
+        SocketErrorCode::SocketTableUnavailable,
+        SocketErrorCode::UnsupportedPlatform,
+    ];
+}
+
 impl SocketError {
     /// The stable code for the UI and the CLI's JSON output.
     pub fn code(&self) -> SocketErrorCode {

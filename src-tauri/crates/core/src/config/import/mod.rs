@@ -103,6 +103,18 @@ pub enum ImportErrorCode {
     EnvBadValues,
 }
 
+impl ImportErrorCode {
+    pub const ALL: [ImportErrorCode; 7] = [
+        ImportErrorCode::EnvPathNotFull,
+        ImportErrorCode::EnvNotFound,
+        ImportErrorCode::EnvNotAFile,
+        ImportErrorCode::EnvUnreadable,
+        ImportErrorCode::EnvMalformed,
+        ImportErrorCode::EnvNothingToImport,
+        ImportErrorCode::EnvBadValues,
+    ];
+}
+
 impl ImportError {
     /// Stable code for the app's error answer.
     pub fn code(&self) -> ImportErrorCode {
