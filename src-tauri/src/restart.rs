@@ -19,12 +19,12 @@ use gateway_core::ibc::{
     Timeouts,
 };
 use gateway_core::supervisor::{Lifecycle, LogLine, SupervisorState};
-use gateway_proto::{ErrorCode, IbcErrorCode, IbcFailure, RestartOutcome, RestartStep};
+use gateway_proto::{ErrorCode, IbcErrorCode, IbcFailure, Level, RestartOutcome, RestartStep};
 use serde_json::json;
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
 
-use crate::error::{AppError, CommandError};
+use crate::error::{AppError, AppErrorCode, CommandCode, CommandError};
 use crate::restart_start::{self, GatewayInstall};
 use crate::restart_view::{
     self, IbcFinding, RestartRun, RestartView, RunResult, ViewInputs, not_back_message,
@@ -61,15 +61,19 @@ pub enum RestartError {
 }
 
 impl RestartError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> CommandCode {
         match self {
-            RestartError::Ibc(err) => ibc_code(err.code()),
-            RestartError::NotFound(_) => ibc_code(IbcErrorCode::IbcNotConfigured),
-            RestartError::ConfirmationRequired(_) => "CONFIRMATION_REQUIRED".into(),
-            RestartError::InProgress => "RESTART_IN_PROGRESS".into(),
-            RestartError::RecordUnusable(_) => ibc_code(IbcErrorCode::RestartRecordUnusable),
-            RestartError::CannotStart(_) => "GATEWAY_NOT_STARTED".into(),
-            RestartError::App(err) => err.code().into(),
+            RestartError::Ibc(err) => CommandCode::Ibc(err.code()),
+            RestartError::NotFound(_) => CommandCode::Ibc(IbcErrorCode::IbcNotConfigured),
+            RestartError::ConfirmationRequired(_) => {
+                CommandCode::App(AppErrorCode::ConfirmationRequired)
+            }
+            RestartError::InProgress => CommandCode::App(AppErrorCode::RestartInProgress),
+            RestartError::RecordUnusable(_) => {
+                CommandCode::Ibc(IbcErrorCode::RestartRecordUnusable)
+            }
+            RestartError::CannotStart(_) => CommandCode::App(AppErrorCode::GatewayNotStarted),
+            RestartError::App(err) => err.code(),
         }
     }
 }
@@ -94,14 +98,6 @@ impl From<RestartError> for CommandError {
             }
         }
     }
-}
-
-/// IbcErrorCode as it goes on the wire (SCREAMING_SNAKE_CASE).
-fn ibc_code(code: IbcErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "IBC_ERROR".into())
 }
 
 /// The app's restarts through IBC: the run in progress (or the last one), published to the UI.
@@ -343,10 +339,10 @@ fn plan_key(host: &str, port: u16) -> String {
     RestartPlan::new(CommandServer::loopback(0), host, port).gateway_key
 }
 
-fn record(state: &AppState, level: &str, message: String) {
+fn record(state: &AppState, level: Level, message: String) {
     state.logs.record(LogLine {
         at_ms: gateway_core::now_ms(),
-        level: level.into(),
+        level,
         source: "restart".into(),
         message,
     });
@@ -408,7 +404,7 @@ pub fn start<R: Runtime>(
     if let Some(failure) = held_back(&guard, &plan.gateway_key, now.as_millisecond()) {
         record(
             &state,
-            "warn",
+            Level::Warn,
             format!(
                 "restart held back by the restart guard: {}",
                 failure.message
@@ -457,7 +453,7 @@ pub fn start<R: Runtime>(
     }
     record(
         &state,
-        "info",
+        Level::Info,
         format!(
             "sending RESTART to IBC's command server at {} (IB Gateway's API port {port}; IBC settings {}){}",
             plan.server.address(),
@@ -523,7 +519,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Err(err) => {
             record(
                 &state,
-                "error",
+                Level::Error,
                 format!(
                     "RESTART through IBC at {} failed: {err} ({})",
                     plan.server.address(),
@@ -543,9 +539,9 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
     record(
         &state,
         if report.outcome == RestartOutcome::Back {
-            "info"
+            Level::Info
         } else {
-            "warn"
+            Level::Warn
         },
         format!(
             "IBC answered RESTART with {:?}; outcome {:?}, down {:?} ms, followed for {} ms: {} ({})",
@@ -577,7 +573,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Ok(at_ms) => {
             record(
                 &state,
-                "info",
+                Level::Info,
                 "the session is back after the restart".into(),
             );
             restarts.update(|run| {
@@ -601,7 +597,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Err(why) => {
             record(
                 &state,
-                "warn",
+                Level::Warn,
                 format!("IB Gateway restarted but the session did not come back: {why}"),
             );
             restarts.update(|run| {
@@ -629,7 +625,7 @@ async fn one_reconnect(state: &AppState) -> Result<i64, String> {
         | Lifecycle::Failed { .. } => {
             record(
                 state,
-                "info",
+                Level::Info,
                 "IB Gateway is listening again: one reconnect now".into(),
             );
             state.reset_guardrail().await.map_err(|e| e.to_string())?;
@@ -678,7 +674,7 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
     );
     while watch.changed().await.is_ok() {
         let code = match &watch.borrow_and_update().lifecycle {
-            Lifecycle::Latched { error } => Some(error.code),
+            Lifecycle::Latched { error } => Some(error.code.clone()),
             _ => None,
         };
         let entered = code.is_some() && !was_latched;
@@ -696,12 +692,20 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
         if let Some(why) =
             restart_view::auto_restart_hold(demo, view.port_fix.as_ref(), window.as_ref())
         {
-            record(&state, "warn", format!("automatic restart not sent: {why}"));
+            record(
+                &state,
+                Level::Warn,
+                format!("automatic restart not sent: {why}"),
+            );
             continue;
         }
         match start(&app, false, true) {
             Ok(_) => {}
-            Err(err) => record(&state, "warn", format!("automatic restart not sent: {err}")),
+            Err(err) => record(
+                &state,
+                Level::Warn,
+                format!("automatic restart not sent: {err}"),
+            ),
         }
     }
 }
@@ -734,7 +738,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
     let word = command.word();
     record(
         state,
-        "info",
+        Level::Info,
         format!(
             "sending {word} to IBC's command server at {}",
             server.address()
@@ -745,7 +749,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
         Err(err) => {
             record(
                 state,
-                "error",
+                Level::Error,
                 format!("{word} through IBC failed: {err} ({})", err.details()),
             );
             return Err(err.into());
@@ -753,7 +757,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
     };
     record(
         state,
-        "info",
+        Level::Info,
         format!("IBC answered {word} with {:?}", exchange.reply_line),
     );
     match exchange.reply {
@@ -792,7 +796,7 @@ pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
     let pid = restart_start::launch(std::path::Path::new(&install.path)).map_err(|err| {
         record(
             state,
-            "error",
+            Level::Error,
             format!("starting IB Gateway with {} failed: {err}", install.path),
         );
         RestartError::CannotStart(format!(
@@ -802,7 +806,7 @@ pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
     })?;
     record(
         state,
-        "info",
+        Level::Info,
         format!(
             "started IB Gateway with {} (pid {pid}){}",
             install.path,

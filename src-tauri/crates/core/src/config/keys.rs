@@ -45,7 +45,7 @@ pub enum Key {
     /// IB Gateway's own daily auto-restart (or auto-logoff) time, `HH:MM` in the trader's time zone; empty
     /// when not known.
     AutoRestart,
-    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
+    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config/places.rs).
     IbcConfig,
     /// Restart IB Gateway through IBC by itself when the guardrail latches (opt-in; the restart guard holds).
     IbcAutoRestart,

@@ -136,7 +136,7 @@ impl Config {
         time_rules_of(&self.settings).auto_restart
     }
 
-    /// The region and the auto-restart time together, for schedule.rs and reset_window.rs.
+    /// The region and the auto-restart time together, for schedule/mod.rs and reset_window.rs.
     pub fn time_rules(&self) -> TimeRules {
         time_rules_of(&self.settings)
     }

@@ -6,6 +6,7 @@
 
 mod assess;
 mod guardrail;
+mod local_checks;
 mod observe;
 mod session_checks;
 mod session_test;

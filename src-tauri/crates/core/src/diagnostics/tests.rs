@@ -369,7 +369,7 @@ fn a_reset_window_does_not_explain_a_client_id_in_use_or_a_gateway_too_old() {
             port: 4002,
             scan: Some(listening(4002)),
             accept_queue_samples: vec![0],
-            worker: Some(failed_handshake(code)),
+            worker: Some(failed_handshake(code.clone())),
             reset_window: Some(window()),
             ..Observations::default()
         };

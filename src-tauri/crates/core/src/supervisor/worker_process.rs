@@ -213,7 +213,7 @@ fn parse_line(line: &str) -> WorkerLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_proto::ErrorCode;
+    use gateway_proto::{ErrorCode, UnknownCode};
 
     #[test]
     fn parses_each_kind_of_line_and_never_acts_on_garbage() {
@@ -231,6 +231,23 @@ mod tests {
                 id: 4,
                 result: Err(e),
             } => assert_eq!(e.code, ErrorCode::HandshakeTimeout),
+            other => panic!("{other:?}"),
+        }
+        // A code this build does not know is an answer all the same, its code kept as sent (it was an
+        // unexpected line before, so the request waited out its deadline and the worker was replaced).
+        match parse_line(
+            r#"{"id":5,"status":"error","error":{"code":"GATEWAY_ON_FIRE","message":"m"}}"#,
+        ) {
+            WorkerLine::Response {
+                id: 5,
+                result: Err(e),
+            } => {
+                assert_eq!(
+                    e.code,
+                    ErrorCode::Unknown(UnknownCode("GATEWAY_ON_FIRE".into()))
+                );
+                assert_eq!(e.message, "m");
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
