@@ -22,7 +22,7 @@ impl Actor {
             Ok(wait) => Some(wait),
             // Said each time (rare): the next connect records to a new file.
             Err(e @ ConnectRecordError::SetAside { .. }) => {
-                self.log("warn", e.to_string());
+                self.log(Level::Warn, e.to_string());
                 None
             }
             Err(e) => {
