@@ -41,6 +41,7 @@ mod restart_view;
 mod stale;
 mod state;
 mod tray;
+mod webview;
 mod window;
 
 /// The command adapters, one file per area in src/commands/ (commands.rs beside them is only the list of
