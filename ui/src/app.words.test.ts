@@ -16,7 +16,7 @@ import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, r
 import { mount, unmount } from "./test/mount";
 
 /** The jargon words in `text`, as the Rust side's words::jargon_in finds them (whole words, any case). */
-export function jargonIn(text: string): string[] {
+function jargonIn(text: string): string[] {
   let plain = text;
   for (const name of GATEWAY_NAMES) plain = plain.split(name).join(" ");
   const lower = plain.toLowerCase();

@@ -77,7 +77,7 @@ const zombies = scan({
   processes: [...scan().processes, proc({ pid: 5001 }), proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true })],
 });
 
-let current = states[scenario] ?? states["connected"]!;
+let current: SupervisorState = states[scenario] ?? states["connected"] ?? state({ phase: "idle" });
 fakeBackend({
   get_status: () => current,
   get_worker_status: () => current.worker,
