@@ -62,7 +62,9 @@ export type { IbcPortFix } from "./gen/IbcPortFix";
 export type { IbcSetting } from "./gen/IbcSetting";
 export type { RestartRun } from "./gen/RestartRun";
 export type { RestartView } from "./gen/RestartView";
+export type { RunResult } from "./gen/RunResult";
 export type { RunStep } from "./gen/RunStep";
+export type { StepState } from "./gen/StepState";
 
 /**
  * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside
