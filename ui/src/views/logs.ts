@@ -57,6 +57,19 @@ type Frame = (cb: () => void) => void;
 const nextFrame: Frame =
   typeof requestAnimationFrame === "function" ? (cb) => void requestAnimationFrame(() => cb()) : (cb) => void setTimeout(cb, 16);
 
+/** A function that runs `fn` at the next frame, once however often it is called before then. */
+function oncePerFrame(fn: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    nextFrame(() => {
+      queued = false;
+      fn();
+    });
+  };
+}
+
 export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScreen {
   const store = new LogStore(capacity);
   const state: LogsState = { paused: false, pending: [], held: [], follow: true, rowsDirty: true };
@@ -99,15 +112,7 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
     ctx.onDestroy(() => ro.disconnect());
   }
 
-  let scheduled = false;
-  function schedule(): void {
-    if (scheduled) return;
-    scheduled = true;
-    nextFrame(() => {
-      scheduled = false;
-      flush();
-    });
-  }
+  const schedule = oncePerFrame(() => flush());
 
   /** Moves pending lines into the buffer (or the paused hold), without drawing. */
   function ingest(): void {
@@ -142,16 +147,8 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
     update({ paused, rowsDirty: true });
   }
 
-  let filterQueued = false;
   /** Typing in the search box filters once per frame, not once per key. */
-  function applyFilter(): void {
-    if (filterQueued) return;
-    filterQueued = true;
-    nextFrame(() => {
-      filterQueued = false;
-      applyFilterNow();
-    });
-  }
+  const applyFilter = oncePerFrame(() => applyFilterNow());
   function applyFilterNow(): void {
     store.setFilter(toolbar.filter());
     update({ follow: true, rowsDirty: true });

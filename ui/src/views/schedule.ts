@@ -3,6 +3,7 @@
 
 import type { GatewayPresence } from "../ipc";
 import { button, fillStatic, h, show } from "../ui/dom";
+import { card, hidden } from "../ui/layout";
 
 export interface ScheduleCard {
   el: HTMLElement;
@@ -15,15 +16,7 @@ export function scheduleCard(openSettings: () => void): ScheduleCard {
   const hintButton = button("Open Settings", openSettings, { id: "schedule-open-settings", class: "small" });
   const hintBox = h("div", {}, hint, hintButton);
   const zone = h("p", { id: "schedule-zone", class: "muted" });
-  const el = h(
-    "section",
-    { id: "status-schedule", class: "card", attrs: { "aria-labelledby": "schedule-title" } },
-    h("h3", { id: "schedule-title", text: "Coming up" }),
-    list,
-    hintBox,
-    zone,
-  );
-  el.hidden = true;
+  const el = hidden(card({ id: "status-schedule", titleId: "schedule-title", title: "Coming up" }, list, hintBox, zone));
   let shown = "";
 
   function render(presence: GatewayPresence | null): void {
