@@ -45,6 +45,8 @@ interface RestartState {
 const STEP_ICON: Record<StepState, string> = { done: "✓", active: "…", waiting: "○", failed: "✗" };
 const STEP_WORD: Record<StepState, string> = { done: "Done", active: "Now", waiting: "Waiting", failed: "Failed" };
 const STEP_CLASS: Record<StepState, string> = { done: "status-pass", active: "status-warn", waiting: "status-skip", failed: "status-fail" };
+/** A step done by hand is seen done, or waited for: its colour, icon and word. */
+const manualMark = (done: boolean) => (done ? checkMark("status-pass", "✓", "Done") : checkMark("status-skip", "○", "Waiting"));
 const RUN_MESSAGE_CLASS: Record<RunResult, string> = { failed: "feedback feedback-error", back: "feedback feedback-note", running: "" };
 
 const STOP_QUESTION =
@@ -401,7 +403,7 @@ function manualStepItem(s: RestartStep): HTMLElement {
     h(
       "div",
       { class: "step-head" },
-      ...checkMark(s.done ? "status-pass" : "status-skip", s.done ? "✓" : "○", s.done ? "Done" : "Waiting"),
+      ...manualMark(s.done),
       h("strong", { class: "check-title", text: s.label }),
     ),
     s.todo ? h("p", { class: "step-todo", text: s.todo }) : null,
