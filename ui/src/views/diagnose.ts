@@ -12,7 +12,7 @@ import * as ipc from "../ipc";
 import type { Check, Report } from "../ipc";
 import { CHECK_ICON, CHECK_WORD, checkTechnical, progressText, remedyAction, reportTechnical, type RemedyAction } from "../model/diagnose";
 import { checkMark } from "../ui/checkmark";
-import type { Ctx, View } from "../ui/context";
+import type { Ctx, TabId, View } from "../ui/context";
 import { detailsBox } from "../ui/details";
 import { button, fill, h, show } from "../ui/dom";
 import { clearFeedback, feedbackBox, showError, showNote, whileBusy } from "../ui/feedback";
@@ -30,6 +30,9 @@ interface DiagnoseState {
   progress: { done: number; total: number; text: string } | null;
   report: Report | null;
 }
+
+/** The remedies that are another screen. */
+const REMEDY_SCREEN = { restart_gateway: "restart", open_settings: "settings" } as const satisfies Record<string, TabId>;
 
 const INTRO =
   "Diagnose looks at IB Gateway's port and the connections on it, and tests the Gateway through Gateway Doctor's own connection: if it is not connected yet, it connects and stays connected. It never opens a second connection.";
@@ -81,10 +84,8 @@ export function diagnoseView(ctx: Ctx): DiagnoseView {
         ctx.cleanUp();
         return;
       case "restart_gateway":
-        ctx.navigate("restart", true);
-        return;
       case "open_settings":
-        ctx.navigate("settings", true);
+        ctx.navigate(REMEDY_SCREEN[action.kind], true);
         return;
       case "wait_until":
         return;
