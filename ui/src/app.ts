@@ -105,12 +105,16 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
     }
   };
   await Promise.all([
-    load(ipc.getAppInfo(), (info) => {
-      store.set({ info });
-      version.textContent = `Version ${info.version}`;
-    }, () => {
-      version.textContent = "Version: unknown (the app did not answer)";
-    }),
+    load(
+      ipc.getAppInfo(),
+      (info) => {
+        store.set({ info });
+        version.textContent = `Version ${info.version}`;
+      },
+      () => {
+        version.textContent = "Version: unknown (the app did not answer)";
+      },
+    ),
     load(ipc.getStatus(), (s) => store.setState(s)),
     load(ipc.getGatewayPresence(), (p) => store.set({ presence: p })),
     load(ipc.getDemo(), (d) => store.set({ demo: d })),

@@ -244,7 +244,9 @@ function connectionLists(onRestartHelp: () => void) {
           "conn-zombies",
           "Stale connections on this computer",
           "IB Gateway closed these, but the program kept them open. Clean up ends those programs (after asking you).",
-          v.zombies.map((r) => processItem(r, r.hasLiveSession ? h("span", { class: "warn-note", text: " Also has a working connection." }) : null)),
+          v.zombies.map((r) =>
+            processItem(r, r.hasLiveSession ? h("span", { class: "warn-note", text: " Also has a working connection." }) : null),
+          ),
           "None. Good.",
         ),
         gatewayZombiesCard(v.gatewayZombies, onRestartHelp),
@@ -344,7 +346,9 @@ function confirmLabel(ending: boolean, n: number): string {
 function planBody(dry: CleanReport, plan: CleanPlan, tick: DialogHandlers["tick"]): HTMLElement[] {
   const parts: (HTMLElement | null)[] = [
     plan.willEnd.length > 0
-      ? h("p", { text: "These programs hold stale connections to IB Gateway and will be ended (asked to close, then stopped if they do not):" })
+      ? h("p", {
+          text: "These programs hold stale connections to IB Gateway and will be ended (asked to close, then stopped if they do not):",
+        })
       : h("p", { text: "No program can be ended without your extra say-so." }),
     h("ul", { id: "clean-plan", class: "plan" }, ...plan.willEnd.map(planItem)),
     plan.needsConfirm.length > 0
@@ -356,7 +360,12 @@ function planBody(dry: CleanReport, plan: CleanPlan, tick: DialogHandlers["tick"
         )
       : null,
     plan.untouched.length > 0
-      ? h("div", { id: "clean-plan-untouched" }, h("p", { text: "Not touched:" }), h("ul", { class: "plan" }, ...plan.untouched.map(untouchedItem)))
+      ? h(
+          "div",
+          { id: "clean-plan-untouched" },
+          h("p", { text: "Not touched:" }),
+          h("ul", { class: "plan" }, ...plan.untouched.map(untouchedItem)),
+        )
       : null,
     dry.gateway_zombies > 0
       ? h("p", {

@@ -201,7 +201,12 @@ function checkItem(c: Check): HTMLElement {
     h(
       "details",
       {},
-      h("summary", {}, ...checkMark(`status-${c.status}`, CHECK_ICON[c.status], CHECK_WORD[c.status]), h("span", { class: "check-title", text: c.title })),
+      h(
+        "summary",
+        {},
+        ...checkMark(`status-${c.status}`, CHECK_ICON[c.status], CHECK_WORD[c.status]),
+        h("span", { class: "check-title", text: c.title }),
+      ),
       h("p", { text: c.detail }),
       c.next_step ? h("p", { class: "check-next" }, h("strong", { text: "What to do: " }), c.next_step) : null,
       technical.length > 0 ? detailsBox(`check-details-${c.id}`, technical).el : null,

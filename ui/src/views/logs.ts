@@ -170,7 +170,10 @@ export function logsScreen(ctx: Ctx, capacity = DEFAULT_LOG_CAPACITY): LogsScree
     try {
       if (!navigator.clipboard?.writeText) throw new Error("no clipboard");
       await navigator.clipboard.writeText(text);
-      showNote(feedback, `Support bundle copied (${Math.max(1, Math.round(text.length / 1024))} KB). Paste it into your message to support.`);
+      showNote(
+        feedback,
+        `Support bundle copied (${Math.max(1, Math.round(text.length / 1024))} KB). Paste it into your message to support.`,
+      );
     } catch {
       fallback.show(text);
     }
@@ -271,7 +274,11 @@ function logToolbar(on: ToolbarHandlers) {
   return {
     el,
     copy,
-    filter: (): LogFilter => ({ level: level.value as LevelFilter, preset: preset.getAttribute("aria-pressed") === "true", search: search.value }),
+    filter: (): LogFilter => ({
+      level: level.value as LevelFilter,
+      preset: preset.getAttribute("aria-pressed") === "true",
+      search: search.value,
+    }),
     render(s: LogsState): void {
       setAttr(pause, "aria-pressed", String(s.paused));
       setText(pause, s.paused ? "Resume" : "Pause");
@@ -304,7 +311,9 @@ function logView(store: LogStore, on: ViewHandlers) {
   const pool: HTMLElement[] = [];
   let rowHeight = ROW_HEIGHT;
 
-  viewport.addEventListener("scroll", () => on.scrolled(viewport.scrollTop + viewportHeight() >= store.visibleCount * rowHeight - rowHeight));
+  viewport.addEventListener("scroll", () =>
+    on.scrolled(viewport.scrollTop + viewportHeight() >= store.visibleCount * rowHeight - rowHeight),
+  );
   rows.addEventListener("click", (e) => {
     const row = (e.target as HTMLElement).closest<HTMLElement>(".log-row");
     if (!row) return;
@@ -376,7 +385,10 @@ function paint(r: HTMLElement, e: LogEntry): void {
 
 /** When the clipboard fails: the bundle in a box to select and copy by hand. */
 function bundleFallback() {
-  const text = h("textarea", { id: "bundle-fallback", attrs: { readonly: true, rows: 6, "aria-label": "Support bundle (select all and copy)" } });
+  const text = h("textarea", {
+    id: "bundle-fallback",
+    attrs: { readonly: true, rows: 6, "aria-label": "Support bundle (select all and copy)" },
+  });
   const el = hidden(
     h(
       "div",

@@ -226,7 +226,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
 
 /** Why this screen matters now, from the session's phase. */
 function whyText(lc: Lifecycle | undefined): string {
-  const when = "Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway.";
+  const when =
+    "Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway.";
   if (lc && (lc.phase === "latched" || lc.phase === "unresponsive")) {
     return "Gateway API layer is unresponsive: IB Gateway is running but its API stopped answering. Only a restart of IB Gateway fixes this.";
   }
@@ -359,7 +360,13 @@ function runStepItem(s: RunStep): HTMLElement {
 function settingLines(ibc: IbcFinding): HTMLElement[] {
   if (ibc.kind !== "found") return [];
   return ibc.config.settings.map((s) =>
-    h("li", { data: { key: s.key } }, h("strong", { text: s.key }), ` = ${s.value} `, h("span", { class: "muted", text: `(line ${s.line} of ${s.path})` })),
+    h(
+      "li",
+      { data: { key: s.key } },
+      h("strong", { text: s.key }),
+      ` = ${s.value} `,
+      h("span", { class: "muted", text: `(line ${s.line} of ${s.path})` }),
+    ),
   );
 }
 
@@ -400,12 +407,7 @@ function manualStepItem(s: RestartStep): HTMLElement {
   return h(
     "li",
     { class: "check", data: { step: s.id, done: String(s.done) } },
-    h(
-      "div",
-      { class: "step-head" },
-      ...manualMark(s.done),
-      h("strong", { class: "check-title", text: s.label }),
-    ),
+    h("div", { class: "step-head" }, ...manualMark(s.done), h("strong", { class: "check-title", text: s.label })),
     s.todo ? h("p", { class: "step-todo", text: s.todo }) : null,
   );
 }

@@ -27,10 +27,7 @@ export function scheduleCard(openSettings: () => void): ScheduleCard {
     show(el, s !== null);
     if (!s) return;
     const lines = [s.next_reset, s.auto_restart, s.weekly_login].filter((u) => u !== null);
-    fillStatic(
-      list,
-      ...lines.map((u) => h("li", { class: u.now ? "schedule-now" : "", data: { now: String(u.now) }, text: u.text })),
-    );
+    fillStatic(list, ...lines.map((u) => h("li", { class: u.now ? "schedule-now" : "", data: { now: String(u.now) }, text: u.text })));
     hint.textContent = s.auto_restart_hint ?? "";
     show(hintBox, s.auto_restart_hint !== null);
     zone.textContent = `Times are in your computer's time zone (${s.time_zone}).`;

@@ -138,7 +138,9 @@ export function settingsScreen(ctx: Ctx): SettingsScreen {
       apply(reset.config);
       showNote(
         banners.resetResult,
-        reset.backup_path ? `Settings reset to defaults. Your old settings file is kept at ${reset.backup_path}.` : "Settings reset to defaults.",
+        reset.backup_path
+          ? `Settings reset to defaults. Your old settings file is kept at ${reset.backup_path}.`
+          : "Settings reset to defaults.",
       );
       ctx.announce("Settings reset to defaults.");
     });
@@ -180,7 +182,9 @@ function settingsBanners(onReset: () => void, onReconnect: () => void) {
   const troubleText = h("div", { id: "settings-file-problem-text" });
   const resetButton = button("Reset to defaults", onReset, { id: "reset-settings" });
   const resetResult = feedbackBox("reset-settings-result");
-  const trouble = hidden(h("div", { id: "settings-file-problem", class: "warning", attrs: { role: "alert" } }, troubleText, actionRow(resetButton)));
+  const trouble = hidden(
+    h("div", { id: "settings-file-problem", class: "warning", attrs: { role: "alert" } }, troubleText, actionRow(resetButton)),
+  );
   const reconnectButton = button("Reconnect now", onReconnect, { id: "reconnect-now" });
   const pending = hidden(
     h(
@@ -203,7 +207,9 @@ function settingsBanners(onReset: () => void, onReconnect: () => void) {
     const demoPort = config?.demo_port ?? null;
     setText(
       demoNote,
-      demoPort === null ? "" : `The demo gateway is running: the session uses port ${demoPort} until you end the demo. Your saved port is kept.`,
+      demoPort === null
+        ? ""
+        : `The demo gateway is running: the session uses port ${demoPort} until you end the demo. Your saved port is kept.`,
     );
     show(demoNote, demoPort !== null);
   }

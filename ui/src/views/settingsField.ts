@@ -3,7 +3,16 @@
 // what the person typed (`touched`) until the form is filled over it on purpose.
 
 import type { ConfigView, InvalidValue } from "../ipc";
-import { type FieldSpec, formText, invalidText, overriddenNote, PORT_PRESETS, settingOf, settingSourceLabel, sourceLabel } from "../model/settings";
+import {
+  type FieldSpec,
+  formText,
+  invalidText,
+  overriddenNote,
+  PORT_PRESETS,
+  settingOf,
+  settingSourceLabel,
+  sourceLabel,
+} from "../model/settings";
 import { button, h, setText, show } from "../ui/dom";
 import { hidden } from "../ui/layout";
 

@@ -263,7 +263,12 @@ function statusHead() {
   const light = h("div", { id: "status-light", class: "light light-big", attrs: { role: "img" } }, icon, word);
   const title = h("h2", { id: "status-title", attrs: { tabindex: -1 } });
   const detail = h("p", { id: "status-detail", class: "status-detail" });
-  const el = h("div", { class: "status-head" }, light, h("div", { class: "status-words", attrs: { "aria-live": "polite" } }, title, detail));
+  const el = h(
+    "div",
+    { class: "status-head" },
+    light,
+    h("div", { class: "status-words", attrs: { "aria-live": "polite" } }, title, detail),
+  );
   return {
     el,
     render(v: StatusView): void {
@@ -357,7 +362,10 @@ function demoOffer(onStart: () => void) {
     render(offered: boolean, presence: GatewayPresence | null, starting: boolean): void {
       show(el, offered);
       if (presence) {
-        setText(text, `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${presence.port}.`);
+        setText(
+          text,
+          `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${presence.port}.`,
+        );
       }
       if (start.disabled !== starting) start.disabled = starting;
       setText(start, starting ? "Starting the demo gateway…" : "Try the demo gateway");
@@ -389,7 +397,13 @@ const badgeClass = (mode: string): string => `badge badge-${mode.toLowerCase()}`
 function accountItems(accounts: readonly { account: string; mode: string }[]): HTMLElement[] {
   if (accounts.length === 0) return [h("li", { class: "muted", text: "No accounts yet: they appear once connected." })];
   return accounts.map((a) =>
-    h("li", { data: { account: a.account } }, h("span", { class: "account-id", text: a.account }), " ", h("span", { class: badgeClass(a.mode), text: a.mode })),
+    h(
+      "li",
+      { data: { account: a.account } },
+      h("span", { class: "account-id", text: a.account }),
+      " ",
+      h("span", { class: badgeClass(a.mode), text: a.mode }),
+    ),
   );
 }
 
