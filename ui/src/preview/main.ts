@@ -15,10 +15,10 @@ import {
   presence,
   proc,
   report,
-  scan,
   state,
   restartRun,
   restartView,
+  zombieScan,
 } from "../test/fixtures";
 import type { TabId } from "../ui/context";
 
@@ -89,60 +89,8 @@ const logs: LogLine[] = Array.from({ length: 5000 }, (_, i) => ({
         : `heartbeat ok, round trip ${10 + (i % 7)} ms`,
 }));
 
-const zombies = scan({
-  zombies: [
-    {
-      side: "client",
-      local_addr: "127.0.0.1",
-      local_port: 50001,
-      remote_addr: "127.0.0.1",
-      remote_port: 4002,
-      state: "close_wait",
-      inode: 1,
-      uid: 1000,
-      pids: [5001],
-    },
-    {
-      side: "client",
-      local_addr: "127.0.0.1",
-      local_port: 50002,
-      remote_addr: "127.0.0.1",
-      remote_port: 4002,
-      state: "close_wait",
-      inode: 2,
-      uid: 1000,
-      pids: [5002],
-    },
-    {
-      side: "gateway",
-      local_addr: "127.0.0.1",
-      local_port: 4002,
-      remote_addr: "127.0.0.1",
-      remote_port: 50003,
-      state: "close_wait",
-      inode: 3,
-      uid: 1000,
-      pids: [4242],
-    },
-  ],
-  live_sessions: [
-    {
-      local_addr: "127.0.0.1",
-      local_port: 50010,
-      remote_addr: "127.0.0.1",
-      remote_port: 4002,
-      state: "established",
-      inode: 9,
-      uid: 1000,
-      pids: [5002],
-    },
-  ],
-  processes: [
-    ...scan().processes,
-    proc({ pid: 5001 }),
-    proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true }),
-  ],
-});
+// Two stale connections held by programs here (one also has a live session) and one inside the Gateway.
+const zombies = zombieScan();
 
 let current: SupervisorState = states[scenario] ?? states["connected"] ?? state({ phase: "idle" });
 fakeBackend({
