@@ -110,7 +110,7 @@ test: deps ui
 	cargo deny --locked check bans licenses sources
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory types-check
-	(cd ui && npm run typecheck && npm test)
+	(cd ui && npm run typecheck && npm run lint && npm run format:check && npm test)
 	cargo build --workspace --bins
 	cargo nextest run --workspace
 	$(MAKE) --no-print-directory platform-check

@@ -12,5 +12,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
+    // style.test.ts reads the stylesheet's text (style.css?raw); Vitest leaves CSS empty unless told.
+    css: { include: [/style\.css/] },
   },
 });

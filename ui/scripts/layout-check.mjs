@@ -106,7 +106,23 @@ async function main() {
   }
 
   const webPort = await freePort();
-  start(process.execPath, [path.join(ui, "node_modules", "vite", "bin", "vite.js"), "preview", "--config", "vite.preview.config.ts", "--outDir", "dist-preview", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"], {});
+  start(
+    process.execPath,
+    [
+      path.join(ui, "node_modules", "vite", "bin", "vite.js"),
+      "preview",
+      "--config",
+      "vite.preview.config.ts",
+      "--outDir",
+      "dist-preview",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(webPort),
+      "--strictPort",
+    ],
+    {},
+  );
   const site = `http://127.0.0.1:${webPort}`;
   await waitFor(async () => (await fetch(`${site}/preview.html`)).ok, "the preview server");
 
@@ -116,7 +132,9 @@ async function main() {
   await waitFor(async () => (await wd(base, "GET", "/status")).ready, "WebKitWebDriver");
 
   const session = await wd(base, "POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] } } },
+    capabilities: {
+      alwaysMatch: { browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] } },
+    },
   });
   const s = `/session/${session.sessionId}`;
   const js = (script) => wd(base, "POST", `${s}/execute/sync`, { script, args: [] });
@@ -128,7 +146,10 @@ async function main() {
       await wd(base, "POST", `${s}/window/rect`, { width: w, height: h });
       for (const [name, query, actions] of SCREENS) {
         await wd(base, "POST", `${s}/url`, { url: `${site}/preview.html?${query}` });
-        await waitFor(() => js("return !!document.querySelector('#status-light[data-state]') && document.readyState === 'complete'"), "the app");
+        await waitFor(
+          () => js("return !!document.querySelector('#status-light[data-state]') && document.readyState === 'complete'"),
+          "the app",
+        );
         await sleep(400);
         for (const css of actions) {
           const el = await wd(base, "POST", `${s}/element`, { using: "css selector", value: css });

@@ -43,7 +43,12 @@ describe("diagnose", () => {
       get_status: () => state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_REFUSED") }),
       get_gateway_presence: () => presence({ listening: false, listener_inode: null, pid: null, process_name: null }),
       run_diagnose: () =>
-        report({ verdict: "gateway_not_running", summary: "IB Gateway is not running.", next_step: "Start IB Gateway and log in.", remedy: { kind: "retry" } }),
+        report({
+          verdict: "gateway_not_running",
+          summary: "IB Gateway is not running.",
+          next_step: "Start IB Gateway and log in.",
+          remedy: { kind: "retry" },
+        }),
     });
     expect(byId("primary-action").textContent).toBe("Diagnose");
     click("primary-action");
@@ -55,7 +60,12 @@ describe("diagnose", () => {
 
   test("switch_port remedy saves the port", async () => {
     const be = await runWith(
-      report({ verdict: "wrong_port_or_api_disabled", summary: "IB Gateway listens on 7497, not 4002.", next_step: "Use port 7497.", remedy: { kind: "switch_port", port: 7497 } }),
+      report({
+        verdict: "wrong_port_or_api_disabled",
+        summary: "IB Gateway listens on 7497, not 4002.",
+        next_step: "Use port 7497.",
+        remedy: { kind: "switch_port", port: 7497 },
+      }),
       { save_settings: () => config() },
     );
     expect(byId("remedy-action").textContent).toBe("Use port 7497");

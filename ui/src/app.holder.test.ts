@@ -56,9 +56,7 @@ describe("client id holder on Status", () => {
     await settle();
     const block = byId("client-id-holder");
     expect(block.hidden).toBe(false);
-    expect(byId("client-id-holder-summary").textContent).toBe(
-      "python3 (python3 bot.py) uses client id 7431 (seen in its environment).",
-    );
+    expect(byId("client-id-holder-summary").textContent).toBe("python3 (python3 bot.py) uses client id 7431 (seen in its environment).");
     const wait = byId("client-id-wait");
     expect(wait.hidden).toBe(false);
     expect(wait.textContent).toBe("Waiting for python3 to disconnect; Gateway Doctor will then try once by itself.");
@@ -71,7 +69,10 @@ describe("client id holder on Status", () => {
     expect(details.querySelector("summary")?.textContent).toBe("Details");
     expect(details.textContent).toContain("pid 5002");
     // The main text a trader reads carries no protocol words; those stay behind Details.
-    const main = [...block.children].filter((c) => c !== details).map((c) => c.textContent).join(" ");
+    const main = [...block.children]
+      .filter((c) => c !== details)
+      .map((c) => c.textContent)
+      .join(" ");
     expect(main).not.toMatch(/\bpid\b|326|nextValidId|inode/);
     // Asked once for this refusal, not on every tick.
     byId("header-status").click();
@@ -85,9 +86,7 @@ describe("client id holder on Status", () => {
     expect(byId("client-id-holder-summary").textContent).toContain("may run on another computer");
     const candidates = byId("client-id-candidates");
     expect(candidates.querySelector("h4")?.textContent).toBe("Your programs connected to IB Gateway");
-    expect([...candidates.querySelectorAll("li")].map((l) => l.textContent)).toEqual([
-      "node (node index.js), client id not visible",
-    ]);
+    expect([...candidates.querySelectorAll("li")].map((l) => l.textContent)).toEqual(["node (node index.js), client id not visible"]);
     expect(byId("client-id-wait").hidden).toBe(true);
     expect(byId("use-another-client-id").hidden).toBe(false);
   });

@@ -32,7 +32,9 @@ describe("logs", () => {
     expect(byId("log-preset").getAttribute("aria-pressed")).toBe("true");
     await new Promise((r) => setTimeout(r, 40));
     logs.flush();
-    const matching = Array.from({ length: 100_000 }, (_, k) => line(k + 10_000)).filter((l) => /connected|success|failed/i.test(l.message)).length;
+    const matching = Array.from({ length: 100_000 }, (_, k) => line(k + 10_000)).filter((l) =>
+      /connected|success|failed/i.test(l.message),
+    ).length;
     expect(logs.store.visibleCount).toBe(matching);
     const shown = [...document.querySelectorAll("#log-view .log-row:not([hidden])")].map((r) => r.textContent ?? "");
     expect(shown.length).toBeLessThan(100);

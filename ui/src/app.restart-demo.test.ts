@@ -54,7 +54,14 @@ describe("demo", () => {
     await settle();
     expect(be.calls.map((c) => c.cmd)).toContain("start_demo");
     expect(be.calls.map((c) => c.cmd)).not.toContain("connect_gateway");
-    await fire("worker://state", state({ phase: "connected" }, connectedWorker({ target: { host: "127.0.0.1", port: 40123, client_id: 1, readonly: true, timeout_s: 30 } }), { changed_at_ms: NOW }));
+    await fire(
+      "worker://state",
+      state(
+        { phase: "connected" },
+        connectedWorker({ target: { host: "127.0.0.1", port: 40123, client_id: 1, readonly: true, timeout_s: 30 } }),
+        { changed_at_ms: NOW },
+      ),
+    );
     await fire("gateway://presence", presence({ port: 40123, process_name: "gateway-sim", pid: 777 }));
     expect(byId("status-light").dataset["state"]).toBe("green");
     expect(byId("demo-banner").hidden).toBe(false);

@@ -40,7 +40,16 @@ describe("restart through IBC", () => {
     expect(steps()).toEqual(["asking:done", "down:active", "listening:waiting", "session:waiting"]);
     await fire("restart://progress", restartRun(3));
     expect(steps()).toEqual(["asking:done", "down:done", "listening:done", "session:active"]);
-    be.handlers["get_restart_view"] = () => restartView({ run: restartRun(4, "back"), held_back: { code: "RESTART_TOO_SOON", message: "IB Gateway was restarted less than 10 minutes ago: the next restart is allowed at 14:15 on Sat 5 Dec", details: "", next_allowed_ms: 1 } });
+    be.handlers["get_restart_view"] = () =>
+      restartView({
+        run: restartRun(4, "back"),
+        held_back: {
+          code: "RESTART_TOO_SOON",
+          message: "IB Gateway was restarted less than 10 minutes ago: the next restart is allowed at 14:15 on Sat 5 Dec",
+          details: "",
+          next_allowed_ms: 1,
+        },
+      });
     await fire("restart://progress", restartRun(4, "back"));
     await settle();
     expect(steps()).toEqual(["asking:done", "down:done", "listening:done", "session:done"]);
@@ -84,7 +93,8 @@ describe("restart through IBC", () => {
     const be = await mount({
       get_restart_view: () => restartView(),
       restart_gateway: (args) => {
-        if (args?.["confirmed"] !== true) throw { code: "CONFIRMATION_REQUIRED", message: "Restart now?", detail: { question: "The markets just opened. Restart now?" } };
+        if (args?.["confirmed"] !== true)
+          throw { code: "CONFIRMATION_REQUIRED", message: "Restart now?", detail: { question: "The markets just opened. Restart now?" } };
         return restartRun(0);
       },
     });
@@ -101,7 +111,11 @@ describe("restart through IBC", () => {
     await mount({
       get_restart_view: () => restartView(),
       restart_gateway: () => {
-        throw { code: "IBC_UNREACHABLE", message: "IBC's command server at 127.0.0.1:7462 cannot be reached: is IBC running, on that port?", detail: null };
+        throw {
+          code: "IBC_UNREACHABLE",
+          message: "IBC's command server at 127.0.0.1:7462 cannot be reached: is IBC running, on that port?",
+          detail: null,
+        };
       },
     });
     await openRestart();
@@ -143,7 +157,13 @@ describe("restart through IBC", () => {
   });
 
   test("IBC's Gateway port differing from the session's is offered and saved as the port setting", async () => {
-    const fix = { port: 4001, configured: 4002, path: "/home/t/ibc/config.ini", line: 7, message: "IBC sets IB Gateway's API port to 4001 (line 7 of /home/t/ibc/config.ini), but Gateway Doctor connects to 4002. Use 4001?" };
+    const fix = {
+      port: 4001,
+      configured: 4002,
+      path: "/home/t/ibc/config.ini",
+      line: 7,
+      message: "IBC sets IB Gateway's API port to 4001 (line 7 of /home/t/ibc/config.ini), but Gateway Doctor connects to 4002. Use 4001?",
+    };
     const be = await mount({
       get_restart_view: () => restartView({ port_fix: fix }),
       save_settings: () => ({}),
@@ -163,7 +183,8 @@ describe("restart through IBC", () => {
     const be = await mount({ get_restart_view: () => restartView(), reconnect_account: () => "OK" });
     await openRestart();
     expect(byId("reconnect-account").hidden).toBe(true);
-    be.handlers["get_restart_view"] = () => restartView({ reconnect_account: "IB Gateway has lost its link to IBKR's servers for 4 minutes, outside IBKR's reset times." });
+    be.handlers["get_restart_view"] = () =>
+      restartView({ reconnect_account: "IB Gateway has lost its link to IBKR's servers for 4 minutes, outside IBKR's reset times." });
     click("nav-status");
     await openRestart();
     expect(byId("reconnect-account").hidden).toBe(false);
@@ -180,7 +201,11 @@ describe("restart through IBC", () => {
         restartView({
           ibc: { kind: "not_found", looked_in: [] },
           actions: { restart: false, stop: false, manual: true },
-          start: { path: "/home/t/Jts/ibgateway/1030/ibgateway", via_ibc: false, message: "IB Gateway is not running (nothing listens on port 4002). It is installed at /home/t/Jts/ibgateway/1030/ibgateway." },
+          start: {
+            path: "/home/t/Jts/ibgateway/1030/ibgateway",
+            via_ibc: false,
+            message: "IB Gateway is not running (nothing listens on port 4002). It is installed at /home/t/Jts/ibgateway/1030/ibgateway.",
+          },
         }),
       start_gateway: () => "IB Gateway is starting. Log in, and approve the 2FA on your phone.",
     });

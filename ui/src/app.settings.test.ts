@@ -37,7 +37,11 @@ describe("settings", () => {
           code: "BAD_CONFIG",
           message: "Some values are not valid.",
           detail: [
-            { key: "port", source: { kind: "explicit" }, message: "port 70000 is not a port: use 1-65535; IB Gateway uses 4002 for paper trading" },
+            {
+              key: "port",
+              source: { kind: "explicit" },
+              message: "port 70000 is not a port: use 1-65535; IB Gateway uses 4002 for paper trading",
+            },
           ],
         };
       },
@@ -68,7 +72,13 @@ describe("settings", () => {
         config({
           // A key with a bad value is in `errors` instead of `settings`.
           settings: config().settings.filter((s) => s.key !== "timeout"),
-          errors: [{ key: "timeout", source: { kind: "environment", var: "IBKR_TIMEOUT" }, message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds" }],
+          errors: [
+            {
+              key: "timeout",
+              source: { kind: "environment", var: "IBKR_TIMEOUT" },
+              message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds",
+            },
+          ],
         }),
     });
     click("nav-settings");
@@ -111,7 +121,11 @@ describe("settings that keep", () => {
     config({
       settings: config().settings.filter((s) => s.key !== "port" && s.key !== "client_id"),
       errors: [
-        { key: "port", source: { kind: "settings_file", path: "/s.json" }, message: "port is unknown: /s.json cannot be read (expected value at line 3 column 16)" },
+        {
+          key: "port",
+          source: { kind: "settings_file", path: "/s.json" },
+          message: "port is unknown: /s.json cannot be read (expected value at line 3 column 16)",
+        },
       ],
       file_problem: { path: "/s.json", message: "expected value at line 3 column 16", line: 3, column: 16 },
     });
@@ -141,7 +155,13 @@ describe("settings that keep", () => {
       get_config: () =>
         config({
           settings: config().settings.filter((s) => s.key !== "client_id"),
-          errors: [{ key: "client_id", source: { kind: "settings_file", path: "/s.json" }, message: "client_id abc in /s.json is not a whole number" }],
+          errors: [
+            {
+              key: "client_id",
+              source: { kind: "settings_file", path: "/s.json" },
+              message: "client_id abc in /s.json is not a whole number",
+            },
+          ],
         }),
     });
     click("nav-settings");
@@ -232,8 +252,15 @@ describe("settings from the trading program", () => {
       import_trading_env: () => {
         throw {
           code: "ENV_BAD_VALUES",
-          message: "/home/t/bot/.env has values Gateway Doctor cannot use, so nothing was imported: IBKR_PORT=70000 in /home/t/bot/.env is not a port",
-          detail: [{ key: "port", source: { kind: "dot_env", path: "/home/t/bot/.env" }, message: "IBKR_PORT=70000 in /home/t/bot/.env is not a port" }],
+          message:
+            "/home/t/bot/.env has values Gateway Doctor cannot use, so nothing was imported: IBKR_PORT=70000 in /home/t/bot/.env is not a port",
+          detail: [
+            {
+              key: "port",
+              source: { kind: "dot_env", path: "/home/t/bot/.env" },
+              message: "IBKR_PORT=70000 in /home/t/bot/.env is not a port",
+            },
+          ],
         };
       },
     });
@@ -254,7 +281,8 @@ describe("settings from the trading program", () => {
     const clash = {
       client_id: 7,
       suggested: 7400,
-      message: "Your trading program uses client id 7 too (IBKR_CLIENT_ID in /home/t/bot/.env). Two programs with one client id push each other off IB Gateway: use client id 7400 for Gateway Doctor instead.",
+      message:
+        "Your trading program uses client id 7 too (IBKR_CLIENT_ID in /home/t/bot/.env). Two programs with one client id push each other off IB Gateway: use client id 7400 for Gateway Doctor instead.",
     };
     const be = await mount({
       get_config: () => imported({ trading_program: { path: "/home/t/bot/.env", client_id: 7, imported_at: null, clash } }),

@@ -46,7 +46,10 @@ describe("status", () => {
     });
     const be = await mount({
       get_status: () => state({ phase: "connected" }, bare),
-      get_worker_status: () => connectedWorker({ heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 7, last_ok_at_ms: NOW - 2000, misses_in_a_row: 0 } }),
+      get_worker_status: () =>
+        connectedWorker({
+          heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 7, last_ok_at_ms: NOW - 2000, misses_in_a_row: 0 },
+        }),
     });
     await settle();
     expect(be.calls.some((c) => c.cmd === "get_worker_status")).toBe(true);
@@ -70,13 +73,18 @@ describe("status", () => {
   test("LIVE on a live port", async () => {
     await mount({
       get_status: () =>
-        state({ phase: "connected" }, connectedWorker({ accounts: ["U555"], target: { host: "127.0.0.1", port: 4001, client_id: 1, readonly: true, timeout_s: 30 } })),
+        state(
+          { phase: "connected" },
+          connectedWorker({ accounts: ["U555"], target: { host: "127.0.0.1", port: 4001, client_id: 1, readonly: true, timeout_s: 30 } }),
+        ),
     });
     expect(byId("account-mode").textContent).toBe("LIVE");
   });
 
   test("latched: red, the unresponsive words, and the button opens the restart steps", async () => {
-    await mount({ get_status: () => state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE", "Gateway API layer is unresponsive: …") }) });
+    await mount({
+      get_status: () => state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE", "Gateway API layer is unresponsive: …") }),
+    });
     expect(light().dataset["state"]).toBe("red");
     expect(byId("status-title").textContent).toBe("Gateway API layer is unresponsive");
     expect(byId("primary-action").textContent).toBe("How to restart Gateway");
@@ -142,10 +150,13 @@ describe("session controls", () => {
   test("Stop shows exactly when Rust offers it", async () => {
     await mount({ get_status: () => state({ phase: "connected" }, connectedWorker()) });
     expect(byId("stop-session").hidden).toBe(false);
-    await fire("worker://state", state({ phase: "connected" }, connectedWorker(), {
-      changed_at_ms: NOW,
-      offered: { connect: false, reconnect: false, stop: false },
-    }));
+    await fire(
+      "worker://state",
+      state({ phase: "connected" }, connectedWorker(), {
+        changed_at_ms: NOW,
+        offered: { connect: false, reconnect: false, stop: false },
+      }),
+    );
     expect(byId("stop-session").hidden).toBe(true);
     await fire("worker://state", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }, undefined, { changed_at_ms: NOW + 1 }));
     expect(byId("stop-session").hidden).toBe(true);

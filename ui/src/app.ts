@@ -1,11 +1,12 @@
-// The app shell: header, DEMO banner, the tab list (WAI-ARIA tabs: arrow keys, Home/End, roving tabindex), one
-// panel per screen, and the wiring from IPC snapshots and events into the shared store.
+// The app shell: header, DEMO banner, the tabs with one panel per screen (ui/tabs.ts), and the wiring from IPC
+// snapshots and events into the shared store.
 
 import * as ipc from "./ipc";
-import { button, h } from "./ui/dom";
+import { h } from "./ui/dom";
 import type { Ctx, TabId, View } from "./ui/context";
 import { quitShortcut } from "./ui/quit";
 import { Store } from "./ui/store";
+import { tabs } from "./ui/tabs";
 import { connectionsScreen } from "./views/connections";
 import { demoBanner } from "./views/demo";
 import { diagnoseView } from "./views/diagnose";
@@ -35,14 +36,15 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   const store = new Store();
   const cleanups: (() => void)[] = [];
   const announcer = h("div", { id: "announcer", class: "visually-hidden", attrs: { "aria-live": "polite", role: "status" } });
+  // The tabs are made after the screens, which take ctx: until then, nothing to navigate and no screen on show.
   let navigate: (tab: TabId, focus?: boolean) => void = () => {};
-  let active: TabId | null = null;
+  let activeTab: () => TabId | null = () => null;
 
   const ctx: Ctx = {
     store,
     now: options.now ?? (() => Date.now()),
     navigate: (tab, focus) => navigate(tab, focus),
-    activeTab: () => active,
+    activeTab: () => activeTab(),
     announce: (message) => {
       announcer.textContent = "";
       announcer.textContent = message;
@@ -67,60 +69,12 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   const version = h("p", { class: "version", data: { testid: "version" }, text: "Version: checking…" });
   const header = h("header", { class: "app-header" }, h("h1", { text: "Gateway Doctor" }), status.pill, version);
 
-  // Tabs.
-  const tablist = h("div", { class: "tabs", attrs: { role: "tablist", "aria-label": "Screens" } });
-  const tabs = new Map<TabId, HTMLButtonElement>();
-  const panels = new Map<TabId, HTMLElement>();
-  const main = h("main", { id: "main" });
-  for (const v of views) {
-    const tab = button(v.label, () => select(v.id, false), {
-      id: `nav-${v.id}`,
-      class: "tab",
-      attrs: { role: "tab", "aria-controls": `panel-${v.id}`, "aria-selected": "false", tabindex: -1 },
-    });
-    tabs.set(v.id, tab);
-    tablist.append(tab);
-    const panel = h("div", { id: `panel-${v.id}`, class: "panel", attrs: { role: "tabpanel", "aria-labelledby": `nav-${v.id}`, tabindex: 0 } }, v.panel);
-    panel.hidden = true;
-    panels.set(v.id, panel);
-    main.append(panel);
-  }
-  tablist.addEventListener("keydown", (e) => {
-    const ids = views.map((v) => v.id);
-    const current = ids.findIndex((id) => tabs.get(id) === document.activeElement);
-    if (current === -1) return;
-    let next: number | null = null;
-    if (e.key === "ArrowRight") next = (current + 1) % ids.length;
-    else if (e.key === "ArrowLeft") next = (current - 1 + ids.length) % ids.length;
-    else if (e.key === "Home") next = 0;
-    else if (e.key === "End") next = ids.length - 1;
-    if (next === null) return;
-    e.preventDefault();
-    const id = ids[next];
-    if (id) {
-      select(id, false);
-      tabs.get(id)?.focus();
-    }
-  });
+  const screens = tabs(views);
+  navigate = screens.select;
+  activeTab = screens.active;
 
-  function select(id: TabId, focusHeading = false): void {
-    for (const [tid, tab] of tabs) {
-      const on = tid === id;
-      tab.setAttribute("aria-selected", String(on));
-      tab.tabIndex = on ? 0 : -1;
-      const panel = panels.get(tid);
-      if (panel) panel.hidden = !on;
-    }
-    const changed = active !== id;
-    active = id;
-    const view = views.find((v) => v.id === id);
-    if (changed) view?.shown?.();
-    if (focusHeading) panels.get(id)?.querySelector<HTMLElement>("h2")?.focus();
-  }
-  navigate = select;
-
-  root.replaceChildren(header, demoBanner(ctx), h("nav", { class: "nav", attrs: { "aria-label": "Gateway Doctor" } }, tablist), main, announcer);
-  select("status", false);
+  root.replaceChildren(header, demoBanner(ctx), screens.nav, screens.main, announcer);
+  screens.select("status", false);
 
   if (typeof window !== "undefined") cleanups.push(quitShortcut(window, (q) => window.confirm(q)));
 
@@ -164,12 +118,16 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
     }
   };
   await Promise.all([
-    load(ipc.getAppInfo(), (info) => {
-      store.set({ info });
-      version.textContent = `Version ${info.version}`;
-    }, () => {
-      version.textContent = "Version: unknown (the app did not answer)";
-    }),
+    load(
+      ipc.getAppInfo(),
+      (info) => {
+        store.set({ info });
+        version.textContent = `Version ${info.version}`;
+      },
+      () => {
+        version.textContent = "Version: unknown (the app did not answer)";
+      },
+    ),
     load(ipc.getStatus(), (s) => store.setState(s)),
     load(ipc.getGatewayPresence(), (p) => store.set({ presence: p })),
     load(ipc.getDemo(), (d) => store.set({ demo: d })),
@@ -185,7 +143,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
 
   return {
     store,
-    navigate: select,
+    navigate: screens.select,
     logs,
     destroy: () => {
       for (const fn of cleanups.splice(0)) fn();

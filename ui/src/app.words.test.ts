@@ -16,7 +16,7 @@ import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, r
 import { mount, unmount } from "./test/mount";
 
 /** The jargon words in `text`, as the Rust side's words::jargon_in finds them (whole words, any case). */
-export function jargonIn(text: string): string[] {
+function jargonIn(text: string): string[] {
   let plain = text;
   for (const name of GATEWAY_NAMES) plain = plain.split(name).join(" ");
   const lower = plain.toLowerCase();
@@ -34,7 +34,8 @@ export function jargonIn(text: string): string[] {
 
 const isDetails = (el: Element): boolean =>
   el instanceof HTMLElement &&
-  (el.dataset["technical"] !== undefined || (el.tagName === "DETAILS" && el.querySelector(":scope > summary")?.textContent?.trim() === "Details"));
+  (el.dataset["technical"] !== undefined ||
+    (el.tagName === "DETAILS" && el.querySelector(":scope > summary")?.textContent?.trim() === "Details"));
 
 /** What a person can read on the page outside "Details": text, titles, placeholders and aria-labels. */
 function readable(root: Element): string[] {
@@ -72,11 +73,35 @@ function statusStates(): [string, SupervisorState, boolean][] {
     ["idle, nothing listening", state({ phase: "idle" }), false],
     ["connecting", state({ phase: "connecting", attempt: 2 }), true],
     ["connected", state({ phase: "connected" }, connectedWorker()), true],
-    ["heartbeat late", state({ phase: "connected" }, connectedWorker({ heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 12, last_ok_at_ms: NOW - 9000, misses_in_a_row: 1 } })), true],
-    ["link lost", state({ phase: "connected" }, connectedWorker({ link: { state: "lost", code: 1100, message: "Connectivity between IB and TWS has been lost.", at_ms: NOW } })), true],
+    [
+      "heartbeat late",
+      state(
+        { phase: "connected" },
+        connectedWorker({
+          heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 12, last_ok_at_ms: NOW - 9000, misses_in_a_row: 1 },
+        }),
+      ),
+      true,
+    ],
+    [
+      "link lost",
+      state(
+        { phase: "connected" },
+        connectedWorker({ link: { state: "lost", code: 1100, message: "Connectivity between IB and TWS has been lost.", at_ms: NOW } }),
+      ),
+      true,
+    ],
     [
       "farms down",
-      state({ phase: "connected" }, connectedWorker({ farms: [{ kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW }, { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW }] })),
+      state(
+        { phase: "connected" },
+        connectedWorker({
+          farms: [
+            { kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW },
+            { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW },
+          ],
+        }),
+      ),
       true,
     ],
     ["unresponsive", state({ phase: "unresponsive" }, connectedWorker({ session: "unresponsive" })), true],
@@ -86,7 +111,11 @@ function statusStates(): [string, SupervisorState, boolean][] {
     for (const listening of [true, false]) {
       const e = { ...err(code), detail: "server version 187; socket closed" };
       out.push([`failed ${code}`, state({ phase: "failed", error: e }), listening]);
-      out.push([`waiting after ${code}`, state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: e }, undefined, { changed_at_ms: NOW }), listening]);
+      out.push([
+        `waiting after ${code}`,
+        state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: e }, undefined, { changed_at_ms: NOW }),
+        listening,
+      ]);
     }
   }
   return out;
@@ -113,7 +142,8 @@ describe("plain words", () => {
     for (const [name, s, listening] of statusStates()) {
       await mount({
         get_status: () => s,
-        get_gateway_presence: () => (listening ? presence() : presence({ listening: false, listener_inode: null, pid: null, process_name: null, accept_queue: null })),
+        get_gateway_presence: () =>
+          listening ? presence() : presence({ listening: false, listener_inode: null, pid: null, process_name: null, accept_queue: null }),
         get_worker_status: () => s.worker,
       });
       await settle();
@@ -132,8 +162,24 @@ describe("plain words", () => {
       note: "IB Gateway's own “API client” light is red whenever no program is connected to it.",
       remedy: { kind: "retry" },
       checks: [
-        { id: "handshake", title: "Gateway's API answers", status: "fail", detail: "It closed the connection.", next_step: null, technical: "CONNECTION_LOST; handshake steps reached: TCP connected, server version", ms: 31 },
-        { id: "farms", title: "Data farms", status: "warn", detail: "Not available right now: Market data.", next_step: null, technical: "farms: usfarm (2103)", ms: null },
+        {
+          id: "handshake",
+          title: "Gateway's API answers",
+          status: "fail",
+          detail: "It closed the connection.",
+          next_step: null,
+          technical: "CONNECTION_LOST; handshake steps reached: TCP connected, server version",
+          ms: 31,
+        },
+        {
+          id: "farms",
+          title: "Data farms",
+          status: "warn",
+          detail: "Not available right now: Market data.",
+          next_step: null,
+          technical: "farms: usfarm (2103)",
+          ms: null,
+        },
       ],
     });
     await mount({ run_diagnose: () => withFacts });
@@ -205,30 +251,52 @@ describe("plain words", () => {
           return [p.title, p.hint];
         }),
       ),
-      ...scanTexts("settings", FIELDS.flatMap((f) => [f.label, f.help])),
+      ...scanTexts(
+        "settings",
+        FIELDS.flatMap((f) => [f.label, f.help]),
+      ),
       ...scanTexts("diagnose", Object.values(CHECK_TITLE)),
       ...scanTexts("logs", [PRESET_LABEL, ...Object.values(LEVEL_FILTER_LABEL)]),
-      ...scanTexts("restart", restartSteps(startRestart(null, null)).flatMap((s) => [s.label, s.todo])),
       ...scanTexts(
-        "clean up",
-        [
-          ...["terminated", "killed_after_grace", "would_terminate", "already_gone", "failed"].map((r) => outcome(r, null)),
-          ...["is_gateway", "other_user", "live_session_needs_confirmation", "identity_changed", "protected_pid", "other_host", "not_confirmed", "not_seen_in_both_scans", "no_longer_holds_zombie", "owner_unknown"].map((r) =>
-            outcome("refused", r),
-          ),
-        ],
+        "restart",
+        restartSteps(startRestart(null, null)).flatMap((s) => [s.label, s.todo]),
       ),
+      ...scanTexts("clean up", [
+        ...["terminated", "killed_after_grace", "would_terminate", "already_gone", "failed"].map((r) => outcome(r, null)),
+        ...[
+          "is_gateway",
+          "other_user",
+          "live_session_needs_confirmation",
+          "identity_changed",
+          "protected_pid",
+          "other_host",
+          "not_confirmed",
+          "not_seen_in_both_scans",
+          "no_longer_holds_zombie",
+          "owner_unknown",
+        ].map((r) => outcome("refused", r)),
+      ]),
     ];
     expect(found).toEqual([]);
   });
 
   test("the Status help walks through the Gateway's API settings after a refused connection, and explains its API client light", async () => {
     await mount({
-      get_status: () => state({ phase: "failed", error: err("CONNECTION_REFUSED", "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello.") }),
+      get_status: () =>
+        state({
+          phase: "failed",
+          error: err("CONNECTION_REFUSED", "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello."),
+        }),
     });
     await settle();
     const steps = byId("gateway-settings").textContent ?? "";
-    for (const name of ["Enable ActiveX and Socket Clients", "Socket port", "Allow connections from localhost only", "Trusted IPs", "Read-Only API"]) {
+    for (const name of [
+      "Enable ActiveX and Socket Clients",
+      "Socket port",
+      "Allow connections from localhost only",
+      "Trusted IPs",
+      "Read-Only API",
+    ]) {
       expect(steps).toContain(name);
     }
     expect(byId("gateway-settings").hidden).toBe(false);

@@ -89,17 +89,14 @@ export const runDiagnose = (): Promise<Report> => call("run_diagnose");
 export const scanConnections = (): Promise<PortScan> => call("scan_connections");
 /** A dry run may pass `confirmation: null` (every holder the rules allow); a real run passes what the user
  * confirmed from that dry run (processes by pid and start time, their stale connections, ticked live ones). */
-export const cleanConnections = (args: {
-  confirmation: CleanConfirmation | null;
-  dry_run: boolean;
-}): Promise<CleanReport> => call("clean_connections", args);
+export const cleanConnections = (args: { confirmation: CleanConfirmation | null; dry_run: boolean }): Promise<CleanReport> =>
+  call("clean_connections", args);
 /** "Your programs connected to IB Gateway": each working connection, its program and client id. */
 export const getClientLedger = (): Promise<ClientLedger> => call("get_client_ledger");
 /** Who holds the client id the Gateway refused: the program seen using it, or the candidates, in plain words. */
 export const getClientIdHolders = (): Promise<ClientIdHolders> => call("get_client_id_holders");
 export const getConfig = (): Promise<ConfigView> => call("get_config");
-export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> =>
-  call("save_settings", { changes });
+export const saveSettings = (changes: Record<string, JsonValue>): Promise<ConfigView> => call("save_settings", { changes });
 /** "Reset to defaults": the app keeps a backup of the old file and says where. */
 export const resetSettings = (): Promise<SettingsReset> => call("reset_settings");
 /** Ends the worker (no API disconnect) so settings saved during a healthy session apply, and connects. */
@@ -143,10 +140,8 @@ function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> 
 
 export const onWorkerState = (h: (s: SupervisorState) => void): Promise<Unlisten> => on("worker://state", h);
 export const onLogLine = (h: (l: LogLine) => void): Promise<Unlisten> => on("log://line", h);
-export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unlisten> =>
-  on("gateway://presence", h);
-export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Unlisten> =>
-  on("diagnose://progress", h);
+export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unlisten> => on("gateway://presence", h);
+export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Unlisten> => on("diagnose://progress", h);
 /** A restart through IBC reached a step or ended. */
 export const onRestartProgress = (h: (r: RestartRun) => void): Promise<Unlisten> => on("restart://progress", h);
 /** The tray's Diagnose item: the window was shown; open Diagnose and run it. */

@@ -67,4 +67,6 @@ export type { IbcPortFix } from "./gen/IbcPortFix";
 export type { IbcSetting } from "./gen/IbcSetting";
 export type { RestartRun } from "./gen/RestartRun";
 export type { RestartView } from "./gen/RestartView";
+export type { RunResult } from "./gen/RunResult";
 export type { RunStep } from "./gen/RunStep";
+export type { StepState } from "./gen/StepState";

@@ -111,10 +111,7 @@ const key = (o: CleanOutcome): ProcessKey => ({ pid: o.process.pid, start_ticks:
 
 /** Exactly what the user saw and confirmed: each program by pid and start time (so a reused pid is refused),
  * the stale connections the dry run listed, and the working sessions ticked one by one. */
-export function confirmedArgs(
-  plan: CleanPlan,
-  alsoLive: ReadonlySet<number>,
-): { confirmation: CleanConfirmation; dry_run: false } {
+export function confirmedArgs(plan: CleanPlan, alsoLive: ReadonlySet<number>): { confirmation: CleanConfirmation; dry_run: false } {
   const live = plan.needsConfirm.filter((o) => alsoLive.has(o.process.pid));
   const chosen = [...plan.willEnd, ...live];
   return {

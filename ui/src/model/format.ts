@@ -62,3 +62,13 @@ export function friendlyProcessName(name: string, cmdline: readonly string[]): s
   }
   return name;
 }
+
+/** "1 program", "3 programs" (or the given plural: "2 processes"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "1 connection is", "3 connections are". */
+export function countIs(n: number, one: string, many = `${one}s`): string {
+  return `${plural(n, one, many)} ${n === 1 ? "is" : "are"}`;
+}

@@ -26,7 +26,9 @@ export function ledgerRows(ledger: ClientLedger, now: number): LedgerRow[] {
   return ledger.entries.map((e) => {
     const p = e.process;
     const clientId =
-      e.client_id === null ? "Client id not visible (the program may keep it in its own settings)" : `Client id ${e.client_id} (${SOURCE[e.client_id_source]})`;
+      e.client_id === null
+        ? "Client id not visible (the program may keep it in its own settings)"
+        : `Client id ${e.client_id} (${SOURCE[e.client_id_source]})`;
     if (!p) {
       return { name: "A program of another user", command: "", since: "", isOwn: false, clientId, id: e.client_id };
     }

@@ -4,7 +4,7 @@ import { NOW, connectedWorker, presence, proc, scan, state } from "../test/fixtu
 import { cleanPlan, confirmedArgs, connectionsView, outcomeWords } from "./connections";
 import { remedyAction } from "./diagnose";
 import { errorLine, explainError } from "./errors";
-import { formatDuration, friendlyProcessName, shortCommandLine } from "./format";
+import { countIs, formatDuration, friendlyProcessName, plural, shortCommandLine } from "./format";
 import { LogStore, matchesFilter, NO_FILTER, PRESET_LABEL, PRESET_MATCHES } from "./logs";
 import { restartSteps, startRestart, withPresence, withState } from "./restart";
 import { diffChanges, importedAtText, invalidByKey, overriddenNote, settingSourceLabel, sourceLabel } from "./settings";
@@ -248,6 +248,14 @@ describe("errors and formats", () => {
     expect(formatDuration(2 * 3_600_000 + 5 * 60_000)).toBe("2 h 5 min");
     expect(formatDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe("3 days 4 h");
     expect(formatDuration(-5)).toBe("0 s");
+  });
+
+  test("counts take the singular for one only", () => {
+    expect(plural(1, "program")).toBe("1 program");
+    expect(plural(0, "program")).toBe("0 programs");
+    expect(plural(3, "process", "processes")).toBe("3 processes");
+    expect(countIs(1, "connection")).toBe("1 connection is");
+    expect(countIs(2, "connection")).toBe("2 connections are");
   });
 });
 

@@ -32,15 +32,30 @@ export const FIELDS: readonly FieldSpec[] = [
     kind: "int",
     help: "A number no other program connected to the same Gateway uses.",
   },
-  { key: "timeout", label: "Connect timeout (seconds)", kind: "seconds", help: "How long to wait for IB Gateway to answer a connect. 30 is a good value." },
+  {
+    key: "timeout",
+    label: "Connect timeout (seconds)",
+    kind: "seconds",
+    help: "How long to wait for IB Gateway to answer a connect. 30 is a good value.",
+  },
   {
     key: "readonly",
     label: "Mark the session read-only",
     kind: "bool",
     help: "A label only: Gateway Doctor never places orders, with this on or off. To make IB Gateway refuse orders from every program, tick “Read-Only API” in Configure → Settings → API → Settings.",
   },
-  { key: "heartbeat_interval", label: "Heartbeat every (seconds)", kind: "seconds", help: "How often Gateway Doctor checks that IB Gateway still answers." },
-  { key: "connect_at_startup", label: "Connect when Gateway Doctor starts", kind: "bool", help: "Open the session as soon as the app starts." },
+  {
+    key: "heartbeat_interval",
+    label: "Heartbeat every (seconds)",
+    kind: "seconds",
+    help: "How often Gateway Doctor checks that IB Gateway still answers.",
+  },
+  {
+    key: "connect_at_startup",
+    label: "Connect when Gateway Doctor starts",
+    kind: "bool",
+    help: "Open the session as soon as the app starts.",
+  },
   {
     key: "region",
     label: "Your IBKR region",
@@ -53,7 +68,7 @@ export const FIELDS: readonly FieldSpec[] = [
     key: "auto_restart",
     label: "IB Gateway restarts itself at (HH:MM, your time)",
     kind: "time",
-    help: "In IB Gateway: Configure → Settings → Lock and Exit, the \"Auto restart\" (or \"Auto logoff\") time. Leave empty if you do not know it.",
+    help: 'In IB Gateway: Configure → Settings → Lock and Exit, the "Auto restart" (or "Auto logoff") time. Leave empty if you do not know it.',
     time: true,
   },
   {
@@ -185,10 +200,7 @@ export function importedAtText(at: string | null): string | null {
 }
 
 /** The changes between what was loaded and what the form holds now. */
-export function diffChanges(
-  config: ConfigView | null,
-  form: Partial<Record<Key, string | boolean>>,
-): Record<string, JsonValue> {
+export function diffChanges(config: ConfigView | null, form: Partial<Record<Key, string | boolean>>): Record<string, JsonValue> {
   const changes: Record<string, JsonValue> = {};
   for (const spec of FIELDS) {
     const now = form[spec.key];

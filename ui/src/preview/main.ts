@@ -15,10 +15,10 @@ import {
   presence,
   proc,
   report,
-  scan,
   state,
   restartRun,
   restartView,
+  zombieScan,
 } from "../test/fixtures";
 import type { TabId } from "../ui/context";
 
@@ -44,10 +44,19 @@ const nothing = presence({ listening: false, listener_inode: null, pid: null, pr
 const states: Record<string, SupervisorState> = {
   idle: state({ phase: "idle" }),
   connected: state({ phase: "connected" }, connectedWorker()),
-  live: state({ phase: "connected" }, connectedWorker({ accounts: ["U1234567"], target: { host: "127.0.0.1", port: 4001, client_id: 1, readonly: true, timeout_s: 30 } })),
+  live: state(
+    { phase: "connected" },
+    connectedWorker({ accounts: ["U1234567"], target: { host: "127.0.0.1", port: 4001, client_id: 1, readonly: true, timeout_s: 30 } }),
+  ),
   latched: state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE", "Gateway API layer is unresponsive") }),
-  backoff: state({ phase: "backoff", attempt: 2, retry_in_ms: 30_000, error: err("CLIENT_ID_IN_USE", "client id 1 is in use") }, undefined, { changed_at_ms: NOW }),
-  "not-running": state({ phase: "backoff", attempt: 3, retry_in_ms: 16_000, error: err("CONNECTION_REFUSED", "refused") }, undefined, { changed_at_ms: NOW }),
+  backoff: state(
+    { phase: "backoff", attempt: 2, retry_in_ms: 30_000, error: err("CLIENT_ID_IN_USE", "client id 1 is in use") },
+    undefined,
+    { changed_at_ms: NOW },
+  ),
+  "not-running": state({ phase: "backoff", attempt: 3, retry_in_ms: 16_000, error: err("CONNECTION_REFUSED", "refused") }, undefined, {
+    changed_at_ms: NOW,
+  }),
   // The Gateway listens but shuts the door at once: Status walks through its API settings.
   refused: state({
     phase: "failed",
@@ -57,33 +66,51 @@ const states: Record<string, SupervisorState> = {
     ),
   }),
   demo: state({ phase: "idle" }),
-  "farm-down": state({ phase: "connected" }, connectedWorker({ farms: [{ kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW }, { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW }] })),
+  "farm-down": state(
+    { phase: "connected" },
+    connectedWorker({
+      farms: [
+        { kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW },
+        { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW },
+      ],
+    }),
+  ),
 };
 
 const logs: LogLine[] = Array.from({ length: 5000 }, (_, i) => ({
   at_ms: NOW - (5000 - i) * 1000,
   level: i % 50 === 0 ? "warn" : i % 333 === 0 ? "error" : "info",
   source: i % 2 ? "worker" : "supervisor",
-  message: i % 50 === 0 ? "connect failed: The Gateway closed the connection. (CONNECTION_LOST)" : i % 97 === 0 ? "connected" : `heartbeat ok, round trip ${10 + (i % 7)} ms`,
+  message:
+    i % 50 === 0
+      ? "connect failed: The Gateway closed the connection. (CONNECTION_LOST)"
+      : i % 97 === 0
+        ? "connected"
+        : `heartbeat ok, round trip ${10 + (i % 7)} ms`,
 }));
 
-const zombies = scan({
-  zombies: [
-    { side: "client", local_addr: "127.0.0.1", local_port: 50001, remote_addr: "127.0.0.1", remote_port: 4002, state: "close_wait", inode: 1, uid: 1000, pids: [5001] },
-    { side: "client", local_addr: "127.0.0.1", local_port: 50002, remote_addr: "127.0.0.1", remote_port: 4002, state: "close_wait", inode: 2, uid: 1000, pids: [5002] },
-    { side: "gateway", local_addr: "127.0.0.1", local_port: 4002, remote_addr: "127.0.0.1", remote_port: 50003, state: "close_wait", inode: 3, uid: 1000, pids: [4242] },
-  ],
-  live_sessions: [{ local_addr: "127.0.0.1", local_port: 50010, remote_addr: "127.0.0.1", remote_port: 4002, state: "established", inode: 9, uid: 1000, pids: [5002] }],
-  processes: [...scan().processes, proc({ pid: 5001 }), proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true })],
-});
+// Two stale connections held by programs here (one also has a live session) and one inside the Gateway.
+const zombies = zombieScan();
 
-let current = states[scenario] ?? states["connected"]!;
+let current: SupervisorState = states[scenario] ?? states["connected"] ?? state({ phase: "idle" });
 fakeBackend({
   get_status: () => current,
   get_worker_status: () => current.worker,
   get_gateway_presence: () => (scenario === "not-running" || scenario === "demo" ? nothing : presence({ schedule })),
   get_logs: () => logs,
-  get_config: () => config({ errors: scenario === "latched" ? [{ key: "timeout", source: { kind: "environment", var: "IBKR_TIMEOUT" }, message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds (30 is a good handshake timeout)" }] : [] }),
+  get_config: () =>
+    config({
+      errors:
+        scenario === "latched"
+          ? [
+              {
+                key: "timeout",
+                source: { kind: "environment", var: "IBKR_TIMEOUT" },
+                message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds (30 is a good handshake timeout)",
+              },
+            ]
+          : [],
+    }),
   connect_gateway: () => {
     current = { ...state({ phase: "connecting", attempt: 1 }), changed_at_ms: NOW };
     setTimeout(() => {
@@ -94,25 +121,51 @@ fakeBackend({
   },
   run_diagnose: async () => {
     for (let i = 1; i <= 14; i++) {
-      await fire("diagnose://progress", { step: "sockets", label: "Looking at the Gateway port's connections", done: Math.min(i, 4), total: 4 });
+      await fire("diagnose://progress", {
+        step: "sockets",
+        label: "Looking at the Gateway port's connections",
+        done: Math.min(i, 4),
+        total: 4,
+      });
       await new Promise((r) => setTimeout(r, 60));
     }
-    return report({ verdict: "zombies_present", summary: "2 stale connections are holding IB Gateway's port.", next_step: "Clean them up: Gateway Doctor ends the programs that hold them (after asking you).", remedy: { kind: "clean_zombies", count: 2 } });
+    return report({
+      verdict: "zombies_present",
+      summary: "2 stale connections are holding IB Gateway's port.",
+      next_step: "Clean them up: Gateway Doctor ends the programs that hold them (after asking you).",
+      remedy: { kind: "clean_zombies", count: 2 },
+    });
   },
   scan_connections: () => zombies,
   clean_connections: (args) => ({
     port: 4002,
     dry_run: Boolean(args?.["dry_run"]),
     outcomes: [
-      { process: proc({ pid: 5001 }), result: args?.["dry_run"] ? "would_terminate" : "terminated", reason: null, zombie_inodes: [1], detail: "" },
-      { process: proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true }), result: "refused", reason: "live_session_needs_confirmation", zombie_inodes: [2], detail: "" },
+      {
+        process: proc({ pid: 5001 }),
+        result: args?.["dry_run"] ? "would_terminate" : "terminated",
+        reason: null,
+        zombie_inodes: [1],
+        detail: "",
+      },
+      {
+        process: proc({ pid: 5002, name: "node", cmdline: ["node", "/srv/bot/index.js"], has_live_session: true }),
+        result: "refused",
+        reason: "live_session_needs_confirmation",
+        zombie_inodes: [2],
+        detail: "",
+      },
     ],
     remaining_client_zombies: [],
     gateway_zombies: 1,
     took_ms: 5,
   }),
   save_settings: () => {
-    throw { code: "BAD_CONFIG", message: "Some values are not valid.", detail: [{ key: "port", source: { kind: "explicit" }, message: "port 70000 is not a port: use 1-65535" }] };
+    throw {
+      code: "BAD_CONFIG",
+      message: "Some values are not valid.",
+      detail: [{ key: "port", source: { kind: "explicit" }, message: "port 70000 is not a port: use 1-65535" }],
+    };
   },
   get_support_bundle: () => JSON.stringify({ versions: { app: "preview" } }, null, 2),
   get_demo: () => (scenario === "demo" ? { port: 40123, control_port: 40124 } : null),

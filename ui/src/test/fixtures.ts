@@ -87,7 +87,18 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
 
 export function presence(over: Partial<GatewayPresence> = {}): GatewayPresence {
-  return { port: 4002, listening: true, listener_inode: 111, accept_queue: 0, process_name: "java", pid: 4242, reset_window: null, stale: { count: 0, growing: false }, schedule: null, ...over };
+  return {
+    port: 4002,
+    listening: true,
+    listener_inode: 111,
+    accept_queue: 0,
+    process_name: "java",
+    pid: 4242,
+    reset_window: null,
+    stale: { count: 0, growing: false },
+    schedule: null,
+    ...over,
+  };
 }
 
 export function proc(over: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -140,7 +151,17 @@ export function scan(over: Partial<PortScan> = {}): PortScan {
   return {
     port: 4002,
     listeners: [
-      { accept_queue: 0, local_addr: "127.0.0.1", local_port: 4002, remote_addr: "0.0.0.0", remote_port: 0, state: "listen", inode: 111, uid: 1000, pids: [4242] },
+      {
+        accept_queue: 0,
+        local_addr: "127.0.0.1",
+        local_port: 4002,
+        remote_addr: "0.0.0.0",
+        remote_port: 0,
+        state: "listen",
+        inode: 111,
+        uid: 1000,
+        pids: [4242],
+      },
     ],
     zombies: [],
     live_sessions: [],
@@ -162,8 +183,24 @@ export function report(over: Partial<Report> = {}): Report {
     remedy: null,
     account_mode: "PAPER",
     checks: [
-      { id: "port_listening", title: "IB Gateway listens on 4002", status: "pass", detail: "java listens.", next_step: null, technical: "pid 4242", ms: 2 },
-      { id: "zombies_client", title: "Stale connections", status: "warn", detail: "2 stale connections held by python3.", next_step: "Clean them up.", technical: null, ms: null },
+      {
+        id: "port_listening",
+        title: "IB Gateway listens on 4002",
+        status: "pass",
+        detail: "java listens.",
+        next_step: null,
+        technical: "pid 4242",
+        ms: 2,
+      },
+      {
+        id: "zombies_client",
+        title: "Stale connections",
+        status: "warn",
+        detail: "2 stale connections held by python3.",
+        next_step: "Clean them up.",
+        technical: null,
+        ms: null,
+      },
     ],
     took_ms: 10,
     ...over,
@@ -188,7 +225,8 @@ export function restartView(over: Partial<RestartView> = {}): RestartView {
     },
     ibc_summary: `IBC's settings: ${path} (found in IBC's usual place). Its command server is on, so Gateway Doctor can restart IB Gateway for you.`,
     actions: { restart: true, stop: true, manual: true },
-    login_note: "A restart through IBC keeps IB Gateway's login: no new login or phone approval (2FA) is needed until IBKR's weekly reset, Sun 6 Dec 07:00 your time (Sunday about 01:00 New York time).",
+    login_note:
+      "A restart through IBC keeps IB Gateway's login: no new login or phone approval (2FA) is needed until IBKR's weekly reset, Sun 6 Dec 07:00 your time (Sunday about 01:00 New York time).",
     next_token_reset_ms: NOW + 3 * 86_400_000,
     held_back: null,
     confirm: null,
@@ -203,8 +241,18 @@ export function restartView(over: Partial<RestartView> = {}): RestartView {
 /** A restart run at a step: `reached` steps done, the next one active (or failed when `result` is failed). */
 export function restartRun(reached: number, result: RestartRun["result"] = "running", id = 1): RestartRun {
   const ids = ["asking", "down", "listening", "session"] as const;
-  const labels = ["IBC accepted the restart", "IB Gateway closed to restart", "IB Gateway is back and listening", "Session back (Connected)"];
-  const waiting = ["Asking IBC to restart IB Gateway", "Waiting for IB Gateway to close", "Waiting for IB Gateway to start again", "Gateway Doctor reconnects once"];
+  const labels = [
+    "IBC accepted the restart",
+    "IB Gateway closed to restart",
+    "IB Gateway is back and listening",
+    "Session back (Connected)",
+  ];
+  const waiting = [
+    "Asking IBC to restart IB Gateway",
+    "Waiting for IB Gateway to close",
+    "Waiting for IB Gateway to start again",
+    "Gateway Doctor reconnects once",
+  ];
   return {
     id,
     started_at_ms: NOW,
@@ -216,7 +264,12 @@ export function restartRun(reached: number, result: RestartRun["result"] = "runn
     })),
     result,
     automatic: false,
-    message: result === "back" ? "IB Gateway restarted and the session is back." : result === "failed" ? "IB Gateway did not come back." : "Waiting…",
+    message:
+      result === "back"
+        ? "IB Gateway restarted and the session is back."
+        : result === "failed"
+          ? "IB Gateway did not come back."
+          : "Waiting…",
     details: "RESTART to 127.0.0.1:7462",
     failure: null,
     report: null,
@@ -239,7 +292,11 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
     get_status: () => state({ phase: "idle" }),
     get_gateway_presence: () => presence(),
     get_demo: () => null,
-    get_restart_view: () => restartView({ ibc: { kind: "not_found", looked_in: ["/home/t/ibc/config.ini"] }, actions: { restart: false, stop: false, manual: true } }),
+    get_restart_view: () =>
+      restartView({
+        ibc: { kind: "not_found", looked_in: ["/home/t/ibc/config.ini"] },
+        actions: { restart: false, stop: false, manual: true },
+      }),
     get_config: () => config(),
     get_logs: () => [],
     get_client_ledger: () => ({ port: 4002, entries: [], unreadable_processes: 0, scanned_at_ms: NOW }),
@@ -302,12 +359,19 @@ export function zombieScan() {
     pids: [pid],
   });
   return scan({
-    zombies: [
-      z(5001, 50001),
-      z(5002, 50002),
-      { ...z(4242, 4002), side: "gateway", local_port: 4002, remote_port: 50009 },
+    zombies: [z(5001, 50001), z(5002, 50002), { ...z(4242, 4002), side: "gateway", local_port: 4002, remote_port: 50009 }],
+    live_sessions: [
+      {
+        local_addr: "127.0.0.1",
+        local_port: 50010,
+        remote_addr: "127.0.0.1",
+        remote_port: 4002,
+        state: "established",
+        inode: 9,
+        uid: 1000,
+        pids: [5002],
+      },
     ],
-    live_sessions: [{ local_addr: "127.0.0.1", local_port: 50010, remote_addr: "127.0.0.1", remote_port: 4002, state: "established", inode: 9, uid: 1000, pids: [5002] }],
     processes: [
       ...scan().processes,
       proc({ pid: 5001 }),

@@ -25,7 +25,9 @@ export function detailsLine(text: string): HTMLDetailsElement {
 /** A closed "Details" disclosure with one line per fact, hidden while it has none. */
 export function detailsBox(id: string | null, lines: readonly string[] = []): DetailsBox {
   const list = h("ul", { class: "details-list" });
-  const el = markTechnical(h("details", id === null ? { class: "tech-details" } : { id, class: "tech-details" }, h("summary", { text: "Details" }), list));
+  const el = markTechnical(
+    h("details", id === null ? { class: "tech-details" } : { id, class: "tech-details" }, h("summary", { text: "Details" }), list),
+  );
   function set(next: readonly string[]): void {
     fillStatic(list, ...next.map((line) => h("li", { text: line })));
     show(el, next.length > 0);

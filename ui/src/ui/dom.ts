@@ -13,11 +13,7 @@ export interface Props {
   on?: { [K in keyof HTMLElementEventMap]?: (e: HTMLElementEventMap[K]) => void };
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Props = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props.id !== undefined) el.id = props.id;
   if (props.class !== undefined) el.className = props.class;
@@ -79,11 +75,7 @@ export function show(el: HTMLElement, visible: boolean): void {
 }
 
 /** A button; `type="button"` so it never submits a form by accident. */
-export function button(
-  text: string,
-  onClick: (e: MouseEvent) => void,
-  props: Omit<Props, "text" | "on"> = {},
-): HTMLButtonElement {
+export function button(text: string, onClick: (e: MouseEvent) => void, props: Omit<Props, "text" | "on"> = {}): HTMLButtonElement {
   const b = h("button", { ...props, text, on: { click: onClick } });
   b.type = "button";
   return b;

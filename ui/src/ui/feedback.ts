@@ -51,3 +51,20 @@ export function feedbackBox(id: string): HTMLElement {
   box.hidden = true;
   return box;
 }
+
+/**
+ * Runs a command started from `control`: the control is disabled until the command answers, and a rejection is
+ * explained in `box`. Resolves true when `work` finished without one.
+ */
+export async function whileBusy(control: { disabled: boolean }, box: HTMLElement, work: () => Promise<void>): Promise<boolean> {
+  control.disabled = true;
+  try {
+    await work();
+    return true;
+  } catch (e) {
+    showError(box, e);
+    return false;
+  } finally {
+    control.disabled = false;
+  }
+}

@@ -11,7 +11,11 @@ export const DEMO_FAULTS: readonly { fault: DemoFault; label: string; says: stri
   { fault: "freeze_api", label: "Freeze the API", says: "The demo Gateway stops answering: watch the light turn red." },
   { fault: "leave_zombie", label: "Leave a zombie", says: "A stale connection appears: see it on Connections." },
   { fault: "reject_client_id", label: "Reject the client id", says: "The demo Gateway says the client id is in use: run Diagnose." },
-  { fault: "restart", label: "Restart the demo Gateway", says: "The demo Gateway goes down and comes back: watch the Restart Gateway checklist." },
+  {
+    fault: "restart",
+    label: "Restart the demo Gateway",
+    says: "The demo Gateway goes down and comes back: watch the Restart Gateway checklist.",
+  },
   { fault: "normal", label: "Back to normal", says: "The demo Gateway behaves normally again." },
 ];
 

@@ -15,12 +15,7 @@ export interface GatewayHelpBlock {
 
 export function gatewayHelpBlock(): GatewayHelpBlock {
   const steps = h("ol", { id: "gateway-settings-steps" });
-  const settings = h(
-    "div",
-    { id: "gateway-settings", class: "help" },
-    h("p", { text: "Check IB Gateway's API settings:" }),
-    steps,
-  );
+  const settings = h("div", { id: "gateway-settings", class: "help" }, h("p", { text: "Check IB Gateway's API settings:" }), steps);
   const note = h("p", { id: "api-client-light-note", class: "muted" });
   const facts = h("dl", { id: "status-technical", class: "facts" });
   const details = markTechnical(h("details", { id: "status-details", class: "tech-details" }, h("summary", { text: "Details" }), facts));

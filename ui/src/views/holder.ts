@@ -41,13 +41,7 @@ export function holderBlock(anotherId: HTMLButtonElement): HolderBlock {
     }
     const v = holderView(last, current);
     summary.textContent = v.summary;
-    fillStatic(
-      candidates,
-      v.candidates.length === 0
-        ? null
-        : h("h4", { text: "Your programs connected to IB Gateway" }),
-      v.candidates.length === 0 ? null : h("ul", {}, ...v.candidates.map((c) => h("li", { text: c }))),
-    );
+    fillStatic(candidates, ...candidateList(v.candidates));
     waiting.textContent = v.waiting ?? "";
     show(waiting, v.waiting !== null);
     fillStatic(details, ...v.details.map((d) => h("li", { text: d })));
@@ -86,4 +80,10 @@ export function holderBlock(anotherId: HTMLButtonElement): HolderBlock {
   }
 
   return { el, update };
+}
+
+/** The connected programs that may hold the id, under their heading (nothing when there are none). */
+function candidateList(names: readonly string[]): HTMLElement[] {
+  if (names.length === 0) return [];
+  return [h("h4", { text: "Your programs connected to IB Gateway" }), h("ul", {}, ...names.map((c) => h("li", { text: c })))];
 }

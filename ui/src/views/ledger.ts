@@ -3,8 +3,9 @@
 
 import * as ipc from "../ipc";
 import { ledgerRows } from "../model/ledger";
-import { fill, h } from "../ui/dom";
 import type { Ctx } from "../ui/context";
+import { fill, h } from "../ui/dom";
+import { card } from "../ui/layout";
 
 export interface LedgerCard {
   el: HTMLElement;
@@ -13,10 +14,8 @@ export interface LedgerCard {
 
 export function ledgerCard(ctx: Ctx, id: string): LedgerCard {
   const body = h("div", { id: `${id}-body` });
-  const el = h(
-    "section",
-    { id, class: "card ledger", attrs: { "aria-labelledby": `${id}-title` } },
-    h("h3", { id: `${id}-title`, text: "Your programs connected to IB Gateway" }),
+  const el = card(
+    { id, titleId: `${id}-title`, title: "Your programs connected to IB Gateway", class: "ledger" },
     h("p", { class: "muted", text: "Each program uses a client id; two programs with the same id push each other off." }),
     body,
   );

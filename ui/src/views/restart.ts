@@ -3,10 +3,16 @@
 // behind a confirmation. The app computes all of it (get_restart_view, restart://progress); this screen renders.
 // Always below: the three steps a person does by hand, and a checklist that ticks itself as the app sees IB
 // Gateway close, start, open its API port and the session come back. "I restarted Gateway" clears the guardrail.
+//
+// The screen's state is one object (RestartState), changed only by update(), which redraws the parts from it:
+// the reason line, the IBC card with its run, and the checklist done by hand.
 
 import * as ipc from "../ipc";
-import type { IbcFinding, RestartRun, RestartView } from "../ipc/types";
+import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
+import type { IbcFinding, Lifecycle, RestartRun, RestartView, RunResult, RunStep, StepState } from "../ipc/types";
 import {
+  type RestartProgress,
+  type RestartStep,
   restartButton,
   restartSteps,
   startRestart,
@@ -15,321 +21,171 @@ import {
   withRun,
   withState,
   withUserRestarted,
-  type RestartProgress,
 } from "../model/restart";
-import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
-import { button, fill, h, show } from "../ui/dom";
-import { createDialog } from "../ui/dialog";
+import { checkMark } from "../ui/checkmark";
 import type { Ctx, View } from "../ui/context";
-import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
+import { createDialog } from "../ui/dialog";
+import { button, fill, fillStatic, h, setText, show } from "../ui/dom";
+import { clearFeedback, feedbackBox, showError, showNote, whileBusy } from "../ui/feedback";
+import { actionRow, card, screenPanel } from "../ui/layout";
 
 export interface RestartScreen extends View {
   progress(): RestartProgress | null;
 }
 
-const STEP_ICON: Record<string, string> = { done: "✓", active: "…", waiting: "○", failed: "✗" };
-const STEP_WORD: Record<string, string> = { done: "Done", active: "Now", waiting: "Waiting", failed: "Failed" };
-const STEP_CLASS: Record<string, string> = { done: "status-pass", active: "status-warn", waiting: "status-skip", failed: "status-fail" };
+interface RestartState {
+  /** The checklist done by hand, ticking itself from presence and state. */
+  progress: RestartProgress | null;
+  /** Restarting through IBC, as the app last described it (null: not asked yet, or it failed). */
+  view: RestartView | null;
+  /** The open confirmation: its question, its "yes", and what yes does. */
+  asking: { text: string; yes: string; action: () => Promise<void> } | null;
+}
+
+const STEP_ICON: Record<StepState, string> = { done: "✓", active: "…", waiting: "○", failed: "✗" };
+const STEP_WORD: Record<StepState, string> = { done: "Done", active: "Now", waiting: "Waiting", failed: "Failed" };
+const STEP_CLASS: Record<StepState, string> = { done: "status-pass", active: "status-warn", waiting: "status-skip", failed: "status-fail" };
+/** A step done by hand is seen done, or waited for: its colour, icon and word. */
+const manualMark = (done: boolean) => (done ? checkMark("status-pass", "✓", "Done") : checkMark("status-skip", "○", "Waiting"));
+const RUN_MESSAGE_CLASS: Record<RunResult, string> = { failed: "feedback feedback-error", back: "feedback feedback-note", running: "" };
+
+const STOP_QUESTION =
+  "Stop IB Gateway? It closes and stays closed until you start it again; then it asks for a login and a 2FA approval on your phone.";
 
 export function restartScreen(ctx: Ctx): RestartScreen {
-  const heading = h("h2", { id: "restart-title", text: "Restart IB Gateway", attrs: { tabindex: -1 } });
-  const why = h("p", { id: "restart-why", class: "intro" });
-
-  // Through IBC.
-  const ibcSummary = h("p", { id: "ibc-summary" });
-  const ibcSettings = h("ul", { id: "ibc-settings", class: "plan" });
-  const ibcDetails = h("details", { id: "ibc-details" }, h("summary", { text: "What Gateway Doctor read in IBC's settings file" }), ibcSettings);
-  const loginNote = h("p", { id: "restart-login-note", class: "muted" });
-  const heldBack = h("p", { id: "restart-held-back", class: "feedback feedback-note" });
-  const portFixText = h("span", { id: "ibc-port-fix-text" });
-  const portFixButton = button("Use this port", () => void onUsePort(), { id: "ibc-port-fix-use" });
-  const portFix = h("p", { id: "ibc-port-fix", class: "feedback feedback-note" }, portFixText, " ", portFixButton);
-  const startText = h("span", { id: "start-gateway-text" });
-  const startButton = button("Start IB Gateway", () => void onStartGateway(), { id: "start-gateway", class: "primary" });
-  const start = h("p", { id: "start-gateway-offer", class: "feedback feedback-note" }, startText, " ", startButton);
-  const reconnectText = h("span", { id: "reconnect-account-text" });
-  const reconnectButton = button("Reconnect the Gateway's account link", () => void onReconnectAccount(), { id: "reconnect-account-use" });
-  const reconnect = h("p", { id: "reconnect-account", class: "feedback feedback-note" }, reconnectText, " ", reconnectButton);
-  const restartIbc = button("Restart IB Gateway", () => void onRestartIbc(), { id: "restart-ibc", class: "primary" });
-  const stopIbc = button("Stop IB Gateway…", () => openStop(), { id: "stop-ibc" });
-  const runSteps = h("ol", { id: "restart-run-steps", class: "checklist restart-steps", attrs: { "aria-live": "polite" } });
-  const runMessage = h("p", { id: "restart-run-message" });
-  const runDetailsText = h("p", { id: "restart-run-details-text", class: "muted" });
-  const runDetails = h("details", { id: "restart-run-details" }, h("summary", { text: "Details" }), runDetailsText);
-  const run = h("div", { id: "restart-run" }, runSteps, runMessage, runDetails);
-  const ibcFeedback = feedbackBox("restart-ibc-result");
-  const ibcCard = h(
-    "section",
-    { id: "ibc-card", class: "card", attrs: { "aria-labelledby": "ibc-card-title" } },
-    h("h3", { id: "ibc-card-title", text: "Restart or start IB Gateway from here" }),
-    start,
-    ibcSummary,
-    ibcDetails,
-    portFix,
-    reconnect,
-    loginNote,
-    heldBack,
-    h("div", { class: "actions" }, restartIbc, stopIbc),
-    ibcFeedback,
-    run,
-  );
-
-  // The confirmations: a LIVE account in market hours before a restart; always before a stop.
-  let dialogAction: (() => Promise<void>) | null = null;
-  const dialog = createDialog("restart-dialog", "Are you sure?", () => closeDialog());
-  const dialogText = h("p", { id: "restart-dialog-text" });
-  const dialogCancel = button("Cancel", () => closeDialog(), { id: "restart-dialog-cancel" });
-  const dialogConfirm = button("Yes", () => void confirmDialog(), { id: "restart-dialog-confirm", class: "primary" });
-  fill(dialog.body, dialogText, h("div", { class: "actions dialog-actions" }, dialogCancel, dialogConfirm));
-
-  // By hand.
-  const checklist = h("ol", { id: "restart-checklist", class: "checklist restart-steps", attrs: { "aria-live": "polite" } });
-  const iRestarted = button("I restarted Gateway", () => void onRestarted(), { id: "i-restarted", class: "primary" });
-  const feedback = feedbackBox("restart-result");
-  const manualTitle = h("h3", { id: "restart-steps-title", text: "Do this — each step ticks itself when Gateway Doctor sees it" });
-
-  const panel = h(
-    "section",
-    { class: "screen" },
-    heading,
-    why,
-    ibcCard,
-    h(
-      "section",
-      { class: "card", attrs: { "aria-labelledby": "restart-steps-title" } },
-      manualTitle,
-      checklist,
-      h("div", { class: "actions" }, iRestarted),
-      feedback,
-      h("p", { class: "muted", text: "Do not click Connect over and over while IB Gateway is stuck: each try makes it worse. Gateway Doctor makes one new attempt when it sees Gateway come back." }),
-      // After a restart the Gateway's light stays red until a program connects: not a sign it is still stuck.
-      h("p", { id: "restart-api-client-note", class: "muted", text: API_CLIENT_LIGHT_NOTE }),
-    ),
-    dialog.el,
-  );
-
-  let progress: RestartProgress | null = null;
-  let view: RestartView | null = null;
-
-  function render(): void {
+  const state: RestartState = { progress: null, view: null, asking: null };
+  function update(patch: Partial<RestartState>): void {
+    Object.assign(state, patch);
     const d = ctx.store.data;
-    const lc = d.state?.lifecycle;
-    why.textContent =
-      lc && (lc.phase === "latched" || lc.phase === "unresponsive")
-        ? "Gateway API layer is unresponsive: IB Gateway is running but its API stopped answering. Only a restart of IB Gateway fixes this."
-        : lc?.phase === "connected"
-          ? "The session is healthy right now. Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway."
-        : "Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway.";
-    if (!progress) progress = startRestart(d.presence, d.state);
-    fill(
-      checklist,
-      ...restartSteps(progress).map((s) =>
-        h(
-          "li",
-          { class: "check", data: { step: s.id, done: String(s.done) } },
-          h(
-            "div",
-            { class: "step-head" },
-            h("span", { class: `check-icon ${s.done ? "status-pass" : "status-skip"}`, attrs: { "aria-hidden": "true" }, text: s.done ? "✓" : "○" }),
-            h("span", { class: "check-word", text: s.done ? "Done" : "Waiting" }),
-            h("strong", { class: "check-title", text: s.label }),
-          ),
-          s.todo ? h("p", { class: "step-todo", text: s.todo }) : null,
-        ),
-      ),
-    );
-    renderIbc();
+    state.progress ??= startRestart(d.presence, d.state);
+    setText(why, whyText(d.state?.lifecycle));
+    manual.render(state.progress, state.view);
+    ibc.render(state.view);
+    confirmation.render(state.asking);
   }
 
-  function renderIbc(): void {
-    show(ibcCard, view !== null);
-    if (!view) return;
-    ibcSummary.textContent = view.ibc_summary;
-    fill(ibcSettings, ...settingLines(view.ibc));
-    show(ibcDetails, view.ibc.kind === "found" && view.ibc.config.settings.length > 0);
-    loginNote.textContent = view.login_note;
-    const button = restartButton(view);
-    show(restartIbc, button.shown);
-    restartIbc.disabled = !button.enabled;
-    show(stopIbc, view.actions.stop);
-    show(loginNote, button.shown || view.run !== null);
-    heldBack.textContent = view.held_back?.message ?? "";
-    show(heldBack, view.held_back !== null && view.held_back !== undefined);
-    portFixText.textContent = view.port_fix?.message ?? "";
-    portFixButton.textContent = view.port_fix ? `Use port ${view.port_fix.port}` : "Use this port";
-    show(portFix, view.port_fix !== null);
-    startText.textContent = view.start?.message ?? "";
-    show(start, view.start !== null);
-    reconnectText.textContent = view.reconnect_account ?? "";
-    show(reconnect, view.reconnect_account !== null);
-    const throughIbc = view.ibc.kind === "found" && view.ibc.config.command_server !== null;
-    manualTitle.textContent = throughIbc
-      ? "Or by hand — each step ticks itself when Gateway Doctor sees it"
-      : "Do this — each step ticks itself when Gateway Doctor sees it";
-    renderRun(view.run);
+  const why = h("p", { id: "restart-why", class: "intro" });
+  const ibc = ibcCard({
+    restart: () => void onRestartIbc(),
+    stop: () => openStop(),
+    usePort: (b) => void onUsePort(b),
+    startGateway: (b) => void onStartGateway(b),
+    reconnectAccount: (b) => void onReconnectAccount(b),
+  });
+  const manual = manualCard(() => void onRestarted());
+  const confirmation = confirmDialog(
+    () => closeDialog(),
+    () => void confirm(),
+  );
+  // The dialog's open and close move focus: done here, when the question comes and goes.
+  const ask = (text: string, yes: string, action: () => Promise<void>): void => {
+    update({ asking: { text, yes, action } });
+    confirmation.dialog.open(ibc.restartButton, confirmation.cancel);
+  };
+  function closeDialog(): void {
+    confirmation.dialog.close();
+    update({ asking: null });
   }
 
-  function renderRun(r: RestartRun | null): void {
-    show(run, r !== null);
-    if (!r) return;
-    run.dataset["result"] = r.result;
-    fill(
-      runSteps,
-      ...r.steps.map((s) =>
-        h(
-          "li",
-          { class: "check", data: { step: s.id, state: s.state } },
-          h(
-            "div",
-            { class: "step-head" },
-            h("span", { class: `check-icon ${STEP_CLASS[s.state] ?? ""}`, attrs: { "aria-hidden": "true" }, text: STEP_ICON[s.state] ?? "" }),
-            h("span", { class: "check-word", text: STEP_WORD[s.state] ?? "" }),
-            h("strong", { class: "check-title", text: s.label }),
-            s.at_ms !== null ? h("span", { class: "muted", text: ` ${stepTime(s.at_ms)}` }) : null,
-          ),
-        ),
-      ),
-    );
-    runMessage.textContent = r.message;
-    runMessage.className = r.result === "failed" ? "feedback feedback-error" : r.result === "back" ? "feedback feedback-note" : "";
-    runDetailsText.textContent = [r.details, r.failure?.details ?? ""].filter((t) => t !== "").join(" — ");
-  }
+  const panel = screenPanel({ titleId: "restart-title", title: "Restart IB Gateway" }, why, ibc.el, manual.el, confirmation.dialog.el);
 
   async function refresh(): Promise<void> {
+    let view: RestartView | null = null;
     try {
       view = await ipc.getRestartView();
     } catch (e) {
-      view = null;
-      showError(ibcFeedback, e);
+      showError(ibc.feedback, e);
     }
-    render();
+    update({ view });
   }
 
   async function onRestartIbc(): Promise<void> {
-    clearFeedback(ibcFeedback);
-    if (view?.confirm) {
-      openDialog(view.confirm, "Restart now", () => sendRestart(true));
+    clearFeedback(ibc.feedback);
+    if (state.view?.confirm) {
+      ask(state.view.confirm, "Restart now", () => sendRestart(true));
       return;
     }
     await sendRestart(false);
   }
 
   async function sendRestart(confirmed: boolean): Promise<void> {
-    restartIbc.disabled = true;
+    ibc.restartButton.disabled = true;
     try {
       const started = await ipc.restartGateway(confirmed);
-      if (view) view = withRun(view, started);
       ctx.announce("Restarting IB Gateway through IBC.");
-      render();
+      update({ view: state.view && withRun(state.view, started) });
     } catch (e) {
       const code = ipc.toCommandError(e);
       const question = (code.detail as { question?: unknown } | null)?.question;
       if (code.code === "CONFIRMATION_REQUIRED" && typeof question === "string") {
-        openDialog(question, "Restart now", () => sendRestart(true));
+        ask(question, "Restart now", () => sendRestart(true));
       } else {
-        showError(ibcFeedback, e);
+        showError(ibc.feedback, e);
       }
       await refresh();
     }
   }
 
   function openStop(): void {
-    clearFeedback(ibcFeedback);
-    openDialog(
-      "Stop IB Gateway? It closes and stays closed until you start it again; then it asks for a login and a 2FA approval on your phone.",
-      "Stop IB Gateway",
-      async () => {
-        try {
-          await ipc.stopGateway(true);
-          showNote(ibcFeedback, "IB Gateway is stopping. Start it again when you need it.");
-        } catch (e) {
-          showError(ibcFeedback, e);
-        }
-      },
-    );
+    clearFeedback(ibc.feedback);
+    ask(STOP_QUESTION, "Stop IB Gateway", async () => {
+      try {
+        await ipc.stopGateway(true);
+        showNote(ibc.feedback, "IB Gateway is stopping. Start it again when you need it.");
+      } catch (e) {
+        showError(ibc.feedback, e);
+      }
+    });
   }
 
-  function openDialog(text: string, yes: string, action: () => Promise<void>): void {
-    dialogText.textContent = text;
-    dialogConfirm.textContent = yes;
-    dialogAction = action;
-    dialog.open(restartIbc, dialogCancel);
-  }
-
-  function closeDialog(): void {
-    dialog.close();
-    dialogAction = null;
-  }
-
-  async function confirmDialog(): Promise<void> {
-    const action = dialogAction;
+  async function confirm(): Promise<void> {
+    const action = state.asking?.action;
     closeDialog();
     if (action) await action();
   }
 
-  async function onStartGateway(): Promise<void> {
-    startButton.disabled = true;
-    try {
-      showNote(ibcFeedback, await ipc.startGateway());
-    } catch (e) {
-      showError(ibcFeedback, e);
-    } finally {
-      startButton.disabled = false;
-    }
+  async function onStartGateway(b: HTMLButtonElement): Promise<void> {
+    await whileBusy(b, ibc.feedback, async () => showNote(ibc.feedback, await ipc.startGateway()));
   }
 
-  async function onReconnectAccount(): Promise<void> {
-    reconnectButton.disabled = true;
-    try {
+  async function onReconnectAccount(b: HTMLButtonElement): Promise<void> {
+    await whileBusy(b, ibc.feedback, async () => {
       await ipc.reconnectAccount();
-      showNote(ibcFeedback, "IBC asked IB Gateway to reconnect to IBKR's servers. The link light on Status shows when it is back.");
-    } catch (e) {
-      showError(ibcFeedback, e);
-    } finally {
-      reconnectButton.disabled = false;
-    }
+      showNote(ibc.feedback, "IBC asked IB Gateway to reconnect to IBKR's servers. The link light on Status shows when it is back.");
+    });
   }
 
-  async function onUsePort(): Promise<void> {
-    const port = view?.port_fix?.port;
+  async function onUsePort(b: HTMLButtonElement): Promise<void> {
+    const port = state.view?.port_fix?.port;
     if (port === undefined) return;
-    portFixButton.disabled = true;
-    try {
+    await whileBusy(b, ibc.feedback, async () => {
       await ipc.saveSettings({ port });
-      showNote(ibcFeedback, `Gateway Doctor now connects to port ${port}.`);
+      showNote(ibc.feedback, `Gateway Doctor now connects to port ${port}.`);
       await refresh();
-    } catch (e) {
-      showError(ibcFeedback, e);
-    } finally {
-      portFixButton.disabled = false;
-    }
+    });
   }
 
   async function onRestarted(): Promise<void> {
-    clearFeedback(feedback);
-    iRestarted.disabled = true;
-    try {
-      if (progress) progress = withUserRestarted(progress);
+    clearFeedback(manual.feedback);
+    await whileBusy(manual.button, manual.feedback, async () => {
+      if (state.progress) update({ progress: withUserRestarted(state.progress) });
       ctx.store.setState(await ipc.resetGuardrail());
-      showNote(feedback, "Thanks. Gateway Doctor tries once now; the checklist ticks when the session is back.");
-    } catch (e) {
-      showError(feedback, e);
-    } finally {
-      iRestarted.disabled = false;
-    }
+      showNote(manual.feedback, "Thanks. Gateway Doctor tries once now; the checklist ticks when the session is back.");
+    });
   }
 
   let lastPresence = ctx.store.data.presence;
   let lastState = ctx.store.data.state;
   ctx.onDestroy(
     ctx.store.subscribe((d) => {
+      let progress = state.progress;
       if (progress) {
         if (d.presence && d.presence !== lastPresence) progress = withPresence(progress, d.presence);
         if (d.state && d.state !== lastState) progress = withState(progress, d.state);
       }
       lastPresence = d.presence;
       lastState = d.state;
-      render();
+      update({ progress });
     }),
   );
 
@@ -337,9 +193,8 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   let destroyed = false;
   void ipc
     .onRestartProgress((r) => {
-      const ended = r.result !== "running" && view?.run?.result === "running";
-      if (view) view = withRun(view, r);
-      render();
+      const ended = r.result !== "running" && state.view?.run?.result === "running";
+      update({ view: state.view && withRun(state.view, r) });
       if (ended) {
         ctx.announce(r.message);
         void refresh();
@@ -361,18 +216,216 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     shown: () => {
       // Tracking starts when the screen opens (the listener seen now is the one to see go away), and keeps
       // going while the app runs; a finished restart starts over on the next visit.
-      if (!progress || progress.sessionBack) progress = startRestart(ctx.store.data.presence, ctx.store.data.state);
-      render();
+      const p = state.progress;
+      update({ progress: !p || p.sessionBack ? startRestart(ctx.store.data.presence, ctx.store.data.state) : p });
       void refresh();
     },
-    progress: () => progress,
+    progress: () => state.progress,
   };
+}
+
+/** Why this screen matters now, from the session's phase. */
+function whyText(lc: Lifecycle | undefined): string {
+  const when =
+    "Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway.";
+  if (lc && (lc.phase === "latched" || lc.phase === "unresponsive")) {
+    return "Gateway API layer is unresponsive: IB Gateway is running but its API stopped answering. Only a restart of IB Gateway fixes this.";
+  }
+  if (lc?.phase === "connected") return `The session is healthy right now. ${when}`;
+  return when;
+}
+
+interface IbcHandlers {
+  restart(): void;
+  stop(): void;
+  usePort(b: HTMLButtonElement): void;
+  startGateway(b: HTMLButtonElement): void;
+  reconnectAccount(b: HTMLButtonElement): void;
+}
+
+/** A one-line offer with its button ("Use port 4002", "Start IB Gateway"...), shown when the app makes it. */
+function offerLine(id: string, textId: string, b: HTMLButtonElement) {
+  const text = h("span", { id: textId });
+  const el = h("p", { id, class: "feedback feedback-note" }, text, " ", b);
+  return {
+    el,
+    button: b,
+    render(message: string | null | undefined): void {
+      setText(text, message ?? "");
+      show(el, message !== null && message !== undefined);
+    },
+  };
+}
+
+/** Restarting (or starting) IB Gateway through IBC: what was found, the offers, the buttons and the run. */
+function ibcCard(on: IbcHandlers) {
+  const summary = h("p", { id: "ibc-summary" });
+  const settings = h("ul", { id: "ibc-settings", class: "plan" });
+  const details = h("details", { id: "ibc-details" }, h("summary", { text: "What Gateway Doctor read in IBC's settings file" }), settings);
+  const loginNote = h("p", { id: "restart-login-note", class: "muted" });
+  const heldBack = h("p", { id: "restart-held-back", class: "feedback feedback-note" });
+  const portFix: ReturnType<typeof offerLine> = offerLine(
+    "ibc-port-fix",
+    "ibc-port-fix-text",
+    button("Use this port", () => on.usePort(portFix.button), { id: "ibc-port-fix-use" }),
+  );
+  const start: ReturnType<typeof offerLine> = offerLine(
+    "start-gateway-offer",
+    "start-gateway-text",
+    button("Start IB Gateway", () => on.startGateway(start.button), { id: "start-gateway", class: "primary" }),
+  );
+  const reconnect: ReturnType<typeof offerLine> = offerLine(
+    "reconnect-account",
+    "reconnect-account-text",
+    button("Reconnect the Gateway's account link", () => on.reconnectAccount(reconnect.button), { id: "reconnect-account-use" }),
+  );
+  const restartButtonEl = button("Restart IB Gateway", on.restart, { id: "restart-ibc", class: "primary" });
+  const stopButton = button("Stop IB Gateway…", on.stop, { id: "stop-ibc" });
+  const feedback = feedbackBox("restart-ibc-result");
+  const run = runPart();
+  const el = card(
+    { id: "ibc-card", titleId: "ibc-card-title", title: "Restart or start IB Gateway from here" },
+    start.el,
+    summary,
+    details,
+    portFix.el,
+    reconnect.el,
+    loginNote,
+    heldBack,
+    actionRow(restartButtonEl, stopButton),
+    feedback,
+    run.el,
+  );
+
+  function render(view: RestartView | null): void {
+    show(el, view !== null);
+    if (!view) return;
+    setText(summary, view.ibc_summary);
+    fillStatic(settings, ...settingLines(view.ibc));
+    show(details, view.ibc.kind === "found" && view.ibc.config.settings.length > 0);
+    setText(loginNote, view.login_note);
+    const b = restartButton(view);
+    show(restartButtonEl, b.shown);
+    restartButtonEl.disabled = !b.enabled;
+    show(stopButton, view.actions.stop);
+    show(loginNote, b.shown || view.run !== null);
+    setText(heldBack, view.held_back?.message ?? "");
+    show(heldBack, view.held_back !== null && view.held_back !== undefined);
+    portFix.render(view.port_fix?.message ?? null);
+    setText(portFix.button, view.port_fix ? `Use port ${view.port_fix.port}` : "Use this port");
+    start.render(view.start?.message ?? null);
+    reconnect.render(view.reconnect_account);
+    run.render(view.run);
+  }
+
+  return { el, feedback, restartButton: restartButtonEl, render };
+}
+
+/** A restart through IBC as it goes: its steps with the time each was done, its message and its details. */
+function runPart() {
+  const steps = h("ol", { id: "restart-run-steps", class: "checklist restart-steps", attrs: { "aria-live": "polite" } });
+  const message = h("p", { id: "restart-run-message" });
+  const detailsText = h("p", { id: "restart-run-details-text", class: "muted" });
+  const details = h("details", { id: "restart-run-details" }, h("summary", { text: "Details" }), detailsText);
+  const el = h("div", { id: "restart-run" }, steps, message, details);
+  return {
+    el,
+    render(r: RestartRun | null): void {
+      show(el, r !== null);
+      if (!r) return;
+      el.dataset["result"] = r.result;
+      fillStatic(steps, ...r.steps.map(runStepItem));
+      setText(message, r.message);
+      message.className = RUN_MESSAGE_CLASS[r.result];
+      setText(detailsText, [r.details, r.failure?.details ?? ""].filter((t) => t !== "").join(" — "));
+    },
+  };
+}
+
+function runStepItem(s: RunStep): HTMLElement {
+  return h(
+    "li",
+    { class: "check", data: { step: s.id, state: s.state } },
+    h(
+      "div",
+      { class: "step-head" },
+      ...checkMark(STEP_CLASS[s.state], STEP_ICON[s.state], STEP_WORD[s.state]),
+      h("strong", { class: "check-title", text: s.label }),
+      s.at_ms !== null ? h("span", { class: "muted", text: ` ${stepTime(s.at_ms)}` }) : null,
+    ),
+  );
 }
 
 /** IBC's settings as read, each with its line: `CommandServerPort = 7462 (line 12)`. */
 function settingLines(ibc: IbcFinding): HTMLElement[] {
   if (ibc.kind !== "found") return [];
   return ibc.config.settings.map((s) =>
-    h("li", { data: { key: s.key } }, h("strong", { text: s.key }), ` = ${s.value} `, h("span", { class: "muted", text: `(line ${s.line} of ${s.path})` })),
+    h(
+      "li",
+      { data: { key: s.key } },
+      h("strong", { text: s.key }),
+      ` = ${s.value} `,
+      h("span", { class: "muted", text: `(line ${s.line} of ${s.path})` }),
+    ),
   );
+}
+
+/** The steps by hand, each ticking itself, and "I restarted Gateway". */
+function manualCard(onRestarted: () => void) {
+  const title = h("h3", { id: "restart-steps-title", text: "Do this — each step ticks itself when Gateway Doctor sees it" });
+  const checklist = h("ol", { id: "restart-checklist", class: "checklist restart-steps", attrs: { "aria-live": "polite" } });
+  const iRestarted = button("I restarted Gateway", onRestarted, { id: "i-restarted", class: "primary" });
+  const feedback = feedbackBox("restart-result");
+  const el = h(
+    "section",
+    { class: "card", attrs: { "aria-labelledby": "restart-steps-title" } },
+    title,
+    checklist,
+    actionRow(iRestarted),
+    feedback,
+    h("p", {
+      class: "muted",
+      text: "Do not click Connect over and over while IB Gateway is stuck: each try makes it worse. Gateway Doctor makes one new attempt when it sees Gateway come back.",
+    }),
+    // After a restart the Gateway's light stays red until a program connects: not a sign it is still stuck.
+    h("p", { id: "restart-api-client-note", class: "muted", text: API_CLIENT_LIGHT_NOTE }),
+  );
+  return {
+    el,
+    button: iRestarted,
+    feedback,
+    render(progress: RestartProgress, view: RestartView | null): void {
+      fillStatic(checklist, ...restartSteps(progress).map(manualStepItem));
+      const throughIbc = view !== null && view.ibc.kind === "found" && view.ibc.config.command_server !== null;
+      // Without an IBC view the title keeps what it last said.
+      if (view !== null) setText(title, `${throughIbc ? "Or by hand" : "Do this"} — each step ticks itself when Gateway Doctor sees it`);
+    },
+  };
+}
+
+function manualStepItem(s: RestartStep): HTMLElement {
+  return h(
+    "li",
+    { class: "check", data: { step: s.id, done: String(s.done) } },
+    h("div", { class: "step-head" }, ...manualMark(s.done), h("strong", { class: "check-title", text: s.label })),
+    s.todo ? h("p", { class: "step-todo", text: s.todo }) : null,
+  );
+}
+
+/** "Are you sure?": a LIVE account in market hours before a restart; always before a stop. */
+function confirmDialog(onCancel: () => void, onYes: () => void) {
+  const dialog = createDialog("restart-dialog", "Are you sure?", onCancel);
+  const text = h("p", { id: "restart-dialog-text" });
+  const cancel = button("Cancel", onCancel, { id: "restart-dialog-cancel" });
+  const yes = button("Yes", onYes, { id: "restart-dialog-confirm", class: "primary" });
+  fill(dialog.body, text, h("div", { class: "actions dialog-actions" }, cancel, yes));
+  return {
+    dialog,
+    cancel,
+    render(asking: RestartState["asking"]): void {
+      if (asking === null) return;
+      setText(text, asking.text);
+      setText(yes, asking.yes);
+    },
+  };
 }

@@ -3,6 +3,7 @@
 
 import type { GatewayPresence } from "../ipc";
 import { button, fillStatic, h, show } from "../ui/dom";
+import { card, hidden } from "../ui/layout";
 
 export interface ScheduleCard {
   el: HTMLElement;
@@ -15,15 +16,7 @@ export function scheduleCard(openSettings: () => void): ScheduleCard {
   const hintButton = button("Open Settings", openSettings, { id: "schedule-open-settings", class: "small" });
   const hintBox = h("div", {}, hint, hintButton);
   const zone = h("p", { id: "schedule-zone", class: "muted" });
-  const el = h(
-    "section",
-    { id: "status-schedule", class: "card", attrs: { "aria-labelledby": "schedule-title" } },
-    h("h3", { id: "schedule-title", text: "Coming up" }),
-    list,
-    hintBox,
-    zone,
-  );
-  el.hidden = true;
+  const el = hidden(card({ id: "status-schedule", titleId: "schedule-title", title: "Coming up" }, list, hintBox, zone));
   let shown = "";
 
   function render(presence: GatewayPresence | null): void {
@@ -34,10 +27,7 @@ export function scheduleCard(openSettings: () => void): ScheduleCard {
     show(el, s !== null);
     if (!s) return;
     const lines = [s.next_reset, s.auto_restart, s.weekly_login].filter((u) => u !== null);
-    fillStatic(
-      list,
-      ...lines.map((u) => h("li", { class: u.now ? "schedule-now" : "", data: { now: String(u.now) }, text: u.text })),
-    );
+    fillStatic(list, ...lines.map((u) => h("li", { class: u.now ? "schedule-now" : "", data: { now: String(u.now) }, text: u.text })));
     hint.textContent = s.auto_restart_hint ?? "";
     show(hintBox, s.auto_restart_hint !== null);
     zone.textContent = `Times are in your computer's time zone (${s.time_zone}).`;

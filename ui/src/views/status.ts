@@ -1,24 +1,33 @@
 // Status (home): the big light, the one primary button (and Stop beside it while a session is up or retried), the
 // stale connections to the port if any (one click to Connections), the session's facts, the IB link and data-farm
 // lights, and — when nothing listens on the port — the offer to start IB Gateway or try the demo.
+//
+// The screen redraws every second from the store (AppData) and its own state (StatusState: the commands on
+// their way), through the model's functions in render(); each part below draws one piece of that, writing only
+// what changed (the web view repaints the page for any write).
 
 import * as ipc from "../ipc";
-import type { AppData } from "../ui/store";
+import type { GatewayPresence, LinkStatus } from "../ipc";
 import {
+  accountMode,
   deriveStatus,
+  type Fact,
   farmLights,
   linkLight,
-  sessionFacts,
-  sessionMode,
-  accountMode,
   offersStop,
-  staleView,
   type PrimaryKind,
   type SmallLight,
+  type StaleView,
+  type StatusView,
+  sessionFacts,
+  sessionMode,
+  staleView,
 } from "../model/status";
-import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
-import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
+import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
+import { clearFeedback, feedbackBox, showError, whileBusy } from "../ui/feedback";
+import { actionRow, card, hidden } from "../ui/layout";
+import type { AppData } from "../ui/store";
 import { gatewayHelpBlock } from "./gatewayHelp";
 import { holderBlock } from "./holder";
 import { ledgerCard } from "./ledger";
@@ -29,128 +38,91 @@ export interface StatusScreen extends View {
   pill: HTMLButtonElement;
 }
 
+interface StatusState {
+  /** A Connect, Reconnect or Stop is on its way to the app. */
+  busy: boolean;
+  stopping: boolean;
+  startingDemo: boolean;
+}
+
 export function statusView(ctx: Ctx): StatusScreen {
-  const pillIcon = h("span", { class: "pill-icon", attrs: { "aria-hidden": "true" } });
-  const pillText = h("span", { class: "pill-text" });
-  const pill = h("button", { id: "header-status", class: "pill" }, pillIcon, pillText);
-  pill.type = "button";
-  pill.addEventListener("click", () => ctx.navigate("status", true));
+  const state: StatusState = { busy: false, stopping: false, startingDemo: false };
+  function update(patch: Partial<StatusState>): void {
+    Object.assign(state, patch);
+    render(ctx.store.data);
+  }
 
-  const light = h("div", { id: "status-light", class: "light light-big", attrs: { role: "img" } });
-  const lightIcon = h("span", { class: "light-icon", attrs: { "aria-hidden": "true" } });
-  const lightWord = h("span", { class: "light-word", attrs: { "aria-hidden": "true" } });
-  light.append(lightIcon, lightWord);
-
-  const title = h("h2", { id: "status-title", attrs: { tabindex: -1 } });
-  const detail = h("p", { id: "status-detail", class: "status-detail" });
-  const primary = button("Connect", () => void onPrimary(), { id: "primary-action", class: "primary" });
-  // Stop: ends the session and every wait; nothing more is sent to the Gateway. Shown when Rust offers it.
-  const stop = button("Stop", () => void onStop(), { id: "stop-session" });
-  stop.hidden = true;
-  const error = feedbackBox("status-error");
-  // Stale connections to the port (counted in Rust on every presence poll), with one click to Connections.
-  const staleTitle = h("strong", { id: "stale-title" });
-  const staleDetail = h("span", { id: "stale-detail", class: "stale-detail" });
-  const stale = h(
-    "div",
-    { id: "stale-connections", class: "stale", attrs: { role: "status" } },
-    h("p", {}, staleTitle, " ", staleDetail),
-    button("Open Connections", () => ctx.navigate("connections", true), { id: "stale-open-connections", class: "small" }),
+  const pill = headerPill(() => ctx.navigate("status", true));
+  const head = statusHead();
+  const actions = primaryActions(
+    () => void onPrimary(),
+    () => void onStop(),
   );
-  stale.hidden = true;
+  const error = feedbackBox("status-error");
+  const stale = staleLine(() => ctx.navigate("connections", true));
   // The Gateway refused our client id (CLIENT_ID_IN_USE): the app picks a free one, saves it and connects.
-  const anotherId = button("Use another client id", () => void onAnotherClientId(), { id: "use-another-client-id" });
-  anotherId.hidden = true;
+  const anotherId = hidden(button("Use another client id", () => void onAnotherClientId(), { id: "use-another-client-id" }));
   // Under that error: which program holds the id, the wait for it to leave, the button beside it.
   const holder = holderBlock(anotherId);
   // IB Gateway's API settings to check, the note on its "API client" light, and the technical facts.
   const gatewayHelp = gatewayHelpBlock();
-  const headline = h(
-    "div",
-    { class: "status-head" },
-    light,
-    h("div", { class: "status-words", attrs: { "aria-live": "polite" } }, title, detail),
-  );
-
-  // Demo offer: nothing listens on the configured port.
-  const help = h(
-    "details",
-    { id: "start-gateway-help", class: "help" },
-    h("summary", { text: "How to start IB Gateway" }),
-    h(
-      "ol",
-      {},
-      h("li", { text: "Open IB Gateway from your desktop or applications menu (or TWS, if that is what you use)." }),
-      h("li", { text: "Log in with your IBKR user name and password, and approve the notification on your phone (IBKR Mobile)." }),
-      h("li", { text: "In IB Gateway, Configure → Settings → API → Settings: check the Socket port (4002 paper, 4001 live)." }),
-      h("li", { text: "Come back here and click Connect." }),
-    ),
-  );
-  const startDemo = button("Try the demo gateway", () => void onStartDemo(), { id: "start-demo" });
-  const demoError = feedbackBox("demo-error");
-  const demoText = h("p", {});
-  const demoOffer = h(
-    "section",
-    { id: "demo-offer", class: "card offer", attrs: { "aria-labelledby": "demo-offer-title" } },
-    h("h3", { id: "demo-offer-title", text: "Start IB Gateway, or try the demo" }),
-    demoText,
-    help,
-    h(
-      "p",
-      {},
-      "Just looking around? The demo gateway is a practice Gateway inside this app: no IBKR account, no real orders, and you can make it misbehave to see what each problem looks like.",
-    ),
-    startDemo,
-    demoError,
-  );
-  demoOffer.hidden = true;
-
-  // Accounts and facts.
-  const mode = h("span", { id: "account-mode", class: "badge" });
-  const accounts = h("ul", { id: "accounts", class: "accounts", attrs: { "aria-label": "Accounts" } });
-  const facts = h("dl", { id: "session-facts", class: "facts" });
-  const ibLink = h("div", { id: "ib-link-light", class: "small-lights" });
-  const farms = h("div", { id: "farm-lights", class: "small-lights" });
-
+  const offer = demoOffer(() => void onStartDemo());
+  const accounts = accountsCard();
+  const lights = lightsCard();
   const ledger = ledgerCard(ctx, "status-ledger");
   const schedule = scheduleCard(() => ctx.navigate("settings", true));
+
   const panel = h(
     "section",
     { class: "screen status-screen" },
-    h("div", { class: "card status-card" }, headline, h("div", { class: "actions" }, primary, stop), error, stale, holder.el, gatewayHelp.el),
-    demoOffer,
-    h(
-      "div",
-      { class: "grid" },
-      h(
-        "section",
-        { class: "card", attrs: { "aria-labelledby": "accounts-title" } },
-        h("h3", { id: "accounts-title" }, "Accounts ", mode),
-        accounts,
-        facts,
-      ),
-      h(
-        "section",
-        { class: "card", attrs: { "aria-labelledby": "lights-title" } },
-        h("h3", { id: "lights-title", text: "IB link and data farms" }),
-        ibLink,
-        farms,
-      ),
-    ),
+    h("div", { class: "card status-card" }, head.el, actionRow(actions.primary, actions.stop), error, stale.el, holder.el, gatewayHelp.el),
+    offer.el,
+    h("div", { class: "grid" }, accounts.el, lights.el),
     ledger.el,
     schedule.el,
   );
 
   let currentKind: PrimaryKind = "connect";
-  let busy = false;
+
+  function render(raw: AppData): void {
+    const now = ctx.now();
+    // While the demo runs the session targets the demo's port: a look at another port says nothing about it.
+    const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
+    const v = deriveStatus(data.state, data.presence, now);
+    currentKind = v.primary.kind;
+    pill.render(v);
+    head.render(v);
+    actions.render(v, state, offersStop(data.state));
+    stale.render(staleView(data.presence));
+    holder.update(data.state);
+    offer.render(raw.presence !== null && !raw.presence.listening && raw.demo === null, data.presence, state.startingDemo);
+
+    const w = data.state?.worker;
+    const port = w?.target?.port ?? data.presence?.port ?? null;
+    const accs = w?.accounts ?? [];
+    const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
+    accounts.render(
+      sessionMode(accs, port),
+      accs.map((a) => ({ account: a, mode: accountMode(a, port) })),
+      allFacts.filter((f) => !f.technical),
+    );
+    gatewayHelp.update(
+      data.state,
+      data.presence,
+      allFacts.filter((f) => f.technical),
+    );
+    const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
+    const link: LinkStatus = w?.link ?? { state: "unknown", code: null, message: null, at_ms: null };
+    lights.render(linkLight(link, connected), farmLights(w?.farms ?? [], connected));
+    schedule.render(raw.presence);
+  }
 
   async function onPrimary(): Promise<void> {
     clearFeedback(error);
     switch (currentKind) {
       case "connect":
       case "reconnect":
-        busy = true;
-        primary.disabled = true;
+        update({ busy: true });
         try {
           ctx.store.setState(await ipc.connectGateway());
         } catch (e) {
@@ -160,8 +132,7 @@ export function statusView(ctx: Ctx): StatusScreen {
             error.append(button("Open Settings", () => ctx.navigate("settings", true), { id: "status-open-settings", class: "small" }));
           }
         } finally {
-          busy = false;
-          render(ctx.store.data);
+          update({ busy: false });
         }
         return;
       case "diagnose":
@@ -177,163 +148,43 @@ export function statusView(ctx: Ctx): StatusScreen {
 
   async function onStop(): Promise<void> {
     clearFeedback(error);
-    busy = true;
-    stop.disabled = true;
+    update({ busy: true, stopping: true });
     try {
       ctx.store.setState(await ipc.stopSession());
       ctx.announce("Session stopped.");
     } catch (e) {
       showError(error, e);
     } finally {
-      busy = false;
-      stop.disabled = false;
-      render(ctx.store.data);
+      update({ busy: false, stopping: false });
     }
   }
 
   async function onAnotherClientId(): Promise<void> {
     clearFeedback(error);
-    anotherId.disabled = true;
-    try {
+    await whileBusy(anotherId, error, async () => {
       const change = await ipc.useAnotherClientId();
       ctx.store.set({ config: change.config });
       ctx.announce(`Now using client id ${change.client_id}. Connecting.`);
-    } catch (e) {
-      showError(error, e);
-    } finally {
-      anotherId.disabled = false;
-    }
+    });
   }
 
   async function onStartDemo(): Promise<void> {
-    clearFeedback(demoError);
-    startDemo.disabled = true;
-    startDemo.textContent = "Starting the demo gateway…";
+    clearFeedback(offer.error);
+    update({ startingDemo: true });
     try {
       // start_demo points the session at the demo's port and connects; the state arrives as worker://state.
       const demo = await ipc.startDemo();
       ctx.store.set({ demo });
       ctx.announce(`Demo gateway started on port ${demo.port}. Connecting.`);
     } catch (e) {
-      showError(demoError, e);
+      showError(offer.error, e);
     } finally {
-      startDemo.disabled = false;
-      startDemo.textContent = "Try the demo gateway";
+      update({ startingDemo: false });
     }
   }
 
-  function smallLight(l: SmallLight): HTMLElement {
-    return h(
-      "div",
-      { id: l.id, class: "small-light", data: { state: l.light } },
-      h("span", { class: `dot dot-${l.light}`, attrs: { "aria-hidden": "true" } }),
-      h("span", { class: "small-label", text: l.label }),
-      h("strong", { class: "small-word", text: l.word }),
-      h("span", { class: "small-detail", text: l.detail }),
-    );
-  }
-
-  function render(raw: AppData): void {
-    const now = ctx.now();
-    // While the demo runs the session targets the demo's port: a look at another port says nothing about it.
-    const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
-    const v = deriveStatus(data.state, data.presence, now);
-    setData(light, "state", v.light);
-    setData(light, "reason", v.reason);
-    setData(pill, "state", v.light);
-    setText(pillIcon, v.icon);
-    setText(pillText, v.title);
-    setAttr(pill, "aria-label", `Status: ${v.word}, ${v.title}. Open the Status screen.`);
-    setAttr(light, "aria-label", `Status light: ${v.word}`);
-    setText(lightIcon, v.icon);
-    setText(lightWord, v.word);
-    if (title.textContent !== v.title) title.textContent = v.title;
-    if (detail.textContent !== v.detail) detail.textContent = v.detail;
-    currentKind = v.primary.kind;
-    setText(primary, v.primary.label);
-    setData(primary, "kind", v.primary.kind);
-    primary.disabled = v.primary.disabled || busy;
-    show(stop, offersStop(data.state));
-    const sv = staleView(data.presence);
-    show(stale, sv !== null);
-    if (sv !== null) {
-      setData(stale, "count", String(sv.count));
-      setData(stale, "growing", String(sv.growing));
-      setText(staleTitle, sv.title);
-      setText(staleDetail, sv.detail);
-    }
-    holder.update(data.state);
-
-    const nothingListens = raw.presence !== null && !raw.presence.listening;
-    show(demoOffer, nothingListens && raw.demo === null);
-    if (data.presence) {
-      setText(demoText, `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${data.presence.port}.`);
-    }
-
-    const w = data.state?.worker;
-    const port = w?.target?.port ?? data.presence?.port ?? null;
-    const accs = w?.accounts ?? [];
-    const m = sessionMode(accs, port);
-    setText(mode, m ?? "");
-    setData(mode, "mode", m ?? "unknown");
-    show(mode, m !== null);
-    setAttr(mode, "class", `badge badge-${(m ?? "unknown").toLowerCase()}`);
-    if (accs.length === 0) {
-      fillStatic(accounts, h("li", { class: "muted", text: "No accounts yet: they appear once connected." }));
-    } else {
-      fillStatic(
-        accounts,
-        ...accs.map((a) => {
-          const am = accountMode(a, port);
-          return h(
-            "li",
-            { data: { account: a } },
-            h("span", { class: "account-id", text: a }),
-            " ",
-            h("span", { class: `badge badge-${am.toLowerCase()}`, text: am }),
-          );
-        }),
-      );
-    }
-    const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
-    fillStatic(
-      facts,
-      ...allFacts.filter((f) => !f.technical).flatMap((f) => [
-        h("dt", { text: f.label }),
-        h("dd", { id: f.id, text: f.value }),
-      ]),
-    );
-    gatewayHelp.update(data.state, data.presence, allFacts.filter((f) => f.technical));
-    const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
-    const link = w?.link ?? { state: "unknown" as const, code: null, message: null, at_ms: null };
-    fillStatic(ibLink, smallLight(linkLight(link, connected)));
-    fillStatic(farms, ...farmLights(w?.farms ?? [], connected).map(smallLight));
-    schedule.render(raw.presence);
-  }
-
-  // The heartbeat's round trip is not in state events: ask the worker every few seconds while this screen shows
-  // a session (IPC.md get_worker_status).
-  let lastPoll = 0;
-  let polling = false;
+  const poll = workerPoll(ctx);
   let lastPhase: string | undefined;
-  async function poll(force: boolean): Promise<void> {
-    const phase = ctx.store.data.state?.lifecycle.phase;
-    if (phase !== "connected" && phase !== "unresponsive") {
-      if (ctx.store.data.worker !== null) ctx.store.set({ worker: null });
-      return;
-    }
-    if (ctx.activeTab() !== "status" || polling || (!force && Date.now() - lastPoll < 3000)) return;
-    polling = true;
-    lastPoll = Date.now();
-    try {
-      ctx.store.set({ worker: await ipc.getWorkerStatus() });
-    } catch {
-      // NOT_CONNECTED between a state change and the poll: the next state event says what happened.
-    } finally {
-      polling = false;
-    }
-  }
-
   ctx.onDestroy(
     ctx.store.subscribe((d) => {
       render(d);
@@ -350,7 +201,7 @@ export function statusView(ctx: Ctx): StatusScreen {
     id: "status",
     label: "Status",
     panel,
-    pill,
+    pill: pill.el,
     shown: () => {
       void poll(true);
       void ledger.refresh();
@@ -360,4 +211,223 @@ export function statusView(ctx: Ctx): StatusScreen {
       void poll(false);
     },
   };
+}
+
+/**
+ * The heartbeat's round trip is not in state events: ask the worker every few seconds while the Status screen
+ * shows a session (IPC.md get_worker_status). `force` asks now (a phase change, the screen opened).
+ */
+function workerPoll(ctx: Ctx): (force: boolean) => Promise<void> {
+  let lastPoll = 0;
+  let polling = false;
+  return async (force) => {
+    const phase = ctx.store.data.state?.lifecycle.phase;
+    if (phase !== "connected" && phase !== "unresponsive") {
+      if (ctx.store.data.worker !== null) ctx.store.set({ worker: null });
+      return;
+    }
+    if (ctx.activeTab() !== "status" || polling || (!force && Date.now() - lastPoll < 3000)) return;
+    polling = true;
+    lastPoll = Date.now();
+    try {
+      ctx.store.set({ worker: await ipc.getWorkerStatus() });
+    } catch {
+      // NOT_CONNECTED between a state change and the poll: the next state event says what happened.
+    } finally {
+      polling = false;
+    }
+  };
+}
+
+/** The header's status button: the light's icon and the headline. */
+function headerPill(onOpen: () => void) {
+  const icon = h("span", { class: "pill-icon", attrs: { "aria-hidden": "true" } });
+  const text = h("span", { class: "pill-text" });
+  const el = button("", onOpen, { id: "header-status", class: "pill" });
+  el.append(icon, text);
+  return {
+    el,
+    render(v: StatusView): void {
+      setData(el, "state", v.light);
+      setText(icon, v.icon);
+      setText(text, v.title);
+      setAttr(el, "aria-label", `Status: ${v.word}, ${v.title}. Open the Status screen.`);
+    },
+  };
+}
+
+/** The big light (icon + word, a shape per colour) beside the headline and its sentence. */
+function statusHead() {
+  const icon = h("span", { class: "light-icon", attrs: { "aria-hidden": "true" } });
+  const word = h("span", { class: "light-word", attrs: { "aria-hidden": "true" } });
+  const light = h("div", { id: "status-light", class: "light light-big", attrs: { role: "img" } }, icon, word);
+  const title = h("h2", { id: "status-title", attrs: { tabindex: -1 } });
+  const detail = h("p", { id: "status-detail", class: "status-detail" });
+  const el = h(
+    "div",
+    { class: "status-head" },
+    light,
+    h("div", { class: "status-words", attrs: { "aria-live": "polite" } }, title, detail),
+  );
+  return {
+    el,
+    render(v: StatusView): void {
+      setData(light, "state", v.light);
+      setData(light, "reason", v.reason);
+      setAttr(light, "aria-label", `Status light: ${v.word}`);
+      setText(icon, v.icon);
+      setText(word, v.word);
+      setText(title, v.title);
+      setText(detail, v.detail);
+    },
+  };
+}
+
+/** The one primary button, and Stop beside it when the app offers it (ends the session and every wait). */
+function primaryActions(onPrimary: () => void, onStop: () => void) {
+  const primary = button("Connect", onPrimary, { id: "primary-action", class: "primary" });
+  const stop = hidden(button("Stop", onStop, { id: "stop-session" }));
+  return {
+    primary,
+    stop,
+    render(v: StatusView, s: StatusState, stopOffered: boolean): void {
+      setText(primary, v.primary.label);
+      setData(primary, "kind", v.primary.kind);
+      primary.disabled = v.primary.disabled || s.busy;
+      stop.disabled = s.stopping;
+      show(stop, stopOffered);
+    },
+  };
+}
+
+/** Stale connections to the port (counted by the app on every presence poll), with one click to Connections. */
+function staleLine(onOpen: () => void) {
+  const title = h("strong", { id: "stale-title" });
+  const detail = h("span", { id: "stale-detail", class: "stale-detail" });
+  const el = hidden(
+    h(
+      "div",
+      { id: "stale-connections", class: "stale", attrs: { role: "status" } },
+      h("p", {}, title, " ", detail),
+      button("Open Connections", onOpen, { id: "stale-open-connections", class: "small" }),
+    ),
+  );
+  return {
+    el,
+    render(sv: StaleView | null): void {
+      show(el, sv !== null);
+      if (sv === null) return;
+      setData(el, "count", String(sv.count));
+      setData(el, "growing", String(sv.growing));
+      setText(title, sv.title);
+      setText(detail, sv.detail);
+    },
+  };
+}
+
+const START_GATEWAY_STEPS = [
+  "Open IB Gateway from your desktop or applications menu (or TWS, if that is what you use).",
+  "Log in with your IBKR user name and password, and approve the notification on your phone (IBKR Mobile).",
+  "In IB Gateway, Configure → Settings → API → Settings: check the Socket port (4002 paper, 4001 live).",
+  "Come back here and click Connect.",
+];
+
+/** Nothing listens on the port and no demo runs: how to start IB Gateway, or the demo gateway. */
+function demoOffer(onStart: () => void) {
+  const text = h("p", {});
+  const start = button("Try the demo gateway", onStart, { id: "start-demo" });
+  const error = feedbackBox("demo-error");
+  const el = hidden(
+    card(
+      { id: "demo-offer", titleId: "demo-offer-title", title: "Start IB Gateway, or try the demo", class: "offer" },
+      text,
+      h(
+        "details",
+        { id: "start-gateway-help", class: "help" },
+        h("summary", { text: "How to start IB Gateway" }),
+        h("ol", {}, ...START_GATEWAY_STEPS.map((step) => h("li", { text: step }))),
+      ),
+      h(
+        "p",
+        {},
+        "Just looking around? The demo gateway is a practice Gateway inside this app: no IBKR account, no real orders, and you can make it misbehave to see what each problem looks like.",
+      ),
+      start,
+      error,
+    ),
+  );
+  return {
+    el,
+    error,
+    render(offered: boolean, presence: GatewayPresence | null, starting: boolean): void {
+      show(el, offered);
+      if (presence) {
+        setText(
+          text,
+          `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${presence.port}.`,
+        );
+      }
+      if (start.disabled !== starting) start.disabled = starting;
+      setText(start, starting ? "Starting the demo gateway…" : "Try the demo gateway");
+    },
+  };
+}
+
+/** The accounts with their PAPER/LIVE badges, the session's badge, and the session's plain facts. */
+function accountsCard() {
+  const mode = h("span", { id: "account-mode", class: "badge" });
+  const list = h("ul", { id: "accounts", class: "accounts", attrs: { "aria-label": "Accounts" } });
+  const facts = h("dl", { id: "session-facts", class: "facts" });
+  const el = card({ titleId: "accounts-title", title: ["Accounts ", mode] }, list, facts);
+  return {
+    el,
+    render(m: string | null, accounts: readonly { account: string; mode: string }[], plainFacts: readonly Fact[]): void {
+      setText(mode, m ?? "");
+      setData(mode, "mode", m ?? "unknown");
+      show(mode, m !== null);
+      setAttr(mode, "class", badgeClass(m ?? "unknown"));
+      fillStatic(list, ...accountItems(accounts));
+      fillStatic(facts, ...plainFacts.flatMap((f) => [h("dt", { text: f.label }), h("dd", { id: f.id, text: f.value })]));
+    },
+  };
+}
+
+const badgeClass = (mode: string): string => `badge badge-${mode.toLowerCase()}`;
+
+function accountItems(accounts: readonly { account: string; mode: string }[]): HTMLElement[] {
+  if (accounts.length === 0) return [h("li", { class: "muted", text: "No accounts yet: they appear once connected." })];
+  return accounts.map((a) =>
+    h(
+      "li",
+      { data: { account: a.account } },
+      h("span", { class: "account-id", text: a.account }),
+      " ",
+      h("span", { class: badgeClass(a.mode), text: a.mode }),
+    ),
+  );
+}
+
+/** The Gateway's link to IB and one small light per data farm. */
+function lightsCard() {
+  const ibLink = h("div", { id: "ib-link-light", class: "small-lights" });
+  const farms = h("div", { id: "farm-lights", class: "small-lights" });
+  const el = card({ titleId: "lights-title", title: "IB link and data farms" }, ibLink, farms);
+  return {
+    el,
+    render(link: SmallLight, farmList: readonly SmallLight[]): void {
+      fillStatic(ibLink, smallLight(link));
+      fillStatic(farms, ...farmList.map(smallLight));
+    },
+  };
+}
+
+function smallLight(l: SmallLight): HTMLElement {
+  return h(
+    "div",
+    { id: l.id, class: "small-light", data: { state: l.light } },
+    h("span", { class: `dot dot-${l.light}`, attrs: { "aria-hidden": "true" } }),
+    h("span", { class: "small-label", text: l.label }),
+    h("strong", { class: "small-word", text: l.word }),
+    h("span", { class: "small-detail", text: l.detail }),
+  );
 }
