@@ -7,6 +7,7 @@
 pub const COMMANDS: &[&str] = &[
     "get_app_info",
     "get_status",
+    "get_status_view",
     "get_worker_status",
     "connect_gateway",
     "stop_session",

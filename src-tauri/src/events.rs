@@ -1,5 +1,6 @@
 //! The events the UI listens to, and the background tasks that emit them. Each snapshot command has its
-//! change event: `get_status` + `worker://state` (every supervisor change), `get_logs` + `log://line` (every
+//! change event: `get_status` + `worker://state` (every supervisor change), `get_status_view` +
+//! `status://view` (the status light and its words, on every change of either), `get_logs` + `log://line` (every
 //! line, app and worker), `get_gateway_presence` + `gateway://presence` (when the listener on the port
 //! appears, disappears or changes). `diagnose://progress` is emitted by a diagnose run, and `tray://diagnose`
 //! when the tray's Diagnose item asks the window to run one.
@@ -16,6 +17,8 @@ use crate::presence;
 use crate::state::AppState;
 
 pub const WORKER_STATE: &str = "worker://state";
+/// The status view changed (status_feed.rs).
+pub const STATUS_VIEW: &str = "status://view";
 pub const LOG_LINE: &str = "log://line";
 pub const GATEWAY_PRESENCE: &str = "gateway://presence";
 pub const DIAGNOSE_PROGRESS: &str = "diagnose://progress";
@@ -24,8 +27,9 @@ pub const TRAY_DIAGNOSE: &str = "tray://diagnose";
 pub const RESTART_PROGRESS: &str = "restart://progress";
 
 /// Every event name, for the capability test.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     WORKER_STATE,
+    STATUS_VIEW,
     LOG_LINE,
     GATEWAY_PRESENCE,
     DIAGNOSE_PROGRESS,
@@ -47,6 +51,7 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
         GATEWAY_PRESENCE,
         state.presence.subscribe(),
     ));
+    tauri::async_runtime::spawn(crate::status_feed::follow(app.clone()));
     let restarts = app.state::<crate::restart::Restarts>();
     tauri::async_runtime::spawn(runs(app.clone(), restarts.watch()));
     let handle = app.clone();

@@ -40,6 +40,8 @@ mod restart_start;
 mod restart_view;
 mod stale;
 mod state;
+mod status_feed;
+mod status_view;
 mod tray;
 mod window;
 
@@ -84,6 +86,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
         .invoke_handler(tauri::generate_handler![
             handlers::app::get_app_info,
             handlers::session::get_status,
+            handlers::session::get_status_view,
             handlers::session::get_worker_status,
             handlers::session::connect_gateway,
             handlers::session::stop_session,
@@ -125,7 +128,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
                 state.port()
             );
             let connect = state.connects_at_startup();
+            let feed = status_feed::StatusFeed::new(&state);
             app.manage(state);
+            app.manage(feed);
             app.manage(restart::Restarts::default());
             events::spawn(app.handle());
             tauri::async_runtime::spawn(restart::auto(app.handle().clone()));

@@ -14,12 +14,15 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use gateway_core::config::{Key, SettingValue};
+use gateway_core::diagnostics::session_mode;
 use gateway_core::ibc::{
     self, CommandServer, IbcCommand, IbcConfig, IbcError, RestartGuard, RestartLimits, RestartPlan,
     Timeouts,
 };
 use gateway_core::supervisor::{Lifecycle, LogLine, SupervisorState};
-use gateway_proto::{ErrorCode, IbcErrorCode, IbcFailure, RestartOutcome, RestartStep};
+use gateway_proto::{
+    AccountMode, ErrorCode, IbcErrorCode, IbcFailure, RestartOutcome, RestartStep,
+};
 use serde_json::json;
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
@@ -30,9 +33,6 @@ use crate::restart_view::{
     self, IbcFinding, RestartRun, RestartView, RunResult, ViewInputs, not_back_message,
 };
 use crate::state::AppState;
-
-/// Ports where a live account trades (IB Gateway live, TWS live), as the Status screen reads them.
-const LIVE_PORTS: [u16; 2] = [4001, 7496];
 
 /// How an automatic restart's messages start.
 const AUTOMATIC: &str = "Automatic restart (on in Settings):";
@@ -267,11 +267,7 @@ fn is_live(port: u16, accounts: &[String], config: Option<&IbcConfig>) -> bool {
     let ibc_live = config
         .and_then(|c| c.trading_mode.as_ref())
         .is_some_and(|found| found.value == ibc::TradingMode::Live);
-    LIVE_PORTS.contains(&port)
-        || accounts
-            .iter()
-            .any(|a| !a.to_ascii_uppercase().starts_with('D'))
-        || ibc_live
+    session_mode(Some(port), accounts) == Some(AccountMode::Live) || ibc_live
 }
 
 /// Whether the guard would hold a restart back now (nothing is recorded).

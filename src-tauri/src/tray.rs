@@ -1,4 +1,5 @@
-//! The tray icon: a dot in the status light's colour (see `light`), a tooltip in words, and a menu with
+//! The tray icon: a dot in the status light's colour, a tooltip in words (both from the one status view the
+//! window shows too, status_feed.rs), and a menu with
 //! Open / Connect or Stop / Diagnose / Quit. A task watches the supervisor and the Gateway's presence and
 //! repaints the icon only when the light or its words change, and turns the session item into Connect or Stop
 //! as the session comes and goes. The tray outlives the window (see `window`): Open and Diagnose build the
@@ -6,15 +7,15 @@
 //! the session's worker ends, so the Gateway sees the connection close (there is no goodbye message in the
 //! API), which is what the item says.
 
-use gateway_core::reset_window::current_window;
 use gateway_core::supervisor::Lifecycle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::light::{Light, light};
+use crate::light::Light;
 use crate::state::AppState;
+use crate::status_feed::StatusFeed;
 use crate::window::{self, Screen};
 
 /// The menu's words; the e2e tests click the items by these labels.
@@ -83,27 +84,20 @@ fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
 async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: MenuItem<R>) {
     let state = app.state::<AppState>();
     let mut session = state.supervisor.watch();
-    let mut presence = state.presence.subscribe();
-    let mut shown = (Light::Grey, "Not connected");
+    let mut view = app.state::<StatusFeed>().watch();
+    let mut shown = (Light::Grey, "Not connected".to_string());
     let mut offered = CONNECT;
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
-        let now = state.schedule_now();
-        let rules = state.config.time_rules();
-        let window = current_window(
-            now,
-            rules.region,
-            rules.auto_restart,
-            &jiff::tz::TimeZone::system(),
-        );
-        let current = session.borrow_and_update().clone();
-        let next = light(&current, &presence.borrow_and_update(), window.is_some());
+        let next = {
+            let current = view.borrow_and_update();
+            (current.light, current.title.clone())
+        };
         if next != shown {
             let _ = tray.set_icon(Some(dot(next.0)));
             let _ = tray.set_tooltip(Some(format!("Gateway Doctor: {}", next.1)));
             shown = next;
         }
-        let offer = if session_wanted(&current.lifecycle) {
+        let offer = if session_wanted(&session.borrow_and_update().lifecycle) {
             STOP
         } else {
             CONNECT
@@ -111,11 +105,9 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: 
         if offer != offered && session_item.set_text(offer).is_ok() {
             offered = offer;
         }
-        // Reset windows begin and end with time alone: look again now and then.
         tokio::select! {
             changed = session.changed() => if changed.is_err() { return },
-            changed = presence.changed() => if changed.is_err() { return },
-            _ = tick.tick() => {}
+            changed = view.changed() => if changed.is_err() { return },
         }
     }
 }

@@ -6,11 +6,19 @@ use tauri::State;
 
 use crate::error::{AppError, CmdResult};
 use crate::state::AppState;
+use crate::status_feed::StatusFeed;
+use crate::status_view::StatusView;
 
 /// The supervisor's state now (paired with `worker://state`).
 #[tauri::command]
 pub fn get_status(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
     Ok(state.supervisor.state())
+}
+
+/// What the Status screen and the tray show now, decided in Rust (paired with `status://view`).
+#[tauri::command]
+pub fn get_status_view(feed: State<'_, StatusFeed>) -> CmdResult<StatusView> {
+    Ok(feed.current())
 }
 
 /// Asks for a session (BAD_CONFIG while a setting is wrong); returns the state right after.

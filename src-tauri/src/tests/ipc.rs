@@ -129,7 +129,7 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
         core,
         ["core:event:allow-listen", "core:event:allow-unlisten"]
     );
-    assert_eq!(crate::EVENTS.len(), 6);
+    assert_eq!(crate::EVENTS.len(), 7);
 }
 
 /// IPC.md is the contract the UI is written against and the capabilities README says why each grant is

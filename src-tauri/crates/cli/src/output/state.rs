@@ -2,7 +2,7 @@
 //! only says what a trader cares about, so the caller prints it only when it changes.
 
 use gateway_core::config::Config;
-use gateway_core::diagnostics::account_mode;
+use gateway_core::diagnostics::session_mode;
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
 use gateway_proto::{AccountMode, LinkState};
 
@@ -21,9 +21,10 @@ pub fn state_line(state: &SupervisorState, config: &Config) -> String {
         }
         Lifecycle::Connected => {
             let worker = &state.worker;
-            let mode = match account_mode(config.port(), &worker.accounts) {
-                AccountMode::Live => "LIVE",
-                AccountMode::Paper => "PAPER",
+            let mode = match session_mode(Some(config.port()), &worker.accounts) {
+                Some(AccountMode::Live) => "LIVE",
+                Some(AccountMode::Paper) => "PAPER",
+                None => "PAPER or LIVE not known yet",
             };
             let accounts = if worker.accounts.is_empty() {
                 "no accounts reported".to_string()

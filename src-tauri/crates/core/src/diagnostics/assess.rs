@@ -7,6 +7,7 @@ use gateway_proto::{
     GatewayProcess, PortScan, Report, Verdict, WorkerStatus, ZombieSide,
 };
 
+use super::account::session_mode;
 use super::session_checks::add_session_checks;
 use super::session_test::PingOutcome;
 use super::verdict::verdict;
@@ -340,15 +341,22 @@ pub fn assess(obs: &Observations) -> Report {
         .as_ref()
         .map(|w| w.accounts.clone())
         .unwrap_or_default();
-    let mode = account_mode(obs.port, &accounts);
-    let mode_text = match mode {
-        AccountMode::Live => "LIVE: orders placed through this Gateway use real money.",
-        AccountMode::Paper => "PAPER trading.",
+    let mode = session_mode(Some(obs.port), &accounts);
+    let (mode_status, mode_text) = match mode {
+        Some(AccountMode::Live) => (
+            CheckStatus::Pass,
+            "LIVE: orders placed through this Gateway use real money.",
+        ),
+        Some(AccountMode::Paper) => (CheckStatus::Pass, "PAPER trading."),
+        None => (
+            CheckStatus::Skip,
+            "Not known yet: IB Gateway names its accounts once a session is open.",
+        ),
     };
     b.add(
         CheckId::AccountMode,
         "Paper or live",
-        CheckStatus::Pass,
+        mode_status,
         mode_text,
         None,
     );
@@ -362,18 +370,9 @@ pub fn assess(obs: &Observations) -> Report {
         settings_to_check: settings_for(verdict, obs.port),
         note: note_for(verdict),
         remedy,
-        account_mode: Some(mode),
+        account_mode: mode,
         checks: b.checks,
         took_ms: 0.0,
-    }
-}
-
-/// LIVE for the live ports or any account not starting with "D" (IB paper accounts are DU.../DF...).
-pub fn account_mode(port: u16, accounts: &[String]) -> AccountMode {
-    if matches!(port, 4001 | 7496) || accounts.iter().any(|a| !a.starts_with('D')) {
-        AccountMode::Live
-    } else {
-        AccountMode::Paper
     }
 }
 
