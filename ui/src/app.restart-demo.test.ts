@@ -1,7 +1,7 @@
 // The Restart Gateway checklist and the demo gateway. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state, statusView } from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 describe("restart", () => {
@@ -56,6 +56,7 @@ describe("demo", () => {
     expect(be.calls.map((c) => c.cmd)).not.toContain("connect_gateway");
     await fire("worker://state", state({ phase: "connected" }, connectedWorker({ target: { host: "127.0.0.1", port: 40123, client_id: 1, readonly: true, timeout_s: 30 } }), { changed_at_ms: NOW }));
     await fire("gateway://presence", presence({ port: 40123, process_name: "gateway-sim", pid: 777 }));
+    await fire("status://view", statusView("connected", { seq: 1 }));
     expect(byId("status-light").dataset["state"]).toBe("green");
     expect(byId("demo-banner").hidden).toBe(false);
     expect(byId("demo-banner").textContent).toMatch(/DEMO/);

@@ -4,7 +4,7 @@
 // like the log lines themselves) may hold them. Titles, placeholders and aria-labels count: people read them.
 
 import { describe, expect, test } from "vitest";
-import type { ErrorCode, Report, SupervisorState } from "./ipc/types";
+import type { ErrorCode, Report, StatusView, SupervisorState } from "./ipc/types";
 import { GATEWAY_NAMES, JARGON } from "./ipc/gen/words";
 import { BY_CODE, explainError } from "./model/errors";
 import { FIELDS } from "./model/settings";
@@ -12,7 +12,7 @@ import { CHECK_TITLE } from "./model/diagnose";
 import { outcomeWords } from "./model/connections";
 import { LEVEL_FILTER_LABEL, PRESET_LABEL } from "./model/logs";
 import { restartSteps, startRestart } from "./model/restart";
-import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, report, settle, state, zombieScan } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, report, settle, state, statusView, zombieScan } from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 /** The jargon words in `text`, as the Rust side's words::jargon_in finds them (whole words, any case). */
@@ -65,28 +65,36 @@ function scanTexts(where: string, texts: readonly string[]): string[] {
 
 const ALL_CODES = Object.keys(BY_CODE) as ErrorCode[];
 
-/** Status in every phase, and the failed and waiting phases with every error code, Gateway up and down. */
-function statusStates(): [string, SupervisorState, boolean][] {
-  const out: [string, SupervisorState, boolean][] = [
-    ["idle", state({ phase: "idle" }), true],
-    ["idle, nothing listening", state({ phase: "idle" }), false],
-    ["connecting", state({ phase: "connecting", attempt: 2 }), true],
-    ["connected", state({ phase: "connected" }, connectedWorker()), true],
-    ["heartbeat late", state({ phase: "connected" }, connectedWorker({ heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 12, last_ok_at_ms: NOW - 9000, misses_in_a_row: 1 } })), true],
-    ["link lost", state({ phase: "connected" }, connectedWorker({ link: { state: "lost", code: 1100, message: "Connectivity between IB and TWS has been lost.", at_ms: NOW } })), true],
+/** Status in every phase (with the view Rust gives for it), and the failed and waiting phases with every error
+ * code, Gateway up and down. */
+function statusStates(): [string, SupervisorState, boolean, StatusView][] {
+  const out: [string, SupervisorState, boolean, StatusView][] = [
+    ["idle", state({ phase: "idle" }), true, statusView("idle")],
+    ["idle, nothing listening", state({ phase: "idle" }), false, statusView("idle_nothing_listens")],
+    ["connecting", state({ phase: "connecting", attempt: 2 }), true, statusView("connecting_again")],
+    ["connected", state({ phase: "connected" }, connectedWorker()), true, statusView("connected")],
+    ["heartbeat late", state({ phase: "connected" }, connectedWorker({ heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 12, last_ok_at_ms: NOW - 9000, misses_in_a_row: 1 } })), true, statusView("heartbeat_late")],
+    ["link lost", state({ phase: "connected" }, connectedWorker({ link: { state: "lost", code: 1100, message: "Connectivity between IB and TWS has been lost.", at_ms: NOW } })), true, statusView("link_lost")],
     [
       "farms down",
       state({ phase: "connected" }, connectedWorker({ farms: [{ kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW }, { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW }] })),
       true,
+      statusView("farm_down"),
     ],
-    ["unresponsive", state({ phase: "unresponsive" }, connectedWorker({ session: "unresponsive" })), true],
-    ["latched", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), true],
+    ["unresponsive", state({ phase: "unresponsive" }, connectedWorker({ session: "unresponsive" })), true, statusView("unresponsive")],
+    ["latched", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), true, statusView("latched")],
+    ["stale connections", state({ phase: "idle" }), true, statusView("idle_stale_growing")],
+    ["reset window", state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: err("CONNECTION_LOST") }), true, statusView("reset_window")],
   ];
   for (const code of ALL_CODES) {
     for (const listening of [true, false]) {
       const e = { ...err(code), detail: "server version 187; socket closed" };
-      out.push([`failed ${code}`, state({ phase: "failed", error: e }), listening]);
-      out.push([`waiting after ${code}`, state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: e }, undefined, { changed_at_ms: NOW }), listening]);
+      // Rust's own words for every code are scanned by its tests (status_view/tests.rs); here the UI's words
+      // for the error, as the view hands it over.
+      const failed = statusView(listening ? "failed" : "failed_not_running", listening ? { error: { error: e, headline: true } } : {});
+      const waiting = statusView(listening ? "backoff" : "backoff_not_running", listening ? { error: { error: e, headline: false } } : {});
+      out.push([`failed ${code}`, state({ phase: "failed", error: e }), listening, failed]);
+      out.push([`waiting after ${code}`, state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: e }, undefined, { changed_at_ms: NOW }), listening, waiting]);
     }
   }
   return out;
@@ -110,9 +118,10 @@ describe("plain words", () => {
 
   test("every screen in every Status state reads without protocol words", async () => {
     const found: string[] = [];
-    for (const [name, s, listening] of statusStates()) {
+    for (const [name, s, listening, view] of statusStates()) {
       await mount({
         get_status: () => s,
+        get_status_view: () => view,
         get_gateway_presence: () => (listening ? presence() : presence({ listening: false, listener_inode: null, pid: null, process_name: null, accept_queue: null })),
         get_worker_status: () => s.worker,
       });

@@ -25,6 +25,7 @@ import type {
   RestartRun,
   RestartView,
   SettingsReset,
+  StatusView,
   SupervisorState,
   WorkerStatus,
 } from "./types";
@@ -77,6 +78,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const getAppInfo = (): Promise<AppInfo> => call("get_app_info");
 export const getStatus = (): Promise<SupervisorState> => call("get_status");
+/** The status light, its words, the main button, PAPER/LIVE and the small lights, as Rust decided them. */
+export const getStatusView = (): Promise<StatusView> => call("get_status_view");
 /** The worker's status now, with the heartbeat's round trip and time that state events leave out. */
 export const getWorkerStatus = (): Promise<WorkerStatus> => call("get_worker_status");
 export const connectGateway = (): Promise<SupervisorState> => call("connect_gateway");
@@ -140,6 +143,7 @@ function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> 
 }
 
 export const onWorkerState = (h: (s: SupervisorState) => void): Promise<Unlisten> => on("worker://state", h);
+export const onStatusView = (h: (v: StatusView) => void): Promise<Unlisten> => on("status://view", h);
 export const onLogLine = (h: (l: LogLine) => void): Promise<Unlisten> => on("log://line", h);
 export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unlisten> =>
   on("gateway://presence", h);

@@ -63,6 +63,14 @@ export type { IbcSetting } from "./gen/IbcSetting";
 export type { RestartRun } from "./gen/RestartRun";
 export type { RestartView } from "./gen/RestartView";
 export type { RunStep } from "./gen/RunStep";
+export type { AccountLine } from "./gen/AccountLine";
+export type { Light } from "./gen/Light";
+export type { PrimaryKind } from "./gen/PrimaryKind";
+export type { SmallLight } from "./gen/SmallLight";
+export type { StaleView } from "./gen/StaleView";
+export type { StatusError } from "./gen/StatusError";
+export type { StatusReason } from "./gen/StatusReason";
+export type { StatusView } from "./gen/StatusView";
 
 /**
  * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside

@@ -4,7 +4,7 @@
 
 import "../style.css";
 import { mountApp } from "../app";
-import type { LogLine, SupervisorState } from "../ipc";
+import type { LogLine, StatusView, SupervisorState } from "../ipc";
 import {
   NOW,
   config,
@@ -19,6 +19,8 @@ import {
   state,
   restartRun,
   restartView,
+  statusView,
+  type Situation,
 } from "../test/fixtures";
 import type { TabId } from "../ui/context";
 
@@ -60,6 +62,23 @@ const states: Record<string, SupervisorState> = {
   "farm-down": state({ phase: "connected" }, connectedWorker({ farms: [{ kind: "market_data", name: "usfarm", state: "broken", code: 2103, at_ms: NOW }, { kind: "historical_data", name: "ushmds", state: "inactive", code: 2107, at_ms: NOW }] })),
 };
 
+// What Rust's status rule shows for each (src-tauri/src/status_view.rs, through ipc/gen/status-views.json).
+const views: Record<string, Situation> = {
+  idle: "idle",
+  connected: "connected",
+  live: "connected_live",
+  latched: "latched",
+  backoff: "backoff",
+  "not-running": "backoff_not_running",
+  refused: "failed",
+  demo: "idle_nothing_listens",
+  "farm-down": "farm_down",
+};
+// The Gateway listens but refused: the failure's own words (the view hands the error over).
+const refusal = states["refused"]?.lifecycle;
+const refused = statusView("failed", refusal && "error" in refusal ? { error: { error: refusal.error, headline: true } } : {});
+let view: StatusView = scenario === "refused" ? refused : statusView(views[scenario] ?? "connected");
+
 const logs: LogLine[] = Array.from({ length: 5000 }, (_, i) => ({
   at_ms: NOW - (5000 - i) * 1000,
   level: i % 50 === 0 ? "warn" : i % 333 === 0 ? "error" : "info",
@@ -80,15 +99,20 @@ const zombies = scan({
 let current = states[scenario] ?? states["connected"]!;
 fakeBackend({
   get_status: () => current,
+  get_status_view: () => view,
   get_worker_status: () => current.worker,
   get_gateway_presence: () => (scenario === "not-running" || scenario === "demo" ? nothing : presence({ schedule })),
   get_logs: () => logs,
   get_config: () => config({ errors: scenario === "latched" ? [{ key: "timeout", source: { kind: "environment", var: "IBKR_TIMEOUT" }, message: "IBKR_TIMEOUT=0 is out of range: use 0.1-600 seconds (30 is a good handshake timeout)" }] : [] }),
   connect_gateway: () => {
     current = { ...state({ phase: "connecting", attempt: 1 }), changed_at_ms: NOW };
+    view = statusView("connecting", { seq: view.seq + 1 });
+    void fire("status://view", view);
     setTimeout(() => {
       current = { ...state({ phase: "connected" }, connectedWorker()), changed_at_ms: NOW };
+      view = statusView("connected", { seq: view.seq + 2 });
       void fire("worker://state", current);
+      void fire("status://view", view);
     }, 1500);
     return current;
   },

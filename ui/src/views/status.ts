@@ -3,19 +3,9 @@
 // lights, and — when nothing listens on the port — the offer to start IB Gateway or try the demo.
 
 import * as ipc from "../ipc";
+import type { PrimaryKind, SmallLight } from "../ipc";
 import type { AppData } from "../ui/store";
-import {
-  deriveStatus,
-  farmLights,
-  linkLight,
-  sessionFacts,
-  sessionMode,
-  accountMode,
-  offersStop,
-  staleView,
-  type PrimaryKind,
-  type SmallLight,
-} from "../model/status";
+import { sessionFacts, shownStatus } from "../model/status";
 import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
@@ -235,9 +225,10 @@ export function statusView(ctx: Ctx): StatusScreen {
 
   function render(raw: AppData): void {
     const now = ctx.now();
-    // While the demo runs the session targets the demo's port: a look at another port says nothing about it.
+    // While the demo runs the session targets the demo's port: a look at another port says nothing about it
+    // (the facts' words; the view from Rust already leaves such a look out).
     const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
-    const v = deriveStatus(data.state, data.presence, now);
+    const v = shownStatus(data.view, now);
     setData(light, "state", v.light);
     setData(light, "reason", v.reason);
     setData(pill, "state", v.light);
@@ -253,8 +244,8 @@ export function statusView(ctx: Ctx): StatusScreen {
     setText(primary, v.primary.label);
     setData(primary, "kind", v.primary.kind);
     primary.disabled = v.primary.disabled || busy;
-    show(stop, offersStop(data.state));
-    const sv = staleView(data.presence);
+    show(stop, data.state?.offered.stop ?? false);
+    const sv = data.view?.stale ?? null;
     show(stale, sv !== null);
     if (sv !== null) {
       setData(stale, "count", String(sv.count));
@@ -270,29 +261,26 @@ export function statusView(ctx: Ctx): StatusScreen {
       setText(demoText, `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${data.presence.port}.`);
     }
 
-    const w = data.state?.worker;
-    const port = w?.target?.port ?? data.presence?.port ?? null;
-    const accs = w?.accounts ?? [];
-    const m = sessionMode(accs, port);
+    const m = data.view?.mode ?? null;
     setText(mode, m ?? "");
     setData(mode, "mode", m ?? "unknown");
     show(mode, m !== null);
     setAttr(mode, "class", `badge badge-${(m ?? "unknown").toLowerCase()}`);
+    const accs = data.view?.accounts ?? [];
     if (accs.length === 0) {
       fillStatic(accounts, h("li", { class: "muted", text: "No accounts yet: they appear once connected." }));
     } else {
       fillStatic(
         accounts,
-        ...accs.map((a) => {
-          const am = accountMode(a, port);
-          return h(
+        ...accs.map((a) =>
+          h(
             "li",
-            { data: { account: a } },
-            h("span", { class: "account-id", text: a }),
+            { data: { account: a.account } },
+            h("span", { class: "account-id", text: a.account }),
             " ",
-            h("span", { class: `badge badge-${am.toLowerCase()}`, text: am }),
-          );
-        }),
+            h("span", { class: `badge badge-${a.mode.toLowerCase()}`, text: a.mode }),
+          ),
+        ),
       );
     }
     const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
@@ -304,10 +292,8 @@ export function statusView(ctx: Ctx): StatusScreen {
       ]),
     );
     gatewayHelp.update(data.state, data.presence, allFacts.filter((f) => f.technical));
-    const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
-    const link = w?.link ?? { state: "unknown" as const, code: null, message: null, at_ms: null };
-    fillStatic(ibLink, smallLight(linkLight(link, connected)));
-    fillStatic(farms, ...farmLights(w?.farms ?? [], connected).map(smallLight));
+    fillStatic(ibLink, ...(data.view ? [smallLight(data.view.link)] : []));
+    fillStatic(farms, ...(data.view?.farms ?? []).map(smallLight));
     schedule.render(raw.presence);
   }
 
