@@ -35,7 +35,13 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let quit = MenuItem::with_id(app, "quit", QUIT, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&open, &session, &diagnose, &separator, &quit])?;
-    let tray = TrayIconBuilder::with_id("status")
+    let mut builder = TrayIconBuilder::with_id("status");
+    // Linux writes the icon to a file: in the app's own folder, not a /tmp/tray-icon every user and every
+    // running copy would share (same file names, and another user's folder cannot be written).
+    if let Ok(dir) = app.path().app_cache_dir() {
+        builder = builder.temp_dir_path(dir.join("tray-icon"));
+    }
+    let tray = builder
         .icon(dot(Light::Grey))
         .tooltip("Gateway Doctor: Not connected")
         .menu(&menu)
