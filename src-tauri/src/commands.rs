@@ -35,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "stop_demo",
     "set_demo_fault",
     "get_restart_view",
+    "follow_manual_restart",
     "restart_gateway",
     "stop_gateway",
     "reconnect_account",

@@ -25,9 +25,11 @@ pub const DIAGNOSE_PROGRESS: &str = "diagnose://progress";
 pub const TRAY_DIAGNOSE: &str = "tray://diagnose";
 /// A restart through IBC reached its next step (restart.rs).
 pub const RESTART_PROGRESS: &str = "restart://progress";
+/// The checklist of a restart by hand ticked a step (restart_checklist.rs).
+pub const RESTART_CHECKLIST: &str = "restart://checklist";
 
 /// Every event name, for the capability test.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     WORKER_STATE,
     STATUS_VIEW,
     LOG_LINE,
@@ -35,6 +37,7 @@ pub const ALL: [&str; 7] = [
     DIAGNOSE_PROGRESS,
     TRAY_DIAGNOSE,
     RESTART_PROGRESS,
+    RESTART_CHECKLIST,
 ];
 
 /// Starts the tasks: supervisor log -> log store; store -> `log://line`; supervisor state -> `worker://state`;
@@ -52,6 +55,7 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
         state.presence.subscribe(),
     ));
     tauri::async_runtime::spawn(crate::status_feed::follow(app.clone()));
+    tauri::async_runtime::spawn(crate::restart_checklist::feed::run(app.clone()));
     let restarts = app.state::<crate::restart::Restarts>();
     tauri::async_runtime::spawn(runs(app.clone(), restarts.watch()));
     let handle = app.clone();

@@ -36,6 +36,7 @@ mod logstore;
 mod paths;
 mod presence;
 mod restart;
+mod restart_checklist;
 mod restart_start;
 mod restart_view;
 mod stale;
@@ -114,6 +115,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::demo::stop_demo,
             handlers::demo::set_demo_fault,
             handlers::restart::get_restart_view,
+            handlers::restart::follow_manual_restart,
             handlers::restart::restart_gateway,
             handlers::restart::stop_gateway,
             handlers::restart::reconnect_account,
@@ -132,6 +134,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             app.manage(state);
             app.manage(feed);
             app.manage(restart::Restarts::default());
+            app.manage(restart_checklist::feed::Checklist::default());
             events::spawn(app.handle());
             tauri::async_runtime::spawn(restart::auto(app.handle().clone()));
             if connect {

@@ -93,6 +93,7 @@ describe("status", () => {
     expect(byId("status-title").textContent).toBe("Gateway API layer is unresponsive");
     expect(byId("primary-action").textContent).toBe("How to restart Gateway");
     click("primary-action");
+    await settle();
     expect(byId("nav-restart").getAttribute("aria-selected")).toBe("true");
     expect(byId("panel-restart").hidden).toBe(false);
     expect(document.activeElement?.id).toBe("restart-title");

@@ -11,8 +11,7 @@ import { FIELDS } from "./model/settings";
 import { CHECK_TITLE } from "./model/diagnose";
 import { outcomeWords } from "./model/connections";
 import { LEVEL_FILTER_LABEL, PRESET_LABEL } from "./model/logs";
-import { restartSteps, startRestart } from "./model/restart";
-import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, report, settle, state, statusView, zombieScan } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, dryRun, err, fire, manualChecklist, presence, proc, report, settle, state, statusView, zombieScan } from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 /** The jargon words in `text`, as the Rust side's words::jargon_in finds them (whole words, any case). */
@@ -217,7 +216,7 @@ describe("plain words", () => {
       ...scanTexts("settings", FIELDS.flatMap((f) => [f.label, f.help])),
       ...scanTexts("diagnose", Object.values(CHECK_TITLE)),
       ...scanTexts("logs", [PRESET_LABEL, ...Object.values(LEVEL_FILTER_LABEL)]),
-      ...scanTexts("restart", restartSteps(startRestart(null, null)).flatMap((s) => [s.label, s.todo])),
+      ...scanTexts("restart", manualChecklist("start").steps.flatMap((s) => [s.label, s.todo])),
       ...scanTexts(
         "clean up",
         [

@@ -5,6 +5,7 @@ use gateway_proto::WorkerStatus;
 use tauri::State;
 
 use crate::error::{AppError, CmdResult};
+use crate::restart_checklist::feed::Checklist;
 use crate::state::AppState;
 use crate::status_feed::StatusFeed;
 use crate::status_view::StatusView;
@@ -34,9 +35,14 @@ pub async fn stop_session(state: State<'_, AppState>) -> CmdResult<SupervisorSta
     Ok(state.supervisor.state())
 }
 
-/// "I restarted Gateway": clears the guardrail and makes one new attempt.
+/// "I restarted Gateway": clears the guardrail and makes one new attempt (the restart checklist then ends
+/// when the session is back).
 #[tauri::command]
-pub async fn reset_guardrail(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+pub async fn reset_guardrail(
+    state: State<'_, AppState>,
+    checklist: State<'_, Checklist>,
+) -> CmdResult<SupervisorState> {
+    checklist.user_restarted();
     Ok(state.reset_guardrail().await?)
 }
 

@@ -20,6 +20,7 @@ import type {
   GatewayPresence,
   JsonValue,
   LogLine,
+  ManualChecklist,
   PortScan,
   Report,
   RestartRun,
@@ -126,6 +127,8 @@ export const setDemoFault = (fault: DemoFault): Promise<DemoStatus> => call("set
 
 /** What was found of IBC, which restart buttons show, the guard, the login note and the run in progress. */
 export const getRestartView = (): Promise<RestartView> => call("get_restart_view");
+/** The checklist of a restart by hand, followed from now (the Restart screen opened); then restart://checklist. */
+export const followManualRestart = (): Promise<ManualChecklist> => call("follow_manual_restart");
 /** RESTART through IBC; the run goes on in the background (restart://progress). `confirmed`: the trader
  * answered the view's question (CONFIRMATION_REQUIRED otherwise, when there is one). */
 export const restartGateway = (confirmed: boolean): Promise<RestartRun> => call("restart_gateway", { confirmed });
@@ -151,5 +154,7 @@ export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Un
   on("diagnose://progress", h);
 /** A restart through IBC reached a step or ended. */
 export const onRestartProgress = (h: (r: RestartRun) => void): Promise<Unlisten> => on("restart://progress", h);
+/** A step of the followed restart by hand ticked. */
+export const onRestartChecklist = (h: (c: ManualChecklist) => void): Promise<Unlisten> => on("restart://checklist", h);
 /** The tray's Diagnose item: the window was shown; open Diagnose and run it. */
 export const onTrayDiagnose = (h: () => void): Promise<Unlisten> => on<null>("tray://diagnose", () => h());

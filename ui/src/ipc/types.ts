@@ -63,6 +63,8 @@ export type { IbcSetting } from "./gen/IbcSetting";
 export type { RestartRun } from "./gen/RestartRun";
 export type { RestartView } from "./gen/RestartView";
 export type { RunStep } from "./gen/RunStep";
+export type { ManualChecklist } from "./gen/ManualChecklist";
+export type { ManualStep } from "./gen/ManualStep";
 export type { AccountLine } from "./gen/AccountLine";
 export type { Light } from "./gen/Light";
 export type { PrimaryKind } from "./gen/PrimaryKind";

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "vitest";
 import type { CleanOutcome, CleanReport, ErrorCode, LogLine } from "../ipc";
-import { NOW, connectedWorker, presence, proc, scan, state } from "../test/fixtures";
+import { NOW, proc, scan } from "../test/fixtures";
 import { cleanPlan, confirmedArgs, connectionsView, outcomeWords } from "./connections";
 import { remedyAction } from "./diagnose";
 import { errorLine, explainError } from "./errors";
 import { formatDuration, friendlyProcessName, shortCommandLine } from "./format";
 import { LogStore, matchesFilter, NO_FILTER, PRESET_LABEL, PRESET_MATCHES } from "./logs";
-import { restartSteps, startRestart, withPresence, withState } from "./restart";
 import { diffChanges, importedAtText, invalidByKey, overriddenNote, settingSourceLabel, sourceLabel } from "./settings";
 import { config } from "../test/fixtures";
 
@@ -55,42 +54,6 @@ describe("log store", () => {
     expect(store.size).toBe(10);
     expect(store.visibleCount).toBe(5);
     expect(store.visibleAt(0)?.message).toBe("keep 10");
-  });
-});
-
-describe("restart checklist", () => {
-  const steps = (p: ReturnType<typeof startRestart>) => restartSteps(p).map((s) => s.done);
-
-  test("ticks as the Gateway closes, comes back on a new socket, accepts, and the session returns", () => {
-    let p = startRestart(presence({ listener_inode: 111 }), state({ phase: "latched", error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }));
-    expect(steps(p)).toEqual([false, false, false, false]);
-    p = withPresence(p, presence({ listening: false, listener_inode: null, pid: null, process_name: null }));
-    expect(steps(p)).toEqual([true, false, false, false]);
-    p = withPresence(p, presence({ listener_inode: 222, accept_queue: 3 }));
-    expect(steps(p)).toEqual([true, true, false, false]);
-    p = withPresence(p, presence({ listener_inode: 222, accept_queue: 0 }));
-    expect(steps(p)).toEqual([true, true, true, false]);
-    p = withState(p, state({ phase: "connected" }, connectedWorker()));
-    expect(steps(p)).toEqual([true, true, true, true]);
-  });
-
-  test("a new inode without a visible gap still counts as closed and started", () => {
-    let p = startRestart(presence({ listener_inode: 111 }), null);
-    p = withPresence(p, presence({ listener_inode: 111 }));
-    expect(steps(p)).toEqual([false, false, false, false]);
-    p = withPresence(p, presence({ listener_inode: 333 }));
-    expect(steps(p)).toEqual([true, true, true, false]);
-  });
-
-  test("the supervisor's own restart count ticks closed and started", () => {
-    let p = startRestart(presence(), state({ phase: "latched", error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }));
-    p = withState(p, state({ phase: "backoff", attempt: 1, retry_in_ms: 2000, error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }, undefined, { gateway_restarts_seen: 1 }));
-    expect(steps(p).slice(0, 2)).toEqual([true, true]);
-  });
-
-  test("already connected when the screen opens: nothing ticks by itself", () => {
-    const p = startRestart(presence(), state({ phase: "connected" }, connectedWorker()));
-    expect(steps(p)).toEqual([false, false, false, false]);
   });
 });
 

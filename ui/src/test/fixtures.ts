@@ -11,12 +11,14 @@ import type {
   ProcessInfo,
   Report,
   RestartRun,
+  ManualChecklist,
   RestartView,
   StatusView,
   SupervisorState,
   WorkerStatus,
 } from "../ipc";
 import situations from "../ipc/gen/status-views.json";
+import checklists from "../ipc/gen/restart-checklists.json";
 
 export const NOW = 1_800_000_000_000;
 
@@ -92,6 +94,11 @@ export type Situation = keyof typeof situations;
 /** The view Rust's status rule gives for `name` (written by its tests into ipc/gen/status-views.json). */
 export function statusView(name: Situation, over: Partial<StatusView> = {}): StatusView {
   return { ...(structuredClone(situations[name]) as StatusView), ...over };
+}
+
+/** The checklist of a restart by hand at a step, as src-tauri/src/restart_checklist.rs sends it. */
+export function manualChecklist(step: keyof typeof checklists): ManualChecklist {
+  return structuredClone(checklists[step]) as ManualChecklist;
 }
 
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
@@ -248,6 +255,7 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
     get_app_info: () => ({ name: "Gateway Doctor", version: "9.8.7-test" }),
     get_status: () => state({ phase: "idle" }),
     get_status_view: () => statusView("idle"),
+    follow_manual_restart: () => manualChecklist("start"),
     get_gateway_presence: () => presence(),
     get_demo: () => null,
     get_restart_view: () => restartView({ ibc: { kind: "not_found", looked_in: ["/home/t/ibc/config.ini"] }, actions: { restart: false, stop: false, manual: true } }),

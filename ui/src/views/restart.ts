@@ -2,36 +2,23 @@
 // Gateway" and its steps followed on screen (asked, closed, listening again, session back), "Stop IB Gateway"
 // behind a confirmation. The app computes all of it (get_restart_view, restart://progress); this screen renders.
 // Always below: the three steps a person does by hand, and a checklist that ticks itself as the app sees IB
-// Gateway close, start, open its API port and the session come back. "I restarted Gateway" clears the guardrail.
+// Gateway close, start, open its API port and the session come back (follow_manual_restart, restart://checklist;
+// ticked in src-tauri/src/restart_checklist.rs). "I restarted Gateway" clears the guardrail.
 
 import * as ipc from "../ipc";
-import type { IbcFinding, RestartRun, RestartView } from "../ipc/types";
-import {
-  restartButton,
-  restartSteps,
-  startRestart,
-  stepTime,
-  withPresence,
-  withRun,
-  withState,
-  withUserRestarted,
-  type RestartProgress,
-} from "../model/restart";
+import type { IbcFinding, ManualChecklist, RestartRun, RestartView } from "../ipc/types";
+import { restartButton, stepTime, withRun } from "../model/restart";
 import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
 import { button, fill, h, show } from "../ui/dom";
 import { createDialog } from "../ui/dialog";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError, showNote } from "../ui/feedback";
 
-export interface RestartScreen extends View {
-  progress(): RestartProgress | null;
-}
-
 const STEP_ICON: Record<string, string> = { done: "✓", active: "…", waiting: "○", failed: "✗" };
 const STEP_WORD: Record<string, string> = { done: "Done", active: "Now", waiting: "Waiting", failed: "Failed" };
 const STEP_CLASS: Record<string, string> = { done: "status-pass", active: "status-warn", waiting: "status-skip", failed: "status-fail" };
 
-export function restartScreen(ctx: Ctx): RestartScreen {
+export function restartScreen(ctx: Ctx): View {
   const heading = h("h2", { id: "restart-title", text: "Restart IB Gateway", attrs: { tabindex: -1 } });
   const why = h("p", { id: "restart-why", class: "intro" });
 
@@ -108,7 +95,7 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     dialog.el,
   );
 
-  let progress: RestartProgress | null = null;
+  let manual: ManualChecklist | null = null;
   let view: RestartView | null = null;
 
   function render(): void {
@@ -120,10 +107,9 @@ export function restartScreen(ctx: Ctx): RestartScreen {
         : lc?.phase === "connected"
           ? "The session is healthy right now. Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway."
         : "Use these steps when Gateway Doctor says the Gateway API layer is unresponsive, or when stale connections are stuck inside IB Gateway.";
-    if (!progress) progress = startRestart(d.presence, d.state);
     fill(
       checklist,
-      ...restartSteps(progress).map((s) =>
+      ...(manual?.steps ?? []).map((s) =>
         h(
           "li",
           { class: "check", data: { step: s.id, done: String(s.done) } },
@@ -309,7 +295,6 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     clearFeedback(feedback);
     iRestarted.disabled = true;
     try {
-      if (progress) progress = withUserRestarted(progress);
       ctx.store.setState(await ipc.resetGuardrail());
       showNote(feedback, "Thanks. Gateway Doctor tries once now; the checklist ticks when the session is back.");
     } catch (e) {
@@ -319,24 +304,27 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     }
   }
 
-  let lastPresence = ctx.store.data.presence;
-  let lastState = ctx.store.data.state;
-  ctx.onDestroy(
-    ctx.store.subscribe((d) => {
-      if (progress) {
-        if (d.presence && d.presence !== lastPresence) progress = withPresence(progress, d.presence);
-        if (d.state && d.state !== lastState) progress = withState(progress, d.state);
-      }
-      lastPresence = d.presence;
-      lastState = d.state;
-      render();
-    }),
-  );
+  ctx.onDestroy(ctx.store.subscribe(() => render()));
 
-  let unlisten: ipc.Unlisten | null = null;
+  async function follow(): Promise<void> {
+    try {
+      manual = await ipc.followManualRestart();
+    } catch (e) {
+      showError(feedback, e);
+    }
+    render();
+  }
+
+  const unlisten: ipc.Unlisten[] = [];
   let destroyed = false;
-  void ipc
-    .onRestartProgress((r) => {
+  const keep = (p: Promise<ipc.Unlisten>): void => {
+    void p.then((u) => {
+      if (destroyed) u();
+      else unlisten.push(u);
+    });
+  };
+  keep(
+    ipc.onRestartProgress((r) => {
       const ended = r.result !== "running" && view?.run?.result === "running";
       if (view) view = withRun(view, r);
       render();
@@ -344,14 +332,17 @@ export function restartScreen(ctx: Ctx): RestartScreen {
         ctx.announce(r.message);
         void refresh();
       }
-    })
-    .then((u) => {
-      if (destroyed) u();
-      else unlisten = u;
-    });
+    }),
+  );
+  keep(
+    ipc.onRestartChecklist((c) => {
+      manual = c;
+      render();
+    }),
+  );
   ctx.onDestroy(() => {
     destroyed = true;
-    unlisten?.();
+    for (const u of unlisten.splice(0)) u();
   });
 
   return {
@@ -359,13 +350,11 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     label: "Restart Gateway",
     panel,
     shown: () => {
-      // Tracking starts when the screen opens (the listener seen now is the one to see go away), and keeps
-      // going while the app runs; a finished restart starts over on the next visit.
-      if (!progress || progress.sessionBack) progress = startRestart(ctx.store.data.presence, ctx.store.data.state);
-      render();
+      // Following starts when the screen opens (the listener seen now is the one to see go away), and goes on
+      // while the app runs; a finished restart starts over on the next visit (decided in Rust).
+      void follow();
       void refresh();
     },
-    progress: () => progress,
   };
 }
 
