@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "vitest";
 import type { ErrorCode, Report, StatusView, SupervisorState } from "./ipc/types";
-import { GATEWAY_NAMES, JARGON } from "./ipc/gen/words";
+import { GATEWAY_NAMES, JARGON } from "./ipc/words";
 import { BY_CODE, explainError } from "./model/errors";
 import { FIELDS } from "./model/settings";
 import { CHECK_TITLE } from "./model/diagnose";

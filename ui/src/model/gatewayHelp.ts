@@ -1,10 +1,10 @@
 // The help beside Status's headline that points into IB Gateway's own window: its API settings to look at
 // after the Gateway refused or dropped the connection while it listens, and the note that its "API client"
 // light is red whenever no program is connected. The texts, and which error codes call for the settings,
-// come from Rust (src-tauri/crates/proto/src/words.rs, generated into ipc/gen/words.ts).
+// come from Rust (src-tauri/crates/proto/src/words.rs, generated into ipc/gen/words.json, read by ipc/words.ts).
 
 import type { GatewayPresence, SupervisorState } from "../ipc/types";
-import { API_CLIENT_LIGHT_NOTE, API_SETTINGS_STEPS, SETTINGS_HELP_CODES } from "../ipc/gen/words";
+import { API_CLIENT_LIGHT_NOTE, API_SETTINGS_STEPS, SETTINGS_HELP_CODES } from "../ipc/words";
 
 export interface GatewayHelp {
   /** IB Gateway's API settings to walk through, one step each (empty: none to show). */

@@ -8,7 +8,7 @@
 import * as ipc from "../ipc";
 import type { IbcFinding, ManualChecklist, RestartRun, RestartView } from "../ipc/types";
 import { restartButton, stepTime, withRun } from "../model/restart";
-import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
+import { API_CLIENT_LIGHT_NOTE } from "../ipc/words";
 import { button, fill, h, show } from "../ui/dom";
 import { createDialog } from "../ui/dialog";
 import type { Ctx, View } from "../ui/context";
