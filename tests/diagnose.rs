@@ -227,7 +227,9 @@ async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
             report.summary
         );
         assert!(
-            report.next_step.contains("File -> Exit"),
+            report
+                .next_step
+                .contains(gateway_proto::words::RESTART_BY_HAND),
             "{}",
             report.next_step
         );

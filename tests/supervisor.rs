@@ -136,7 +136,9 @@ async fn a_silent_gateway_trips_the_guardrail_and_then_sees_no_more_connections(
         error.message
     );
     assert!(
-        error.message.contains("File -> Exit"),
+        error
+            .message
+            .contains(gateway_proto::words::RESTART_BY_HAND),
         "restart steps: {}",
         error.message
     );

@@ -11,6 +11,8 @@ export const API_SETTINGS_STEPS: readonly string[] = words.api_settings_steps;
 export const SETTINGS_HELP_CODES: readonly string[] = words.settings_help_codes;
 /** The Gateway's "API client" light is red whenever no program is connected. */
 export const API_CLIENT_LIGHT_NOTE: string = words.api_client_light_note;
+/** How to restart IB Gateway by hand, in one sentence (the same words in every error and hint). */
+export const RESTART_BY_HAND: string = words.restart_by_hand;
 /** Protocol words kept out of the main text (whole words, any case). */
 export const JARGON: readonly string[] = words.jargon;
 /** Names traders see as they are, though they hold a jargon word (the Gateway's setting names). */

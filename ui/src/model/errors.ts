@@ -2,6 +2,7 @@
 // headline and the one thing to do, so the same failure always reads the same way wherever it shows up.
 
 import type { CommandError, ErrorBody } from "../ipc/types";
+import { RESTART_BY_HAND } from "../ipc/words";
 
 export interface PlainError {
   /** Short headline. */
@@ -23,11 +24,11 @@ export const BY_CODE: Record<string, { title: string; hint: string }> = {
   },
   GATEWAY_UNRESPONSIVE: {
     title: "Gateway API layer is unresponsive",
-    hint: "Restart IB Gateway: File → Exit, start it again, log in and approve 2FA.",
+    hint: RESTART_BY_HAND,
   },
   GATEWAY_DROPS_SESSIONS: {
     title: "IB Gateway keeps dropping the connection",
-    hint: "Gateway Doctor stopped reconnecting so as not to overload it. Restart IB Gateway: File → Exit, start it again, log in and approve 2FA.",
+    hint: `Gateway Doctor stopped reconnecting so as not to overload it. ${RESTART_BY_HAND}`,
   },
   CLIENT_ID_IN_USE: {
     title: "Another program uses the same client id",

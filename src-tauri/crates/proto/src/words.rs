@@ -5,6 +5,11 @@
 
 use crate::ErrorCode;
 
+/// How to restart IB Gateway by hand, in one sentence and the same words everywhere: errors, diagnose, the
+/// CLI, alerts and the UI's hints (the Restart screen's checklist spells the same steps out one by one).
+pub const RESTART_BY_HAND: &str = "Restart IB Gateway: File \u{2192} Exit, start IB Gateway again, log in and \
+     approve the 2FA prompt on your phone. Gateway Doctor reconnects by itself once it is back.";
+
 /// Where IB Gateway keeps its API settings (TWS: File or Edit -> Global Configuration -> API -> Settings).
 pub const API_SETTINGS_MENU: &str = "Configure \u{2192} Settings \u{2192} API \u{2192} Settings";
 
@@ -198,6 +203,7 @@ mod tests {
             "api_settings_steps": api_settings_steps(None),
             "settings_help_codes": help_codes,
             "api_client_light_note": API_CLIENT_LIGHT_NOTE,
+            "restart_by_hand": RESTART_BY_HAND,
             "jargon": JARGON,
             "gateway_names": GATEWAY_NAMES,
         });

@@ -4,6 +4,7 @@
 use gateway_core::config::Config;
 use gateway_core::diagnostics::session_mode;
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
+use gateway_proto::words::RESTART_BY_HAND;
 use gateway_proto::{AccountMode, LinkState};
 
 /// The state in one sentence (no timestamp).
@@ -53,7 +54,7 @@ pub fn state_line(state: &SupervisorState, config: &Config) -> String {
             *retry_in_ms as f64 / 1000.0
         ),
         Lifecycle::Latched { error } => format!(
-            "Stopped trying: {} Restart the Gateway (File -> Exit, start it again, log in); this reconnects by itself once it is back.",
+            "Stopped trying: {} {RESTART_BY_HAND}",
             sentence(&error.message)
         ),
         Lifecycle::Failed { error } => {

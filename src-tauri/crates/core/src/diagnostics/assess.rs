@@ -1,7 +1,9 @@
 //! From observations to a checklist and one verdict. Pure: everything it knows is in [`Observations`], so
 //! every verdict is table-tested without a Gateway, and the real-process tests only prove the observing.
 
-use gateway_proto::words::{API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, api_settings_steps};
+use gateway_proto::words::{
+    API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, RESTART_BY_HAND, api_settings_steps,
+};
 use gateway_proto::{
     AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode,
     GatewayProcess, PortScan, Report, Verdict, WorkerStatus, ZombieSide,
@@ -28,8 +30,7 @@ pub(super) const API_STEPS: &str = "Turn on its API: in Configure \u{2192} Setti
      Settings, tick \u{201c}Enable ActiveX and Socket Clients\u{201d} (where it is shown) and check the \
      \u{201c}Socket port\u{201d}.";
 
-pub(super) const RESTART_STEPS: &str = "Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
-     prompt on your phone. Gateway Doctor reconnects by itself once it is back.";
+pub(super) const RESTART_STEPS: &str = RESTART_BY_HAND;
 
 /// Everything diagnose saw.
 #[derive(Debug, Clone, Default)]
