@@ -1,8 +1,8 @@
 //! What the Status screen and the tray show, decided once: the light, why, the headline and its detail, the
-//! one main button, when the next try goes, the stale connections, PAPER or LIVE, and the IB link and farm
-//! lights. A pure function of the supervisor's state and the Gateway's presence on the port; `status_feed`
-//! publishes it to the window and the tray, so the two can never disagree. The UI only renders it (and
-//! counts down to `retry_at_ms`).
+//! one main button, when the next try goes, the stale connections, PAPER or LIVE, the IB link and farm
+//! lights, and the help that points into IB Gateway's own window. A pure function of the supervisor's state
+//! and the Gateway's presence on the port; `status_feed` publishes it to the window and the tray, so the two
+//! can never disagree. The UI only renders it (and counts down to `retry_at_ms`).
 //!
 //! Light: green  connected and no heartbeat missed
 //!        amber  connecting, waiting to retry, IB link down, a data farm down, a heartbeat late, or trouble
@@ -12,6 +12,7 @@
 //! Button: Connect (idle) · Reconnect (failed, retry waits; when the supervisor offers it) · Diagnose
 //!         · "How to restart Gateway" (latched, unresponsive) · a disabled "Connecting…" while an attempt runs.
 
+mod help;
 mod lights;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ use ts_rs::TS;
 
 use crate::dto::GatewayPresence;
 use crate::light::Light;
+pub use help::GatewayHelp;
 pub use lights::{SmallLight, StaleView, farm_kind_label};
 
 /// Why the light is what it is: stable names for tests and for the page's data-reason.
@@ -107,6 +109,8 @@ pub struct StatusView {
     pub link: SmallLight,
     /// One light per data farm (one grey "no reports yet" light before any).
     pub farms: Vec<SmallLight>,
+    /// IB Gateway's API settings to check and the note on its "API client" light, when they fit.
+    pub help: GatewayHelp,
 }
 
 /// The view of `state`. `presence`: who listens on the session's port, `None` while not known (not looked
@@ -147,6 +151,7 @@ pub fn view(
             .collect(),
         link: lights::link_light(&worker.link, connected),
         farms: lights::farm_lights(&worker.farms, connected),
+        help: help::gateway_help(state, presence),
     }
 }
 

@@ -84,6 +84,7 @@ function statusStates(): [string, SupervisorState, boolean, StatusView][] {
     ["latched", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), true, statusView("latched")],
     ["stale connections", state({ phase: "idle" }), true, statusView("idle_stale_growing")],
     ["reset window", state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: err("CONNECTION_LOST") }), true, statusView("reset_window")],
+    ["refused, Gateway up: its API settings", state({ phase: "failed", error: err("CONNECTION_REFUSED", "closed at once") }), true, statusView("failed_refused")],
   ];
   for (const code of ALL_CODES) {
     for (const listening of [true, false]) {
@@ -233,6 +234,7 @@ describe("plain words", () => {
   test("the Status help walks through the Gateway's API settings after a refused connection, and explains its API client light", async () => {
     await mount({
       get_status: () => state({ phase: "failed", error: err("CONNECTION_REFUSED", "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello.") }),
+      get_status_view: () => statusView("failed_refused"),
     });
     await settle();
     const steps = byId("gateway-settings").textContent ?? "";
@@ -252,7 +254,11 @@ describe("plain words", () => {
     expect(byId("restart-api-client-note").textContent).toContain("API client");
     unmount();
     // Connected and healthy: neither.
-    await mount({ get_status: () => state({ phase: "connected" }, connectedWorker()), get_worker_status: () => connectedWorker() });
+    await mount({
+      get_status: () => state({ phase: "connected" }, connectedWorker()),
+      get_status_view: () => statusView("connected"),
+      get_worker_status: () => connectedWorker(),
+    });
     await settle();
     expect(byId("gateway-settings").hidden).toBe(true);
     expect(byId("api-client-light-note").hidden).toBe(true);

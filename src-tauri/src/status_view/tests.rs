@@ -751,6 +751,82 @@ fn the_stale_line_none_one_several_growing() {
     );
 }
 
+#[test]
+fn the_gateway_help_walks_through_its_api_settings_after_a_refusal_and_explains_its_api_client_light()
+ {
+    let (up, down) = (up(), down());
+    let refused = state(Lifecycle::Failed {
+        error: err(ErrorCode::ConnectionRefused, "closed at once"),
+    });
+    let help = view(&refused, Some(&up), None).help;
+    assert!(
+        help.steps.iter().any(|s| s.contains("Trusted IPs")),
+        "{help:?}"
+    );
+    assert!(
+        help.note
+            .as_deref()
+            .is_some_and(|n| n.contains("API client"))
+    );
+    let retry = state(backoff(8000, err(ErrorCode::ProtocolError, "")));
+    assert!(
+        !view(&retry, Some(&up), None).help.steps.is_empty(),
+        "a retry after the same"
+    );
+    assert_eq!(
+        view(&refused, Some(&down), None).help,
+        GatewayHelp::default(),
+        "nothing listens: not the settings"
+    );
+    assert_eq!(
+        view(&refused, None, None).help,
+        GatewayHelp::default(),
+        "not known: nothing claimed"
+    );
+    let too_old = state(Lifecycle::Failed {
+        error: err(ErrorCode::GatewayTooOld, ""),
+    });
+    assert!(
+        view(&too_old, Some(&up), None).help.steps.is_empty(),
+        "settings do not fix an old Gateway"
+    );
+    let note_only = |s: &SupervisorState, presence| {
+        let help = view(s, presence, None).help;
+        help.steps.is_empty() && help.note.is_some()
+    };
+    assert!(
+        note_only(&state(Lifecycle::Idle), Some(&up)),
+        "idle beside a running Gateway: its light is red, normal"
+    );
+    assert_eq!(
+        view(&state(Lifecycle::Idle), Some(&down), None).help,
+        GatewayHelp::default()
+    );
+    assert!(note_only(&state(Lifecycle::Unresponsive), Some(&up)));
+    assert!(note_only(
+        &state(Lifecycle::Latched {
+            error: err(ErrorCode::GatewayUnresponsive, "")
+        }),
+        Some(&up)
+    ));
+    let mut stuck = connected_worker();
+    stuck.session = SessionState::Unresponsive;
+    assert!(note_only(&connected_state(stuck), Some(&up)));
+    assert_eq!(
+        view(&connected_state(connected_worker()), Some(&up), None).help,
+        GatewayHelp::default()
+    );
+    assert_eq!(
+        view(
+            &state(Lifecycle::Connecting { attempt: 1 }),
+            Some(&up),
+            None
+        )
+        .help,
+        GatewayHelp::default()
+    );
+}
+
 /// The situations the UI's tests render, by name: the views this rule gives for them.
 fn situations() -> Vec<(&'static str, StatusView)> {
     let (up, down) = (up(), down());
@@ -903,6 +979,17 @@ fn situations() -> Vec<(&'static str, StatusView)> {
             "failed",
             view(
                 &failed(ErrorCode::GatewayTooOld, "too old"),
+                Some(&up),
+                None,
+            ),
+        ),
+        (
+            "failed_refused",
+            view(
+                &failed(
+                    ErrorCode::ConnectionRefused,
+                    "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello.",
+                ),
                 Some(&up),
                 None,
             ),

@@ -5,10 +5,6 @@ import words from "./gen/words.json";
 
 /** Where IB Gateway keeps its API settings. */
 export const API_SETTINGS_MENU: string = words.api_settings_menu;
-/** The Gateway's API settings to look at, one step per line (the port as set in Settings). */
-export const API_SETTINGS_STEPS: readonly string[] = words.api_settings_steps;
-/** The error codes after which the Gateway's API settings are worth a look (while it listens). */
-export const SETTINGS_HELP_CODES: readonly string[] = words.settings_help_codes;
 /** The Gateway's "API client" light is red whenever no program is connected. */
 export const API_CLIENT_LIGHT_NOTE: string = words.api_client_light_note;
 /** How to restart IB Gateway by hand, in one sentence (the same words in every error and hint). */

@@ -291,7 +291,7 @@ export function statusView(ctx: Ctx): StatusScreen {
         h("dd", { id: f.id, text: f.value }),
       ]),
     );
-    gatewayHelp.update(data.state, data.presence, allFacts.filter((f) => f.technical));
+    gatewayHelp.update(data.view?.help ?? null, allFacts.filter((f) => f.technical));
     fillStatic(ibLink, ...(data.view ? [smallLight(data.view.link)] : []));
     fillStatic(farms, ...(data.view?.farms ?? []).map(smallLight));
     schedule.render(raw.presence);

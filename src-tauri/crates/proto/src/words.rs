@@ -186,22 +186,15 @@ mod tests {
     }
 
     /// Writes `words.json` beside the ts-rs bindings (TS_RS_EXPORT_DIR, set in .cargo/config.toml), so the
-    /// UI shows the same help and its text scan uses the same jargon list (ui/src/ipc/words.ts reads it).
+    /// UI shows the same words and its text scan uses the same jargon list (ui/src/ipc/words.ts reads it).
     /// `make types-check` fails when the committed file is stale.
     #[test]
     fn export_bindings_words() {
         let Some(dir) = std::env::var_os("TS_RS_EXPORT_DIR") else {
             return;
         };
-        let help_codes: Vec<&str> = ErrorCode::ALL
-            .iter()
-            .filter(|c| settings_help_fits(**c))
-            .map(|c| c.as_str())
-            .collect();
         let words = serde_json::json!({
             "api_settings_menu": API_SETTINGS_MENU,
-            "api_settings_steps": api_settings_steps(None),
-            "settings_help_codes": help_codes,
             "api_client_light_note": API_CLIENT_LIGHT_NOTE,
             "restart_by_hand": RESTART_BY_HAND,
             "jargon": JARGON,
