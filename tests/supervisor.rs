@@ -82,6 +82,14 @@ async fn wait_for(
     })
 }
 
+/// A latch's message tells the trader how to restart IB Gateway, in the one sentence every place uses.
+fn assert_says_how_to_restart(message: &str) {
+    assert!(
+        message.contains(gateway_proto::words::RESTART_BY_HAND),
+        "no restart steps in: {message}"
+    );
+}
+
 fn connected(state: &SupervisorState) -> bool {
     state.lifecycle == Lifecycle::Connected
 }
@@ -135,13 +143,7 @@ async fn a_silent_gateway_trips_the_guardrail_and_then_sees_no_more_connections(
         "{}",
         error.message
     );
-    assert!(
-        error
-            .message
-            .contains(gateway_proto::words::RESTART_BY_HAND),
-        "restart steps: {}",
-        error.message
-    );
+    assert_says_how_to_restart(&error.message);
     assert_eq!(latched.connect_attempts, 2);
     let accepted = sim.stats().accepted;
     assert_eq!(accepted, 2, "one connection per attempt");

@@ -40,13 +40,7 @@ async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_agai
         "{}",
         error.message
     );
-    assert!(
-        error
-            .message
-            .contains(gateway_proto::words::RESTART_BY_HAND),
-        "{}",
-        error.message
-    );
+    super::assert_says_how_to_restart(&error.message);
     assert_eq!(latched.short_sessions_in_a_row, DROPS_TO_LATCH);
     assert_eq!(sim.stats().accepted, u64::from(DROPS_TO_LATCH));
 
