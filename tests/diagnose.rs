@@ -226,13 +226,8 @@ async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
             "{}",
             report.summary
         );
-        assert!(
-            report
-                .next_step
-                .contains(gateway_proto::words::RESTART_BY_HAND),
-            "{}",
-            report.next_step
-        );
+        let restart = gateway_proto::words::RESTART_BY_HAND;
+        assert!(report.next_step.contains(restart), "{}", report.next_step);
         assert_eq!(report.remedy, Some(Remedy::RestartGateway));
         if fault == "no_accept" {
             assert_eq!(
