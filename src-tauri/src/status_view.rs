@@ -1,6 +1,6 @@
 //! What the Status screen and the tray show, decided once: the light, why, the headline and its detail, the
 //! one main button, when the next try goes, the stale connections, PAPER or LIVE, the IB link and farm
-//! lights, and the help that points into IB Gateway's own window. A pure function of the supervisor's state
+//! lights, the help that points into IB Gateway's own window, and the facts under the light. A pure function of the supervisor's state
 //! and the Gateway's presence on the port; `status_feed` publishes it to the window and the tray, so the two
 //! can never disagree. The UI only renders it (and counts down to `retry_at_ms`).
 //!
@@ -12,6 +12,7 @@
 //! Button: Connect (idle) · Reconnect (failed, retry waits; when the supervisor offers it) · Diagnose
 //!         · "How to restart Gateway" (latched, unresponsive) · a disabled "Connecting…" while an attempt runs.
 
+mod facts;
 mod help;
 mod lights;
 #[cfg(test)]
@@ -26,6 +27,7 @@ use ts_rs::TS;
 
 use crate::dto::GatewayPresence;
 use crate::light::Light;
+pub use facts::Fact;
 pub use help::GatewayHelp;
 pub use lights::{SmallLight, StaleView, farm_kind_label};
 
@@ -111,6 +113,8 @@ pub struct StatusView {
     pub farms: Vec<SmallLight>,
     /// IB Gateway's API settings to check and the note on its "API client" light, when they fit.
     pub help: GatewayHelp,
+    /// The facts under the light (the technical ones for "Details").
+    pub facts: Vec<Fact>,
 }
 
 /// The view of `state`. `presence`: who listens on the session's port, `None` while not known (not looked
@@ -152,6 +156,7 @@ pub fn view(
         link: lights::link_light(&worker.link, connected),
         farms: lights::farm_lights(&worker.farms, connected),
         help: help::gateway_help(state, presence),
+        facts: facts::facts(state, presence),
     }
 }
 

@@ -7,6 +7,7 @@ use gateway_proto::{
     LinkStatus, SessionState, Target, WorkerStatus,
 };
 
+use super::facts::FactValue;
 use super::*;
 use crate::dto::{GatewayPresence, StaleConnections};
 
@@ -1046,6 +1047,13 @@ fn the_views_words_hold_no_protocol_word() {
                 .into_iter()
                 .flat_map(|f| [f.label, f.word, f.detail]),
         );
+        texts.extend(v.help.steps.into_iter().chain(v.help.note));
+        for f in v.facts.into_iter().filter(|f| !f.technical) {
+            texts.push(f.label);
+            if let FactValue::Text { text } = f.value {
+                texts.push(text);
+            }
+        }
         for text in texts {
             let found = gateway_proto::words::jargon_in(&text);
             assert!(found.is_empty(), "{name}: {found:?} in {text:?}");
@@ -1067,4 +1075,84 @@ fn export_bindings_status_views() {
     let dir = std::path::PathBuf::from(dir);
     std::fs::create_dir_all(&dir).expect("create the export folder");
     std::fs::write(dir.join("status-views.json"), text).expect("write status-views.json");
+}
+
+#[test]
+fn the_facts_name_the_gateway_the_session_and_keep_the_technical_ones_for_details() {
+    let mut s = connected_state(connected_worker());
+    s.worker
+        .farms
+        .push(farm(FarmKind::HistoricalData, "ushmds", FarmState::Ok));
+    let facts = view(&s, Some(&up()), None).facts;
+    let value = |id: &str| facts.iter().find(|f| f.id == id).map(|f| f.value.clone());
+    let text = |t: &str| Some(FactValue::Text { text: t.into() });
+    assert_eq!(value("fact-gateway"), text("java listens on port 4002"));
+    assert_eq!(value("fact-gateway-pid"), text("4242"));
+    assert_eq!(value("fact-server-version"), text("176"));
+    assert_eq!(
+        value("fact-uptime"),
+        Some(FactValue::Since {
+            at_ms: Some(NOW - 3_723_000)
+        })
+    );
+    assert_eq!(
+        value("fact-heartbeat"),
+        Some(FactValue::Heartbeat {
+            rtt_ms: Some(12.0),
+            at_ms: Some(NOW - 1000)
+        })
+    );
+    assert_eq!(value("fact-client-id"), text("1"));
+    assert_eq!(value("fact-port"), text("4002"));
+    assert_eq!(
+        value("fact-farms"),
+        text("usfarm ok (2104), ushmds ok (2104)")
+    );
+    let technical: Vec<_> = facts
+        .iter()
+        .filter(|f| f.technical)
+        .map(|f| f.id.as_str())
+        .collect();
+    assert_eq!(
+        technical,
+        ["fact-gateway-pid", "fact-server-version", "fact-farms"]
+    );
+    let idle = view(&state(Lifecycle::Idle), Some(&down()), None).facts;
+    let idle_value = |id: &str| idle.iter().find(|f| f.id == id).map(|f| f.value.clone());
+    assert_eq!(
+        idle_value("fact-gateway"),
+        text("Nothing listens on port 4002")
+    );
+    assert_eq!(idle_value("fact-gateway-pid"), None);
+    assert_eq!(
+        idle_value("fact-uptime"),
+        Some(FactValue::Since { at_ms: None }),
+        "no session, no uptime"
+    );
+    let unknown = view(&state(Lifecycle::Idle), None, None).facts;
+    assert_eq!(
+        unknown[0].value,
+        FactValue::Text {
+            text: "Looking…".into()
+        }
+    );
+    let mut failed = state(Lifecycle::Failed {
+        error: ErrorBody {
+            detail: Some("server version 187".into()),
+            ..err(ErrorCode::GatewayTooOld, "too old")
+        },
+    });
+    failed.worker.target = None;
+    let error = view(&failed, Some(&up()), None).facts;
+    let last = error
+        .iter()
+        .find(|f| f.id == "fact-error-code")
+        .expect("the error's code");
+    assert!(last.technical);
+    assert_eq!(
+        last.value,
+        FactValue::Text {
+            text: "GATEWAY_TOO_OLD: server version 187".into()
+        }
+    );
 }

@@ -66,6 +66,8 @@ export type { RunStep } from "./gen/RunStep";
 export type { ManualChecklist } from "./gen/ManualChecklist";
 export type { ManualStep } from "./gen/ManualStep";
 export type { AccountLine } from "./gen/AccountLine";
+export type { Fact } from "./gen/Fact";
+export type { FactValue } from "./gen/FactValue";
 export type { GatewayHelp } from "./gen/GatewayHelp";
 export type { Light } from "./gen/Light";
 export type { PrimaryKind } from "./gen/PrimaryKind";

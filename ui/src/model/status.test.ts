@@ -4,12 +4,10 @@
 
 import { describe, expect, test } from "vitest";
 import type { Light } from "../ipc";
-import { NOW, connectedWorker, presence, state, statusView, type Situation } from "../test/fixtures";
+import { NOW, connectedWorker, statusView, type Situation } from "../test/fixtures";
 import situations from "../ipc/gen/status-views.json";
-import { sessionFacts, shownStatus } from "./status";
+import { shownFacts, shownStatus } from "./status";
 
-const up = presence();
-const down = presence({ listening: false, listener_inode: null, process_name: null, pid: null, accept_queue: null });
 const names = Object.keys(situations) as Situation[];
 
 describe("the headline of Rust's view", () => {
@@ -80,8 +78,8 @@ describe("the headline of Rust's view", () => {
 });
 
 describe("facts", () => {
-  test("uptime, heartbeat, server version and the Gateway process", () => {
-    const facts = sessionFacts(state({ phase: "connected" }, connectedWorker()), up, NOW);
+  test("Rust's facts, with the uptime and the heartbeat's age worded against the clock", () => {
+    const facts = shownFacts(statusView("connected").facts, NOW);
     const value = (id: string) => facts.find((f) => f.id === id)?.value;
     expect(value("fact-uptime")).toBe("1 h 2 min");
     expect(value("fact-heartbeat")).toBe("12 ms round trip, 1 s ago");
@@ -89,16 +87,18 @@ describe("facts", () => {
     expect(value("fact-gateway")).toBe("java listens on port 4002");
     // The process id and the server version are support facts, shown under Details.
     expect(value("fact-gateway-pid")).toBe("4242");
-    const technical = sessionFacts(state({ phase: "connected" }, connectedWorker()), up, NOW).filter((f) => f.technical).map((f) => f.id);
-    expect(technical).toEqual(["fact-gateway-pid", "fact-server-version", "fact-farms"]);
-    // The round trip comes from get_worker_status when the state event left it out.
-    const bare = state({ phase: "connected" }, connectedWorker({
-      heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: null, last_ok_at_ms: null, misses_in_a_row: 0 },
-    }));
-    expect(sessionFacts(bare, up, NOW).find((f) => f.id === "fact-heartbeat")?.value).toBe("—");
-    expect(sessionFacts(bare, up, NOW, connectedWorker()).find((f) => f.id === "fact-heartbeat")?.value).toBe("12 ms round trip, 1 s ago");
-    expect(sessionFacts(state({ phase: "idle" }), down, NOW).find((f) => f.id === "fact-gateway")?.value).toBe(
+    expect(facts.filter((f) => f.technical).map((f) => f.id)).toEqual(["fact-gateway-pid", "fact-server-version", "fact-farms"]);
+    expect(shownFacts(statusView("connected").facts, NOW + 60_000).find((f) => f.id === "fact-uptime")?.value).toBe("1 h 3 min");
+    expect(shownFacts(statusView("idle_nothing_listens").facts, NOW).find((f) => f.id === "fact-gateway")?.value).toBe(
       "Nothing listens on port 4002",
     );
+    expect(shownFacts(statusView("idle").facts, NOW).find((f) => f.id === "fact-uptime")?.value).toBe("—");
+  });
+
+  test("the heartbeat: the worker's own answer while a session is up (state events leave it out)", () => {
+    const bare = statusView("connected").facts.map((f) => (f.value.kind === "heartbeat" ? { ...f, value: { kind: "heartbeat" as const, rtt_ms: null, at_ms: null } } : f));
+    const heartbeat = (polled: Parameters<typeof shownFacts>[2]) => shownFacts(bare, NOW, polled).find((f) => f.id === "fact-heartbeat")?.value;
+    expect(heartbeat(null)).toBe("—");
+    expect(heartbeat(connectedWorker())).toBe("12 ms round trip, 1 s ago");
   });
 });

@@ -1,9 +1,9 @@
 // The Status screen's words as the page shows them. Rust decides the light, why, the headline, the one main
-// button, the stale line, PAPER/LIVE and the small lights (src-tauri/src/status_view.rs, sent as StatusView); the
-// UI adds only what depends on "now" (the countdown to the next try, ages, uptime), the error words every screen
-// shares (errors.ts), and the icon and word that go with each colour.
+// button, the stale line, PAPER/LIVE, the small lights and the facts (src-tauri/src/status_view.rs, sent as
+// StatusView); the UI adds only what depends on "now" (the countdown to the next try, uptime, the heartbeat's
+// age), the error words every screen shares (errors.ts), and the icon and word that go with each colour.
 
-import type { GatewayPresence, Light, PrimaryKind, StatusReason, StatusView, SupervisorState, WorkerStatus } from "../ipc/types";
+import type { Fact, Light, PrimaryKind, StatusReason, StatusView, WorkerStatus } from "../ipc/types";
 import { explainError } from "./errors";
 import { formatDuration, formatMs } from "./format";
 
@@ -69,79 +69,36 @@ export function shownStatus(view: StatusView | null, now: number): ShownStatus {
   return { light: view.light, reason: view.reason, icon: LIGHT_ICON[view.light], word: LIGHT_WORD[view.light], title, detail, primary: primary(view.primary) };
 }
 
-function portOf(state: SupervisorState, presence: GatewayPresence | null): number | null {
-  return state.worker.target?.port ?? presence?.port ?? null;
-}
-
 // ---- The small facts under the light ----
 
-export interface Fact {
+/** A fact as shown: Rust's words, or its times worded against the clock. */
+export interface ShownFact {
   id: string;
   label: string;
   value: string;
   /** Shown under "Details" only (process ids, protocol versions, farm names). */
-  technical?: boolean;
+  technical: boolean;
 }
 
 /**
- * The facts under the light. `polled`: the last get_worker_status answer, which carries the heartbeat's round
- * trip and time (state events leave them out).
+ * The facts Rust sent, at `now`. `polled`: the last get_worker_status answer (asked only while a session is up),
+ * which carries the heartbeat's round trip and time that state events leave out.
  */
-export function sessionFacts(
-  state: SupervisorState | null,
-  presence: GatewayPresence | null,
-  now: number,
-  polled: WorkerStatus | null = null,
-): Fact[] {
-  const w = state?.worker;
-  const port = state ? portOf(state, presence) : (presence?.port ?? null);
-  const connected = state?.lifecycle.phase === "connected" || state?.lifecycle.phase === "unresponsive";
-  const facts: Fact[] = [];
-  facts.push({
-    id: "fact-gateway",
-    label: "Gateway on the port",
-    value:
-      presence === null
-        ? "Looking…"
-        : presence.listening
-          ? `${presence.process_name ?? "A program"} listens on port ${presence.port}`
-          : `Nothing listens on port ${presence.port}`,
-  });
-  if (presence?.listening && presence.pid !== null) {
-    facts.push({ id: "fact-gateway-pid", label: "Gateway process id (pid)", value: String(presence.pid), technical: true });
+export function shownFacts(facts: readonly Fact[], now: number, polled: WorkerStatus | null = null): ShownFact[] {
+  return facts.map((f) => ({ id: f.id, label: f.label, technical: f.technical, value: factValue(f, now, polled) }));
+}
+
+function factValue(f: Fact, now: number, polled: WorkerStatus | null): string {
+  const v = f.value;
+  switch (v.kind) {
+    case "text":
+      return v.text;
+    case "since":
+      return v.at_ms === null ? "—" : formatDuration(now - v.at_ms);
+    case "heartbeat": {
+      const hb = polled?.heartbeat.last_rtt_ms != null ? { rtt: polled.heartbeat.last_rtt_ms, at: polled.heartbeat.last_ok_at_ms } : { rtt: v.rtt_ms, at: v.at_ms };
+      if (hb.rtt === null) return "—";
+      return `${formatMs(hb.rtt)} round trip${hb.at === null ? "" : `, ${formatDuration(now - hb.at)} ago`}`;
+    }
   }
-  facts.push({
-    id: "fact-server-version",
-    label: "Gateway API version (server version)",
-    value: w?.server_version != null ? String(w.server_version) : "—",
-    technical: true,
-  });
-  facts.push({
-    id: "fact-uptime",
-    label: "Session uptime",
-    value: connected && w?.connected_at_ms != null ? formatDuration(now - w.connected_at_ms) : "—",
-  });
-  const hb = connected && polled?.heartbeat.last_rtt_ms != null ? polled.heartbeat : w?.heartbeat;
-  facts.push({
-    id: "fact-heartbeat",
-    label: "Last heartbeat",
-    value:
-      hb && hb.last_rtt_ms !== null
-        ? `${formatMs(hb.last_rtt_ms)} round trip${hb.last_ok_at_ms === null ? "" : `, ${formatDuration(now - hb.last_ok_at_ms)} ago`}`
-        : "—",
-  });
-  if (w?.target) {
-    facts.push({ id: "fact-client-id", label: "Client id", value: String(w.target.client_id) });
-  }
-  if (port !== null) facts.push({ id: "fact-port", label: "Port", value: String(port) });
-  if (w && w.farms.length > 0) {
-    const farms = w.farms.map((f) => `${f.name} ${f.state} (${f.code})`).join(", ");
-    facts.push({ id: "fact-farms", label: "Data farms (IB notices)", value: farms, technical: true });
-  }
-  const error = state && "error" in state.lifecycle ? state.lifecycle.error : null;
-  if (error) {
-    const detail = error.detail ? `: ${error.detail}` : "";
-    facts.push({ id: "fact-error-code", label: "Last error", value: `${error.code}${detail}`, technical: true });
-  }
-  return facts;
 }

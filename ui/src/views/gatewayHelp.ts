@@ -3,13 +3,13 @@
 // then the screen's technical facts behind "Details".
 
 import type { GatewayHelp } from "../ipc/types";
-import type { Fact } from "../model/status";
+import type { ShownFact } from "../model/status";
 import { fillStatic, h, show } from "../ui/dom";
 import { markTechnical } from "../ui/details";
 
 export interface GatewayHelpBlock {
   el: HTMLElement;
-  update(help: GatewayHelp | null, technical: readonly Fact[]): void;
+  update(help: GatewayHelp | null, technical: readonly ShownFact[]): void;
 }
 
 export function gatewayHelpBlock(): GatewayHelpBlock {
@@ -25,7 +25,7 @@ export function gatewayHelpBlock(): GatewayHelpBlock {
   const details = markTechnical(h("details", { id: "status-details", class: "tech-details" }, h("summary", { text: "Details" }), facts));
   const el = h("div", { id: "gateway-help" }, settings, note, details);
 
-  function update(help: GatewayHelp | null, technical: readonly Fact[]): void {
+  function update(help: GatewayHelp | null, technical: readonly ShownFact[]): void {
     const shown = help ?? { steps: [], note: null };
     fillStatic(steps, ...shown.steps.map((s) => h("li", { text: s })));
     show(settings, shown.steps.length > 0);

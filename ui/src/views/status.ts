@@ -5,7 +5,7 @@
 import * as ipc from "../ipc";
 import type { PrimaryKind, SmallLight } from "../ipc";
 import type { AppData } from "../ui/store";
-import { sessionFacts, shownStatus } from "../model/status";
+import { shownFacts, shownStatus } from "../model/status";
 import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
 import type { Ctx, View } from "../ui/context";
 import { clearFeedback, feedbackBox, showError } from "../ui/feedback";
@@ -223,11 +223,8 @@ export function statusView(ctx: Ctx): StatusScreen {
     );
   }
 
-  function render(raw: AppData): void {
+  function render(data: AppData): void {
     const now = ctx.now();
-    // While the demo runs the session targets the demo's port: a look at another port says nothing about it
-    // (the facts' words; the view from Rust already leaves such a look out).
-    const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
     const v = shownStatus(data.view, now);
     setData(light, "state", v.light);
     setData(light, "reason", v.reason);
@@ -255,8 +252,8 @@ export function statusView(ctx: Ctx): StatusScreen {
     }
     holder.update(data.state);
 
-    const nothingListens = raw.presence !== null && !raw.presence.listening;
-    show(demoOffer, nothingListens && raw.demo === null);
+    const nothingListens = data.presence !== null && !data.presence.listening;
+    show(demoOffer, nothingListens && data.demo === null);
     if (data.presence) {
       setText(demoText, `Gateway Doctor needs IB Gateway (or TWS) running and logged in on this computer, with its API on port ${data.presence.port}.`);
     }
@@ -283,7 +280,7 @@ export function statusView(ctx: Ctx): StatusScreen {
         ),
       );
     }
-    const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
+    const allFacts = shownFacts(data.view?.facts ?? [], now, data.worker);
     fillStatic(
       facts,
       ...allFacts.filter((f) => !f.technical).flatMap((f) => [
@@ -294,7 +291,7 @@ export function statusView(ctx: Ctx): StatusScreen {
     gatewayHelp.update(data.view?.help ?? null, allFacts.filter((f) => f.technical));
     fillStatic(ibLink, ...(data.view ? [smallLight(data.view.link)] : []));
     fillStatic(farms, ...(data.view?.farms ?? []).map(smallLight));
-    schedule.render(raw.presence);
+    schedule.render(data.presence);
   }
 
   // The heartbeat's round trip is not in state events: ask the worker every few seconds while this screen shows
