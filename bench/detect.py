@@ -15,36 +15,27 @@ worker's default heartbeat (every 3 s, 2 s timeout).
 Usage: .venv/bin/python bench/detect.py [RUNS] [TARGET_DIR] [--json]   (defaults: 3, target/release)
 """
 import json
-import os
 import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-argv = [a for a in sys.argv[1:] if a != "--json"]
-as_json = "--json" in sys.argv[1:]
-runs = int(argv[0]) if argv else 3
-target = argv[1] if len(argv) > 1 else "target/release"
-env = {k: v for k, v in os.environ.items() if not k.startswith("IBKR_")}
-env["RUST_LOG"] = "warn"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pysupport"))
+from gdsim import Sim, bench_args, quiet_env  # noqa: E402
+
+runs, target, as_json = bench_args(3)
+env = quiet_env()
 random.seed(6)
 
-sim = subprocess.Popen([f"{target}/gateway-sim", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-ready = json.loads(sim.stdout.readline())
-port = int(ready["listening"].rsplit(":", 1)[1])
-chost, cport = ready["control"].rsplit(":", 1)
-control = socket.create_connection((chost, int(cport)))
-control_lines = control.makefile("r")
+sim = Sim(binaries=target, quiet=True)
+port = sim.port
 
 
 def ctl(**request):
-    control.sendall((json.dumps(request) + "\n").encode())
-    reply = json.loads(control_lines.readline())
-    assert reply["ok"], reply
-    return reply["data"]
+    return sim.call(request)
 
 
 worker = subprocess.Popen([f"{target}/gateway-worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -133,8 +124,7 @@ finally:
         worker.wait(timeout=10)
     except subprocess.TimeoutExpired:
         worker.kill()
-    sim.kill()
-    sim.wait()
+    sim.stop()
 
 result = {"muted_ms": summary(muted), "dropped_ms": summary(dropped), "no_accept": no_accept}
 if as_json:

@@ -13,38 +13,28 @@ Usage: .venv/bin/python bench/handshake_hold.py [RUNS] [TARGET_DIR] [--json]   (
 """
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-argv = [a for a in sys.argv[1:] if a != "--json"]
-as_json = "--json" in sys.argv[1:]
-runs = int(argv[0]) if argv else 2
-target = os.path.abspath(argv[1] if len(argv) > 1 else "target/release")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pysupport"))
+from gdsim import Sim, bench_args, quiet_env  # noqa: E402
+
+runs, target, as_json = bench_args(2)
 CLIENT_ID = 91
 
 
 def one_run():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IBKR_")}
-    env["RUST_LOG"] = "warn"
-    sim = subprocess.Popen([f"{target}/gateway-sim", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0",
-                            "--fault", "red_after_disconnect"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    env = quiet_env()
+    sim = Sim("--fault", "red_after_disconnect", binaries=target, quiet=True)
     try:
-        ready = json.loads(sim.stdout.readline())
-        port = int(ready["listening"].rsplit(":", 1)[1])
-        chost, cport = ready["control"].rsplit(":", 1)
-        control = socket.create_connection((chost, int(cport)))
-        lines = control.makefile("r")
+        port = sim.port
 
         def stats():
-            control.sendall(b'{"command":"stats"}\n')
-            reply = json.loads(lines.readline())
-            assert reply["ok"], reply
-            return reply["data"]
+            return sim.stats()
 
         with tempfile.TemporaryDirectory() as home:
             env.update(HOME=home, XDG_RUNTIME_DIR=os.path.join(home, "run"),
@@ -74,8 +64,7 @@ def one_run():
         return {"held_ms": ended - since, "wall_s": wall, "verdict": verdict, "exit": cli.returncode,
                 "red_after": final["red"], "said_holding": "Holding the connection" in err}
     finally:
-        sim.kill()
-        sim.wait()
+        sim.stop()
 
 
 results = [one_run() for _ in range(runs)]

@@ -9,35 +9,26 @@ Prints median and p95 in ms (one JSON object with --json).
 """
 import json
 import logging
-import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 from ib_async import IB
 
-argv = [a for a in sys.argv[1:] if a != "--json"]
-as_json = "--json" in sys.argv[1:]
-n = int(argv[0]) if argv else 100
-target = argv[1] if len(argv) > 1 else "target/release"
-env = {k: v for k, v in os.environ.items() if not k.startswith("IBKR_")}
-env["RUST_LOG"] = "warn"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pysupport"))
+from gdsim import Sim, bench_args, quiet_env  # noqa: E402
+
+n, target, as_json = bench_args(100)
 logging.getLogger("ib_async").setLevel(logging.CRITICAL)
 
-sim = subprocess.Popen([f"{target}/gateway-sim", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-ready = json.loads(sim.stdout.readline())
-port = int(ready["listening"].rsplit(":", 1)[1])
-chost, cport = ready["control"].rsplit(":", 1)
+sim = Sim(binaries=target, quiet=True)
+port = sim.port
 
 
 def drop_all():
-    with socket.create_connection((chost, int(cport))) as c:
-        c.sendall(b'{"command":"drop_all"}\n')
-        reply = json.loads(c.makefile("r").readline())
-        assert reply["ok"], reply
+    sim.call({"command": "drop_all"})
 
 
 def rss_kib():
@@ -80,8 +71,7 @@ try:
         dropped.append((seen[0] - t0) * 1000)
         ib.disconnect()
 finally:
-    sim.kill()
-    sim.wait()
+    sim.stop()
 
 
 def p95(xs):

@@ -2,10 +2,7 @@
 //! gateway-sim process on loopback, N times, each a fresh client id; prints median, p95 and the raw TCP
 //! connect round trip as the floor. `cargo run --release --example sim_connect -- [N]`.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-use std::io::{BufRead, BufReader};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -23,19 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(100);
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .ok_or("no target dir")?;
-    let mut sim = Command::new(dir.join("gateway-sim"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
-    let addr = gateway_sim::Ready::parse(&line)?.listening.to_string();
+    let sim = gateway_testkit::SimOptions::default().quiet().spawn()?;
+    let addr = sim.api.to_string();
 
     let mut floor = Vec::with_capacity(n);
     let mut full = Vec::with_capacity(n);
@@ -54,8 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         full.push(started.elapsed());
         drop(client);
     }
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     floor.sort();
     full.sort();
     println!("ibapi connect to gateway-sim over loopback, n={n}");

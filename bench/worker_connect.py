@@ -5,19 +5,19 @@ report's direct test pipes one line into it), and the worker's resident memory w
 Usage: python3 bench/worker_connect.py [N] [TARGET_DIR]   (defaults: 100, target/release)
 """
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-target = sys.argv[2] if len(sys.argv) > 2 else "target/release"
-env = {k: v for k, v in os.environ.items() if not k.startswith("IBKR_")}
-env["RUST_LOG"] = "warn"
-sim = subprocess.Popen([f"{target}/gateway-sim", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, env=env, text=True)
-port = int(json.loads(sim.stdout.readline())["listening"].rsplit(":", 1)[1])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "pysupport"))
+from gdsim import Sim, bench_args, quiet_env  # noqa: E402
+
+n, target, _ = bench_args(100)
+env = quiet_env()
+sim = Sim(binaries=target, quiet=True)
+port = sim.port
 
 
 def rss_kib(pid):
@@ -52,8 +52,7 @@ try:
         w.stdin.close()
         w.wait(timeout=10)
 finally:
-    sim.kill()
-    sim.wait()
+    sim.stop()
 
 
 def show(name, xs, unit):

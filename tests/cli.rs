@@ -17,9 +17,9 @@ use std::time::Duration;
 use gateway_core::sockets::{self, PortScan, ZombieSide};
 use gateway_proto::Verdict;
 
-use crate::util::SimProcess;
 use crate::zombies::kids::{Kids, SIGTERM, api_connection, scan_with_client_zombies};
-use doctor::{Doctor, assert_verdict, unused_port};
+use doctor::{Doctor, assert_verdict};
+use gateway_testkit::{SimProcess, assert_contains, free_port};
 
 /// Two `sleep` children holding client zombies on the simulator's port.
 fn two_zombie_holders(sim: &SimProcess, kids: &mut Kids) -> BTreeSet<u32> {
@@ -56,24 +56,11 @@ fn diagnose_without_a_test_says_listening_not_tested_and_exits_3() {
     let text = doctor.run(&["diagnose", "--port", &port]);
     text.assert_code(3);
     assert!(text.stdout.starts_with("? NOT TESTED:"), "{}", text.stdout);
-    assert!(
-        text.stdout.contains("its API was not tested"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout.contains("✓ [PASS] Gateway port — "),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout
-            .contains("[SKIP] Gateway's API answers — Not tested"),
-        "{}",
-        text.stdout
-    );
-    assert!(text.stdout.contains("Next step: "), "{}", text.stdout);
-    assert!(text.stdout.contains("--handshake"), "{}", text.stdout);
+    assert_contains(&text.stdout, "its API was not tested");
+    assert_contains(&text.stdout, "✓ [PASS] Gateway port — ");
+    assert_contains(&text.stdout, "[SKIP] Gateway's API answers — Not tested");
+    assert_contains(&text.stdout, "Next step: ");
+    assert_contains(&text.stdout, "--handshake");
     assert!(
         !text.stdout.contains('\x1b'),
         "no colour off a terminal: {}",
@@ -99,7 +86,7 @@ fn passive_diagnose_of_a_silent_gateway_is_not_healthy_and_exits_non_zero() {
 #[test]
 fn diagnose_with_nothing_listening_exits_1() {
     let doctor = Doctor::new();
-    let run = doctor.run(&["diagnose", "--port", &unused_port().to_string(), "--json"]);
+    let run = doctor.run(&["diagnose", "--port", &free_port().to_string(), "--json"]);
     run.assert_code(1);
     assert_verdict(&run.report(), Verdict::GatewayNotRunning);
 }
@@ -118,12 +105,8 @@ fn diagnose_handshake_on_a_silent_gateway_is_unresponsive() {
     let report = json.report();
     assert_verdict(&report, Verdict::GatewayUnresponsive);
     if report.verdict == Verdict::GatewayUnresponsive {
-        assert!(
-            text.stdout.contains("Gateway API layer is unresponsive"),
-            "{}",
-            text.stdout
-        );
-        assert!(text.stdout.contains("✗ [FAIL] "), "{}", text.stdout);
+        assert_contains(&text.stdout, "Gateway API layer is unresponsive");
+        assert_contains(&text.stdout, "✗ [FAIL] ");
     }
 }
 
@@ -136,11 +119,7 @@ fn bad_config_exits_2_with_every_message_and_json_still_reports() {
         .env("IBKR_CLIENT_ID", "abc");
     let text = doctor.run_with(command);
     text.assert_code(2);
-    assert!(
-        text.stderr.contains("IBKR_PORT=70000 is not a port"),
-        "{}",
-        text.stderr
-    );
+    assert_contains(&text.stderr, "IBKR_PORT=70000 is not a port");
     assert!(
         text.stderr.contains("IBKR_CLIENT_ID=abc"),
         "every bad value: {}",
@@ -152,11 +131,7 @@ fn bad_config_exits_2_with_every_message_and_json_still_reports() {
     let json = doctor.run_with(command);
     json.assert_code(2);
     assert_eq!(json.report().verdict, Verdict::BadConfig);
-    assert!(
-        json.stderr.contains("IBKR_PORT=70000 is not a port"),
-        "{}",
-        json.stderr
-    );
+    assert_contains(&json.stderr, "IBKR_PORT=70000 is not a port");
 }
 
 #[test]
@@ -200,23 +175,11 @@ fn zombies_lists_the_holders_with_their_side() {
     let text = doctor.run(&["zombies", "--port", &port]);
     text.assert_code(1);
     for pid in &holders {
-        assert!(
-            text.stdout.contains(&format!("pid {pid} sleep")),
-            "{}",
-            text.stdout
-        );
+        assert_contains(&text.stdout, &format!("pid {pid} sleep"));
     }
-    assert!(text.stdout.contains("! CLIENT"), "{}", text.stdout);
-    assert!(
-        text.stdout.contains("command: sleep 600"),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout.contains("also has a live session: no"),
-        "{}",
-        text.stdout
-    );
+    assert_contains(&text.stdout, "! CLIENT");
+    assert_contains(&text.stdout, "command: sleep 600");
+    assert_contains(&text.stdout, "also has a live session: no");
 }
 
 #[test]
@@ -224,11 +187,7 @@ fn zombies_on_a_quiet_port_exits_0() {
     let sim = SimProcess::start(&[]);
     let run = Doctor::new().run(&["zombies", "--port", &sim.port().to_string()]);
     run.assert_code(0);
-    assert!(
-        run.stdout.contains("no stale connections"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "no stale connections");
 }
 
 #[test]
@@ -264,7 +223,7 @@ fn clean_without_yes_and_without_a_terminal_refuses_and_ends_nothing() {
     let holders = two_zombie_holders(&sim, &mut kids);
     let run = Doctor::new().run(&["clean", "--port", &sim.port().to_string()]);
     run.assert_code(2);
-    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    assert_contains(&run.stderr, "--yes");
     for &pid in &holders {
         assert!(kids.running(pid), "{pid} was ended");
     }
@@ -275,22 +234,18 @@ fn clean_without_yes_and_without_a_terminal_refuses_and_ends_nothing() {
 #[test]
 fn a_missing_worker_is_named_with_exit_2() {
     let doctor = Doctor::new();
-    let mut command = doctor.command(&["connect", "--port", &unused_port().to_string()]);
+    let mut command = doctor.command(&["connect", "--port", &free_port().to_string()]);
     command.env("GATEWAY_DOCTOR_WORKER", doctor.dir().join("no-such-worker"));
     let run = doctor.run_with(command);
     run.assert_code(2);
-    assert!(run.stderr.contains("no-such-worker"), "{}", run.stderr);
+    assert_contains(&run.stderr, "no-such-worker");
 }
 
 #[test]
 fn unknown_flags_exit_2_with_clap_message() {
     let run = Doctor::new().run(&["diagnose", "--bogus"]);
     run.assert_code(2);
-    assert!(
-        run.stderr.contains("unexpected argument '--bogus'"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "unexpected argument '--bogus'");
     Doctor::new().run(&["frobnicate"]).assert_code(2);
 }
 

@@ -4,7 +4,6 @@
 //! local link (the CLI asking the open app) runs its real server here around a real supervisor, with the
 //! real gateway-doctor binary as the client.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gateway_core::config::{Config, Inputs, Key};
@@ -13,25 +12,19 @@ use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
 use gateway_proto::{CheckId, CheckStatus, LinkState, Remedy, Report, Verdict};
 
 use crate::cli::doctor::Doctor;
-use crate::util::{SimProcess, bin, wait_until};
 use crate::zombies::kids::{Kids, api_connection};
+use gateway_testkit::{SimProcess, assert_contains, bin, free_port, wait_until};
 
 fn config(
     port: u16,
     client_id: i32,
     timeout_s: &str,
 ) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
-    let explicit: BTreeMap<Key, String> = [
+    Config::from_explicit([
         (Key::Port, port.to_string()),
         (Key::ClientId, client_id.to_string()),
         (Key::Timeout, timeout_s.to_string()),
-    ]
-    .into_iter()
-    .collect();
-    Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
+    ])
 }
 
 /// Outside every reset window: a Wednesday at noon in New York.
@@ -84,20 +77,12 @@ fn check(report: &Report, id: CheckId) -> CheckStatus {
         .unwrap_or_else(|| panic!("no {id:?} check"))
 }
 
-fn unused_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_listening_is_gateway_not_running() {
-    let report = diagnose(&config(unused_port(), 1, "2"), None, &options(false)).await;
+    let report = diagnose(&config(free_port(), 1, "2"), None, &options(false)).await;
     assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
     assert_eq!(check(&report, CheckId::PortListening), CheckStatus::Fail);
-    assert!(report.summary.contains("not running"), "{}", report.summary);
+    assert_contains(&report.summary, "not running");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,16 +109,9 @@ async fn passive_diagnose_opens_no_connection_and_says_not_tested() {
     let sim = SimProcess::start(&[]);
     let report = diagnose(&config(sim.port(), 42, "5"), None, &options(false)).await;
     assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
-    assert!(
-        report.summary.contains("listening") && report.summary.contains("not tested"),
-        "{}",
-        report.summary
-    );
-    assert!(
-        report.next_step.contains("--handshake"),
-        "{}",
-        report.next_step
-    );
+    assert_contains(&report.summary, "listening");
+    assert_contains(&report.summary, "not tested");
+    assert_contains(&report.next_step, "--handshake");
     let handshake = report
         .checks
         .iter()
@@ -221,13 +199,8 @@ async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
             Verdict::GatewayUnresponsive,
             "{fault}: {report:#?}"
         );
-        assert!(
-            report.summary.contains("Gateway API layer is unresponsive"),
-            "{}",
-            report.summary
-        );
-        let restart = gateway_proto::words::RESTART_BY_HAND;
-        assert!(report.next_step.contains(restart), "{}", report.next_step);
+        assert_contains(&report.summary, "Gateway API layer is unresponsive");
+        assert_contains(&report.next_step, gateway_proto::words::RESTART_BY_HAND);
         assert_eq!(report.remedy, Some(Remedy::RestartGateway));
         if fault == "no_accept" {
             assert_eq!(
@@ -258,11 +231,7 @@ async fn a_client_id_held_elsewhere_is_named() {
         .expect("the other program connects first");
     let report = diagnose_with_a_session(&config(sim.port(), 44, "5")).await;
     assert_eq!(report.verdict, Verdict::ClientIdInUse, "{report:#?}");
-    assert!(
-        report.summary.contains("Client id 44"),
-        "{}",
-        report.summary
-    );
+    assert_contains(&report.summary, "Client id 44");
     assert_eq!(check(&report, CheckId::ClientIdConflict), CheckStatus::Fail);
 }
 
@@ -325,7 +294,7 @@ async fn a_lost_ib_link_on_the_live_session_and_inside_a_reset_window() {
     assert_eq!(check(&report, CheckId::IbLink), CheckStatus::Fail);
     let waiting = diagnose(&config, Some(&supervisor), &inside_the_daily_reset()).await;
     assert_eq!(waiting.verdict, Verdict::ResetWindow, "{waiting:#?}");
-    assert!(waiting.next_step.contains("01:45"), "{}", waiting.next_step);
+    assert_contains(&waiting.next_step, "01:45");
     assert!(matches!(waiting.remedy, Some(Remedy::WaitUntil { .. })));
     assert_eq!(sim.stats().accepted, 1, "diagnose used the live session");
     supervisor.shutdown().await;
@@ -336,7 +305,7 @@ async fn a_lost_ib_link_on_the_live_session_and_inside_a_reset_window() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_inside_a_reset_window_is_still_not_running() {
     let report = diagnose(
-        &config(unused_port(), 1, "2"),
+        &config(free_port(), 1, "2"),
         None,
         &inside_the_daily_reset(),
     )
@@ -353,11 +322,7 @@ async fn bad_settings_are_the_verdict_before_anything_else() {
     });
     let report = diagnose(&bad, None, &options(true)).await;
     assert_eq!(report.verdict, Verdict::BadConfig, "{report:#?}");
-    assert!(
-        report.summary.contains("IBKR_PORT=70000 is not a port"),
-        "{}",
-        report.summary
-    );
+    assert_contains(&report.summary, "IBKR_PORT=70000 is not a port");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,7 +333,7 @@ async fn progress_is_told_each_stage_in_order() {
     options.progress = Progress::new(move |stage, done| {
         record.lock().expect("not poisoned").push((stage, done));
     });
-    let report = diagnose(&config(unused_port(), 1, "5"), None, &options).await;
+    let report = diagnose(&config(free_port(), 1, "5"), None, &options).await;
     assert_eq!(report.verdict, Verdict::GatewayNotRunning);
     let seen = seen.lock().expect("not poisoned").clone();
     let expected: Vec<(Stage, usize)> = Stage::ALL.into_iter().zip(0..).collect();
@@ -386,16 +351,8 @@ fn diagnose_handshake_keeps_its_session_through_the_quick_close_window() {
 
     let sim = SimProcess::start(&["--fault", "red_after_disconnect"]);
     let doctor = Doctor::new();
-    let port = sim.port().to_string();
     let mut child = doctor
-        .command(&[
-            "diagnose",
-            "--port",
-            &port,
-            "--handshake",
-            "--client-id",
-            "51",
-        ])
+        .diagnose_handshake(sim.port(), 51)
         .spawn()
         .expect("spawn gateway-doctor");
     let (mut first_seen, mut last_seen) = (None, None);
@@ -415,10 +372,7 @@ fn diagnose_handshake_keeps_its_session_through_the_quick_close_window() {
     let output = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(status.code(), Some(0), "{stdout}");
-    assert!(
-        stdout.contains("Holding the connection to the Gateway open for"),
-        "{stdout}"
-    );
+    assert_contains(&stdout, "Holding the connection to the Gateway open for");
     let held = last_seen.zip(first_seen).map(|(l, f)| l - f);
     // Sampling can only see less of the session than there was: this is a lower bound, never a flake.
     assert!(

@@ -1,6 +1,6 @@
 //! gateway-core's IBC support against gateway-sim's IBC command server (`--ibc`): the command client's
 //! replies and failures (tests/ibc/client.rs) and a restart followed through with its guard
-//! (tests/ibc/restart.rs). The simulator is started with tests/sim/ibc.rs's `IbcSim`.
+//! (tests/ibc/restart.rs). The simulator is started with tests/sim/ibc.rs's `ibc_sim`.
 
 use std::time::Duration;
 

@@ -8,9 +8,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use ibapi::subscriptions::NoticeStream;
 use ibapi::{Client, Error};
 
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, wait_until};
 
 /// The test's own bound on anything that must not hang.
 const BOUND: Duration = Duration::from_secs(5);
@@ -37,17 +38,41 @@ async fn connected(sim: &SimProcess, client_id: i32) -> Client {
     }
 }
 
-/// A connected client that has also read the farm notices that follow the handshake, so dropping it closes
-/// with FIN (a socket closed with unread data sends RST instead, and leaves no CLOSE_WAIT behind).
-async fn connected_and_drained(sim: &SimProcess, client_id: i32) -> Client {
+/// A connected client and its notices from the handshake on.
+async fn connected_with_notices(sim: &SimProcess, client_id: i32) -> (Client, NoticeStream) {
     let builder = Client::builder()
         .address(sim.api.to_string())
         .client_id(client_id)
         .max_reconnect_attempts(0);
-    let (client, mut notices) = tokio::time::timeout(BOUND, builder.connect_with_notice_stream())
+    tokio::time::timeout(BOUND, builder.connect_with_notice_stream())
         .await
         .expect("no hang")
-        .expect("connects");
+        .expect("connects")
+}
+
+/// The codes `keep` accepts of the notices that arrive until `last` has (or BOUND passes), in order.
+async fn notice_codes(
+    notices: &mut NoticeStream,
+    last: i32,
+    keep: impl Fn(i32) -> bool,
+) -> Vec<i32> {
+    let mut codes = Vec::new();
+    let deadline = Instant::now() + BOUND;
+    while !codes.contains(&last) && Instant::now() < deadline {
+        if let Ok(Some(notice)) =
+            tokio::time::timeout(Duration::from_millis(200), notices.next()).await
+            && keep(notice.code)
+        {
+            codes.push(notice.code);
+        }
+    }
+    codes
+}
+
+/// A connected client that has also read the farm notices that follow the handshake, so dropping it closes
+/// with FIN (a socket closed with unread data sends RST instead, and leaves no CLOSE_WAIT behind).
+async fn connected_and_drained(sim: &SimProcess, client_id: i32) -> Client {
+    let (client, mut notices) = connected_with_notices(sim, client_id).await;
     let last_farm_notice = async {
         while let Some(notice) = notices.next().await {
             if notice.code == 2158 {

@@ -31,8 +31,8 @@ use std::time::Duration;
 
 use gateway_core::supervisor::{Lifecycle, Supervisor};
 
-use crate::util::SimProcess;
 use faults::{Fault, Tally};
+use gateway_testkit::SimProcess;
 use monitor::Monitor;
 use rng::Rng;
 

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{
     Backoff, Lifecycle, Supervisor, SupervisorOptions, SupervisorState,
 };
 
-use crate::util::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, assert_contains, bin, wait_until};
 
 const BOUND: Duration = Duration::from_secs(10);
 
@@ -40,11 +40,7 @@ fn options_with(
     .into_iter()
     .chain(more.iter().map(|(k, v)| (*k, v.to_string())))
     .collect();
-    let config = Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
-    .expect("valid test config");
+    let config = Config::from_explicit(explicit).expect("valid test config");
     let mut options = SupervisorOptions::new(bin("gateway-worker"), config);
     options.backoff = Backoff {
         first: Duration::from_millis(200),
@@ -80,14 +76,6 @@ async fn wait_for(
             supervisor.state()
         )
     })
-}
-
-/// A latch's message tells the trader how to restart IB Gateway, in the one sentence every place uses.
-fn assert_says_how_to_restart(message: &str) {
-    assert!(
-        message.contains(gateway_proto::words::RESTART_BY_HAND),
-        "no restart steps in: {message}"
-    );
 }
 
 fn connected(state: &SupervisorState) -> bool {
@@ -138,12 +126,8 @@ async fn a_silent_gateway_trips_the_guardrail_and_then_sees_no_more_connections(
     let Lifecycle::Latched { error } = &latched.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("Gateway API layer is unresponsive"),
-        "{}",
-        error.message
-    );
-    assert_says_how_to_restart(&error.message);
+    assert_contains(&error.message, "Gateway API layer is unresponsive");
+    assert_contains(&error.message, gateway_proto::words::RESTART_BY_HAND);
     assert_eq!(latched.connect_attempts, 2);
     let accepted = sim.stats().accepted;
     assert_eq!(accepted, 2, "one connection per attempt");
@@ -253,11 +237,7 @@ async fn a_missing_worker_binary_is_a_clear_failure_not_a_retry_loop() {
     let Lifecycle::Failed { error } = &state.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("/nonexistent/gateway-worker"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "/nonexistent/gateway-worker");
     assert_eq!(state.worker_starts, 0);
     assert_eq!(sim.stats().accepted, 0);
 }

@@ -1,5 +1,6 @@
 //! Integration tests: real processes, real sockets on loopback. One test binary (ripgrep's layout); each
-//! area in its own module, shared plumbing in `util`. Binaries come from `cargo build --workspace --bins`.
+//! area in its own module, the shared plumbing in gateway-testkit (src-tauri/crates/testkit). Binaries come
+//! from `cargo build --workspace --bins`.
 
 mod cli;
 mod diagnose;
@@ -7,6 +8,5 @@ mod ibc;
 mod sim;
 mod soak;
 mod supervisor;
-mod util;
 mod worker;
 mod zombies;

@@ -20,7 +20,7 @@ use gateway_core::sockets::{
     self, CleanOptions, CleanResult, IdentityCheck, RefusalReason, TcpState, ZombieSide,
 };
 
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 use kids::{
     Kids, SIGKILL, SIGTERM, api_connection, confirmation, own_uid, process, quick_clean,
     scan_with_client_zombies, target, wait_for_exec, wait_quick,
@@ -30,12 +30,7 @@ use kids::{
 fn client_zombies_are_listed_with_their_holder_pids_and_side() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let a = kids.sleeper(api_connection(sim.api));
-    let b = kids.sleeper(api_connection(sim.api));
-    sim.wait_stats("two handshakes", kids::BOUND, |s| s.handshakes == 2);
-    sim.control.drop_all().expect("drop_all");
-
-    let scan = scan_with_client_zombies(sim.port(), 2);
+    let ([a, b], scan) = kids.zombie_sleepers(&sim);
 
     let mut holders: Vec<Vec<u32>> = scan.zombies.iter().map(|z| z.socket.pids.clone()).collect();
     holders.sort();
@@ -156,10 +151,7 @@ fn ipv6_mapped_addresses_are_normalised() {
 fn clean_ends_client_zombie_holders_and_their_sockets_are_gone() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let holder = kids.sleeper(api_connection(sim.api));
-    sim.wait_stats("one handshake", kids::BOUND, |s| s.handshakes == 1);
-    sim.control.drop_all().expect("drop_all");
-    scan_with_client_zombies(sim.port(), 1);
+    let ([holder], _) = kids.zombie_sleepers(&sim);
 
     let report = sockets::clean(sim.port(), &quick_clean()).expect("clean");
 
@@ -379,9 +371,7 @@ fn the_test_process_itself_pid_1_and_the_parent_are_never_signalled() {
 fn a_process_whose_identity_changed_is_refused() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let holder = kids.sleeper(api_connection(sim.api));
-    sim.control.drop_all().expect("drop_all");
-    let scan = scan_with_client_zombies(sim.port(), 1);
+    let ([holder], scan) = kids.zombie_sleepers(&sim);
     let record = process(&scan, holder);
     assert_eq!(sockets::verify_identity(&record), IdentityCheck::Same);
 
@@ -416,9 +406,7 @@ fn a_process_whose_identity_changed_is_refused() {
 fn dry_run_reports_would_terminate_and_signals_nothing() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let holder = kids.sleeper(api_connection(sim.api));
-    sim.control.drop_all().expect("drop_all");
-    scan_with_client_zombies(sim.port(), 1);
+    let ([holder], _) = kids.zombie_sleepers(&sim);
 
     let options = CleanOptions {
         dry_run: true,
@@ -435,11 +423,7 @@ fn dry_run_reports_would_terminate_and_signals_nothing() {
 fn only_the_confirmed_pids_are_ended() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let confirmed = kids.sleeper(api_connection(sim.api));
-    let unconfirmed = kids.sleeper(api_connection(sim.api));
-    sim.wait_stats("two handshakes", kids::BOUND, |s| s.handshakes == 2);
-    sim.control.drop_all().expect("drop_all");
-    let scan = scan_with_client_zombies(sim.port(), 2);
+    let ([confirmed, unconfirmed], scan) = kids.zombie_sleepers(&sim);
 
     let options = CleanOptions {
         confirmation: Some(confirmation(&scan, &[confirmed], &[])),

@@ -22,19 +22,9 @@ fn dir() -> &'static tempfile::TempDir {
     DIR.get_or_init(|| tempfile::tempdir().expect("a temp dir"))
 }
 
-/// A checked value written as text, the way the worker's environment gets it.
-fn as_text(value: &SettingValue) -> String {
-    match value {
-        SettingValue::Bool(b) => b.to_string(),
-        SettingValue::Int(n) => n.to_string(),
-        SettingValue::Float(f) => f.to_string(),
-        SettingValue::Text(t) => t.clone(),
-    }
-}
-
 fn check_value(key: Key, value: &SettingValue) {
     assert_eq!(
-        key.parse_text(&as_text(value)).as_ref(),
+        key.parse_text(&value.to_string()).as_ref(),
         Ok(value),
         "{key:?}: {value:?} does not pass its own check written as text"
     );

@@ -9,18 +9,13 @@
 //! - the id found at the start of a cut-off line is never `null`.
 #![no_main]
 
-use gateway_proto::{Command, ConnectParams, ErrorCode, Request};
+use gateway_proto::{ErrorCode, Request};
+use gateway_testkit::request::{same_command, same_f64};
 use gateway_worker::request::{self, leading_id};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 const CONNECT_KEYS: [&str; 5] = ["host", "port", "client_id", "readonly", "timeout"];
-
-/// Numbers equal to within 2 ulp: serde_json (without its `float_roundtrip` feature) may read a 17-digit
-/// decimal back 1 ulp off the number that printed it.
-fn same_f64(a: f64, b: f64) -> bool {
-    a == b || (a - b).abs() <= 2.0 * f64::EPSILON * a.abs().max(b.abs())
-}
 
 fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
     match (a, b) {
@@ -32,26 +27,6 @@ fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
         }
         (Some(Value::Object(x)), Some(Value::Object(y))) => {
             x.len() == y.len() && x.iter().all(|(k, v)| same_value(Some(v), y.get(k)))
-        }
-        _ => a == b,
-    }
-}
-
-fn same_command(a: &Command, b: &Command) -> bool {
-    match (a, b) {
-        (Command::Connect(a), Command::Connect(b)) => {
-            let timeouts = match (a.timeout, b.timeout) {
-                (Some(x), Some(y)) => same_f64(x, y),
-                (x, y) => x == y,
-            };
-            timeouts
-                && ConnectParams {
-                    timeout: None,
-                    ..a.clone()
-                } == ConnectParams {
-                    timeout: None,
-                    ..b.clone()
-                }
         }
         _ => a == b,
     }

@@ -7,7 +7,7 @@
 //! hidden by a higher source (IBKR_PORT in the environment); the view shows which source won.
 //!
 //! "Import from the trading program" ([`ConfigStore::import_env`]) copies the trading program's `.env`
-//! values into the settings file with a record of where they came from (gateway-core's config/import.rs
+//! values into the settings file with a record of where they came from (gateway-core's config/import/mod.rs
 //! says why a copy and what is taken); the view names that program and warns when its client id is ours.
 //! Each resolution also keeps the region and auto-restart time ([`ConfigStore::time_rules`]) for the
 //! reset windows and the schedule, which are computed every second without reading any file.

@@ -3,7 +3,7 @@
 //!
 //! [`Demo::start`] runs `gateway-sim --listen 127.0.0.1:0 --control 127.0.0.1:0` in its own process group,
 //! reads its first stdout line (`{"listening":..,"control":..}`) and relays its stderr to the log. Faults go
-//! through the simulator's control port (a blocking client, so each call runs on a blocking thread):
+//! through the simulator's control port (its typed blocking client, each call on a blocking thread):
 //! freeze_api = `set_fault silent` + `drop_all` (the session drops and every reconnect times out, so the
 //! guardrail trips as in the field); leave_zombie = a TWS API connection handed to a child `sleep 3600`, whose
 //! connection the simulator then closes with `drop_peer` (a real CLOSE_WAIT socket held by a real process);
@@ -13,15 +13,14 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gateway_core::helper_programs::piped_command;
 use gateway_core::supervisor::LogLine;
-use gateway_sim::{ControlClient, Ready};
-use serde_json::{Value, json};
+use gateway_sim::{ControlClient, ControlError, Ready};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::{Mutex, oneshot};
 
 use crate::dto::{DemoFault, DemoStatus};
@@ -30,8 +29,9 @@ use crate::logstore::LogStore;
 
 /// How long the simulator may take to print its first line.
 const READY_WITHIN: Duration = Duration::from_secs(10);
-/// Bound on each control call and on the zombie's handshake.
-const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Bound on the stale connection's handshake.
+#[cfg(unix)]
+const HANDSHAKE_WITHIN: Duration = Duration::from_secs(5);
 /// How long the demo gateway is down on `restart`.
 const RESTART_DOWN: Duration = Duration::from_millis(1500);
 
@@ -65,27 +65,15 @@ impl Demo {
                 sim_bin.display()
             )));
         }
-        let mut command = Command::new(sim_bin);
-        command
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--control",
-                "127.0.0.1:0",
-                "--exit-with-stdin",
-            ])
-            // We keep its stdin open: if the app is killed outright, the pipe closes and the demo ends too.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        // Its own process group (Unix) or no console (Windows): a Ctrl-C in the app's terminal is the
-        // app's to handle, and on Windows a console program started from a windowed one would otherwise
-        // open a console window of its own.
-        #[cfg(unix)]
-        command.process_group(0);
-        #[cfg(windows)]
-        command.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
+        let mut command = piped_command(sim_bin);
+        // We keep its stdin open: if the app is killed outright, the pipe closes and the demo ends too.
+        command.args([
+            "--listen",
+            "127.0.0.1:0",
+            "--control",
+            "127.0.0.1:0",
+            "--exit-with-stdin",
+        ]);
         let mut child = command
             .spawn()
             .map_err(|e| AppError::Demo(format!("cannot start {}: {e}", sim_bin.display())))?;
@@ -140,32 +128,25 @@ impl Demo {
     ) -> Result<DemoStatus, AppError> {
         let mut guard = self.running.lock().await;
         let r = guard.as_mut().ok_or(AppError::DemoNotRunning)?;
-        let control = r.control;
         match fault {
             DemoFault::Normal => {
-                call(control, json!({"command": "set_fault", "fault": "normal"})).await?;
-                call(control, json!({"command": "release_client_ids"})).await?;
+                control(r.control, |c| c.set_fault("normal")).await?;
+                control(r.control, |c| c.release_client_ids()).await?;
             }
             DemoFault::FreezeApi => {
-                call(control, json!({"command": "set_fault", "fault": "silent"})).await?;
-                call(control, json!({"command": "drop_all"})).await?;
+                control(r.control, |c| c.set_fault("silent")).await?;
+                control(r.control, |c| c.drop_all()).await?;
             }
             DemoFault::RejectClientId => {
-                call(
-                    control,
-                    json!({"command": "hold_client_id", "client_id": client_id}),
-                )
-                .await?;
-                call(control, json!({"command": "drop_all"})).await?;
+                control(r.control, move |c| c.hold_client_id(client_id)).await?;
+                control(r.control, |c| c.drop_all()).await?;
             }
             DemoFault::LeaveZombie => {
-                let helper = leave_zombie(r.status.port, control).await?;
+                let helper = leave_zombie(r.status.port, r.control).await?;
                 r.helpers.push(helper);
             }
             DemoFault::Restart => {
-                let down = RESTART_DOWN.as_millis() as u64;
-                let request = json!({"command": "restart", "down_ms": down, "fault": "normal"});
-                call(control, request).await?;
+                control(r.control, |c| c.restart_into(RESTART_DOWN, "normal")).await?;
             }
         }
         log::info!("demo gateway fault: {fault:?}");
@@ -206,8 +187,12 @@ async fn relay(stderr: tokio::process::ChildStderr, pid: u32, logs: Arc<LogStore
     }
 }
 
-async fn call(control: ControlClient, request: Value) -> Result<Value, AppError> {
-    tokio::task::spawn_blocking(move || control.call(&request, CONTROL_TIMEOUT))
+/// One typed call on the simulator's control port, on a blocking thread (the client is blocking).
+async fn control<T: Send + 'static>(
+    client: ControlClient,
+    call: impl FnOnce(ControlClient) -> Result<T, ControlError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(move || call(client))
         .await
         .map_err(AppError::join)?
         .map_err(|e| AppError::Demo(e.to_string()))
@@ -216,7 +201,7 @@ async fn call(control: ControlClient, request: Value) -> Result<Value, AppError>
 /// A real client zombie on the demo port: a TWS API connection (past the version handshake) handed to a
 /// child `sleep 3600`, then closed by the simulator. Returns the sender that ends and reaps the child.
 #[cfg(unix)]
-async fn leave_zombie(port: u16, control: ControlClient) -> Result<oneshot::Sender<()>, AppError> {
+async fn leave_zombie(port: u16, client: ControlClient) -> Result<oneshot::Sender<()>, AppError> {
     let api = SocketAddr::from(([127, 0, 0, 1], port));
     let stream = tokio::task::spawn_blocking(move || api_connection(api))
         .await
@@ -225,7 +210,8 @@ async fn leave_zombie(port: u16, control: ControlClient) -> Result<oneshot::Send
     let local = stream
         .local_addr()
         .map_err(|e| AppError::Demo(e.to_string()))?;
-    let mut command = Command::new("sleep");
+    use std::process::Stdio;
+    let mut command = tokio::process::Command::new("sleep");
     command
         .arg("3600")
         .stdin(Stdio::from(std::os::fd::OwnedFd::from(stream)))
@@ -246,11 +232,7 @@ async fn leave_zombie(port: u16, control: ControlClient) -> Result<oneshot::Send
             _ = stopped => { let _ = child.kill().await; }
         }
     });
-    call(
-        control,
-        json!({"command": "drop_peer", "peer": local.to_string()}),
-    )
-    .await?;
+    control(client, move |c| c.drop_peer(local)).await?;
     log::info!("demo: left a stale connection from {local} held by sleep (pid {pid})");
     Ok(stop)
 }
@@ -274,8 +256,8 @@ async fn leave_zombie(
 #[cfg(unix)]
 fn api_connection(addr: SocketAddr) -> std::io::Result<std::net::TcpStream> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, CONTROL_TIMEOUT)?;
-    stream.set_read_timeout(Some(CONTROL_TIMEOUT))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, HANDSHAKE_WITHIN)?;
+    stream.set_read_timeout(Some(HANDSHAKE_WITHIN))?;
     let offer = b"v100..187";
     let mut hello = b"API\0".to_vec();
     hello.extend_from_slice(&(offer.len() as u32).to_be_bytes());

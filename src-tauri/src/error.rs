@@ -1,12 +1,15 @@
 //! Errors. Inside the app each module returns [`AppError`] (one `thiserror` enum, messages in plain words);
 //! at the IPC boundary it becomes a [`CommandError`] `{code, message, detail}` with a stable SCREAMING_SNAKE
-//! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). Codes of
-//! gateway-core's errors (sockets, supervisor) pass through unchanged; their messages name kernel tables and
-//! program paths, so the trader gets plain words and the original goes to `detail.technical` ("Details").
+//! code the UI branches on and, where there is one, a structured `detail` (e.g. the bad settings). The code
+//! is a [`CommandCode`]: the app's own [`AppErrorCode`] or the typed code of the part that failed (the
+//! worker and supervisor, sockets, the `.env` import, IBC), passed through as it is, never re-read from
+//! text. gateway-core's messages name kernel tables and program paths, so the trader gets plain words and
+//! the original goes to `detail.technical` ("Details").
 
-use gateway_core::config::{ImportError, InvalidValue};
-use gateway_core::sockets::SocketError;
+use gateway_core::config::{ImportError, ImportErrorCode, InvalidValue};
+use gateway_core::sockets::{SocketError, SocketErrorCode};
 use gateway_core::supervisor::SupervisorError;
+use gateway_proto::{ErrorCode, IbcErrorCode};
 use serde::Serialize;
 use serde_json::{Value, json};
 use ts_rs::TS;
@@ -16,12 +19,89 @@ use ts_rs::TS;
 #[ts(export)]
 pub struct CommandError {
     /// SCREAMING_SNAKE, stable: the UI branches on it.
-    pub code: String,
+    pub code: CommandCode,
     /// Plain words for a trader.
     pub message: String,
     /// Structured detail when there is some (BAD_CONFIG: the InvalidValue list; a sockets or supervisor
     /// error: `{"technical": "<the original message>"}`, shown under "Details"), else null.
     pub detail: Option<Value>,
+}
+
+/// The code of a failed command: one string on the wire (`"BAD_CONFIG"`, `"HANDSHAKE_TIMEOUT"`...), typed
+/// by the part that failed. In TypeScript the union of those parts' codes, so the UI's table of words
+/// (ui/src/model/errors.ts) fails to compile when a code has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(untagged)]
+pub enum CommandCode {
+    /// The worker's and the supervisor's codes (a code they sent that this build does not know included).
+    Session(ErrorCode),
+    App(AppErrorCode),
+    Sockets(SocketErrorCode),
+    Import(ImportErrorCode),
+    Ibc(IbcErrorCode),
+}
+
+/// The app's own codes: what fails in the app itself rather than in a part it calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppErrorCode {
+    BadConfig,
+    UnknownSetting,
+    SettingsWriteFailed,
+    SettingOverridden,
+    /// Ending programs or restarting the Gateway needs the trader's yes first.
+    ConfirmationRequired,
+    DemoNotRunning,
+    DemoFailed,
+    DesktopOnly,
+    AutostartFailed,
+    OpenFolderFailed,
+    RestartInProgress,
+    GatewayNotStarted,
+}
+
+impl AppErrorCode {
+    pub const ALL: [AppErrorCode; 12] = [
+        AppErrorCode::BadConfig,
+        AppErrorCode::UnknownSetting,
+        AppErrorCode::SettingsWriteFailed,
+        AppErrorCode::SettingOverridden,
+        AppErrorCode::ConfirmationRequired,
+        AppErrorCode::DemoNotRunning,
+        AppErrorCode::DemoFailed,
+        AppErrorCode::DesktopOnly,
+        AppErrorCode::AutostartFailed,
+        AppErrorCode::OpenFolderFailed,
+        AppErrorCode::RestartInProgress,
+        AppErrorCode::GatewayNotStarted,
+    ];
+}
+
+impl CommandCode {
+    /// Every code this build knows, each kind in its enum's order.
+    pub fn known() -> Vec<CommandCode> {
+        let session = ErrorCode::ALL.into_iter().map(CommandCode::Session);
+        let app = AppErrorCode::ALL.into_iter().map(CommandCode::App);
+        let sockets = SocketErrorCode::ALL.into_iter().map(CommandCode::Sockets);
+        let import = ImportErrorCode::ALL.into_iter().map(CommandCode::Import);
+        let ibc = IbcErrorCode::ALL.into_iter().map(CommandCode::Ibc);
+        session
+            .chain(app)
+            .chain(sockets)
+            .chain(import)
+            .chain(ibc)
+            .collect()
+    }
+
+    /// The code as it goes on the wire.
+    pub fn wire(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
 }
 
 /// Why something the app was asked to do failed.
@@ -61,22 +141,23 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> CommandCode {
         match self {
-            AppError::BadConfig(_) => "BAD_CONFIG",
-            AppError::UnknownSetting(_) => "UNKNOWN_SETTING",
-            AppError::SettingsWrite(_) => "SETTINGS_WRITE_FAILED",
-            AppError::SettingOverridden(_) => "SETTING_OVERRIDDEN",
-            AppError::Import(e) => e.code(),
-            AppError::Sockets(e) => e.code(),
-            AppError::Supervisor(e) => e.code().as_str(),
-            AppError::ConfirmationRequired => "CONFIRMATION_REQUIRED",
-            AppError::DemoNotRunning => "DEMO_NOT_RUNNING",
-            AppError::Demo(_) => "DEMO_FAILED",
-            AppError::DesktopOnly => "DESKTOP_ONLY",
-            AppError::Autostart(_) => "AUTOSTART_FAILED",
-            AppError::OpenFolder(_) => "OPEN_FOLDER_FAILED",
-            AppError::Internal(_) => "INTERNAL",
+            AppError::BadConfig(_) => CommandCode::App(AppErrorCode::BadConfig),
+            AppError::UnknownSetting(_) => CommandCode::App(AppErrorCode::UnknownSetting),
+            AppError::SettingsWrite(_) => CommandCode::App(AppErrorCode::SettingsWriteFailed),
+            AppError::SettingOverridden(_) => CommandCode::App(AppErrorCode::SettingOverridden),
+            AppError::Import(e) => CommandCode::Import(e.code()),
+            AppError::Sockets(e) => CommandCode::Sockets(e.code()),
+            AppError::Supervisor(e) => CommandCode::Session(e.code()),
+            AppError::ConfirmationRequired => CommandCode::App(AppErrorCode::ConfirmationRequired),
+            AppError::DemoNotRunning => CommandCode::App(AppErrorCode::DemoNotRunning),
+            AppError::Demo(_) => CommandCode::App(AppErrorCode::DemoFailed),
+            AppError::DesktopOnly => CommandCode::App(AppErrorCode::DesktopOnly),
+            AppError::Autostart(_) => CommandCode::App(AppErrorCode::AutostartFailed),
+            AppError::OpenFolder(_) => CommandCode::App(AppErrorCode::OpenFolderFailed),
+            // One INTERNAL on the wire, whichever part had the bug.
+            AppError::Internal(_) => CommandCode::Session(ErrorCode::Internal),
         }
     }
 
@@ -127,7 +208,7 @@ impl From<AppError> for CommandError {
             _ => None,
         };
         CommandError {
-            code: err.code().to_string(),
+            code: err.code(),
             message,
             detail,
         }
@@ -203,7 +284,7 @@ mod tests {
             assert_eq!(
                 jargon_in(&sent.message),
                 Vec::<&str>::new(),
-                "{code}: {}",
+                "{code:?}: {}",
                 sent.message
             );
         }
@@ -214,7 +295,11 @@ mod tests {
         let sent = CommandError::from(AppError::Supervisor(SupervisorError::WorkerMissing {
             path: PathBuf::from("/opt/gateway-worker"),
         }));
-        assert_eq!(sent.code, "WORKER_MISSING");
+        assert_eq!(sent.code, CommandCode::Session(ErrorCode::WorkerMissing));
+        assert_eq!(
+            serde_json::to_value(&sent).expect("serialize")["code"],
+            "WORKER_MISSING"
+        );
         assert!(!sent.message.contains("/opt"), "{}", sent.message);
         let technical = sent.detail.as_ref().and_then(|d| d["technical"].as_str());
         assert!(
@@ -229,5 +314,61 @@ mod tests {
             "The demo gateway is not running: start it first"
         );
         assert_eq!(plain.detail, None);
+    }
+
+    #[test]
+    fn a_worker_code_this_build_does_not_know_reaches_the_ui_as_sent() {
+        let body: ErrorBody = serde_json::from_value(json!({
+            "code": "GATEWAY_ON_FIRE",
+            "message": "IB Gateway reported something new.",
+        }))
+        .expect("an answer with a code this build does not know");
+        let sent = CommandError::from(AppError::Supervisor(SupervisorError::Worker(body)));
+        let wire = serde_json::to_value(&sent).expect("serialize");
+        assert_eq!(wire["code"], "GATEWAY_ON_FIRE");
+        assert_eq!(wire["message"], "IB Gateway reported something new.");
+    }
+
+    #[test]
+    fn every_kind_of_code_goes_out_as_its_own_string() {
+        let internal = AppError::Internal("x".into()).code();
+        for (code, expected) in [
+            (
+                CommandCode::Session(ErrorCode::HandshakeTimeout),
+                "HANDSHAKE_TIMEOUT",
+            ),
+            (CommandCode::App(AppErrorCode::BadConfig), "BAD_CONFIG"),
+            (
+                CommandCode::Sockets(SocketErrorCode::SocketTableUnavailable),
+                "SOCKET_TABLE_UNAVAILABLE",
+            ),
+            (
+                CommandCode::Import(ImportErrorCode::EnvNotAFile),
+                "ENV_NOT_A_FILE",
+            ),
+            (
+                CommandCode::Ibc(IbcErrorCode::RestartTooSoon),
+                "RESTART_TOO_SOON",
+            ),
+            (internal, "INTERNAL"),
+        ] {
+            assert_eq!(
+                serde_json::to_value(&code).expect("serialize"),
+                expected,
+                "{code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_two_kinds_of_code_share_a_wire_string() {
+        let mut seen = std::collections::BTreeMap::new();
+        for code in CommandCode::known() {
+            let wire = code.wire();
+            assert!(!wire.is_empty(), "{code:?}");
+            if let Some(first) = seen.insert(wire.clone(), code.clone()) {
+                panic!("{wire} is both {first:?} and {code:?}");
+            }
+        }
     }
 }

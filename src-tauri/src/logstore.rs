@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
 use gateway_core::supervisor::LogLine;
+use gateway_proto::Level;
 use tokio::sync::broadcast;
 
 /// The `log` target of lines relayed to the log file from this store.
@@ -48,12 +49,12 @@ impl LogStore {
 
     /// Keeps `line` and writes it to the log file too (through the `log` crate, under [`RELAY_TARGET`]).
     pub fn record(&self, line: LogLine) {
-        let level = match line.level.as_str() {
-            "error" => log::Level::Error,
-            "warn" => log::Level::Warn,
-            "debug" => log::Level::Debug,
-            "trace" => log::Level::Trace,
-            _ => log::Level::Info,
+        let level = match line.level {
+            Level::Error => log::Level::Error,
+            Level::Warn => log::Level::Warn,
+            Level::Info => log::Level::Info,
+            Level::Debug => log::Level::Debug,
+            Level::Trace => log::Level::Trace,
         };
         log::log!(target: RELAY_TARGET, level, "[{}] {}", line.source, line.message);
         self.push(line);
@@ -75,9 +76,19 @@ impl LogStore {
 pub fn from_record(record: &log::Record<'_>) -> LogLine {
     LogLine {
         at_ms: gateway_core::now_ms(),
-        level: record.level().as_str().to_ascii_lowercase(),
+        level: level_of(record.level()),
         source: "app".into(),
         message: record.args().to_string(),
+    }
+}
+
+fn level_of(level: log::Level) -> Level {
+    match level {
+        log::Level::Error => Level::Error,
+        log::Level::Warn => Level::Warn,
+        log::Level::Info => Level::Info,
+        log::Level::Debug => Level::Debug,
+        log::Level::Trace => Level::Trace,
     }
 }
 
@@ -88,7 +99,7 @@ mod tests {
     fn line(n: usize) -> LogLine {
         LogLine {
             at_ms: 0,
-            level: "info".into(),
+            level: Level::Info,
             source: "test".into(),
             message: n.to_string(),
         }

@@ -20,11 +20,11 @@ use std::time::Duration;
 
 use gateway_core::ibc::{CommandServer, IbcError, RestartGuard, RestartPlan};
 use gateway_core::supervisor::{LogLine, SupervisorState};
-use gateway_proto::IbcErrorCode;
+use gateway_proto::{IbcErrorCode, Level};
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::error::{AppError, CommandError};
+use crate::error::{AppError, AppErrorCode, CommandCode, CommandError};
 use crate::restart_view::{RestartRun, RunResult};
 use crate::state::AppState;
 
@@ -60,15 +60,19 @@ pub enum RestartError {
 }
 
 impl RestartError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> CommandCode {
         match self {
-            RestartError::Ibc(err) => ibc_code(err.code()),
-            RestartError::NotFound(_) => ibc_code(IbcErrorCode::IbcNotConfigured),
-            RestartError::ConfirmationRequired(_) => "CONFIRMATION_REQUIRED".into(),
-            RestartError::InProgress => "RESTART_IN_PROGRESS".into(),
-            RestartError::RecordUnusable(_) => ibc_code(IbcErrorCode::RestartRecordUnusable),
-            RestartError::CannotStart(_) => "GATEWAY_NOT_STARTED".into(),
-            RestartError::App(err) => err.code().into(),
+            RestartError::Ibc(err) => CommandCode::Ibc(err.code()),
+            RestartError::NotFound(_) => CommandCode::Ibc(IbcErrorCode::IbcNotConfigured),
+            RestartError::ConfirmationRequired(_) => {
+                CommandCode::App(AppErrorCode::ConfirmationRequired)
+            }
+            RestartError::InProgress => CommandCode::App(AppErrorCode::RestartInProgress),
+            RestartError::RecordUnusable(_) => {
+                CommandCode::Ibc(IbcErrorCode::RestartRecordUnusable)
+            }
+            RestartError::CannotStart(_) => CommandCode::App(AppErrorCode::GatewayNotStarted),
+            RestartError::App(err) => err.code(),
         }
     }
 }
@@ -93,14 +97,6 @@ impl From<RestartError> for CommandError {
             }
         }
     }
-}
-
-/// IbcErrorCode as it goes on the wire (SCREAMING_SNAKE_CASE).
-fn ibc_code(code: IbcErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "IBC_ERROR".into())
 }
 
 /// The app's restarts through IBC: the run in progress (or the last one), published to the UI.
@@ -194,10 +190,10 @@ fn plan_key(host: &str, port: u16) -> String {
     RestartPlan::new(CommandServer::loopback(0), host, port).gateway_key
 }
 
-fn record(state: &AppState, level: &str, message: String) {
+fn record(state: &AppState, level: Level, message: String) {
     state.logs.record(LogLine {
         at_ms: gateway_core::now_ms(),
-        level: level.into(),
+        level,
         source: "restart".into(),
         message,
     });

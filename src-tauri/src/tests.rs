@@ -21,6 +21,8 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, Listener, Manager, WebviewWindow};
 use tempfile::TempDir;
 
+use gateway_testkit::bin;
+
 use crate::{Options, context, run_app};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -31,51 +33,6 @@ pub const SCHEDULE_CLOCK: &str = "2026-11-25T17:00:00Z";
 
 /// How long anything that should happen at once may take.
 pub const BOUND: Duration = Duration::from_secs(15);
-
-/// A binary of this workspace from target/<profile>/ (the test executable is in target/<profile>/deps/).
-pub fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test executable lives in target/<profile>/deps");
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --workspace --bins` before the tests",
-        path.display()
-    );
-    path
-}
-
-/// The workspace's gateway-sim on free loopback ports, with extra arguments (e.g. `["--fault", "silent"]`),
-/// and its ready line. The caller owns the child and ends it.
-pub fn start_sim(args: &[&str]) -> (std::process::Child, gateway_sim::Ready) {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(bin("gateway-sim"))
-        .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn gateway-sim");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("its first line");
-    let ready = gateway_sim::Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
-    (child, ready)
-}
-
-/// A free loopback port (bound and released: nothing listens on it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 pub struct TestApp {
     pub app: App<MockRuntime>,

@@ -5,14 +5,14 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use gateway_core::config::Key;
 use gateway_core::reset_window::{Region, current_window};
 use gateway_proto::{Report, Verdict};
 
-use crate::util::{bin, wait_until};
+use gateway_testkit::{Lines, bin, wait_exit};
 
 /// The longest any one CLI run may take here.
 const RUN_BOUND: Duration = Duration::from_secs(30);
@@ -58,20 +58,26 @@ impl Doctor {
         command
     }
 
+    /// `diagnose --handshake` against the Gateway on `port` with `client_id`.
+    pub fn diagnose_handshake(&self, port: u16, client_id: i32) -> Command {
+        let (port, client_id) = (port.to_string(), client_id.to_string());
+        self.command(&[
+            "diagnose",
+            "--port",
+            &port,
+            "--handshake",
+            "--client-id",
+            &client_id,
+        ])
+    }
+
     /// Runs to the end (killed after [`RUN_BOUND`]).
     pub fn run_with(&self, mut command: Command) -> Run {
         let mut child = command.spawn().expect("spawn gateway-doctor");
         let stdout = reader(child.stdout.take().expect("piped stdout"));
         let stderr = reader(child.stderr.take().expect("piped stderr"));
-        let mut status = None;
-        let ended = wait_until(RUN_BOUND, || {
-            status = child.try_wait().expect("try_wait");
-            status.is_some()
-        });
-        if !ended {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let status = wait_exit(&mut child, RUN_BOUND);
+        let ended = status.is_some();
         let run = Run {
             code: status.and_then(|s| s.code()),
             stdout: stdout.join().expect("stdout reader"),
@@ -87,6 +93,16 @@ impl Doctor {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(self.command(args))
+    }
+
+    /// Starts `command` with its stdout read line by line and its stderr shown with the test's output.
+    pub fn start(&self, mut command: Command) -> (Child, Lines) {
+        let mut child = command
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn gateway-doctor");
+        let lines = Lines::follow(child.stdout.take().expect("piped stdout"));
+        (child, lines)
     }
 }
 
@@ -130,12 +146,4 @@ pub fn assert_verdict(report: &Report, expected: Verdict) {
         report.verdict == expected || (in_window && report.verdict == Verdict::ResetWindow),
         "expected {expected:?}: {report:#?}"
     );
-}
-
-pub fn unused_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }

@@ -3,9 +3,6 @@
 //! unresponsive gets no connect while its listener is the same, and a Ctrl-C during the hold does not end
 //! the session at once. Each `Doctor` is one user's config folder, shared by its runs.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gateway_core::sockets;
@@ -13,7 +10,7 @@ use gateway_core::supervisor::{CONNECT_BUDGET, LatchFile, LatchRecord};
 use gateway_proto::{ErrorBody, ErrorCode, Remedy, Verdict};
 
 use super::doctor::{Doctor, assert_verdict};
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, assert_contains, signal, wait_exit};
 
 /// A short hold (for tests only), so a loop of runs takes seconds.
 const SHORT_HOLD_MS: &str = "100";
@@ -101,14 +98,10 @@ fn diagnose_handshake_makes_no_connect_to_a_latched_gateway_with_the_same_listen
     assert_verdict(&report, Verdict::GatewayUnresponsive);
     if report.verdict == Verdict::GatewayUnresponsive {
         run.assert_code(1);
-        assert!(report.summary.contains("2026-01-0"), "{}", report.summary);
-        assert!(
-            report.next_step.contains("Restart IB Gateway"),
-            "{}",
-            report.next_step
-        );
+        assert_contains(&report.summary, "2026-01-0");
+        assert_contains(&report.next_step, "Restart IB Gateway");
     }
-    assert!(run.stderr.contains("Not connecting"), "{}", run.stderr);
+    assert_contains(&run.stderr, "Not connecting");
     assert_eq!(sim.stats().accepted, 0, "a latched Gateway got a connect");
 
     // A new listener is a restarted Gateway: the entry is stale, the run connects once and clears it.
@@ -135,50 +128,11 @@ fn diagnose_handshake_makes_no_connect_to_a_latched_gateway_with_the_same_listen
 fn a_first_ctrl_c_during_the_hold_keeps_the_session_and_a_second_quits() {
     let sim = SimProcess::start(&[]);
     let doctor = Doctor::new();
-    let port = sim.port().to_string();
-    let mut child = doctor
-        .command(&[
-            "diagnose",
-            "--port",
-            &port,
-            "--handshake",
-            "--client-id",
-            "52",
-        ])
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn gateway-doctor");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let wait_for = |text: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return,
-                Ok(line) => seen.push(line),
-                Err(_) => break,
-            }
-        }
-        panic!("no line with {text:?}; saw:\n{}", seen.join("\n"));
-    };
-    let interrupt = |pid: u32| {
-        let status = Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-    };
+    let (mut child, lines) = doctor.start(doctor.diagnose_handshake(sim.port(), 52));
+    let wait_for = |text: &str| lines.wait_for(Duration::from_secs(20), |l| l.contains(text));
 
     wait_for("Holding the connection to the Gateway open for");
-    interrupt(child.id());
+    signal(child.id(), "INT");
     wait_for("Keeping the connection open");
     assert!(
         child.try_wait().expect("try_wait").is_none(),
@@ -188,16 +142,10 @@ fn a_first_ctrl_c_during_the_hold_keeps_the_session_and_a_second_quits() {
         sim.stats().client_ids().contains(&52),
         "the first Ctrl-C ended the session"
     );
-    interrupt(child.id());
-    let mut exit = None;
-    let ended = wait_until(Duration::from_secs(5), || {
-        exit = child.try_wait().expect("try_wait");
-        exit.is_some()
-    });
-    if !ended {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    assert!(ended, "the second Ctrl-C did not end the run");
+    signal(child.id(), "INT");
+    assert!(
+        wait_exit(&mut child, Duration::from_secs(5)).is_some(),
+        "the second Ctrl-C did not end the run"
+    );
     assert_eq!(sim.stats().accepted, 1);
 }

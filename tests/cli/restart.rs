@@ -12,24 +12,24 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::doctor::{Doctor, Run};
-use crate::sim::ibc::IbcSim;
-use crate::util::wait_until;
+use crate::sim::ibc::{ibc_sim, listens};
+use gateway_testkit::{SimProcess, assert_contains, wait_until};
 
 /// How long the simulated Gateway stays down after RESTART.
 const DOWN_MS: &str = "1500";
 
-fn ibc_sim() -> IbcSim {
-    IbcSim::start(&["--ibc-restart-down-ms", DOWN_MS])
+fn restartable_sim() -> SimProcess {
+    ibc_sim(&["--ibc-restart-down-ms", DOWN_MS])
 }
 
 /// IBC's config.ini naming the simulator's command server, in the Doctor's folder.
-fn config_ini(doctor: &Doctor, sim: &IbcSim) -> PathBuf {
+fn config_ini(doctor: &Doctor, sim: &SimProcess) -> PathBuf {
     let path = doctor.dir().join("config.ini");
     std::fs::write(
         &path,
         format!(
             "# IBC settings\nTradingMode=paper\nCommandServerPort={}\n",
-            sim.ibc.port()
+            sim.ibc().port()
         ),
     )
     .expect("write config.ini");
@@ -74,7 +74,7 @@ fn recorded_restarts(doctor: &Doctor) -> Vec<i64> {
 
 #[test]
 fn restart_yes_json_restarts_the_gateway_and_reports_how_long_it_was_down() {
-    let sim = ibc_sim();
+    let sim = restartable_sim();
     let doctor = Doctor::new();
     let ini = config_ini(&doctor, &sim);
     let port = sim.api.port().to_string();
@@ -100,11 +100,11 @@ fn restart_yes_json_restarts_the_gateway_and_reports_how_long_it_was_down() {
     assert_eq!(report["gateway_port"], sim.api.port());
     assert_eq!(
         report["command_server"],
-        format!("127.0.0.1:{}", sim.ibc.port())
+        format!("127.0.0.1:{}", sim.ibc().port())
     );
     let stats = sim.stats();
     assert_eq!((stats.ibc.restart, stats.restarts), (1, 1), "{stats:?}");
-    assert!(IbcSim::listens(sim.api.port()), "the Gateway is back");
+    assert!(listens(sim.api.port()), "the Gateway is back");
     assert_eq!(
         recorded_restarts(&doctor).len(),
         1,
@@ -114,7 +114,7 @@ fn restart_yes_json_restarts_the_gateway_and_reports_how_long_it_was_down() {
 
 #[test]
 fn restart_in_text_says_each_step_in_plain_words() {
-    let sim = ibc_sim();
+    let sim = restartable_sim();
     let doctor = Doctor::new();
     let ini = config_ini(&doctor, &sim);
     let port = sim.api.port().to_string();
@@ -148,7 +148,7 @@ fn restart_in_text_says_each_step_in_plain_words() {
 
 #[test]
 fn a_second_restart_within_the_period_is_held_back_with_exit_4_and_sends_nothing() {
-    let sim = ibc_sim();
+    let sim = restartable_sim();
     let doctor = Doctor::new();
     let ini = config_ini(&doctor, &sim);
     let port = sim.api.port().to_string();
@@ -171,17 +171,11 @@ fn a_second_restart_within_the_period_is_held_back_with_exit_4_and_sends_nothing
 
     let text = doctor.run(&restart_args(&port, &ini, &["--yes"]));
     text.assert_code(4);
-    assert!(
-        text.stderr
-            .contains("IB Gateway was restarted less than 10 minutes ago"),
-        "{}",
-        text.stderr
+    assert_contains(
+        &text.stderr,
+        "IB Gateway was restarted less than 10 minutes ago",
     );
-    assert!(
-        text.stderr.contains("the next restart is allowed at"),
-        "{}",
-        text.stderr
-    );
+    assert_contains(&text.stderr, "the next restart is allowed at");
     let stats = sim.stats();
     assert_eq!(
         (stats.ibc.connections, stats.ibc.restart, stats.restarts),
@@ -199,22 +193,14 @@ fn without_ibcs_config_the_error_says_where_it_looked_and_what_to_do() {
         "this machine has IBC's config.ini in /opt/ibc: the test needs a machine without IBC"
     );
     let doctor = Doctor::new();
-    let port = super::doctor::unused_port().to_string();
+    let port = gateway_testkit::free_port().to_string();
 
     let text = doctor.run(&["restart", "--yes", "--port", &port]);
     text.assert_code(2);
-    assert!(
-        text.stderr.contains("IBC's config.ini was not found"),
-        "{}",
-        text.stderr
-    );
+    assert_contains(&text.stderr, "IBC's config.ini was not found");
     let home_ini = doctor.dir().join("ibc").join("config.ini");
-    assert!(
-        text.stderr.contains(&home_ini.display().to_string()),
-        "{}",
-        text.stderr
-    );
-    assert!(text.stderr.contains("--ibc-config"), "{}", text.stderr);
+    assert_contains(&text.stderr, &home_ini.display().to_string());
+    assert_contains(&text.stderr, "--ibc-config");
 
     let json_run = doctor.run(&["restart", "--yes", "--json", "--port", &port]);
     json_run.assert_code(2);
@@ -244,19 +230,15 @@ fn without_ibcs_config_the_error_says_where_it_looked_and_what_to_do() {
 
 #[test]
 fn without_a_terminal_and_without_yes_it_refuses_and_sends_nothing() {
-    let sim = ibc_sim();
+    let sim = restartable_sim();
     let doctor = Doctor::new();
     let ini = config_ini(&doctor, &sim);
     let port = sim.api.port().to_string();
 
     let text = doctor.run(&restart_args(&port, &ini, &[]));
     text.assert_code(2);
-    assert!(
-        text.stderr.contains("without a confirmation"),
-        "{}",
-        text.stderr
-    );
-    assert!(text.stderr.contains("--yes"), "{}", text.stderr);
+    assert_contains(&text.stderr, "without a confirmation");
+    assert_contains(&text.stderr, "--yes");
     let json_run = doctor.run(&restart_args(&port, &ini, &["--json"]));
     json_run.assert_code(2);
     assert_eq!(json(&json_run)["error"]["code"], "CONFIRMATION_NEEDED");
@@ -316,7 +298,7 @@ fn run_on_terminal(doctor: &Doctor, args: &[&str], answer: &str) -> (Option<i32>
 
 #[test]
 fn on_a_terminal_it_asks_first_and_no_sends_nothing_while_yes_restarts() {
-    let sim = ibc_sim();
+    let sim = restartable_sim();
     let doctor = Doctor::new();
     let ini = config_ini(&doctor, &sim);
     let port = sim.api.port().to_string();
@@ -332,7 +314,7 @@ fn on_a_terminal_it_asks_first_and_no_sends_nothing_while_yes_restarts() {
         "the question says what the restart costs: {screen}"
     );
     assert_eq!(code, Some(1), "{screen}");
-    assert!(screen.contains("you answered no"), "{screen}");
+    assert_contains(&screen, "you answered no");
     assert_eq!(sim.stats().ibc.connections, 0, "a no sends nothing");
     assert!(recorded_restarts(&doctor).is_empty());
 

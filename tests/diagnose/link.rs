@@ -10,7 +10,7 @@ use gateway_proto::{CheckId, Verdict};
 
 use super::{config, connect_and_wait, session};
 use crate::cli::doctor::{Doctor, Run};
-use crate::util::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn target(port: u16, client_id: i32) -> TargetFn {
     Arc::new(move || LinkTarget {
@@ -70,18 +70,10 @@ async fn the_cli_tests_through_the_open_apps_session_and_opens_no_connection() {
         .iter()
         .find(|c| c.id == CheckId::Handshake)
         .expect("a handshake check");
-    assert!(
-        handshake
-            .detail
-            .contains("open Gateway Doctor app's session"),
-        "{}",
-        handshake.detail
-    );
-    assert!(
-        json.stderr
-            .contains("Testing through the open Gateway Doctor app's session"),
-        "{}",
-        json.stderr
+    assert_contains(&handshake.detail, "open Gateway Doctor app's session");
+    assert_contains(
+        &json.stderr,
+        "Testing through the open Gateway Doctor app's session",
     );
     let stats = sim.stats();
     assert_eq!(stats.accepted, 1, "the CLI opened no connection of its own");
@@ -157,13 +149,8 @@ async fn a_link_directory_others_can_enter_is_not_trusted() {
     )
     .await;
     run.assert_code(3);
-    assert!(
-        run.stderr
-            .contains("Not using the Gateway Doctor app's link")
-            && run.stderr.contains("not 700"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "Not using the Gateway Doctor app's link");
+    assert_contains(&run.stderr, "not 700");
     serving.abort();
     supervisor.shutdown().await;
 }

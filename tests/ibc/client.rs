@@ -7,7 +7,7 @@ use gateway_core::ibc::{CommandServer, IbcCommand, IbcError, Reply, Timeouts, se
 use gateway_proto::IbcErrorCode;
 
 use super::BOUND;
-use crate::sim::ibc::IbcSim;
+use crate::sim::ibc::{ibc_sim, ibc_sim_on};
 
 fn quick() -> Timeouts {
     Timeouts {
@@ -18,8 +18,8 @@ fn quick() -> Timeouts {
 
 #[tokio::test]
 async fn ok_and_error_replies_are_typed() {
-    let sim = IbcSim::start(&[]);
-    let server = CommandServer::loopback(sim.ibc.port());
+    let sim = ibc_sim(&[]);
+    let server = CommandServer::loopback(sim.ibc().port());
     let exit = send(&server, IbcCommand::Exit, quick())
         .await
         .expect("answered");
@@ -37,17 +37,17 @@ async fn ok_and_error_replies_are_typed() {
         .expect("answered");
     assert_eq!(data.reply, Reply::Ok(String::new()));
     let ibc = sim
-        .wait_stats("three commands", |s| s.ibc.reconnect_data == 1)
+        .wait_stats("three commands", BOUND, |s| s.ibc.reconnect_data == 1)
         .ibc;
     assert_eq!((ibc.connections, ibc.exit, ibc.enable_api), (3, 1, 1));
 }
 
 #[tokio::test]
 async fn a_prompt_and_info_lines_are_read_past() {
-    let sim = IbcSim::start(&["--ibc-prompt", ">", "--ibc-info"]);
+    let sim = ibc_sim(&["--ibc-prompt", ">", "--ibc-info"]);
     let server = CommandServer {
         prompt: Some(">".into()),
-        ..CommandServer::loopback(sim.ibc.port())
+        ..CommandServer::loopback(sim.ibc().port())
     };
     let exchange = send(&server, IbcCommand::Exit, quick())
         .await
@@ -77,10 +77,10 @@ async fn nothing_listening_is_unreachable() {
 #[tokio::test]
 async fn a_connection_closed_unanswered_is_a_refusal() {
     // IBC bound to every address admits 127.0.0.1 but not ::1 (Java's loopback address is 127.0.0.1).
-    let sim = IbcSim::start_with_ibc("[::]:0", &[]);
+    let sim = ibc_sim_on("[::]:0", &[]);
     let server = CommandServer {
         host: "::1".into(),
-        ..CommandServer::loopback(sim.ibc.port())
+        ..CommandServer::loopback(sim.ibc().port())
     };
     let err = send(&server, IbcCommand::Exit, quick())
         .await
@@ -88,10 +88,10 @@ async fn a_connection_closed_unanswered_is_a_refusal() {
     assert!(matches!(err, IbcError::Refused { .. }), "{err:?}");
     assert_eq!(err.code(), IbcErrorCode::IbcRefused);
     assert!(err.to_string().contains("ControlFrom"), "{err}");
-    sim.wait_stats("the refusal", |s| s.ibc.refused == 1);
+    sim.wait_stats("the refusal", BOUND, |s| s.ibc.refused == 1);
     // The same server from 127.0.0.1, which Gateway Doctor uses, is admitted.
     let ok = send(
-        &CommandServer::loopback(sim.ibc.port()),
+        &CommandServer::loopback(sim.ibc().port()),
         IbcCommand::Exit,
         quick(),
     )
@@ -102,9 +102,9 @@ async fn a_connection_closed_unanswered_is_a_refusal() {
 
 #[tokio::test]
 async fn silence_is_a_timeout_and_garbage_a_bad_reply() {
-    let silent = IbcSim::start(&["--ibc-fault", "silent"]);
+    let silent = ibc_sim(&["--ibc-fault", "silent"]);
     let err = send(
-        &CommandServer::loopback(silent.ibc.port()),
+        &CommandServer::loopback(silent.ibc().port()),
         IbcCommand::Restart,
         quick(),
     )
@@ -113,9 +113,9 @@ async fn silence_is_a_timeout_and_garbage_a_bad_reply() {
     assert_eq!(err.code(), IbcErrorCode::IbcTimeout, "{err:?}");
     assert_eq!(silent.stats().restarts, 0);
 
-    let garbage = IbcSim::start(&["--ibc-fault", "garbage"]);
+    let garbage = ibc_sim(&["--ibc-fault", "garbage"]);
     let err = send(
-        &CommandServer::loopback(garbage.ibc.port()),
+        &CommandServer::loopback(garbage.ibc().port()),
         IbcCommand::Exit,
         quick(),
     )

@@ -8,14 +8,15 @@ use gateway_core::ibc::{CommandServer, IbcError, RestartGuard, RestartPlan, rest
 use gateway_proto::{IbcErrorCode, RestartOutcome, RestartPhase};
 
 use super::BOUND;
-use crate::sim::ibc::IbcSim;
+use crate::sim::ibc::ibc_sim;
+use gateway_testkit::{SimProcess, assert_contains};
 
-fn plan(sim: &IbcSim, deadline: Duration) -> RestartPlan {
+fn plan(sim: &SimProcess, deadline: Duration) -> RestartPlan {
     RestartPlan {
         deadline,
         poll: Duration::from_millis(50),
         ..RestartPlan::new(
-            CommandServer::loopback(sim.ibc.port()),
+            CommandServer::loopback(sim.ibc().port()),
             "127.0.0.1",
             sim.api.port(),
         )
@@ -24,7 +25,7 @@ fn plan(sim: &IbcSim, deadline: Duration) -> RestartPlan {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_is_followed_down_and_back_and_a_second_one_is_held_back() {
-    let sim = IbcSim::start(&[
+    let sim = ibc_sim(&[
         "--fault",
         "red_after_disconnect",
         "--ibc-restart-down-ms",
@@ -42,7 +43,7 @@ async fn restart_is_followed_down_and_back_and_a_second_one_is_held_back() {
             .expect("no hang")
             .expect("connects"),
     );
-    sim.wait_stats("the API layer to turn RED", |s| s.red);
+    sim.wait_stats("the API layer to turn RED", BOUND, |s| s.red);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let guard = RestartGuard::new(dir.path().join("restarts.json"));
@@ -77,11 +78,7 @@ async fn restart_is_followed_down_and_back_and_a_second_one_is_held_back() {
         "{}",
         report.reply
     );
-    assert!(
-        report.message.contains("listening again"),
-        "{}",
-        report.message
-    );
+    assert_contains(&report.message, "listening again");
     let stats = sim.stats();
     assert_eq!((stats.restarts, stats.ibc.restart), (1, 1));
     assert!(!stats.red, "the restart cleared the dead API layer");
@@ -114,7 +111,7 @@ async fn restart_is_followed_down_and_back_and_a_second_one_is_held_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_that_does_not_go_down_in_time_is_reported_so() {
-    let sim = IbcSim::start(&["--ibc-restart-after-ms", "60000"]);
+    let sim = ibc_sim(&["--ibc-restart-after-ms", "60000"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let guard = RestartGuard::new(dir.path().join("restarts.json"));
     let report = restart(&plan(&sim, Duration::from_millis(800)), &guard, |_| {})
@@ -127,7 +124,7 @@ async fn a_gateway_that_does_not_go_down_in_time_is_reported_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_that_never_reached_ibc_is_not_counted() {
-    let sim = IbcSim::start(&["--ibc-fault", "silent"]);
+    let sim = ibc_sim(&["--ibc-fault", "silent"]);
     let free_port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         probe.local_addr().expect("addr").port()

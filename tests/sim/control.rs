@@ -2,12 +2,16 @@
 //! options that tie it to a parent process.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ibapi::{Client, Error};
+use ibapi::Error;
 
-use super::{BOUND, assert_no_answer, connect_error, connected, connected_and_drained};
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimOptions, SimProcess, wait_until};
+
+use super::{
+    BOUND, assert_no_answer, connect_error, connected, connected_and_drained,
+    connected_with_notices, notice_codes,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_all_closes_sessions_from_the_gateway_side() {
@@ -38,28 +42,10 @@ async fn drop_all_closes_sessions_from_the_gateway_side() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notices_reach_live_sessions() {
     let sim = SimProcess::start(&[]);
-    let (client, mut notices) = tokio::time::timeout(
-        BOUND,
-        Client::builder()
-            .address(sim.api.to_string())
-            .client_id(1)
-            .max_reconnect_attempts(0)
-            .connect_with_notice_stream(),
-    )
-    .await
-    .expect("no hang")
-    .expect("connects");
+    let (client, mut notices) = connected_with_notices(&sim, 1).await;
     sim.control.notice(1100, None).expect("notice");
     sim.control.notice(1102, Some("restored")).expect("notice");
-    let mut codes = Vec::new();
-    let deadline = Instant::now() + BOUND;
-    while !codes.contains(&1102) && Instant::now() < deadline {
-        if let Ok(Some(notice)) =
-            tokio::time::timeout(Duration::from_millis(200), notices.next()).await
-        {
-            codes.push(notice.code);
-        }
-    }
+    let codes = notice_codes(&mut notices, 1102, |_| true).await;
     assert!(
         codes.contains(&1100) && codes.contains(&1102),
         "notices seen: {codes:?}"
@@ -102,6 +88,21 @@ async fn restart_refuses_while_down_then_listens_on_a_new_socket() {
     let stats = sim.stats();
     assert_eq!((stats.restarts, stats.live_clients.len()), (1, 0));
     let _again = connected(&sim, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_into_a_fault_comes_back_with_that_fault() {
+    let sim = SimProcess::start(&["--fault", "silent"]);
+    assert_no_answer(&sim, 1).await;
+    sim.control
+        .restart_into(Duration::from_millis(50), "normal")
+        .expect("restart into normal");
+    let _healthy = connected(&sim, 2).await;
+    sim.control
+        .restart_into(Duration::from_millis(50), "silent")
+        .expect("restart into silent");
+    assert_no_answer(&sim, 3).await;
+    assert_eq!(sim.stats().restarts, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,31 +229,12 @@ async fn api_client_closes_counts_only_sessions_the_client_ended() {
 
 #[test]
 fn exit_with_stdin_ties_the_simulator_to_its_parent() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(crate::util::bin("gateway-sim"))
-        .args(["--listen", "127.0.0.1:0", "--exit-with-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn gateway-sim");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    gateway_sim::Ready::parse(&line).expect("the ready line comes first");
+    // The ready line comes first: starting waits for it.
+    let mut sim = SimOptions::default().exit_with_stdin().quiet().start();
+    assert!(sim.running(), "runs while stdin is open");
+    sim.close_stdin(); // the parent goes away
     assert!(
-        child.try_wait().expect("try_wait").is_none(),
-        "runs while stdin is open"
+        wait_until(Duration::from_secs(5), || !sim.running()),
+        "gateway-sim kept running after its stdin closed"
     );
-    drop(child.stdin.take()); // the parent goes away
-    let exited = wait_until(Duration::from_secs(5), || {
-        child.try_wait().expect("try_wait").is_some()
-    });
-    if !exited {
-        let _ = child.kill();
-    }
-    let _ = child.wait();
-    assert!(exited, "gateway-sim kept running after its stdin closed");
 }

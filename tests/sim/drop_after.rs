@@ -2,7 +2,7 @@
 //! after its START_API (a half-dead API layer, a proxy that cuts connections).
 
 use super::{BOUND, connected};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_after_ends_each_session_from_the_gateway_side_after_it_started() {

@@ -1,92 +1,32 @@
 //! gateway-sim's IBC command server (`--ibc`), against the real binary: the ready line carries its port,
 //! commands are answered with IBC's lines, RESTART restarts the simulated Gateway with a healthy API layer,
 //! STOP stops it, RECONNECTACCOUNT reaches live sessions as notices, ControlFrom refuses other addresses,
-//! and the stats count each command. [`IbcSim`] is shared with the core's IBC tests (tests/ibc/).
+//! and the stats count each command. [`ibc_sim`] is shared with the core's IBC tests (tests/ibc/).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gateway_sim::{ControlClient, Ready, Stats};
-use ibapi::Client;
+use gateway_testkit::{SimOptions, SimProcess, wait_until};
 
-use super::BOUND;
-use crate::util::{SimProcess, bin, wait_until};
+use super::{BOUND, connected, connected_with_notices, notice_codes};
 
-/// A gateway-sim process with IBC's command server on a free loopback port, killed when dropped.
-pub(crate) struct IbcSim {
-    child: Child,
-    pub api: SocketAddr,
-    pub ibc: SocketAddr,
-    pub control: ControlClient,
+/// A gateway-sim process with IBC's command server on a free loopback port, with extra arguments.
+pub(crate) fn ibc_sim(args: &[&str]) -> SimProcess {
+    ibc_sim_on("127.0.0.1:0", args)
 }
 
-impl IbcSim {
-    /// Starts `gateway-sim --listen 127.0.0.1:0 --ibc 127.0.0.1:0` with extra arguments.
-    pub(crate) fn start(args: &[&str]) -> IbcSim {
-        IbcSim::start_with_ibc("127.0.0.1:0", args)
-    }
-
-    /// The same with the command server on `ibc` (e.g. `[::]:0`, every address).
-    pub(crate) fn start_with_ibc(ibc: &str, args: &[&str]) -> IbcSim {
-        let mut child = Command::new(bin("gateway-sim"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--control",
-                "127.0.0.1:0",
-                "--ibc",
-                ibc,
-            ])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read gateway-sim's first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
-        IbcSim {
-            child,
-            api: ready.listening,
-            ibc: ready.ibc.expect("the ready line carries the IBC port"),
-            control: ControlClient::new(ready.control),
-        }
-    }
-
-    pub(crate) fn stats(&self) -> Stats {
-        self.control.stats().expect("gateway-sim stats")
-    }
-
-    pub(crate) fn wait_stats(&self, what: &str, pred: impl Fn(&Stats) -> bool) -> Stats {
-        let mut last = self.stats();
-        let ok = wait_until(BOUND, || {
-            last = self.stats();
-            pred(&last)
-        });
-        assert!(ok, "timed out waiting for {what}; last stats: {last:?}");
-        last
-    }
-
-    /// Whether anything listens on `port` on this computer (the connection table; nothing connects).
-    pub(crate) fn listens(port: u16) -> bool {
-        gateway_core::sockets::scan_quick(port)
-            .expect("the connection table is readable")
-            .listeners
-            > 0
-    }
+/// The same with the command server on `ibc` (e.g. `[::]:0`, every address).
+pub(crate) fn ibc_sim_on(ibc: &str, args: &[&str]) -> SimProcess {
+    SimOptions::default().ibc(ibc).args(args).start()
 }
 
-impl Drop for IbcSim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Whether anything listens on `port` on this computer (the connection table; nothing connects).
+pub(crate) fn listens(port: u16) -> bool {
+    gateway_core::sockets::scan_quick(port)
+        .expect("the connection table is readable")
+        .listeners
+        > 0
 }
 
 /// A raw command connection that reads whatever arrives within a short quiet time.
@@ -158,8 +98,8 @@ fn without_ibc_the_ready_line_is_unchanged_and_no_command_port_is_opened() {
 
 #[test]
 fn commands_get_ibcs_replies_case_insensitively_and_are_counted() {
-    let sim = IbcSim::start(&[]);
-    let mut line = Line::open(sim.ibc);
+    let sim = ibc_sim(&[]);
+    let mut line = Line::open(sim.ibc());
     assert_eq!(
         line.ask("enableapi", "\n"),
         "ERROR ENABLEAPI is not valid for the IB Gateway\n"
@@ -174,7 +114,7 @@ fn commands_get_ibcs_replies_case_insensitively_and_are_counted() {
     );
     assert!(line.closed(), "EXIT closes the connection");
     let ibc = sim
-        .wait_stats("the exit to be counted", |s| s.ibc.exit == 1)
+        .wait_stats("the exit to be counted", BOUND, |s| s.ibc.exit == 1)
         .ibc;
     assert_eq!(
         (
@@ -191,8 +131,8 @@ fn commands_get_ibcs_replies_case_insensitively_and_are_counted() {
 
 #[test]
 fn the_prompt_and_info_lines_when_asked_for() {
-    let sim = IbcSim::start(&["--ibc-prompt", "ibc>", "--ibc-info"]);
-    let mut line = Line::open(sim.ibc);
+    let sim = ibc_sim(&["--ibc-prompt", "ibc>", "--ibc-info"]);
+    let mut line = Line::open(sim.ibc());
     assert_eq!(line.read_until("ibc>"), "INFO IBC Command Server\nibc>");
     assert_eq!(line.ask("bogus", "ibc>"), "ERROR Command invalid\nibc>");
     assert_eq!(
@@ -205,7 +145,7 @@ fn the_prompt_and_info_lines_when_asked_for() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_answers_closes_and_brings_the_gateway_back_with_a_healthy_api_layer() {
-    let sim = IbcSim::start(&[
+    let sim = ibc_sim(&[
         "--fault",
         "red_after_disconnect",
         "--ibc-restart-down-ms",
@@ -213,9 +153,9 @@ async fn restart_answers_closes_and_brings_the_gateway_back_with_a_healthy_api_l
         "--ibc-info",
     ]);
     let api_port = sim.api.port();
-    drop(connect(&sim, 1).await); // closes within 5 s of starting its API session: the API layer goes RED
-    sim.wait_stats("the API layer to turn RED", |s| s.red);
-    let mut line = Line::open(sim.ibc);
+    drop(connected(&sim, 1).await); // closes within 5 s of starting its API session: the API layer goes RED
+    sim.wait_stats("the API layer to turn RED", BOUND, |s| s.red);
+    let mut line = Line::open(sim.ibc());
     let reply = line.ask("RESTART", "OK RESTART at");
     assert!(
         reply.starts_with(
@@ -225,37 +165,37 @@ async fn restart_answers_closes_and_brings_the_gateway_back_with_a_healthy_api_l
     );
     assert!(line.closed(), "RESTART closes the command connection");
     assert!(
-        wait_until(BOUND, || !IbcSim::listens(api_port)),
+        wait_until(BOUND, || !listens(api_port)),
         "the API port went down"
     );
     assert!(
-        wait_until(BOUND, || !IbcSim::listens(sim.ibc.port())),
+        wait_until(BOUND, || !listens(sim.ibc().port())),
         "IBC goes down with the Gateway"
     );
     assert!(
-        wait_until(BOUND, || IbcSim::listens(api_port)),
+        wait_until(BOUND, || listens(api_port)),
         "the API port listens again"
     );
-    let stats = sim.wait_stats("the restart to complete", |s| s.restarts == 1);
+    let stats = sim.wait_stats("the restart to complete", BOUND, |s| s.restarts == 1);
     assert!(!stats.red, "a restart clears the RED latch");
     assert_eq!(stats.ibc.restart, 1);
-    let _healthy = connect(&sim, 3).await;
+    let _healthy = connected(&sim, 3).await;
     assert!(
-        wait_until(BOUND, || IbcSim::listens(sim.ibc.port())),
+        wait_until(BOUND, || listens(sim.ibc().port())),
         "IBC's command port is back too"
     );
 }
 
 #[test]
 fn a_second_restart_while_one_is_pending_is_refused() {
-    let sim = IbcSim::start(&["--ibc-restart-after-ms", "60000"]);
-    let mut first = Line::open(sim.ibc);
+    let sim = ibc_sim(&["--ibc-restart-after-ms", "60000"]);
+    let mut first = Line::open(sim.ibc());
     assert!(
         first
             .ask("restart", "OK RESTART at")
             .contains("OK RESTART in progress")
     );
-    let mut second = Line::open(sim.ibc);
+    let mut second = Line::open(sim.ibc());
     assert_eq!(
         second.ask("RESTART", "\n"),
         "ERROR RESTART already in progress\n"
@@ -266,47 +206,28 @@ fn a_second_restart_while_one_is_pending_is_refused() {
 
 #[test]
 fn stop_stops_listening_until_the_gateway_is_started_again() {
-    let sim = IbcSim::start(&[]);
-    let mut line = Line::open(sim.ibc);
+    let sim = ibc_sim(&[]);
+    let mut line = Line::open(sim.ibc());
     assert_eq!(line.ask("stop", "\n"), "OK Shutting down: STOP command\n");
     assert!(line.closed());
-    assert!(wait_until(BOUND, || !IbcSim::listens(sim.api.port())));
-    assert!(wait_until(BOUND, || !IbcSim::listens(sim.ibc.port())));
+    assert!(wait_until(BOUND, || !listens(sim.api.port())));
+    assert!(wait_until(BOUND, || !listens(sim.ibc().port())));
     assert_eq!(sim.stats().ibc.stop, 1);
     // The trader starts the Gateway again (the control port's restart stands for that).
     sim.control
         .restart(Duration::from_millis(10))
         .expect("start again");
-    assert!(IbcSim::listens(sim.api.port()));
-    assert!(wait_until(BOUND, || IbcSim::listens(sim.ibc.port())));
+    assert!(listens(sim.api.port()));
+    assert!(wait_until(BOUND, || listens(sim.ibc().port())));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnectaccount_sends_live_sessions_1100_then_1102() {
-    let sim = IbcSim::start(&[]);
-    let (client, mut notices) = tokio::time::timeout(
-        BOUND,
-        Client::builder()
-            .address(sim.api.to_string())
-            .client_id(1)
-            .max_reconnect_attempts(0)
-            .connect_with_notice_stream(),
-    )
-    .await
-    .expect("no hang")
-    .expect("connects");
-    let mut line = Line::open(sim.ibc);
+    let sim = ibc_sim(&[]);
+    let (client, mut notices) = connected_with_notices(&sim, 1).await;
+    let mut line = Line::open(sim.ibc());
     assert_eq!(line.ask("RECONNECTACCOUNT", "\n"), "OK \n");
-    let mut codes = Vec::new();
-    let deadline = Instant::now() + BOUND;
-    while !codes.contains(&1102) && Instant::now() < deadline {
-        if let Ok(Some(notice)) =
-            tokio::time::timeout(Duration::from_millis(200), notices.next()).await
-            && (notice.code == 1100 || notice.code == 1102)
-        {
-            codes.push(notice.code);
-        }
-    }
+    let codes = notice_codes(&mut notices, 1102, |code| code == 1100 || code == 1102).await;
     assert_eq!(codes, [1100, 1102]);
     assert_eq!(sim.stats().ibc.reconnect_account, 1);
     drop(client);
@@ -314,9 +235,9 @@ async fn reconnectaccount_sends_live_sessions_1100_then_1102() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn control_from_refuses_other_addresses_without_a_word_and_admits_listed_ones() {
-    let refused = IbcSim::start(&[]);
+    let refused = ibc_sim(&[]);
     // 127.0.0.2 is this computer too, but IBC admits only 127.0.0.1 and the address it is bound to.
-    let mut stream = from_127_0_0_2(refused.ibc).await;
+    let mut stream = from_127_0_0_2(refused.ibc()).await;
     let mut got = Vec::new();
     let read = tokio::time::timeout(
         BOUND,
@@ -326,12 +247,12 @@ async fn control_from_refuses_other_addresses_without_a_word_and_admits_listed_o
     .expect("closed at once");
     assert!(read.is_ok_and(|n| n == 0), "nothing is written: {got:?}");
     let ibc = refused
-        .wait_stats("the refusal", |s| s.ibc.refused == 1)
+        .wait_stats("the refusal", BOUND, |s| s.ibc.refused == 1)
         .ibc;
     assert_eq!(ibc.connections, 1);
 
-    let admitted = IbcSim::start(&["--ibc-control-from", "10.1.1.1,127.0.0.2"]);
-    let mut stream = from_127_0_0_2(admitted.ibc).await;
+    let admitted = ibc_sim(&["--ibc-control-from", "10.1.1.1,127.0.0.2"]);
+    let mut stream = from_127_0_0_2(admitted.ibc()).await;
     tokio::io::AsyncWriteExt::write_all(&mut stream, b"EXIT\n")
         .await
         .expect("write");
@@ -353,18 +274,4 @@ async fn from_127_0_0_2(to: SocketAddr) -> tokio::net::TcpStream {
         .bind("127.0.0.2:0".parse().expect("addr"))
         .expect("127.0.0.2 is a loopback address on Linux");
     socket.connect(to).await.expect("connects")
-}
-
-async fn connect(sim: &IbcSim, client_id: i32) -> Client {
-    tokio::time::timeout(
-        BOUND,
-        Client::builder()
-            .address(sim.api.to_string())
-            .client_id(client_id)
-            .max_reconnect_attempts(0)
-            .connect(),
-    )
-    .await
-    .expect("no hang")
-    .expect("connects")
 }

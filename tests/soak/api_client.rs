@@ -27,6 +27,14 @@ pub enum Outcome {
     },
 }
 
+/// Takes `client_id`, which nobody else may hold: panics otherwise.
+pub fn hold_client_id(addr: SocketAddr, client_id: i32, within: Duration) -> Holder {
+    match take_client_id(addr, client_id, within).expect("the holder connects") {
+        Outcome::Holding(holder) => holder,
+        Outcome::InUse { .. } => panic!("nobody else holds id {client_id}"),
+    }
+}
+
 /// Connects to `addr` and starts an API session as `client_id`.
 pub fn take_client_id(
     addr: SocketAddr,

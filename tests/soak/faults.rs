@@ -162,7 +162,7 @@ fn silent(m: &mut Monitor, rng: &mut Rng, tally: &mut Tally) -> String {
         |_, _, state| state.lifecycle != Lifecycle::Connected,
     );
     tally.max_detect = tally.max_detect.max(detected);
-    let seen_as = super::recorder::phase(&m.supervisor.state().lifecycle);
+    let seen_as = m.supervisor.state().lifecycle.phase();
     m.run_for(rng.millis(500..3000));
     let (_, state) = m.sample();
     if state.connect_attempts != attempts {

@@ -25,9 +25,9 @@ use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorState};
 use gateway_sim::{HELD_PEER, LiveClient, Stats};
 
 use super::procfs;
-use super::recorder::{self, Recorded, phase};
+use super::recorder::{self, Recorded};
 use super::setup::{BUDGET, CLIENT_ID, FD_HEADROOM, SAMPLE_EVERY, confirm_live, detect_muted};
-use crate::util::SimProcess;
+use gateway_testkit::SimProcess;
 
 /// Memory is sampled every this many samples.
 const RSS_EVERY: u64 = 10;
@@ -181,7 +181,7 @@ impl<'a> Monitor<'a> {
                 self.fail(&format!(
                     "the Gateway has had a live, answering session for client id {CLIENT_ID} for {lasted:?}, but the \
                      supervisor says {} (bound {:?})",
-                    phase(&state.lifecycle),
+                    state.lifecycle.phase(),
                     confirm_live()
                 ));
             }
@@ -302,7 +302,7 @@ impl<'a> Monitor<'a> {
                 .map(|c| format!("{}@{}", c.client_id, c.peer))
                 .collect::<Vec<_>>(),
             stats.accepted,
-            phase(&state.lifecycle),
+            state.lifecycle.phase(),
             state.connect_attempts,
             state.worker_pid,
             state.worker.session,

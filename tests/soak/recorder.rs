@@ -26,19 +26,6 @@ pub struct Recorded {
     last: Option<(Instant, u64, &'static str, u32)>,
 }
 
-/// The phase's name, as the summary shows it.
-pub fn phase(lifecycle: &Lifecycle) -> &'static str {
-    match lifecycle {
-        Lifecycle::Idle => "idle",
-        Lifecycle::Connecting { .. } => "connecting",
-        Lifecycle::Connected => "connected",
-        Lifecycle::Unresponsive => "unresponsive",
-        Lifecycle::Backoff { .. } => "backoff",
-        Lifecycle::Latched { .. } => "latched",
-        Lifecycle::Failed { .. } => "failed",
-    }
-}
-
 /// Records on the current tokio runtime until the supervisor stops.
 pub fn start(supervisor: &Supervisor, min_gap: Duration) -> Arc<Mutex<Recorded>> {
     let recorded = Arc::new(Mutex::new(Recorded::default()));
@@ -63,7 +50,7 @@ pub fn lock(recorded: &Mutex<Recorded>) -> MutexGuard<'_, Recorded> {
 impl Recorded {
     fn observe(&mut self, now: Instant, state: &SupervisorState, min_gap: Duration) {
         self.observations += 1;
-        let name = phase(&state.lifecycle);
+        let name = state.lifecycle.phase();
         let backoff_attempt = match &state.lifecycle {
             Lifecycle::Backoff { attempt, .. } => *attempt,
             _ => 0,

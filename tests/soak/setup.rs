@@ -2,14 +2,13 @@
 //! faults, and every bound the checks use written as a sum of the settings plus one slack for a loaded
 //! machine, so each names what it is made of.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{Backoff, SupervisorOptions};
 
-use crate::util::bin;
+use gateway_testkit::bin;
 
 /// Our session's client id.
 pub const CLIENT_ID: i32 = 77;
@@ -75,7 +74,7 @@ pub fn recover_within() -> Duration {
 /// The supervisor's options for the simulator on `port`, with `worker` as the worker program; the jitter
 /// replays with the soak's `seed`.
 pub fn options(port: u16, worker: PathBuf, seed: u64) -> SupervisorOptions {
-    let explicit: BTreeMap<Key, String> = [
+    let config = Config::from_explicit([
         (Key::Port, port.to_string()),
         (Key::ClientId, CLIENT_ID.to_string()),
         (Key::Timeout, HANDSHAKE_TIMEOUT.as_secs_f64().to_string()),
@@ -85,13 +84,7 @@ pub fn options(port: u16, worker: PathBuf, seed: u64) -> SupervisorOptions {
             HEARTBEAT_INTERVAL.as_secs_f64().to_string(),
         ),
         (Key::StableAfter, STABLE_AFTER.as_secs_f64().to_string()),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
+    ])
     .expect("the soak's settings are valid");
     assert!(
         config.worker_env().contains(&(

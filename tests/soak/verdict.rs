@@ -10,7 +10,7 @@ use super::monitor::Monitor;
 use super::procfs;
 use super::recorder;
 use super::setup::{BUDGET, confirm_live, detect_muted, recover_within};
-use crate::util::wait_until;
+use gateway_testkit::wait_until;
 
 /// Descriptors allowed above the start once everything ended (the runtime may keep a lazily made one).
 const FD_TOLERANCE: usize = 2;

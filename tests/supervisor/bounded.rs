@@ -8,7 +8,7 @@ use gateway_core::supervisor::{Lifecycle, Supervisor};
 use gateway_proto::ErrorCode;
 
 use super::{BOUND, connected, options, wait_for};
-use crate::util::{SimProcess, wait_until};
+use gateway_testkit::{SimProcess, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_stops_answering_is_replaced_and_the_request_returns_within_its_deadline() {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use gateway_core::supervisor::{Backoff, Lifecycle, Offered, Supervisor, SupervisorState};
 
 use super::{BOUND, options, wait_for};
-use crate::soak::api_client::{self, Outcome};
-use crate::util::SimProcess;
+use crate::soak::api_client;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn backing_off(state: &SupervisorState) -> bool {
     matches!(state.lifecycle, Lifecycle::Backoff { .. })
@@ -82,11 +82,7 @@ async fn stop_during_a_retry_wait_ends_the_wait_at_once_and_nothing_more_reaches
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_during_a_client_id_wait_ends_it_and_the_holder_leaving_brings_no_attempt() {
     let sim = SimProcess::start(&[]);
-    let holder = match api_client::take_client_id(sim.api, 62, BOUND).expect("the holder connects")
-    {
-        Outcome::Holding(holder) => holder,
-        Outcome::InUse { .. } => panic!("nobody else holds id 62"),
-    };
+    let holder = api_client::hold_client_id(sim.api, 62, BOUND);
     let supervisor = Supervisor::start(options(&sim, 62, "5", "3"));
     supervisor.connect().await.expect("running");
     let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
@@ -152,11 +148,7 @@ async fn reconnect_during_a_wait_connects_now_and_with_the_budget_spent_sends_no
     else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("at most 2 times in 60 s"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "at most 2 times in 60 s");
     assert!(
         *retry_in_ms > 0 && *retry_in_ms <= 60_000,
         "the next try waits for the first connect to leave the minute: {retry_in_ms} ms"

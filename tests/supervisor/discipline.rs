@@ -13,8 +13,8 @@ use gateway_core::supervisor::{
 use gateway_proto::ErrorCode;
 
 use super::{BOUND, connected, options, options_with, wait_for};
-use crate::soak::api_client::{self, Outcome};
-use crate::util::SimProcess;
+use crate::soak::api_client;
+use gateway_testkit::{SimProcess, assert_contains};
 
 fn latched_with(state: &SupervisorState, code: ErrorCode) -> bool {
     matches!(&state.lifecycle, Lifecycle::Latched { error } if error.code == code)
@@ -35,12 +35,8 @@ async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_agai
     let Lifecycle::Latched { error } = &latched.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error.message.contains("keeps dropping"),
-        "{}",
-        error.message
-    );
-    super::assert_says_how_to_restart(&error.message);
+    assert_contains(&error.message, "keeps dropping");
+    assert_contains(&error.message, gateway_proto::words::RESTART_BY_HAND);
     assert_eq!(latched.short_sessions_in_a_row, DROPS_TO_LATCH);
     assert_eq!(sim.stats().accepted, u64::from(DROPS_TO_LATCH));
 
@@ -84,22 +80,25 @@ async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_agai
     supervisor.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves() {
-    let sim = SimProcess::start(&[]);
-    let holder = match api_client::take_client_id(sim.api, 52, BOUND).expect("the holder connects")
-    {
-        Outcome::Holding(holder) => holder,
-        Outcome::InUse { .. } => panic!("nobody else holds id 52"),
-    };
-    let mut opts = options(&sim, 52, "5", "3");
-    opts.jitter_seed = Some(52);
+/// A supervisor (jitter seeded with the id) asked to connect as `client_id`, which the Gateway refuses
+/// with 326: it, and its state once it waits for the id.
+async fn waiting_on_client_id(sim: &SimProcess, client_id: i32) -> (Supervisor, SupervisorState) {
+    let mut opts = options(sim, client_id, "5", "3");
+    opts.jitter_seed = Some(client_id as u64);
     let supervisor = Supervisor::start(opts);
     supervisor.connect().await.expect("running");
     let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
         s.client_id_wait.is_some()
     })
     .await;
+    (supervisor, waiting)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves() {
+    let sim = SimProcess::start(&[]);
+    let holder = api_client::hold_client_id(sim.api, 52, BOUND);
+    let (supervisor, waiting) = waiting_on_client_id(&sim, 52).await;
     let wait = waiting.client_id_wait.clone().expect("waiting");
     assert_eq!(wait.client_id, 52);
     assert_eq!(
@@ -110,7 +109,7 @@ async fn a_held_client_id_gets_one_attempt_then_one_more_when_its_holder_leaves(
         panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
     };
     assert_eq!(error.code, ErrorCode::ClientIdInUse);
-    assert!(error.message.contains("client id 52"), "{}", error.message);
+    assert_contains(&error.message, "client id 52");
 
     // Several (test) backoff periods: no second attempt while the holder stays.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -142,14 +141,7 @@ async fn a_client_id_held_out_of_sight_waits_for_the_user_not_a_timer() {
     let sim = SimProcess::start(&[]);
     // Held inside the Gateway with no connection on this computer (another machine's program).
     sim.control.hold_client_id(54).expect("hold_client_id");
-    let mut opts = options(&sim, 54, "5", "3");
-    opts.jitter_seed = Some(54);
-    let supervisor = Supervisor::start(opts);
-    supervisor.connect().await.expect("running");
-    let waiting = wait_for(&supervisor, "the 326 wait", BOUND, |s| {
-        s.client_id_wait.is_some()
-    })
-    .await;
+    let (supervisor, waiting) = waiting_on_client_id(&sim, 54).await;
     assert_eq!(
         waiting
             .client_id_wait
@@ -161,11 +153,7 @@ async fn a_client_id_held_out_of_sight_waits_for_the_user_not_a_timer() {
     let Lifecycle::Failed { error } = &waiting.lifecycle else {
         panic!("no retry timer after a 326: {:?}", waiting.lifecycle)
     };
-    assert!(
-        error.message.contains("not on this computer"),
-        "{}",
-        error.message
-    );
+    assert_contains(&error.message, "not on this computer");
 
     sim.control.release_client_ids().expect("release");
     tokio::time::sleep(Duration::from_secs(2)).await;

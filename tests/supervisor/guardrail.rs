@@ -9,7 +9,7 @@ use gateway_core::supervisor::{
 use gateway_proto::ErrorCode;
 
 use super::{BOUND, options, wait_for};
-use crate::util::SimProcess;
+use gateway_testkit::{SimProcess, assert_contains};
 
 /// A supervisor over `sim` that keeps its guardrail in `dir`/guardrail.json.
 fn options_with_latch_file(
@@ -45,7 +45,7 @@ async fn the_guardrail_survives_a_supervisor_restart_and_spends_no_handshake() {
         unreachable!()
     };
     assert_eq!(error.code, ErrorCode::GatewayUnresponsive);
-    super::assert_says_how_to_restart(&error.message);
+    assert_contains(&error.message, gateway_proto::words::RESTART_BY_HAND);
     second.connect().await.expect("running");
     // Several backoff periods: nothing may reach the Gateway.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -88,12 +88,9 @@ async fn a_gateway_restart_yields_exactly_one_attempt_even_when_more_timeouts_ar
     let Lifecycle::Latched { error } = &state.lifecycle else {
         unreachable!()
     };
-    assert!(
-        error
-            .message
-            .contains("the one attempt after the Gateway restarted"),
-        "{}",
-        error.message
+    assert_contains(
+        &error.message,
+        "the one attempt after the Gateway restarted",
     );
     // Several backoff periods later: still exactly one.
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -31,7 +31,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from gdsim import target_dir
+from gdsim import target_dir, without_settings
 
 TRIPLE = "x86_64-pc-windows-gnu"
 MINGW_GCC = "x86_64-w64-mingw32-gcc"
@@ -49,21 +49,9 @@ READY_MARKER = "gateway-doctor-prefix-ready"
 # How much of Wine's log a failure quotes.
 LOG_TAIL_LINES = 40
 
-# Settings the programs read from the environment (Wine passes it on): cleared so a developer's own
-# settings cannot change a test.
-CLEARED_VARS = (
-    "IBKR_HOST",
-    "IBKR_PORT",
-    "IBKR_CLIENT_ID",
-    "IBKR_READONLY",
-    "IBKR_TIMEOUT",
-    "IBKR_FORCE_DISCONNECT",
-    "IBKR_MAX_TIMEOUTS",
-    "IBKR_HEARTBEAT_INTERVAL",
-    "IBKR_HEARTBEAT_TIMEOUT",
-    "GATEWAY_DOCTOR_WORKER",
-    "RUST_LOG",
-)
+# Besides the IBKR_* settings (gdsim.without_settings), what else the programs read from the environment (Wine
+# passes it on): cleared so a developer's own cannot change a test.
+CLEARED_VARS = ("GATEWAY_DOCTOR_WORKER", "RUST_LOG")
 
 
 class Missing(Exception):
@@ -157,7 +145,7 @@ class Wine:
         self.server = find_server(self.launcher)
         find_xvfb()
         self.prefix = target_dir() / "wine-prefix"
-        self.env = {k: v for k, v in os.environ.items() if k not in CLEARED_VARS}
+        self.env = {k: v for k, v in without_settings(dict(os.environ)).items() if k not in CLEARED_VARS}
         self.env.update(
             WINEPREFIX=str(self.prefix),
             WINESERVER=str(self.server),
@@ -186,15 +174,7 @@ class Wine:
                 self.timings["prefix created (s)"] = time.monotonic() - began
             began = time.monotonic()
             # Persistent, detached, output thrown away: see the module's doc.
-            subprocess.run(
-                [str(self.server), "-p"],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=WINE_BOUND_S,
-                check=True,
-            )
+            self._server(["-p"], "start the Wine server")
             # Starts the prefix's services now, with their output in the log, not in a test's pipes.
             self._wine_tool(["wineboot"], log, WINE_BOUND_S, "start the Wine prefix")
             self.timings["prefix started (s)"] = time.monotonic() - began

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::harness::{BOUND, Worker, command, connect, failure, step_names, success};
-use crate::util::{SimProcess, bin};
+use super::harness::{
+    BOUND, Worker, command, connect, failure, failure_message, step_names, success,
+};
+use gateway_testkit::{SimProcess, assert_contains, bin};
 
 /// The handshake timeout the fault tests use: long enough for a loaded machine, short for the suite.
 const FAULT_TIMEOUT: f64 = 1.0;
@@ -111,14 +113,9 @@ fn a_malformed_variable_makes_connect_a_bad_request_naming_it() {
     let mut worker = Worker::start(&[("IBKR_PORT", "abc")]);
     let response =
         worker.request(json!({"id": 1, "command": "connect", "params": {"client_id": 3}}));
-    let message = failure(&response, "BAD_REQUEST")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
-    assert!(
-        message.contains("IBKR_PORT") && message.contains("1 to 65535"),
-        "{message}"
-    );
+    let message = failure_message(&response, "BAD_REQUEST");
+    assert_contains(&message, "IBKR_PORT");
+    assert_contains(&message, "1 to 65535");
     assert_eq!(sim.stats().accepted, 0);
 }
 
@@ -176,11 +173,8 @@ fn no_next_valid_id_reports_that_the_accounts_came_but_next_valid_id_never_did()
         ["tcp_connected", "server_version", "managed_accounts"]
     );
     let message = error["message"].as_str().expect("message");
-    assert!(
-        message.contains("sent the accounts")
-            && message.contains("never said it was ready for orders"),
-        "{message}"
-    );
+    assert_contains(message, "sent the accounts");
+    assert_contains(message, "never said it was ready for orders");
     assert!(
         message.contains("2104"),
         "the farm notices that arrived are named: {message}"
@@ -244,10 +238,8 @@ fn garbage_is_a_protocol_error() {
 fn an_old_gateway_is_too_old_with_the_version_seen() {
     let (_sim, error) = connect_error("old_version", "GATEWAY_TOO_OLD");
     let message = error["message"].as_str().expect("message");
-    assert!(
-        message.contains("too old") && message.contains("Update"),
-        "{message}"
-    );
+    assert_contains(message, "too old");
+    assert_contains(message, "Update");
     // The versions are for support: under Details (the error's detail), not in the trader's words.
     let detail = error["detail"].as_str().expect("detail");
     assert!(detail.contains("187") && detail.contains("213"), "{error}");
@@ -260,11 +252,8 @@ fn a_client_id_held_by_another_session_is_client_id_in_use() {
     success(&first.request(connect(1, sim.port(), 7, 5.0)));
     let mut second = Worker::start(&[]);
     let response = second.request(connect(1, sim.port(), 7, 5.0));
-    let message = failure(&response, "CLIENT_ID_IN_USE")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
-    assert!(message.contains("Client id 7"), "{message}");
+    let message = failure_message(&response, "CLIENT_ID_IN_USE");
+    assert_contains(&message, "Client id 7");
     assert_eq!(
         sim.stats().live_clients.len(),
         1,

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::harness::{BOUND, Worker, command, connect, failure, success};
-use crate::util::SimProcess;
+use super::harness::{BOUND, Worker, command, connect, failure_message, success};
+use gateway_testkit::SimProcess;
 
 #[test]
 fn each_malformed_line_gets_its_own_error_and_the_worker_keeps_serving() {
@@ -14,93 +14,46 @@ fn each_malformed_line_gets_its_own_error_and_the_worker_keeps_serving() {
         r#"{{"id":"huge","command":"status","params":{{"pad":"{}"}}}}"#,
         "x".repeat(1024 * 1024 + 10)
     );
-    // (line, echoed id, what the message must say)
-    let cases: Vec<(String, Value, &str)> = vec![
-        ("{not json".into(), Value::Null, "not valid JSON"),
-        ("\u{1}\u{2}".into(), Value::Null, "not valid JSON"),
-        ("[1,2,3]".into(), Value::Null, "JSON object"),
-        ("42".into(), Value::Null, "JSON object"),
-        (
-            r#"{"id":1,"command":"connect","host":"127.0.0.1","port":4002}"#.into(),
-            json!(1),
-            "\"params\"",
-        ),
-        (
-            r#"{"id":2,"command":"conect"}"#.into(),
-            json!(2),
-            "Unknown command",
-        ),
-        (r#"{"id":3}"#.into(), json!(3), "missing field `command`"),
-        (
-            r#"{"id":4,"command":"status","extra":true}"#.into(),
-            json!(4),
-            "unknown field `extra`",
-        ),
-        (
-            r#"{"id":5,"command":"status","params":{"verbose":true}}"#.into(),
-            json!(5),
-            "takes no params",
-        ),
-        (
-            r#"{"id":6,"command":"connect","params":{"hots":"127.0.0.1"}}"#.into(),
-            json!(6),
-            "unknown field `hots`",
-        ),
-        (
-            r#"{"id":7,"command":"connect","params":{"port":"4002"}}"#.into(),
-            json!(7),
-            "params.port",
-        ),
-        (
-            r#"{"id":8,"command":"connect","params":{"port":70000}}"#.into(),
-            json!(8),
-            "1 to 65535",
-        ),
-        (
-            r#"{"id":9,"command":"connect","params":{"port":0}}"#.into(),
-            json!(9),
-            "1 to 65535",
-        ),
-        (
-            r#"{"id":10,"command":"connect","params":{"client_id":-1}}"#.into(),
-            json!(10),
-            "0 to 2147483647",
-        ),
-        (
-            r#"{"id":11,"command":"connect","params":{"client_id":2147483648}}"#.into(),
-            json!(11),
-            "params.client_id",
-        ),
-        (
-            r#"{"id":12,"command":"connect","params":{"timeout":0.01}}"#.into(),
-            json!(12),
-            "0.1 to 600",
-        ),
-        (
-            r#"{"id":13,"command":"connect","params":{"timeout":601}}"#.into(),
-            json!(13),
-            "0.1 to 600",
-        ),
-        (
-            r#"{"id":14,"command":"connect","params":{"readonly":"yes"}}"#.into(),
-            json!(14),
-            "params.readonly",
-        ),
-        (
-            r#"{"id":"s","command":"connect","params":"127.0.0.1"}"#.into(),
-            json!("s"),
-            "must be an object",
-        ),
-        (huge, json!("huge"), "limit is 1048576 bytes"),
+    // (line, echoed id, what the message must say), one row per case: the table reads best unwrapped.
+    #[rustfmt::skip]
+    let lines = [
+        ("{not json", Value::Null, "not valid JSON"),
+        ("\u{1}\u{2}", Value::Null, "not valid JSON"),
+        ("[1,2,3]", Value::Null, "JSON object"),
+        ("42", Value::Null, "JSON object"),
+        (r#"{"id":1,"command":"connect","host":"127.0.0.1","port":4002}"#, json!(1), "\"params\""),
+        (r#"{"id":2,"command":"conect"}"#, json!(2), "Unknown command"),
+        (r#"{"id":3}"#, json!(3), "missing field `command`"),
+        (r#"{"id":4,"command":"status","extra":true}"#, json!(4), "unknown field `extra`"),
+        (r#"{"id":5,"command":"status","params":{"verbose":true}}"#, json!(5), "takes no params"),
+        (r#"{"id":"s","command":"connect","params":"127.0.0.1"}"#, json!("s"), "must be an object"),
     ];
+    let mut cases: Vec<(String, Value, &str)> = lines
+        .into_iter()
+        .map(|(line, id, expected)| (line.to_string(), id, expected))
+        .collect();
+    cases.push((huge, json!("huge"), "limit is 1048576 bytes"));
+    // Connect params that break a rule: (id, params, what the message must say).
+    let bad_params = [
+        (6, r#"{"hots":"127.0.0.1"}"#, "unknown field `hots`"),
+        (7, r#"{"port":"4002"}"#, "params.port"),
+        (8, r#"{"port":70000}"#, "1 to 65535"),
+        (9, r#"{"port":0}"#, "1 to 65535"),
+        (10, r#"{"client_id":-1}"#, "0 to 2147483647"),
+        (11, r#"{"client_id":2147483648}"#, "params.client_id"),
+        (12, r#"{"timeout":0.01}"#, "0.1 to 600"),
+        (13, r#"{"timeout":601}"#, "0.1 to 600"),
+        (14, r#"{"readonly":"yes"}"#, "params.readonly"),
+    ];
+    cases.extend(bad_params.map(|(id, params, expected)| {
+        let line = format!(r#"{{"id":{id},"command":"connect","params":{params}}}"#);
+        (line, json!(id), expected)
+    }));
     let mut worker = Worker::start(&[]);
     for (line, id, expected) in &cases {
         worker.send_raw(line.as_bytes());
         let response = worker.next_line(BOUND);
-        let message = failure(&response, "BAD_REQUEST")["message"]
-            .as_str()
-            .expect("message")
-            .to_string();
+        let message = failure_message(&response, "BAD_REQUEST");
         assert!(message.contains(expected), "{line:.80}: {message}");
         assert_eq!(
             response.get("id").unwrap_or(&Value::Null),

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::harness::{BOUND, Worker, command, connect, failure, success};
-use crate::util::SimProcess;
+use super::harness::{BOUND, Worker, command, connect, failure, failure_message, success};
+use gateway_testkit::{SimProcess, assert_contains};
 
 /// Connects a fresh worker (started with `env`) to `sim` as client id 1.
 fn connected(sim: &SimProcess, env: &[(&str, &str)]) -> Worker {
@@ -40,14 +40,8 @@ fn the_session_stays_open_through_pings_and_a_refused_disconnect_until_the_worke
     let accounts = success(&worker.request(command(6, "accounts"))).clone();
     assert_eq!(accounts["accounts"], json!(["DU1234567"]));
     let refused = worker.request(command(7, "disconnect"));
-    let message = failure(&refused, "FORCE_DISCONNECT_REQUIRED")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
-    assert!(
-        message.contains("\"Allow disconnecting the session\" in Settings"),
-        "{message}"
-    );
+    let message = failure_message(&refused, "FORCE_DISCONNECT_REQUIRED");
+    assert_contains(&message, "\"Allow disconnecting the session\" in Settings");
     assert_eq!(
         success(&worker.request(command(8, "status")))["session"],
         "connected"
@@ -228,14 +222,9 @@ fn three_handshake_timeouts_latch_the_guardrail_until_reset() {
     worker.send(&connect(4, sim.port(), 1, 0.3));
     let response = worker.response(&json!(4), BOUND);
     let took = started.elapsed();
-    let message = failure(&response, "GATEWAY_UNRESPONSIVE")["message"]
-        .as_str()
-        .expect("message")
-        .to_string();
-    assert!(
-        message.contains("Gateway API layer is unresponsive") && message.contains("File"),
-        "{message}"
-    );
+    let message = failure_message(&response, "GATEWAY_UNRESPONSIVE");
+    assert_contains(&message, "Gateway API layer is unresponsive");
+    assert_contains(&message, "File");
     assert!(took < Duration::from_millis(100), "took {took:?}");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(

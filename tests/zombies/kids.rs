@@ -13,7 +13,7 @@ use gateway_core::sockets::{
     QuickScan, ZombieSide,
 };
 
-use crate::util::wait_until;
+use gateway_testkit::{SimProcess, wait_until};
 
 /// The tests' bound on anything that must not hang.
 pub const BOUND: Duration = Duration::from_secs(5);
@@ -94,6 +94,15 @@ impl Kids {
     /// `sleep 600` holding `socket` on stdin.
     pub fn sleeper(&mut self, socket: impl Into<OwnedFd>) -> u32 {
         self.hold("sleep", &["600"], socket, None)
+    }
+
+    /// `N` client zombies on `sim`'s port, each held by a sleeper of its own: TWS API connections past the
+    /// handshake, then closed by the simulator. The sleepers' pids, and the scan that lists the zombies.
+    pub fn zombie_sleepers<const N: usize>(&mut self, sim: &SimProcess) -> ([u32; N], PortScan) {
+        let pids = std::array::from_fn(|_| self.sleeper(api_connection(sim.api)));
+        sim.wait_stats("the handshakes", BOUND, |s| s.handshakes == N as u64);
+        sim.control.drop_all().expect("drop_all");
+        (pids, scan_with_client_zombies(sim.port(), N as u32))
     }
 
     /// Whether the child `pid` is still running (not exited).

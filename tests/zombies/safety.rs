@@ -18,7 +18,7 @@ use super::kids::{
     self, Kids, SIGTERM, api_connection, confirmation, process, quick_clean,
     scan_with_client_zombies, target, wait_for_exec,
 };
-use crate::util::{SimProcess, bin, wait_until};
+use gateway_testkit::{SimProcess, bin, wait_until};
 
 #[test]
 fn a_working_connection_to_another_api_port_of_the_same_host_is_a_live_session() {
@@ -70,9 +70,7 @@ fn a_working_connection_to_another_api_port_of_the_same_host_is_a_live_session()
 fn a_confirmed_pid_whose_start_time_differs_is_refused_as_reused() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let holder = kids.sleeper(api_connection(sim.api));
-    sim.control.drop_all().expect("drop_all");
-    let scan = scan_with_client_zombies(sim.port(), 1);
+    let ([holder], scan) = kids.zombie_sleepers(&sim);
 
     let mut confirmed = confirmation(&scan, &[holder], &[]);
     confirmed.processes = vec![ProcessKey {
@@ -100,11 +98,7 @@ fn a_confirmed_pid_whose_start_time_differs_is_refused_as_reused() {
 fn a_process_that_no_longer_holds_the_zombie_at_signal_time_is_not_signalled() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let first = kids.sleeper(api_connection(sim.api));
-    let second = kids.sleeper(api_connection(sim.api));
-    sim.wait_stats("two handshakes", kids::BOUND, |s| s.handshakes == 2);
-    sim.control.drop_all().expect("drop_all");
-    let scan = scan_with_client_zombies(sim.port(), 2);
+    let ([first, second], scan) = kids.zombie_sleepers(&sim);
 
     // `first`, same identity, chosen for `second`'s socket: as if it had closed its own and the inode
     // had been reused by then.

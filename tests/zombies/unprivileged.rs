@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use super::kids::{self, Kids, SIGTERM, api_connection, own_uid, scan_with_client_zombies};
 use super::safety::doctor_env;
-use crate::util::{SimProcess, bin};
+use gateway_testkit::{SimProcess, bin};
 
 const NOBODY: u32 = 65534;
 
@@ -53,6 +53,22 @@ fn sleeper(kids: &mut Kids, socket: impl Into<OwnedFd>, unprivileged: bool) -> u
     kids.spawn(command)
 }
 
+/// `mine` client zombies held by the unprivileged user and, when the tests run as root, one held by root: TWS
+/// API connections past the handshake, then dropped by the simulator. Returns the holders' pids.
+fn zombies(sim: &SimProcess, kids: &mut Kids, mine: usize) -> (Vec<u32>, Option<u32>) {
+    let held: Vec<u32> = (0..mine)
+        .map(|_| sleeper(kids, api_connection(sim.api), true))
+        .collect();
+    let root_holder = unprivileged().map(|_| sleeper(kids, api_connection(sim.api), false));
+    let zombies = mine as u32 + u32::from(root_holder.is_some());
+    sim.wait_stats("the handshakes", kids::BOUND, |s| {
+        s.handshakes == u64::from(zombies)
+    });
+    sim.control.drop_all().expect("drop_all");
+    scan_with_client_zombies(sim.port(), zombies);
+    (held, root_holder)
+}
+
 fn run_doctor(doctor: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
     let mut command = Command::new(doctor);
     command.args(args).stdin(Stdio::null());
@@ -64,17 +80,7 @@ fn run_doctor(doctor: &Path, dir: &Path, args: &[&str]) -> std::process::Output 
 fn clean_as_an_ordinary_user_ends_that_users_programs_and_lists_others_as_cannot_be_ended() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let mine = [
-        sleeper(&mut kids, api_connection(sim.api), true),
-        sleeper(&mut kids, api_connection(sim.api), true),
-    ];
-    let root_holder = unprivileged().map(|_| sleeper(&mut kids, api_connection(sim.api), false));
-    let zombies = 2 + u32::from(root_holder.is_some());
-    sim.wait_stats("the handshakes", kids::BOUND, |s| {
-        s.handshakes == u64::from(zombies)
-    });
-    sim.control.drop_all().expect("drop_all");
-    scan_with_client_zombies(sim.port(), zombies);
+    let (mine, root_holder) = zombies(&sim, &mut kids, 2);
 
     let (dir, doctor) = reachable_doctor();
     let port = sim.port().to_string();
@@ -102,14 +108,8 @@ fn clean_as_an_ordinary_user_ends_that_users_programs_and_lists_others_as_cannot
 fn zombies_as_an_ordinary_user_lists_its_holders_and_counts_the_unreadable() {
     let sim = SimProcess::start(&[]);
     let mut kids = Kids::default();
-    let mine = sleeper(&mut kids, api_connection(sim.api), true);
-    let root_holder = unprivileged().map(|_| sleeper(&mut kids, api_connection(sim.api), false));
-    let zombies = 1 + u32::from(root_holder.is_some());
-    sim.wait_stats("the handshakes", kids::BOUND, |s| {
-        s.handshakes == u64::from(zombies)
-    });
-    sim.control.drop_all().expect("drop_all");
-    scan_with_client_zombies(sim.port(), zombies);
+    let (mine, root_holder) = zombies(&sim, &mut kids, 1);
+    let mine = mine[0];
 
     let (dir, doctor) = reachable_doctor();
     let port = sim.port().to_string();

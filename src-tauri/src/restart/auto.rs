@@ -2,7 +2,7 @@
 
 use gateway_core::config::{Key, SettingValue};
 use gateway_core::supervisor::Lifecycle;
-use gateway_proto::ErrorCode;
+use gateway_proto::{ErrorCode, Level};
 use tauri::{AppHandle, Manager, Runtime};
 
 use super::{Restarts, record, start, view};
@@ -24,7 +24,7 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
     );
     while watch.changed().await.is_ok() {
         let code = match &watch.borrow_and_update().lifecycle {
-            Lifecycle::Latched { error } => Some(error.code),
+            Lifecycle::Latched { error } => Some(error.code.clone()),
             _ => None,
         };
         let entered = code.is_some() && !was_latched;
@@ -42,12 +42,20 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
         if let Some(why) =
             restart_view::auto_restart_hold(demo, view.port_fix.as_ref(), window.as_ref())
         {
-            record(&state, "warn", format!("automatic restart not sent: {why}"));
+            record(
+                &state,
+                Level::Warn,
+                format!("automatic restart not sent: {why}"),
+            );
             continue;
         }
         match start(&app, false, true) {
             Ok(_) => {}
-            Err(err) => record(&state, "warn", format!("automatic restart not sent: {err}")),
+            Err(err) => record(
+                &state,
+                Level::Warn,
+                format!("automatic restart not sent: {err}"),
+            ),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! "Stop IB Gateway", each logged.
 
 use gateway_core::ibc::{self, CommandServer, IbcCommand, IbcError, Timeouts};
+use gateway_proto::Level;
 
 use super::finding::find_for;
 use super::screen::start_offer;
@@ -27,7 +28,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
     let word = command.word();
     record(
         state,
-        "info",
+        Level::Info,
         format!(
             "sending {word} to IBC's command server at {}",
             server.address()
@@ -38,7 +39,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
         Err(err) => {
             record(
                 state,
-                "error",
+                Level::Error,
                 format!("{word} through IBC failed: {err} ({})", err.details()),
             );
             return Err(err.into());
@@ -46,7 +47,7 @@ async fn send_logged(state: &AppState, command: IbcCommand) -> Result<String, Re
     };
     record(
         state,
-        "info",
+        Level::Info,
         format!("IBC answered {word} with {:?}", exchange.reply_line),
     );
     match exchange.reply {
@@ -71,7 +72,7 @@ pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
     let pid = restart_start::launch(std::path::Path::new(&install.path)).map_err(|err| {
         record(
             state,
-            "error",
+            Level::Error,
             format!("starting IB Gateway with {} failed: {err}", install.path),
         );
         RestartError::CannotStart(format!(
@@ -81,7 +82,7 @@ pub fn start_gateway(state: &AppState) -> Result<String, RestartError> {
     })?;
     record(
         state,
-        "info",
+        Level::Info,
         format!(
             "started IB Gateway with {} (pid {pid}){}",
             install.path,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gateway_core::ibc::{self, CommandServer, IbcError, RestartGuard, RestartLimits, RestartPlan};
 use gateway_core::supervisor::Lifecycle;
-use gateway_proto::{IbcErrorCode, IbcFailure, RestartOutcome, RestartStep};
+use gateway_proto::{IbcErrorCode, IbcFailure, Level, RestartOutcome, RestartStep};
 use tauri::{AppHandle, Manager, Runtime};
 
 use super::finding::find_for;
@@ -72,7 +72,7 @@ pub fn start<R: Runtime>(
     if let Some(failure) = held_back(&guard, &plan.gateway_key, now.as_millisecond()) {
         record(
             &state,
-            "warn",
+            Level::Warn,
             format!(
                 "restart held back by the restart guard: {}",
                 failure.message
@@ -121,7 +121,7 @@ pub fn start<R: Runtime>(
     }
     record(
         &state,
-        "info",
+        Level::Info,
         format!(
             "sending RESTART to IBC's command server at {} (IB Gateway's API port {port}; IBC settings {}){}",
             plan.server.address(),
@@ -187,7 +187,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Err(err) => {
             record(
                 &state,
-                "error",
+                Level::Error,
                 format!(
                     "RESTART through IBC at {} failed: {err} ({})",
                     plan.server.address(),
@@ -207,9 +207,9 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
     record(
         &state,
         if report.outcome == RestartOutcome::Back {
-            "info"
+            Level::Info
         } else {
-            "warn"
+            Level::Warn
         },
         format!(
             "IBC answered RESTART with {:?}; outcome {:?}, down {:?} ms, followed for {} ms: {} ({})",
@@ -241,7 +241,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Ok(at_ms) => {
             record(
                 &state,
-                "info",
+                Level::Info,
                 "the session is back after the restart".into(),
             );
             restarts.update(|run| {
@@ -265,7 +265,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Err(why) => {
             record(
                 &state,
-                "warn",
+                Level::Warn,
                 format!("IB Gateway restarted but the session did not come back: {why}"),
             );
             restarts.update(|run| {
@@ -293,7 +293,7 @@ async fn one_reconnect(state: &AppState) -> Result<i64, String> {
         | Lifecycle::Failed { .. } => {
             record(
                 state,
-                "info",
+                Level::Info,
                 "IB Gateway is listening again: one reconnect now".into(),
             );
             state.reset_guardrail().await.map_err(|e| e.to_string())?;

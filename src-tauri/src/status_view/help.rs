@@ -28,7 +28,7 @@ pub fn gateway_help(state: &SupervisorState, presence: Option<&GatewayPresence>)
     match &state.lifecycle {
         // Reached, then refused or dropped at once: the Gateway's API settings are the usual cause.
         Lifecycle::Failed { error } | Lifecycle::Backoff { error, .. }
-            if listening && settings_help_fits(error.code) =>
+            if listening && settings_help_fits(&error.code) =>
         {
             GatewayHelp {
                 steps: api_settings_steps(None),

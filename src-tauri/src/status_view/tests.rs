@@ -1023,7 +1023,7 @@ fn the_views_words_hold_no_protocol_word() {
         .map(|(name, v)| (name.to_string(), v))
         .collect();
     for code in ErrorCode::ALL {
-        let error = err(code, "");
+        let error = err(code.clone(), "");
         for presence in [up(), down()] {
             let failed = state(Lifecycle::Failed {
                 error: error.clone(),

@@ -6,7 +6,9 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use super::settings::{Sim, live};
+use gateway_testkit::SimProcess;
+
+use super::settings::{another_client_id_after_in_use, live};
 use super::{TestApp, phase, wait_call};
 
 /// A local program connected to the Gateway port with `IBKR_CLIENT_ID=id` in its environment: bash opens the
@@ -58,10 +60,10 @@ fn wait_in_ledger(app: &TestApp, program: &TradingProgram, id: i64) {
 
 #[test]
 fn client_id_in_use_names_the_local_program_holding_it() {
-    let sim = Sim::start();
+    let sim = SimProcess::start(&[]);
     sim.control.hold_client_id(7470).expect("hold 7470");
-    let program = TradingProgram::start(sim.port, 7470);
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 7470}));
+    let program = TradingProgram::start(sim.port(), 7470);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 7470}));
     wait_in_ledger(&app, &program, 7470);
 
     app.call("connect_gateway", Value::Null);
@@ -112,19 +114,13 @@ fn client_id_in_use_names_the_local_program_holding_it() {
 
 #[test]
 fn use_another_client_id_passes_over_an_id_a_local_program_uses() {
-    let sim = Sim::start();
+    let sim = SimProcess::start(&[]);
     sim.control.hold_client_id(7460).expect("hold 7460");
     // 7461 is the id the picker tries first after 7460: a program on this computer uses it.
-    let program = TradingProgram::start(sim.port, 7461);
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 7460}));
+    let program = TradingProgram::start(sim.port(), 7461);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 7460}));
     wait_in_ledger(&app, &program, 7461);
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "client id in use", |s| {
-        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
-    });
-
-    let change = app.call("use_another_client_id", Value::Null);
-    assert_eq!(change["previous"], 7460);
+    let change = another_client_id_after_in_use(&app, 7460);
     assert_eq!(change["client_id"], 7462, "{change}");
     wait_call(&app, "get_status", "a session as 7462", |s| {
         phase(s) == "connected" && s["worker"]["target"]["client_id"] == 7462

@@ -8,6 +8,7 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use super::{TestApp, TestResult, invoke};
 use crate::COMMANDS;
+use crate::error::CommandCode;
 
 /// The names in lib.rs's `generate_handler!` list.
 fn registered() -> BTreeSet<String> {
@@ -162,5 +163,21 @@ fn ipc_md_and_the_capabilities_readme_cover_every_command_event_and_grant() {
             readme.contains(&format!("| `{permission}` |")),
             "src-tauri/capabilities/README.md has no row saying why {permission} is granted"
         );
+    }
+}
+
+/// Every code a command can fail with is explained where the UI's authors look: the app's, the sockets',
+/// the import's and IBC's in IPC.md, the worker's and the supervisor's in docs/ARCHITECTURE.md.
+#[test]
+fn every_error_code_is_documented() {
+    let ipc_md = include_str!("../../IPC.md");
+    let architecture = include_str!("../../../docs/ARCHITECTURE.md");
+    for code in CommandCode::known() {
+        let doc = match code {
+            CommandCode::Session(_) => architecture,
+            _ => ipc_md,
+        };
+        let wire = code.wire();
+        assert!(doc.contains(&wire), "{wire} is not documented");
     }
 }

@@ -5,45 +5,15 @@
 //! at once is held back by the guard without reaching IBC. STOP needs a confirmation. Without IBC, or with a
 //! bad config.ini, nothing is sent and the view says why.
 
-use std::path::{Path, PathBuf};
-use std::process::Child;
-
-use gateway_sim::{ControlClient, Stats};
+use gateway_testkit::{SimOptions, SimProcess, assert_contains};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
-use super::{TestApp, phase, start_sim, wait_call, wait_event};
+use super::{TestApp, phase, wait_call, wait_event};
 
-/// gateway-sim with IBC's command server on free loopback ports, killed when dropped.
-struct IbcSim {
-    child: Child,
-    api: u16,
-    ibc: u16,
-    control: ControlClient,
-}
-
-impl IbcSim {
-    fn start(args: &[&str]) -> IbcSim {
-        let mut all = vec!["--ibc", "127.0.0.1:0"];
-        all.extend_from_slice(args);
-        let (child, ready) = start_sim(&all);
-        IbcSim {
-            child,
-            api: ready.listening.port(),
-            ibc: ready.ibc.expect("the ready line has IBC's port").port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-
-    fn stats(&self) -> Stats {
-        self.control.stats().expect("the sim's stats")
-    }
-}
-
-impl Drop for IbcSim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// gateway-sim with IBC's command server on free loopback ports, with extra arguments.
+fn ibc_sim(args: &[&str]) -> SimProcess {
+    SimOptions::default().ibc("127.0.0.1:0").args(args).start()
 }
 
 /// Writes IBC's config.ini with `lines` into `dir` and returns its path.
@@ -67,11 +37,16 @@ fn app_with_ibc(settings: Value, ini: &[String]) -> (TestApp, PathBuf) {
     (TestApp::start_in(dir, settings_path), ini_path)
 }
 
+/// The app's log, as one text to search.
+fn logs(app: &TestApp) -> String {
+    app.call("get_logs", json!({"limit": 1000})).to_string()
+}
+
 /// Waits until the log has a line containing `needle`.
 fn wait_logs(app: &TestApp, needle: &str) {
     let deadline = std::time::Instant::now() + super::BOUND;
     loop {
-        let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
+        let logs = logs(app);
         if logs.contains(needle) {
             return;
         }
@@ -102,13 +77,13 @@ fn step_states(run: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_connect() {
-    let sim = IbcSim::start(&["--ibc-restart-down-ms", "1000"]);
+    let sim = ibc_sim(&["--ibc-restart-down-ms", "1000"]);
     let (app, ini) = app_with_ibc(
-        json!({"port": sim.api, "client_id": 12, "timeout": 1, "max_timeouts": 2}),
+        json!({"port": sim.port(), "client_id": 12, "timeout": 1, "max_timeouts": 2}),
         &[
             "# IBC settings for the test".into(),
             "TradingMode=paper".into(),
-            format!("CommandServerPort={}", sim.ibc),
+            format!("CommandServerPort={}", sim.ibc().port()),
         ],
     );
     let view = app.call("get_restart_view", Value::Null);
@@ -116,7 +91,7 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     assert_eq!(view["ibc"]["picked"], true);
     assert_eq!(
         view["ibc"]["config"]["command_server"],
-        format!("127.0.0.1:{}", sim.ibc)
+        format!("127.0.0.1:{}", sim.ibc().port())
     );
     let port_setting = view["ibc"]["config"]["settings"]
         .as_array()
@@ -200,16 +175,10 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
         accepted + 1,
         "exactly one new connection after the restart"
     );
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending RESTART to IBC's command server"),
-        "{logs}"
-    );
-    assert!(logs.contains("IBC answered RESTART with"), "{logs}");
-    assert!(
-        logs.contains("the session is back after the restart"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending RESTART to IBC's command server");
+    assert_contains(&logs, "IBC answered RESTART with");
+    assert_contains(&logs, "the session is back after the restart");
 
     // A second restart at once: the guard holds it back and IBC hears nothing.
     let err = app
@@ -228,15 +197,18 @@ fn a_dead_api_layer_is_restarted_through_ibc_and_the_session_is_back_with_one_co
     assert_eq!(sim.stats().ibc.restart, 1, "nothing reached IBC");
     let kept = std::fs::read_to_string(app.dir.path().join("config").join("restarts.json"))
         .expect("the restart record is beside the guardrail file");
-    assert!(kept.contains(&format!("127.0.0.1:{}", sim.api)), "{kept}");
+    assert!(
+        kept.contains(&format!("127.0.0.1:{}", sim.port())),
+        "{kept}"
+    );
 }
 
 #[test]
 fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
-    let sim = IbcSim::start(&["--ibc-restart-down-ms", "500"]);
+    let sim = ibc_sim(&["--ibc-restart-down-ms", "500"]);
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api, "timeout": 1, "max_timeouts": 2, "ibc_auto_restart": true}),
-        &[format!("CommandServerPort={}", sim.ibc)],
+        json!({"port": sim.port(), "timeout": 1, "max_timeouts": 2, "ibc_auto_restart": true}),
+        &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     let runs = app.events("restart://progress");
     app.call("connect_gateway", Value::Null);
@@ -262,11 +234,8 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
     let stats = sim.stats();
     assert_eq!(stats.ibc.restart, 1, "{stats:?}");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("automatic restart (the ibc_auto_restart setting)"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "automatic restart (the ibc_auto_restart setting)");
 
     // The API layer dies again at once: the guardrail latches again, and the guard holds the second
     // automatic restart back (one per 10 minutes), saying so in the log.
@@ -282,15 +251,29 @@ fn with_automatic_restart_on_a_latched_guardrail_restarts_once_by_itself() {
     assert_eq!(sim.stats().ibc.restart, 1, "the guard held it back");
 }
 
-#[test]
-fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
-    let sim = IbcSim::start(&[]);
+/// The app with IBC's config.ini naming `sim`'s command server, connected to `sim`.
+fn connected_with_ibc(sim: &SimProcess) -> TestApp {
     let (app, _) = app_with_ibc(
-        json!({"port": sim.api}),
-        &[format!("CommandServerPort={}", sim.ibc)],
+        json!({"port": sim.port()}),
+        &[format!("CommandServerPort={}", sim.ibc().port())],
     );
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    app
+}
+
+/// IBC's reply, passed on by the command, is an "OK".
+fn assert_ok(reply: &Value) {
+    assert!(
+        reply.as_str().is_some_and(|r| r.starts_with("OK")),
+        "{reply}"
+    );
+}
+
+#[test]
+fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
+    let sim = ibc_sim(&[]);
+    let app = connected_with_ibc(&sim);
     let err = app
         .invoke("stop_gateway", json!({"confirmed": false}))
         .expect_err("asks first");
@@ -299,28 +282,18 @@ fn stop_is_sent_only_after_a_confirmation_and_the_session_then_rests() {
     assert_eq!(sim.stats().ibc.stop, 0, "nothing sent before the yes");
 
     let reply = app.call("stop_gateway", json!({"confirmed": true}));
-    assert!(
-        reply.as_str().is_some_and(|r| r.starts_with("OK")),
-        "{reply}"
-    );
+    assert_ok(&reply);
     assert_eq!(sim.stats().ibc.stop, 1);
     assert_eq!(phase(&app.call("get_status", Value::Null)), "idle");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending STOP") && logs.contains("IBC answered STOP"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending STOP");
+    assert_contains(&logs, "IBC answered STOP");
 }
 
 #[test]
 fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back() {
-    let sim = IbcSim::start(&[]);
-    let (app, _) = app_with_ibc(
-        json!({"port": sim.api}),
-        &[format!("CommandServerPort={}", sim.ibc)],
-    );
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
+    let sim = ibc_sim(&[]);
+    let app = connected_with_ibc(&sim);
     sim.control.notice(1100, None).expect("the link lost");
     wait_call(&app, "get_status", "the link lost", |s| {
         s["worker"]["link"]["state"] == "lost"
@@ -330,10 +303,7 @@ fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back(
     assert!(view["reconnect_account"].is_null(), "{view}");
 
     let reply = app.call("reconnect_account", Value::Null);
-    assert!(
-        reply.as_str().is_some_and(|r| r.starts_with("OK")),
-        "{reply}"
-    );
+    assert_ok(&reply);
     assert_eq!(sim.stats().ibc.reconnect_account, 1);
     wait_call(&app, "get_status", "the link back", |s| {
         s["worker"]["link"]["state"]
@@ -341,11 +311,9 @@ fn reconnecting_the_account_link_sends_reconnectaccount_and_the_link_comes_back(
             .is_some_and(|state| state.starts_with("restored"))
     });
     assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(
-        logs.contains("sending RECONNECTACCOUNT") && logs.contains("IBC answered RECONNECTACCOUNT"),
-        "{logs}"
-    );
+    let logs = logs(&app);
+    assert_contains(&logs, "sending RECONNECTACCOUNT");
+    assert_contains(&logs, "IBC answered RECONNECTACCOUNT");
 }
 
 #[test]
@@ -428,7 +396,7 @@ fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
         std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755))
             .expect("executable");
     }
-    let port = super::free_port();
+    let port = gateway_testkit::free_port();
     let settings_path = dir.path().join("config").join("settings.json");
     std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
     std::fs::write(&settings_path, json!({"port": port}).to_string()).expect("settings");
@@ -472,8 +440,8 @@ fn start_ib_gateway_runs_the_installed_launcher_only_while_nothing_listens() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let logs = app.call("get_logs", json!({"limit": 1000})).to_string();
-    assert!(logs.contains("started IB Gateway with"), "{logs}");
+    let logs = logs(&app);
+    assert_contains(&logs, "started IB Gateway with");
 }
 
 #[test]

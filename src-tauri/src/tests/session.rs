@@ -1,36 +1,10 @@
 //! The session, connections and the demo against real gateway-sim and gateway-worker processes.
 
-use std::process::Child;
-
 use serde_json::{Value, json};
 
-use super::{TestApp, free_port, phase, start_sim, wait_call, wait_event};
+use gateway_testkit::{SimProcess, assert_contains, free_port};
 
-/// A gateway-sim process on a free port, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-}
-
-impl Sim {
-    fn start() -> Sim {
-        Sim::start_with(&[])
-    }
-
-    /// With extra arguments, e.g. `["--fault", "silent"]`.
-    fn start_with(args: &[&str]) -> Sim {
-        let (child, ready) = start_sim(args);
-        let port = ready.listening.port();
-        Sim { child, port }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use super::{TestApp, phase, wait_call, wait_event};
 
 fn running(pid: u64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
@@ -45,8 +19,8 @@ fn running(pid: u64) -> bool {
 
 #[test]
 fn connect_gateway_reaches_connected_and_emits_worker_state() {
-    let sim = Sim::start();
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 11}));
+    let sim = SimProcess::start(&[]);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 11}));
     let states = app.events("worker://state");
     let lines = app.events("log://line");
     let presences = app.events("gateway://presence");
@@ -55,7 +29,7 @@ fn connect_gateway_reaches_connected_and_emits_worker_state() {
     assert!(answer["lifecycle"]["phase"].is_string(), "{answer}");
     let connected = wait_event(&states, "phase connected", |s| phase(s) == "connected");
     assert_eq!(connected["worker"]["accounts"], json!(["DU1234567"]));
-    assert_eq!(connected["worker"]["target"]["port"], sim.port);
+    assert_eq!(connected["worker"]["target"]["port"], sim.port());
     assert_eq!(connected["worker"]["target"]["client_id"], 11);
     assert_eq!(phase(&app.call("get_status", Value::Null)), "connected");
     let live = app.call("get_worker_status", Value::Null);
@@ -69,8 +43,8 @@ fn connect_gateway_reaches_connected_and_emits_worker_state() {
         p["listening"] == true && p["pid"].is_number()
     });
     assert_eq!(app.call("get_gateway_presence", Value::Null), presence);
-    assert_eq!(presence["port"], sim.port);
-    assert_eq!(presence["pid"], sim.child.id());
+    assert_eq!(presence["port"], sim.port());
+    assert_eq!(presence["pid"], sim.pid());
     assert_eq!(presence["process_name"], "gateway-sim");
 
     wait_event(&lines, "the worker's start", |l| {
@@ -81,10 +55,8 @@ fn connect_gateway_reaches_connected_and_emits_worker_state() {
     });
     let logs = app.call("get_logs", json!({"limit": 1000}));
     let text = logs.to_string();
-    assert!(
-        text.contains("worker started") && text.contains("connected"),
-        "{text}"
-    );
+    assert_contains(&text, "worker started");
+    assert_contains(&text, "connected");
 
     let stopped = app.call("stop_session", Value::Null);
     assert_eq!(phase(&stopped), "idle");
@@ -126,8 +98,8 @@ fn a_real_stale_connection_to_the_port_is_counted_in_the_presence() {
 
 #[test]
 fn connect_at_startup_connects_without_being_asked() {
-    let sim = Sim::start();
-    let app = TestApp::start(json!({"port": sim.port, "connect_at_startup": true}));
+    let sim = SimProcess::start(&[]);
+    let app = TestApp::start(json!({"port": sim.port(), "connect_at_startup": true}));
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
 }
 
@@ -282,6 +254,32 @@ fn the_demo_runs_a_real_simulator_the_session_connects_and_stop_ends_it() {
 }
 
 #[test]
+fn the_demos_restart_brings_a_frozen_gateway_back_healthy_and_the_session_with_it() {
+    let app = TestApp::start(json!({"port": free_port(), "timeout": 0.5, "max_timeouts": 1}));
+    let demo = app.call("start_demo", Value::Null);
+    let control_port = demo["control_port"].as_u64().expect("a control port") as u16;
+    let control = gateway_sim::ControlClient::new(([127, 0, 0, 1], control_port).into());
+    wait_call(&app, "get_status", "the demo session", |s| {
+        phase(s) == "connected"
+    });
+    app.call("set_demo_fault", json!({"fault": "freeze_api"}));
+    wait_call(&app, "get_status", "the guardrail", |s| {
+        phase(s) == "latched"
+    });
+
+    let restarted = app.call("set_demo_fault", json!({"fault": "restart"}));
+    assert_eq!(restarted["fault"], "restart", "{restarted}");
+    let stats = control.stats().expect("the demo's stats");
+    assert_eq!(stats.restarts, 1, "{stats:?}");
+    assert_eq!(stats.fault, "normal", "back healthy: {stats:?}");
+    // A restarted Gateway (a new listener on its port) lifts the guardrail, and the session comes back.
+    wait_call(&app, "get_status", "the session back", |s| {
+        phase(s) == "connected"
+    });
+    app.call("stop_demo", Value::Null);
+}
+
+#[test]
 fn connect_with_a_missing_worker_program_fails_with_worker_missing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = dir.path().join("config").join("settings.json");
@@ -303,15 +301,15 @@ fn connect_with_a_missing_worker_program_fails_with_worker_missing() {
 #[test]
 fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
     // The real Gateway: its API layer is dead, and one unanswered handshake trips the guardrail.
-    let real = Sim::start_with(&["--fault", "silent"]);
-    let app = TestApp::start(json!({"port": real.port, "timeout": 0.5, "max_timeouts": 1}));
+    let real = SimProcess::start(&["--fault", "silent"]);
+    let app = TestApp::start(json!({"port": real.port(), "timeout": 0.5, "max_timeouts": 1}));
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "the guardrail", |s| {
         phase(s) == "latched"
     });
     let kept = std::fs::read_to_string(app.latch_path()).expect("the latch is on disk");
-    let real_key = format!("127.0.0.1:{}", real.port);
-    assert!(kept.contains(&real_key), "{kept}");
+    let real_key = format!("127.0.0.1:{}", real.port());
+    assert_contains(&kept, &real_key);
 
     // The demo: its session, then its own dead API layer and its own guardrail, in memory only.
     let demo = app.call("start_demo", Value::Null);
@@ -328,7 +326,7 @@ fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
         !during.contains(&format!(":{demo_port}\"")),
         "the demo wrote the real file: {during}"
     );
-    assert!(during.contains(&real_key), "{during}");
+    assert_contains(&during, &real_key);
 
     // Back on the real Gateway: still latched, nothing spent on it.
     let attempts = connect_attempts(&app);
@@ -337,7 +335,7 @@ fn the_demo_never_reads_writes_or_clears_the_real_gateways_guardrail() {
     assert_eq!(phase(&back), "latched", "{back}");
     assert_eq!(back["lifecycle"]["error"]["code"], "GATEWAY_UNRESPONSIVE");
     let after = std::fs::read_to_string(app.latch_path()).expect("still there");
-    assert!(after.contains(&real_key), "{after}");
+    assert_contains(&after, &real_key);
     app.call("connect_gateway", Value::Null);
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(phase(&app.call("get_status", Value::Null)), "latched");

@@ -2,12 +2,11 @@
 //! defaults, "Reset to defaults" with a backup, and a save that keeps a healthy session (real gateway-sim and
 //! gateway-worker processes).
 
-use std::process::Child;
-
-use gateway_sim::{ControlClient, Stats};
+use gateway_sim::Stats;
+use gateway_testkit::{SimProcess, assert_contains, free_port};
 use serde_json::{Value, json};
 
-use super::{TestApp, free_port, phase, start_sim, wait_call};
+use super::{TestApp, phase, wait_call};
 
 fn setting<'a>(view: &'a Value, key: &str) -> &'a Value {
     view["settings"]
@@ -51,10 +50,8 @@ fn save_settings_with_a_bad_port_explains_it_and_writes_nothing() {
     assert_eq!(detail[0]["key"], "port");
     assert_eq!(detail[0]["source"]["kind"], "explicit");
     let message = detail[0]["message"].as_str().expect("a message");
-    assert!(
-        message.contains("70000") && message.contains("4002"),
-        "{message}"
-    );
+    assert_contains(message, "70000");
+    assert_contains(message, "4002");
     assert!(!app.settings_path().exists(), "nothing was written");
 
     let unknown = app
@@ -197,33 +194,16 @@ fn a_bad_client_id_is_never_replaced_by_the_default() {
     assert_eq!(app.call("get_status", Value::Null)["worker_starts"], 0);
 }
 
-/// A gateway-sim process on a free port with its control client, killed when dropped.
-pub(super) struct Sim {
-    child: Child,
-    pub(super) port: u16,
-    pub(super) control: ControlClient,
-}
-
-impl Sim {
-    pub(super) fn start() -> Sim {
-        let (child, ready) = start_sim(&[]);
-        Sim {
-            child,
-            port: ready.listening.port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-
-    pub(super) fn stats(&self) -> Stats {
-        self.control.stats().expect("gateway-sim stats")
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Connects `app`, whose client id the Gateway holds, waits for "client id in use", then asks for another
+/// id; returns the answer, checked to name the id it replaces.
+pub(super) fn another_client_id_after_in_use(app: &TestApp, previous: i32) -> Value {
+    app.call("connect_gateway", Value::Null);
+    wait_call(app, "get_status", "client id in use", |s| {
+        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
+    });
+    let change = app.call("use_another_client_id", Value::Null);
+    assert_eq!(change["previous"], previous);
+    change
 }
 
 pub(super) fn live(stats: &Stats) -> Vec<(i32, String)> {
@@ -236,8 +216,8 @@ pub(super) fn live(stats: &Stats) -> Vec<(i32, String)> {
 
 #[test]
 fn saving_a_client_id_keeps_the_healthy_session_until_reconnect_now() {
-    let sim = Sim::start();
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 7440}));
+    let sim = SimProcess::start(&[]);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 7440}));
     app.call("connect_gateway", Value::Null);
     let connected = wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
     let before = live(&sim.stats());
@@ -290,8 +270,8 @@ fn saving_while_idle_applies_at_once() {
 
 #[test]
 fn settings_kept_pending_apply_when_the_session_ends_by_itself() {
-    let sim = Sim::start();
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 7450}));
+    let sim = SimProcess::start(&[]);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 7450}));
     app.call("connect_gateway", Value::Null);
     wait_call(&app, "get_status", "a session", |s| phase(s) == "connected");
     let view = app.call("save_settings", json!({"changes": {"client_id": 7451}}));
@@ -311,16 +291,10 @@ fn settings_kept_pending_apply_when_the_session_ends_by_itself() {
 
 #[test]
 fn use_another_client_id_saves_a_free_one_and_connects_with_it() {
-    let sim = Sim::start();
+    let sim = SimProcess::start(&[]);
     sim.control.hold_client_id(7460).expect("hold 7460");
-    let app = TestApp::start(json!({"port": sim.port, "client_id": 7460}));
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "client id in use", |s| {
-        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
-    });
-
-    let change = app.call("use_another_client_id", Value::Null);
-    assert_eq!(change["previous"], 7460);
+    let app = TestApp::start(json!({"port": sim.port(), "client_id": 7460}));
+    let change = another_client_id_after_in_use(&app, 7460);
     let picked = change["client_id"].as_i64().expect("an id");
     assert_ne!(picked, 7460);
     assert!((7400..=7499).contains(&picked), "{change}");
@@ -475,21 +449,16 @@ fn the_region_and_restart_time_reach_the_schedule_the_status_screen_shows() {
 
 #[test]
 fn use_another_client_id_never_picks_the_trading_programs_own_id() {
-    let sim = Sim::start();
+    let sim = SimProcess::start(&[]);
     sim.control.hold_client_id(7460).expect("hold 7460");
     // The trading program (imported earlier) uses 7461: the spare id right after ours, which the pick
     // would take first if it did not know the program's id. The program is not connected now.
     let app = TestApp::start(json!({
-        "port": sim.port,
+        "port": sim.port(),
         "client_id": 7460,
         "imported_env": {"path": "/home/t/bot/.env", "values": {}, "program_client_id": 7461}
     }));
-    app.call("connect_gateway", Value::Null);
-    wait_call(&app, "get_status", "client id in use", |s| {
-        s["lifecycle"]["error"]["code"] == "CLIENT_ID_IN_USE"
-    });
-    let change = app.call("use_another_client_id", Value::Null);
-    assert_eq!(change["previous"], 7460);
+    let change = another_client_id_after_in_use(&app, 7460);
     assert_eq!(change["client_id"], 7462, "{change}");
     assert_eq!(change["config"]["trading_program"]["client_id"], 7461);
     assert_eq!(change["config"]["trading_program"]["clash"], Value::Null);

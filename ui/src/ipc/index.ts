@@ -5,6 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  CommandCode,
   AppInfo,
   CleanConfirmation,
   CleanReport,
@@ -35,7 +36,7 @@ export type * from "./types";
 
 /** A failed command, as `{code, message, detail}`. */
 export class IpcError extends Error implements CommandError {
-  readonly code: string;
+  readonly code: CommandCode;
   readonly detail: JsonValue | null;
   constructor(error: CommandError) {
     super(error.message);
@@ -54,7 +55,8 @@ export function toCommandError(raw: unknown): CommandError {
     const r = raw as Record<string, unknown>;
     if (typeof r["code"] === "string") {
       return {
-        code: r["code"],
+        // Sent by the app as a CommandCode; a code this build does not know is an UnknownCode.
+        code: r["code"] as CommandCode,
         message: typeof r["message"] === "string" ? r["message"] : "",
         detail: (r["detail"] ?? null) as JsonValue | null,
       };

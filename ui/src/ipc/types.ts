@@ -1,8 +1,6 @@
 // The UI's view of the IPC contract (src-tauri/IPC.md). Every type the Rust side defines is generated into ./gen
 // by ts-rs (never edited by hand) and re-exported from here, so the rest of the UI imports its types from one place.
 
-import type { ErrorCode } from "./gen/ErrorCode";
-
 export type { AccountMode } from "./gen/AccountMode";
 export type { Check } from "./gen/Check";
 export type { CheckId } from "./gen/CheckId";
@@ -47,6 +45,13 @@ export type { JsonValue } from "./gen/serde_json/JsonValue";
 
 export type { AppInfo } from "./gen/AppInfo";
 export type { CommandError } from "./gen/CommandError";
+export type { CommandCode } from "./gen/CommandCode";
+export type { AppErrorCode } from "./gen/AppErrorCode";
+export type { SocketErrorCode } from "./gen/SocketErrorCode";
+export type { ImportErrorCode } from "./gen/ImportErrorCode";
+export type { IbcErrorCode } from "./gen/IbcErrorCode";
+export type { UnknownCode } from "./gen/UnknownCode";
+export type { Level } from "./gen/Level";
 export type { ClientIdChange } from "./gen/ClientIdChange";
 export type { ConfigView } from "./gen/ConfigView";
 export type { DemoFault } from "./gen/DemoFault";
@@ -77,21 +82,3 @@ export type { StatusError } from "./gen/StatusError";
 export type { StatusReason } from "./gen/StatusReason";
 export type { StatusView } from "./gen/StatusView";
 
-/**
- * The codes a command can fail with (IPC.md "Error codes"), beside the ErrorCode that arrives inside
- * SupervisorState (the worker's and the supervisor's: WORKER_MISSING, REQUEST_TIMEOUT, ...). CommandError.code
- * stays a string: a code the UI does not know yet is still shown with its message.
- */
-export type AppErrorCode =
-  | ErrorCode
-  | "BAD_CONFIG"
-  | "UNKNOWN_SETTING"
-  | "SETTINGS_WRITE_FAILED"
-  | "SETTING_OVERRIDDEN"
-  | "CONFIRMATION_REQUIRED"
-  | "SOCKET_TABLE_UNAVAILABLE"
-  | "UNSUPPORTED_PLATFORM"
-  | "DEMO_FAILED"
-  | "DEMO_NOT_RUNNING"
-  | "RESTART_IN_PROGRESS"
-  | "GATEWAY_NOT_STARTED";

@@ -1,7 +1,7 @@
 // The log buffer behind the Logs screen: bounded (the oldest lines go first), filtered incrementally (a new
 // line is tested once, not the whole buffer again), so 100,000 lines and a steady stream stay cheap.
 
-import type { LogLine } from "../ipc/types";
+import type { Level, LogLine } from "../ipc/types";
 
 export interface LogEntry extends LogLine {
   /** Arrival order, never reused. */
@@ -10,12 +10,11 @@ export interface LogEntry extends LogLine {
   hay: string;
 }
 
-/** Severity order, most severe first. */
-export const LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
-export type Level = (typeof LEVELS)[number];
+/** Severity order, most severe first: every Level the Rust side sends has its place. */
+const RANK: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
 /** The level filter shows lines at least this severe ("all" shows everything). */
-export type LevelFilter = "all" | "error" | "warn" | "info" | "debug";
+export type LevelFilter = "all" | Exclude<Level, "trace">;
 
 export const LEVEL_FILTER_LABEL: Record<LevelFilter, string> = {
   all: "All levels",
@@ -44,9 +43,8 @@ export interface LogFilter {
 
 export const NO_FILTER: LogFilter = { level: "all", preset: false, search: "" };
 
-function rank(level: string): number {
-  const i = (LEVELS as readonly string[]).indexOf(level.toLowerCase());
-  return i === -1 ? LEVELS.indexOf("info") : i;
+function rank(level: Level): number {
+  return RANK[level];
 }
 
 export function matchesFilter(e: LogEntry, f: LogFilter): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { CleanOutcome, CleanReport, ErrorCode, LogLine } from "../ipc";
+import type { CleanOutcome, CleanReport, ErrorCode, Level, LogLine, UnknownCode } from "../ipc";
 import { NOW, proc, scan } from "../test/fixtures";
 import { cleanPlan, confirmedArgs, connectionsView, outcomeWords } from "./connections";
 import { remedyAction } from "./diagnose";
@@ -9,7 +9,7 @@ import { LogStore, matchesFilter, NO_FILTER, PRESET_LABEL, PRESET_MATCHES } from
 import { diffChanges, importedAtText, invalidByKey, overriddenNote, settingSourceLabel, sourceLabel } from "./settings";
 import { config } from "../test/fixtures";
 
-const line = (message: string, level = "info", source = "worker", at_ms = NOW): LogLine => ({ at_ms, level, source, message });
+const line = (message: string, level: Level = "info", source = "worker", at_ms = NOW): LogLine => ({ at_ms, level, source, message });
 
 describe("log store", () => {
   test("keeps at most its capacity, oldest out first", () => {
@@ -40,7 +40,7 @@ describe("log store", () => {
   });
 
   test("level filter shows lines at least that severe; search is case-insensitive", () => {
-    const e = (message: string, level: string) => ({ ...line(message, level), seq: 0, hay: `${level} worker ${message}`.toLowerCase() });
+    const e = (message: string, level: Level) => ({ ...line(message, level), seq: 0, hay: `${level} worker ${message}`.toLowerCase() });
     expect(matchesFilter(e("x", "error"), { ...NO_FILTER, level: "warn" })).toBe(true);
     expect(matchesFilter(e("x", "info"), { ...NO_FILTER, level: "warn" })).toBe(false);
     expect(matchesFilter(e("Handshake TIMEOUT", "warn"), { ...NO_FILTER, search: "timeout" })).toBe(true);
@@ -183,7 +183,7 @@ describe("errors and formats", () => {
     expect(e.title).toBe("Another program uses the same client id");
     expect(e.message).toBe("Client id 1 is already in use.");
     expect(e.hint).toMatch(/different client id/);
-    expect(explainError({ code: "SOMETHING_NEW", message: "", detail: null }).message).toBe("Something went wrong");
+    expect(explainError({ code: "SOMETHING_NEW" as UnknownCode, message: "", detail: null }).message).toBe("Something went wrong");
     expect(errorLine({ code: "GATEWAY_UNRESPONSIVE", message: "Gateway API layer is unresponsive: restart it", detail: null })).toBe(
       "Gateway API layer is unresponsive: restart it",
     );

@@ -14,15 +14,12 @@
 //! time is that timeout plus the worker's start.
 //! Prints min / median / p95 / max in ms and the verdicts seen.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::diagnostics::{DiagnoseOptions, diagnose};
 use gateway_core::supervisor::{Supervisor, SupervisorOptions};
-use gateway_sim::Ready;
+use gateway_testkit::{SimOptions, bin};
 
 /// Never run a case more often than this, whatever the arguments say (the silent ones take > 1 s each).
 const MAX_RUNS: usize = 200;
@@ -34,44 +31,41 @@ struct Case {
     timeout_s: &'static str,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let runs = parse_runs();
-    let dir = target_dir();
-    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
-    require(&worker);
-    let healthy = Sim::start(&dir, &[]);
-    let silent = Sim::start(&dir, &["--fault", "silent"]);
+    let worker = bin("gateway-worker");
+    let healthy = SimOptions::default().quiet().start();
+    let silent = SimOptions::default()
+        .args(&["--fault", "silent"])
+        .quiet()
+        .start();
     let cases = [
         Case {
             name: "healthy, passive",
-            port: healthy.port,
+            port: healthy.port(),
             handshake: false,
             timeout_s: "5",
         },
         Case {
             name: "healthy, --handshake",
-            port: healthy.port,
+            port: healthy.port(),
             handshake: true,
             timeout_s: "5",
         },
         Case {
             name: "silent, passive",
-            port: silent.port,
+            port: silent.port(),
             handshake: false,
             timeout_s: "1",
         },
         Case {
             name: "silent, --handshake (1 s timeout)",
-            port: silent.port,
+            port: silent.port(),
             handshake: true,
             timeout_s: "1",
         },
     ];
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
     println!("diagnose, {runs} runs per case (ms)");
     println!(
         "{:<36} {:>9} {:>9} {:>9} {:>9}  verdicts",
@@ -86,22 +80,19 @@ fn main() {
         let mut times = Vec::with_capacity(runs);
         let mut verdicts = std::collections::BTreeMap::new();
         for _ in 0..runs {
-            let (report, ms) = runtime.block_on(async {
-                let started = Instant::now();
-                let session = match (&config, case.handshake) {
-                    (Ok(config), true) => Some(Supervisor::start(SupervisorOptions::new(
-                        worker.clone(),
-                        config.clone(),
-                    ))),
-                    _ => None,
-                };
-                let report = diagnose(&config, session.as_ref(), &options).await;
-                let ms = started.elapsed().as_secs_f64() * 1000.0;
-                if let Some(session) = session {
-                    session.shutdown().await;
-                }
-                (report, ms)
-            });
+            let started = Instant::now();
+            let session = match (&config, case.handshake) {
+                (Ok(config), true) => Some(Supervisor::start(SupervisorOptions::new(
+                    worker.clone(),
+                    config.clone(),
+                ))),
+                _ => None,
+            };
+            let report = diagnose(&config, session.as_ref(), &options).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if let Some(session) = session {
+                session.shutdown().await;
+            }
             times.push(ms);
             let verdict = serde_json::to_value(report.verdict)
                 .ok()
@@ -138,78 +129,16 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-/// target/<profile>: this example lives in target/<profile>/examples.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the example's own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the example lives in target/<profile>/examples")
-        .to_path_buf()
-}
-
-fn require(path: &Path) {
-    if !path.is_file() {
-        eprintln!(
-            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-}
-
 fn config(port: u16, timeout_s: &str) -> Result<Config, Vec<gateway_core::config::InvalidValue>> {
-    let explicit = [
+    Config::from_explicit([
         (Key::Port, port.to_string()),
         (Key::ClientId, "90".to_string()),
         (Key::Timeout, timeout_s.to_string()),
-    ]
-    .into_iter()
-    .collect();
-    Config::resolve(&Inputs {
-        explicit,
-        ..Inputs::default()
-    })
+    ])
 }
 
 /// p-th percentile of sorted `times`, nearest rank.
 fn percentile(times: &[f64], p: f64) -> f64 {
     let rank = (p * times.len() as f64).ceil() as usize;
     times[rank.clamp(1, times.len()) - 1]
-}
-
-/// A gateway-sim process, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-}
-
-impl Sim {
-    fn start(dir: &Path, args: &[&str]) -> Sim {
-        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
-        require(&bin);
-        let mut child = Command::new(&bin)
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("gateway-sim's first line");
-        let port = Ready::parse(&line)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .listening
-            .port();
-        Sim { child, port }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

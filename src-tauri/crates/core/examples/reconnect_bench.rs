@@ -11,14 +11,11 @@
 //! `--secs` it counts the connections the simulator accepted (the Gateway's truth) and prints them with the
 //! supervisor's final phase (or one JSON object with `--json`).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
-use gateway_sim::{ControlClient, Ready};
+use gateway_testkit::{SimOptions, bin};
 
 /// The client id the supervisor uses (and the one held for the 326 case).
 const CLIENT_ID: i32 = 93;
@@ -31,65 +28,54 @@ struct Args {
     json: bool,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let args = parse_args();
-    let dir = target_dir();
-    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
-    require(&worker);
-    let sim = Sim::start(&dir, &args.fault);
+    let worker = bin("gateway-worker");
+    let sim = SimOptions::default()
+        .args(&["--fault", &args.fault])
+        .quiet()
+        .start();
     if args.hold_client_id {
         sim.control
             .hold_client_id(CLIENT_ID)
             .expect("hold the client id");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let config = Config::resolve(&Inputs {
-        explicit: [
-            (Key::Port, sim.port.to_string()),
-            (Key::ClientId, CLIENT_ID.to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        ..Inputs::default()
-    })
+    let config = Config::from_explicit([
+        (Key::Port, sim.port().to_string()),
+        (Key::ClientId, CLIENT_ID.to_string()),
+    ])
     .expect("a valid config");
     let control = sim.control;
-    let (accepted, state) = runtime.block_on(async {
-        let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
-        let started = Instant::now();
-        let until = started + Duration::from_secs(args.secs);
-        supervisor.connect().await.expect("connect");
-        match args.click_every {
-            Some(every) => {
-                while Instant::now() + every < until {
-                    tokio::time::sleep(every).await;
-                    supervisor.reset().await.expect("reset");
-                }
-                tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(args.secs);
+    supervisor.connect().await.expect("connect");
+    match args.click_every {
+        Some(every) => {
+            while Instant::now() + every < until {
+                tokio::time::sleep(every).await;
+                supervisor.reset().await.expect("reset");
             }
-            None => tokio::time::sleep(Duration::from_secs(args.secs)).await,
+            tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
         }
-        // Counted at the end of the window, before anything else can connect.
-        let accepted = tokio::task::spawn_blocking(move || control.stats())
-            .await
-            .expect("stats task")
-            .expect("stats")
-            .accepted;
-        let state = supervisor.state();
-        supervisor.shutdown().await;
-        (accepted, state)
-    });
+        None => tokio::time::sleep(Duration::from_secs(args.secs)).await,
+    }
+    // Counted at the end of the window, before anything else can connect.
+    let accepted = tokio::task::spawn_blocking(move || control.stats())
+        .await
+        .expect("stats task")
+        .expect("stats")
+        .accepted;
+    let state = supervisor.state();
+    supervisor.shutdown().await;
     let phase = match &state.lifecycle {
         Lifecycle::Latched { error }
         | Lifecycle::Failed { error }
         | Lifecycle::Backoff { error, .. } => {
-            format!("{} {}", state.lifecycle_name(), error.code)
+            format!("{} {}", state.lifecycle.phase(), error.code)
         }
-        _ => state.lifecycle_name().to_string(),
+        _ => state.lifecycle.phase().to_string(),
     };
     let against = if args.hold_client_id {
         "held client id (326)".to_string()
@@ -111,24 +97,6 @@ fn main() {
              ended {phase}",
             args.secs, args.click_every, state.connect_attempts
         );
-    }
-}
-
-trait LifecycleName {
-    fn lifecycle_name(&self) -> &'static str;
-}
-
-impl LifecycleName for gateway_core::supervisor::SupervisorState {
-    fn lifecycle_name(&self) -> &'static str {
-        match self.lifecycle {
-            Lifecycle::Idle => "idle",
-            Lifecycle::Connecting { .. } => "connecting",
-            Lifecycle::Connected => "connected",
-            Lifecycle::Unresponsive => "unresponsive",
-            Lifecycle::Backoff { .. } => "backoff",
-            Lifecycle::Latched { .. } => "latched",
-            Lifecycle::Failed { .. } => "failed",
-        }
     }
 }
 
@@ -172,69 +140,4 @@ fn usage(problem: &str) -> ! {
         "{problem}\nusage: reconnect_bench [--fault MODE | --hold-client-id] [--secs S] [--click-every-ms MS] [--json]"
     );
     std::process::exit(2);
-}
-
-/// target/<profile>: this example lives in target/<profile>/examples.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the example's own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the example lives in target/<profile>/examples")
-        .to_path_buf()
-}
-
-fn require(path: &Path) {
-    if !path.is_file() {
-        eprintln!(
-            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-}
-
-/// A gateway-sim process with a control port, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-    control: ControlClient,
-}
-
-impl Sim {
-    fn start(dir: &Path, fault: &str) -> Sim {
-        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
-        require(&bin);
-        let mut child = Command::new(&bin)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--control",
-                "127.0.0.1:0",
-                "--fault",
-                fault,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("gateway-sim's first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
-        Sim {
-            child,
-            port: ready.listening.port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

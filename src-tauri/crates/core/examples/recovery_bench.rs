@@ -10,14 +10,11 @@
 //! lifecycle is `connected` again. The session is then checked with a `status` request. The simulator is
 //! killed at the end. Prints min / median / max in ms (or one JSON object with `--json`).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gateway_core::config::{Config, Inputs, Key};
+use gateway_core::config::{Config, Key};
 use gateway_core::supervisor::{Lifecycle, Supervisor, SupervisorOptions};
-use gateway_sim::{ControlClient, Ready};
+use gateway_testkit::{SimOptions, bin};
 
 /// Never run more restarts than this, whatever the arguments say.
 const MAX_RUNS: usize = 50;
@@ -30,58 +27,44 @@ struct Args {
     json: bool,
 }
 
-fn main() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let args = parse_args();
-    let dir = target_dir();
-    let worker = dir.join(format!("gateway-worker{}", std::env::consts::EXE_SUFFIX));
-    require(&worker);
-    let sim = Sim::start(&dir);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let config = Config::resolve(&Inputs {
-        explicit: [
-            (Key::Port, sim.port.to_string()),
-            (Key::ClientId, "91".to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        ..Inputs::default()
-    })
+    let worker = bin("gateway-worker");
+    let sim = SimOptions::default().quiet().start();
+    let config = Config::from_explicit([
+        (Key::Port, sim.port().to_string()),
+        (Key::ClientId, "91".to_string()),
+    ])
     .expect("a valid config");
-    let times = runtime.block_on(async {
-        let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
-        supervisor.connect().await.expect("connect");
-        wait_connected(&supervisor, "the first connect").await;
-        let mut times = Vec::with_capacity(args.runs);
-        for run in 0..args.runs {
-            // Let the poll see the current listener before it changes.
-            tokio::time::sleep(Duration::from_millis(600)).await;
-            let control = sim.control;
-            let down = Duration::from_millis(args.down_ms);
-            tokio::task::spawn_blocking(move || control.restart(down))
-                .await
-                .expect("control task")
-                .expect("restart");
-            let listening_again = Instant::now();
-            wait_connected(&supervisor, &format!("recovery {run}")).await;
-            times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
-            let status = supervisor
-                .request("status")
-                .await
-                .expect("status after recovery");
-            assert_eq!(status["session"], "connected", "{status}");
-        }
-        let state = supervisor.state();
-        eprintln!(
-            "worker starts {}, connect attempts {}, Gateway restarts seen {}",
-            state.worker_starts, state.connect_attempts, state.gateway_restarts_seen
-        );
-        supervisor.shutdown().await;
-        times
-    });
+    let supervisor = Supervisor::start(SupervisorOptions::new(worker, config));
+    supervisor.connect().await.expect("connect");
+    wait_connected(&supervisor, "the first connect").await;
+    let mut times = Vec::with_capacity(args.runs);
+    for run in 0..args.runs {
+        // Let the poll see the current listener before it changes.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let control = sim.control;
+        let down = Duration::from_millis(args.down_ms);
+        tokio::task::spawn_blocking(move || control.restart(down))
+            .await
+            .expect("control task")
+            .expect("restart");
+        let listening_again = Instant::now();
+        wait_connected(&supervisor, &format!("recovery {run}")).await;
+        times.push(listening_again.elapsed().as_secs_f64() * 1000.0);
+        let status = supervisor
+            .request("status")
+            .await
+            .expect("status after recovery");
+        assert_eq!(status["session"], "connected", "{status}");
+    }
+    let state = supervisor.state();
+    eprintln!(
+        "worker starts {}, connect attempts {}, Gateway restarts seen {}",
+        state.worker_starts, state.connect_attempts, state.gateway_restarts_seen
+    );
+    supervisor.shutdown().await;
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
@@ -150,62 +133,4 @@ fn parse_args() -> Args {
 fn usage(problem: &str) -> ! {
     eprintln!("{problem}\nusage: recovery_bench [--runs N] [--down-ms MS] [--json]");
     std::process::exit(2);
-}
-
-/// target/<profile>: this example lives in target/<profile>/examples.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the example's own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the example lives in target/<profile>/examples")
-        .to_path_buf()
-}
-
-fn require(path: &Path) {
-    if !path.is_file() {
-        eprintln!(
-            "{} is missing: run `cargo build --release -p gateway-sim -p gateway-worker` first (same profile as this example)",
-            path.display()
-        );
-        std::process::exit(2);
-    }
-}
-
-/// A gateway-sim process with a control port, killed when dropped.
-struct Sim {
-    child: Child,
-    port: u16,
-    control: ControlClient,
-}
-
-impl Sim {
-    fn start(dir: &Path) -> Sim {
-        let bin = dir.join(format!("gateway-sim{}", std::env::consts::EXE_SUFFIX));
-        require(&bin);
-        let mut child = Command::new(&bin)
-            .args(["--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn gateway-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("gateway-sim's first line");
-        let ready = Ready::parse(&line).unwrap_or_else(|e| panic!("{e}"));
-        Sim {
-            child,
-            port: ready.listening.port(),
-            control: ControlClient::new(ready.control),
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -2,7 +2,8 @@
 //! `gateway-doctor-worker` and `gateway-doctor-sim`, names nothing else in a shared folder such as /usr/bin
 //! can clash with; a `cargo build` names them after their crates, `gateway-worker` and `gateway-sim`. Both
 //! names are looked for, the installed one first, so an installed app never picks up a stray development
-//! binary and a development build needs no renaming.
+//! binary and a development build needs no renaming. [`piped_command`] is how the app and the CLI start
+//! one.
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +74,25 @@ impl HelperProgram {
 /// The last part of a path written with either slash.
 fn last_part(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// A command that starts a helper program at `path` with its three standard streams piped, killed if its
+/// handle is dropped; on Unix in its own process group: a Ctrl-C in the terminal reaches Gateway Doctor,
+/// which then ends the helper in order, instead of reaching both at once; on Windows with no console: the
+/// helpers are console programs, and one started from the windowed app would open a console window of its
+/// own beside it (and closing that window would end the session).
+pub fn piped_command(path: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(path);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    #[cfg(windows)]
+    command.creation_flags(windows_sys::Win32::System::Threading::CREATE_NO_WINDOW);
+    command
 }
 
 #[cfg(test)]

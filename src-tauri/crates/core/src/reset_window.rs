@@ -24,7 +24,7 @@ pub enum Region {
     Asia,
 }
 
-/// One recurring window, in its own time zone (schedule.rs reads the table too, for what comes next).
+/// One recurring window, in its own time zone (schedule/mod.rs reads the table too, for what comes next).
 pub(crate) struct Window {
     pub(crate) name: &'static str,
     pub(crate) tz: &'static str,

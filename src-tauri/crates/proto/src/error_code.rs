@@ -1,4 +1,6 @@
-//! The error codes a worker answers with, as the UI branches on them.
+//! The error codes a worker answers with, as the UI branches on them. A code this build does not know (a
+//! newer worker, a hand-written line) is kept as it was sent ([`ErrorCode::Unknown`]), never turned into
+//! another code.
 
 use std::fmt;
 
@@ -6,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Why a request failed. Serialized in SCREAMING_SNAKE_CASE (`"HANDSHAKE_TIMEOUT"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -49,7 +51,16 @@ pub enum ErrorCode {
     /// The Gateway ended several sessions in a row soon after they started, so the supervisor stopped
     /// reconnecting (a half-dead API layer, a proxy or tunnel that cuts connections).
     GatewayDropsSessions,
+    /// A code this build does not know, as it was sent: the message beside it still says what happened.
+    #[serde(untagged)]
+    Unknown(UnknownCode),
 }
+
+/// The text of a code the receiver does not know. In TypeScript a branded string, so a `switch` over
+/// [`ErrorCode`] is exhaustive only when every known code has its case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export, type = "string & { readonly unknownCode: true }")]
+pub struct UnknownCode(pub String);
 
 impl ErrorCode {
     pub const ALL: [ErrorCode; 19] = [
@@ -75,7 +86,7 @@ impl ErrorCode {
     ];
 
     /// The code as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::NotConnected => "NOT_CONNECTED",
@@ -96,6 +107,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::WorkerUnresponsive => "WORKER_UNRESPONSIVE",
             ErrorCode::GatewayDropsSessions => "GATEWAY_DROPS_SESSIONS",
+            ErrorCode::Unknown(UnknownCode(code)) => code,
         }
     }
 }
@@ -113,10 +125,29 @@ mod tests {
     #[test]
     fn wire_form_matches_as_str_for_every_code() {
         for code in ErrorCode::ALL {
-            let json = serde_json::to_value(code).expect("serialize");
+            let json = serde_json::to_value(&code).expect("serialize");
             assert_eq!(json, serde_json::Value::String(code.as_str().into()));
             let back: ErrorCode = serde_json::from_value(json).expect("deserialize");
             assert_eq!(back, code);
         }
+    }
+
+    #[test]
+    fn a_code_this_build_does_not_know_is_kept_as_sent() {
+        let back: ErrorCode =
+            serde_json::from_value(serde_json::json!("SOMETHING_NEW")).expect("deserialize");
+        assert_eq!(
+            back,
+            ErrorCode::Unknown(UnknownCode("SOMETHING_NEW".into()))
+        );
+        assert_eq!(back.as_str(), "SOMETHING_NEW");
+        assert_eq!(
+            serde_json::to_value(&back).expect("serialize"),
+            serde_json::json!("SOMETHING_NEW")
+        );
+        // A known code never reads as unknown.
+        let known: ErrorCode =
+            serde_json::from_value(serde_json::json!("CLIENT_ID_IN_USE")).expect("deserialize");
+        assert_eq!(known, ErrorCode::ClientIdInUse);
     }
 }

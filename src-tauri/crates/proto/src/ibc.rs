@@ -98,6 +98,22 @@ pub enum IbcErrorCode {
     RestartRecordUnusable,
 }
 
+impl IbcErrorCode {
+    pub const ALL: [IbcErrorCode; 11] = [
+        IbcErrorCode::IbcNotConfigured,
+        IbcErrorCode::IbcConfigUnreadable,
+        IbcErrorCode::IbcConfigInvalid,
+        IbcErrorCode::IbcUnreachable,
+        IbcErrorCode::IbcRefused,
+        IbcErrorCode::IbcTimeout,
+        IbcErrorCode::IbcBadReply,
+        IbcErrorCode::IbcCommandFailed,
+        IbcErrorCode::RestartTooSoon,
+        IbcErrorCode::RestartDailyCap,
+        IbcErrorCode::RestartRecordUnusable,
+    ];
+}
+
 /// A failure in words a trader can act on, the code the UI branches on, and technical details apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -11,6 +11,7 @@ mod diagnostics;
 mod error_code;
 mod event;
 mod ibc;
+mod level;
 mod request;
 mod response;
 mod sockets;
@@ -18,12 +19,13 @@ mod status;
 pub mod words;
 
 pub use diagnostics::{AccountMode, Check, CheckId, CheckStatus, Remedy, Report, Verdict};
-pub use error_code::ErrorCode;
+pub use error_code::{ErrorCode, UnknownCode};
 pub use event::{Event, NoticeData, WorkerOutput};
 pub use ibc::{
     IbcConfigView, IbcErrorCode, IbcFailure, IbcKey, IbcSetting, RestartOutcome, RestartPhase,
     RestartReport, RestartStep,
 };
+pub use level::Level;
 pub use request::{Command, CommandName, ConnectParams, DEFAULT_CLIENT_ID, Request};
 pub use response::{
     AccountsData, ConnectData, DisconnectData, ErrorBody, Outcome, PingData, ResetData, Response,

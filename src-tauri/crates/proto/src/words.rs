@@ -49,7 +49,7 @@ pub const API_CLIENT_LIGHT_NOTE: &str = "IB Gateway's own \u{201c}API client\u{2
 
 /// The walk through the Gateway's API settings fits these failures: the Gateway was reached but refused or
 /// dropped the connection straight away, or nothing answered on the port while the Gateway may be running.
-pub fn settings_help_fits(code: ErrorCode) -> bool {
+pub fn settings_help_fits(code: &ErrorCode) -> bool {
     matches!(
         code,
         ErrorCode::ConnectionRefused | ErrorCode::ConnectionLost | ErrorCode::ProtocolError

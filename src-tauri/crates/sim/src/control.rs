@@ -267,7 +267,19 @@ impl ControlClient {
 
     /// Restarts the API port; returns once it listens again.
     pub fn restart(&self, down: Duration) -> Result<(), ControlError> {
-        let request = json!({"command": "restart", "down_ms": down.as_millis() as u64});
+        self.restart_with(down, None)
+    }
+
+    /// [`ControlClient::restart`], back with `fault` in force (`normal`: a healthy Gateway again).
+    pub fn restart_into(&self, down: Duration, fault: &str) -> Result<(), ControlError> {
+        self.restart_with(down, Some(fault))
+    }
+
+    fn restart_with(&self, down: Duration, fault: Option<&str>) -> Result<(), ControlError> {
+        let mut request = json!({"command": "restart", "down_ms": down.as_millis() as u64});
+        if let Some(fault) = fault {
+            request["fault"] = json!(fault);
+        }
         self.call(&request, down + Duration::from_secs(10))
             .map(drop)
     }

@@ -6,21 +6,40 @@
 
 mod values;
 
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use gateway_proto::{ConnectParams, Target};
 
 use crate::errors::WorkerError;
 pub use values::{Env, ProcessEnv};
-use values::{bad_env, bad_param, bool_env, check_host, env_text, int_setting, secs_setting};
+use values::{Spec, bad_env, bad_param, bool_env, check_host, env_text, int_setting, secs_setting};
 
-const PORT_RANGE: RangeInclusive<i64> = 1..=65535;
-const CLIENT_ID_RANGE: RangeInclusive<i64> = 0..=2147483647;
-const TIMEOUT_RANGE: RangeInclusive<f64> = 0.1..=600.0;
-const HEARTBEAT_INTERVAL_RANGE: RangeInclusive<f64> = 0.1..=600.0;
-const HEARTBEAT_TIMEOUT_RANGE: RangeInclusive<f64> = 0.1..=60.0;
-const MAX_TIMEOUTS_RANGE: RangeInclusive<i64> = 1..=100;
+const PORT: Spec<i64> = Spec::new("port", "IBKR_PORT", 1..=65535, 4002);
+const CLIENT_ID: Spec<i64> = Spec::new(
+    "client_id",
+    "IBKR_CLIENT_ID",
+    0..=2147483647,
+    gateway_proto::DEFAULT_CLIENT_ID as i64,
+);
+const TIMEOUT: Spec<f64> = Spec::new("timeout", "IBKR_TIMEOUT", 0.1..=600.0, 30.0);
+const HEARTBEAT_INTERVAL: Spec<f64> = Spec::new(
+    "",
+    "IBKR_HEARTBEAT_INTERVAL",
+    0.1..=600.0,
+    HeartbeatSettings::DEFAULT.interval.as_secs_f64(),
+);
+const HEARTBEAT_TIMEOUT: Spec<f64> = Spec::new(
+    "",
+    "IBKR_HEARTBEAT_TIMEOUT",
+    0.1..=60.0,
+    HeartbeatSettings::DEFAULT.timeout.as_secs_f64(),
+);
+const MAX_TIMEOUTS: Spec<i64> = Spec::new(
+    "",
+    "IBKR_MAX_TIMEOUTS",
+    1..=100,
+    DEFAULT_MAX_TIMEOUTS as i64,
+);
 
 /// Where one API session goes and how long its handshake may take.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,34 +84,13 @@ pub fn connect_settings(
             None => "127.0.0.1".to_string(),
         },
     };
-    let port = int_setting(
-        params.port.map(i64::from),
-        "port",
-        env,
-        "IBKR_PORT",
-        PORT_RANGE,
-        4002,
-    )?;
-    let client_id = int_setting(
-        params.client_id.map(i64::from),
-        "client_id",
-        env,
-        "IBKR_CLIENT_ID",
-        CLIENT_ID_RANGE,
-        i64::from(gateway_proto::DEFAULT_CLIENT_ID),
-    )?;
+    let port = int_setting(params.port.map(i64::from), &PORT, env)?;
+    let client_id = int_setting(params.client_id.map(i64::from), &CLIENT_ID, env)?;
     let readonly = match params.readonly {
         Some(readonly) => readonly,
         None => bool_env(env, "IBKR_READONLY", true)?,
     };
-    let timeout = secs_setting(
-        params.timeout,
-        "timeout",
-        env,
-        "IBKR_TIMEOUT",
-        TIMEOUT_RANGE,
-        30.0,
-    )?;
+    let timeout = secs_setting(params.timeout, &TIMEOUT, env)?;
     Ok(ConnectSettings {
         host,
         port: u16::try_from(port)
@@ -122,36 +120,14 @@ pub const DEFAULT_MAX_TIMEOUTS: u32 = 3;
 
 pub fn heartbeat_settings(env: &dyn Env) -> Result<HeartbeatSettings, WorkerError> {
     Ok(HeartbeatSettings {
-        interval: secs_setting(
-            None,
-            "",
-            env,
-            "IBKR_HEARTBEAT_INTERVAL",
-            HEARTBEAT_INTERVAL_RANGE,
-            HeartbeatSettings::DEFAULT.interval.as_secs_f64(),
-        )?,
-        timeout: secs_setting(
-            None,
-            "",
-            env,
-            "IBKR_HEARTBEAT_TIMEOUT",
-            HEARTBEAT_TIMEOUT_RANGE,
-            HeartbeatSettings::DEFAULT.timeout.as_secs_f64(),
-        )?,
+        interval: secs_setting(None, &HEARTBEAT_INTERVAL, env)?,
+        timeout: secs_setting(None, &HEARTBEAT_TIMEOUT, env)?,
     })
 }
 
 /// Handshake timeouts in a row that latch the guardrail.
 pub fn max_timeouts(env: &dyn Env) -> Result<u32, WorkerError> {
-    let default = i64::from(DEFAULT_MAX_TIMEOUTS);
-    let max = int_setting(
-        None,
-        "",
-        env,
-        "IBKR_MAX_TIMEOUTS",
-        MAX_TIMEOUTS_RANGE,
-        default,
-    )?;
+    let max = int_setting(None, &MAX_TIMEOUTS, env)?;
     u32::try_from(max).map_err(|_| WorkerError::Internal("max timeouts range check failed".into()))
 }
 
@@ -259,49 +235,29 @@ mod tests {
 
     #[test]
     fn out_of_range_params_are_refused_with_the_range() {
+        let port = |port| ConnectParams {
+            port: Some(port),
+            ..Default::default()
+        };
+        let timeout = |timeout| ConnectParams {
+            timeout: Some(timeout),
+            ..Default::default()
+        };
+        let client_id = ConnectParams {
+            client_id: Some(-1),
+            ..Default::default()
+        };
+        let host = ConnectParams {
+            host: Some("bad host".into()),
+            ..Default::default()
+        };
         let cases = [
-            (
-                ConnectParams {
-                    port: Some(0),
-                    ..Default::default()
-                },
-                "1 to 65535",
-            ),
-            (
-                ConnectParams {
-                    port: Some(70000),
-                    ..Default::default()
-                },
-                "1 to 65535",
-            ),
-            (
-                ConnectParams {
-                    client_id: Some(-1),
-                    ..Default::default()
-                },
-                "0 to 2147483647",
-            ),
-            (
-                ConnectParams {
-                    timeout: Some(0.05),
-                    ..Default::default()
-                },
-                "0.1 to 600",
-            ),
-            (
-                ConnectParams {
-                    timeout: Some(f64::NAN),
-                    ..Default::default()
-                },
-                "0.1 to 600",
-            ),
-            (
-                ConnectParams {
-                    host: Some("bad host".into()),
-                    ..Default::default()
-                },
-                "host name",
-            ),
+            (port(0), "1 to 65535"),
+            (port(70000), "1 to 65535"),
+            (client_id, "0 to 2147483647"),
+            (timeout(0.05), "0.1 to 600"),
+            (timeout(f64::NAN), "0.1 to 600"),
+            (host, "host name"),
         ];
         for (params, allowed) in cases {
             let text = message(connect_settings(&params, &env(&[])).expect_err("out of range"));

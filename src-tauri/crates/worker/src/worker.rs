@@ -229,7 +229,7 @@ impl Worker {
                 steps: attempt.steps,
                 notices: attempt.notices,
                 elapsed_ms: round_ms(elapsed),
-                failed_with: Some(code),
+                failed_with: Some(code.clone()),
             });
             let guardrail = &mut s.guardrail;
             if code == gateway_proto::ErrorCode::HandshakeTimeout {

@@ -4,6 +4,7 @@
 //! for longer with coverage guidance.
 
 use gateway_proto::{Command, ConnectParams, ErrorCode, Request};
+use gateway_testkit::request::same_command;
 use gateway_worker::request;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -45,28 +46,6 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
-/// Equal commands, with the timeout equal to within 2 ulp: serde_json (without its `float_roundtrip`
-/// feature) may read a 17-digit decimal back 1 ulp off the number that printed it.
-fn same(a: &Command, b: &Command) -> bool {
-    match (a, b) {
-        (Command::Connect(a), Command::Connect(b)) => {
-            let close = match (a.timeout, b.timeout) {
-                (Some(x), Some(y)) => (x - y).abs() <= 2.0 * f64::EPSILON * x.abs().max(y.abs()),
-                (x, y) => x == y,
-            };
-            close
-                && ConnectParams {
-                    timeout: None,
-                    ..a.clone()
-                } == ConnectParams {
-                    timeout: None,
-                    ..b.clone()
-                }
-        }
-        _ => a == b,
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -82,11 +61,11 @@ proptest! {
     fn a_written_request_parses_to_itself_and_round_trips(id in id(), command in command()) {
         let line = serde_json::to_vec(&Request::new(id.clone(), &command)).expect("serialise");
         let parsed = request::parse(&line).map_err(|e| TestCaseError::fail(e.error.to_string()))?;
-        prop_assert!(same(&parsed.command, &command), "{:?} != {:?}", parsed.command, command);
+        prop_assert!(same_command(&parsed.command, &command), "{:?} != {:?}", parsed.command, command);
         prop_assert_eq!(&parsed.id, &id);
         let again = serde_json::to_vec(&Request::new(parsed.id.clone(), &parsed.command)).expect("serialise");
         let reparsed = request::parse(&again).map_err(|e| TestCaseError::fail(e.error.to_string()))?;
-        prop_assert!(same(&reparsed.command, &command));
+        prop_assert!(same_command(&reparsed.command, &command));
     }
 
     #[test]

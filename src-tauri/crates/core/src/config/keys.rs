@@ -45,7 +45,7 @@ pub enum Key {
     /// IB Gateway's own daily auto-restart (or auto-logoff) time, `HH:MM` in the trader's time zone; empty
     /// when not known.
     AutoRestart,
-    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config.rs).
+    /// IBC's config.ini, when the trader names it (empty: IBC's usual places, see ibc/config/places.rs).
     IbcConfig,
     /// Restart IB Gateway through IBC by itself when the guardrail latches (opt-in; the restart guard holds).
     IbcAutoRestart,
@@ -60,6 +60,19 @@ pub enum SettingValue {
     Int(i64),
     Float(f64),
     Text(String),
+}
+
+/// The value as text, the way a flag, an environment variable or a `.env` line gives it: what
+/// [`Key::parse_text`] reads back to the same value.
+impl std::fmt::Display for SettingValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingValue::Bool(b) => write!(f, "{b}"),
+            SettingValue::Int(n) => write!(f, "{n}"),
+            SettingValue::Float(x) => write!(f, "{x}"),
+            SettingValue::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 pub const PORT_RANGE: std::ops::RangeInclusive<i64> = 1..=65535;

@@ -2,9 +2,9 @@
 //! environment > `.env` in the working directory > the settings file > defaults. Every value keeps where
 //! it came from, and every bad value is reported (all of them at once), never replaced by a fallback.
 //!
-//! Two finer provenances: a settings-file value copied from the trading program's `.env` (config/import.rs)
+//! Two finer provenances: a settings-file value copied from the trading program's `.env` (config/import/mod.rs)
 //! is shown as imported from that file while it still equals what was copied; and the region, when no
-//! source sets it, follows the computer's time zone (schedule.rs), shown as such.
+//! source sets it, follows the computer's time zone (schedule/mod.rs), shown as such.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,8 @@ mod resolved;
 
 pub use file::{WriteError, default_settings_path, reset_settings, write_settings};
 pub use import::{
-    ClientIdClash, IMPORT_RECORD_KEY, IMPORTED_KEYS, ImportError, ImportRecord, TradingEnv,
-    TradingProgram, import_changes, read_trading_env, trading_env_path,
+    ClientIdClash, IMPORT_RECORD_KEY, IMPORTED_KEYS, ImportError, ImportErrorCode, ImportRecord,
+    TradingEnv, TradingProgram, import_changes, read_trading_env, trading_env_path,
 };
 pub use keys::{
     COMMON_CLIENT_IDS, DEFAULT_CLIENT_ID, DEFAULT_PORT, Key, SPARE_CLIENT_IDS, SettingValue,

@@ -21,6 +21,17 @@ impl Config {
         inputs.resolve().map(|settings| Config { settings })
     }
 
+    /// The settings given as explicit values (as flags give them), defaults for the rest: what a
+    /// benchmark or a test runs with.
+    pub fn from_explicit(
+        values: impl IntoIterator<Item = (Key, String)>,
+    ) -> Result<Config, Vec<InvalidValue>> {
+        Config::resolve(&Inputs {
+            explicit: values.into_iter().collect(),
+            ..Inputs::default()
+        })
+    }
+
     /// Each setting with its source, for display.
     pub fn settings(&self) -> &[Setting] {
         &self.settings
@@ -125,7 +136,7 @@ impl Config {
         time_rules_of(&self.settings).auto_restart
     }
 
-    /// The region and the auto-restart time together, for schedule.rs and reset_window.rs.
+    /// The region and the auto-restart time together, for schedule/mod.rs and reset_window.rs.
     pub fn time_rules(&self) -> TimeRules {
         time_rules_of(&self.settings)
     }

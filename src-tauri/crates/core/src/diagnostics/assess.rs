@@ -5,14 +5,18 @@ use gateway_proto::words::{
     API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, RESTART_BY_HAND, api_settings_steps,
 };
 use gateway_proto::{
-    AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, ErrorCode,
-    GatewayProcess, PortScan, Report, Verdict, WorkerStatus, ZombieSide,
+    Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, GatewayProcess, PortScan, Report,
+    Verdict, WorkerStatus, ZombieSide,
 };
 
-use super::account::session_mode;
+use super::local_checks::{
+    check_accept_queue, check_account_mode, check_client_id, check_client_zombies, check_config,
+    check_gateway_process, check_gateway_zombies, check_port_listening, check_reset_window,
+    zombies,
+};
 use super::session_checks::add_session_checks;
 use super::session_test::PingOutcome;
-use super::verdict::verdict;
+use super::verdict::{Conclusion, verdict};
 use crate::config::InvalidValue;
 use crate::reset_window::InWindow;
 use crate::sockets::client_id_holders;
@@ -118,7 +122,7 @@ impl Builder {
     }
 }
 
-/// Builds the checklist and picks the verdict.
+/// Builds the checklist, one check after another in the report's order, and picks the verdict.
 pub fn assess(obs: &Observations) -> Report {
     let mut b = Builder { checks: Vec::new() };
     let listener = obs.scan.as_ref().and_then(|s| s.listeners.first());
@@ -126,244 +130,28 @@ pub fn assess(obs: &Observations) -> Report {
         .worker
         .as_ref()
         .and_then(|w| w.last_error.as_ref())
-        .map(|e| e.code);
+        .map(|e| e.code.clone());
     let session = obs.worker.as_ref().map(|w| w.session);
 
-    // config
-    match obs.config_errors.first() {
-        Some(first) => b.add(
-            CheckId::Config,
-            "Settings",
-            CheckStatus::Fail,
-            first.message.clone(),
-            Some("Open Settings and correct the value."),
-        ),
-        None => b.add(
-            CheckId::Config,
-            "Settings",
-            CheckStatus::Pass,
-            match obs.client_id {
-                Some(id) => format!("Port {}, client id {id}.", obs.port),
-                None => format!("Port {}.", obs.port),
-            },
-            None,
-        ),
-    }
-
-    // port_listening + gateway_process
-    match (&obs.scan, listener) {
-        (None, _) => {
-            b.add(
-                CheckId::PortListening,
-                "Gateway port",
-                CheckStatus::Skip,
-                "Could not read this computer's connections.",
-                Some("Run Gateway Doctor as the same user as IB Gateway."),
-            );
-            b.technical(obs.scan_error.as_deref().unwrap_or("unknown error"));
-        }
-        (Some(_), Some(_)) => b.add(CheckId::PortListening, "Gateway port", CheckStatus::Pass, format!("Something is listening on port {}.", obs.port), None),
-        (Some(_), None) => b.add(
-            CheckId::PortListening,
-            "Gateway port",
-            CheckStatus::Fail,
-            format!("Nothing is listening on port {}.", obs.port),
-            Some("Start IB Gateway and log in; check the \u{201c}Socket port\u{201d} in Configure \u{2192} Settings \u{2192} API \u{2192} Settings."),
-        ),
-    }
-    let gateway = obs
-        .scan
-        .as_ref()
-        .and_then(|s| s.processes.iter().find(|p| p.is_gateway));
-    match (listener, gateway) {
-        (Some(_), Some(p)) => {
-            b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Pass, format!("{} has the port open.", p.name), None);
-            b.technical(format!("pid {}", p.pid));
-        }
-        (Some(_), None) => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "The program that owns the port could not be identified (it may belong to another user).", None),
-        (None, _) => match obs.gateway_processes.first() {
-            Some(p) => {
-                b.add(
-                    CheckId::GatewayProcess,
-                    "Gateway program",
-                    CheckStatus::Warn,
-                    format!("{} is running, but nothing listens on port {}.", p.product.label(), obs.port),
-                    Some(API_STEPS),
-                );
-                b.technical(format!("pid {}", p.pid));
-            }
-            None => b.add(CheckId::GatewayProcess, "Gateway program", CheckStatus::Skip, "No program owns the port.", None),
-        },
-    }
-
-    // accept_queue
-    let stuck =
-        !obs.accept_queue_samples.is_empty() && obs.accept_queue_samples.iter().all(|&q| q > 0);
-    match (listener, stuck, obs.accept_queue_samples.iter().max()) {
-        (None, _, _) | (_, _, None) => b.add(
-            CheckId::AcceptQueue,
-            "Gateway accepting connections",
-            CheckStatus::Skip,
-            "No listener to look at.",
-            None,
-        ),
-        (Some(_), true, Some(q)) => {
-            b.add(
-                CheckId::AcceptQueue,
-                "Gateway accepting connections",
-                CheckStatus::Fail,
-                format!("{q} connection(s) are waiting and the Gateway is not taking them: its API layer has stopped."),
-                Some(RESTART_STEPS),
-            );
-            b.technical(format!(
-                "accept queue samples: {:?}",
-                obs.accept_queue_samples
-            ));
-        }
-        (Some(_), false, Some(_)) => b.add(
-            CheckId::AcceptQueue,
-            "Gateway accepting connections",
-            CheckStatus::Pass,
-            "New connections are taken at once.",
-            None,
-        ),
-    }
-
-    // zombies
-    let zombies = |side| {
-        obs.scan.as_ref().map_or(0, |s| {
-            s.zombies.iter().filter(|z| z.side == side).count() as u32
-        })
-    };
-    let (client_zombies, gateway_zombies) =
-        (zombies(ZombieSide::Client), zombies(ZombieSide::Gateway));
-    if client_zombies > 0 {
-        b.add(
-            CheckId::ZombiesClient,
-            "Stale connections (programs)",
-            CheckStatus::Warn,
-            format!("{client_zombies} stale connection(s) to the Gateway are still held open by programs on this computer; they can keep a client id taken."),
-            Some("Clean up the stale connections (Connections \u{2192} Clean up)."),
-        );
-        b.technical(format!(
-            "{client_zombies} CLOSE_WAIT socket(s) held by local processes"
-        ));
-    } else {
-        b.add(
-            CheckId::ZombiesClient,
-            "Stale connections (programs)",
-            CheckStatus::Pass,
-            "None.",
-            None,
-        );
-    }
-    if gateway_zombies > 0 {
-        b.add(
-            CheckId::ZombiesGateway,
-            "Stale connections (Gateway side)",
-            CheckStatus::Warn,
-            format!("The Gateway holds {gateway_zombies} closed connection(s) it never finished; only a Gateway restart clears them."),
-            Some(RESTART_STEPS),
-        );
-        b.technical(format!(
-            "{gateway_zombies} CLOSE_WAIT socket(s) with the Gateway port as local port"
-        ));
-    } else {
-        b.add(
-            CheckId::ZombiesGateway,
-            "Stale connections (Gateway side)",
-            CheckStatus::Pass,
-            "None.",
-            None,
-        );
-    }
-
-    // client_id_conflict
-    let others = obs.scan.as_ref().map_or(0, |s| {
-        s.live_sessions
-            .iter()
-            .filter(|e| !e.pids.iter().any(|p| obs.our_pids.contains(p)))
-            .count()
-    });
-    match obs.client_id {
-        None => b.add(
-            CheckId::ClientIdConflict,
-            "Client id",
-            CheckStatus::Skip,
-            "Not checked: the settings need fixing first.",
-            Some("Open Settings and correct the value."),
-        ),
-        Some(id) if handshake_error == Some(ErrorCode::ClientIdInUse) => {
-            let holder = holders_words(obs)
-                .map(|h| format!(" {}", h.summary))
-                .unwrap_or_default();
-            b.add(
-                CheckId::ClientIdConflict,
-                "Client id",
-                CheckStatus::Fail,
-                format!("Client id {id} is already used by another connection to the Gateway.{holder}"),
-                Some("Close the other program using this client id, clean up stale connections, or pick another client id in Settings."),
-            );
-        }
-        Some(id) if others > 0 => b.add(CheckId::ClientIdConflict, "Client id", CheckStatus::Pass, format!("{others} other program(s) are connected to the Gateway; client id {id} was not refused."), None),
-        Some(id) => b.add(
-            CheckId::ClientIdConflict,
-            "Client id",
-            CheckStatus::Pass,
-            format!("No other connection is using the Gateway; client id {id} is free."),
-            None,
-        ),
-    }
-
+    check_config(&mut b, obs);
+    check_port_listening(&mut b, obs, listener);
+    check_gateway_process(&mut b, obs, listener);
+    check_accept_queue(&mut b, obs, listener);
+    let client_zombies = zombies(obs, ZombieSide::Client);
+    check_client_zombies(&mut b, client_zombies);
+    check_gateway_zombies(&mut b, zombies(obs, ZombieSide::Gateway));
+    check_client_id(&mut b, obs, handshake_error.as_ref());
     // handshake, api_start, heartbeat, ib_link, farms
     add_session_checks(&mut b, obs.worker.as_ref(), obs.ping.as_ref(), obs.source);
+    check_reset_window(&mut b, obs);
+    let mode = check_account_mode(&mut b, obs);
 
-    // reset_window
-    match &obs.reset_window {
-        Some(w) => b.add(
-            CheckId::ResetWindow,
-            "IBKR reset window",
-            CheckStatus::Warn,
-            format!("Now inside the {} until {}.", w.name, w.ends_local),
-            None,
-        ),
-        None => b.add(
-            CheckId::ResetWindow,
-            "IBKR reset window",
-            CheckStatus::Pass,
-            "Not inside a scheduled reset.",
-            None,
-        ),
-    }
-
-    // account_mode
-    let accounts = obs
-        .worker
-        .as_ref()
-        .map(|w| w.accounts.clone())
-        .unwrap_or_default();
-    let mode = session_mode(Some(obs.port), &accounts);
-    let (mode_status, mode_text) = match mode {
-        Some(AccountMode::Live) => (
-            CheckStatus::Pass,
-            "LIVE: orders placed through this Gateway use real money.",
-        ),
-        Some(AccountMode::Paper) => (CheckStatus::Pass, "PAPER trading."),
-        None => (
-            CheckStatus::Skip,
-            "Not known yet: IB Gateway names its accounts once a session is open.",
-        ),
-    };
-    b.add(
-        CheckId::AccountMode,
-        "Paper or live",
-        mode_status,
-        mode_text,
-        None,
-    );
-
-    let (verdict, summary, next_step, remedy) =
-        verdict(obs, &b, handshake_error, session, client_zombies);
+    let Conclusion {
+        verdict,
+        summary,
+        next_step,
+        remedy,
+    } = verdict(obs, &b, handshake_error, session, client_zombies);
     Report {
         verdict,
         summary,

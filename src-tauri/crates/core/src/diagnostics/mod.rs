@@ -7,6 +7,7 @@
 mod account;
 mod assess;
 mod guardrail;
+mod local_checks;
 mod observe;
 mod session_checks;
 mod session_test;

@@ -36,42 +36,51 @@ pub(super) fn add_session_checks(
     ping: Option<&PingOutcome>,
     source: SessionSource,
 ) {
-    let worker = worker.filter(|w| api_was_tested(w));
-    let Some(w) = worker else {
+    let Some(w) = worker.filter(|w| api_was_tested(w)) else {
+        return add_untested(b);
+    };
+    check_handshake(b, w, source);
+    check_api_start(b, w);
+    check_heartbeat(b, w, ping);
+    check_ib_link(b, w);
+    check_farms(b, w);
+}
+
+/// No session tried: the handshake says how to test, the rest are skipped.
+fn add_untested(b: &mut Builder) {
+    b.add(
+        CheckId::Handshake,
+        HANDSHAKE,
+        CheckStatus::Skip,
+        NOT_TESTED,
+        None,
+    );
+    for (id, title) in [
+        (CheckId::ApiStart, API_START),
+        (CheckId::Heartbeat, HEARTBEAT),
+        (CheckId::IbLink, IB_LINK),
+        (CheckId::Farms, FARMS),
+    ] {
         b.add(
-            CheckId::Handshake,
-            HANDSHAKE,
+            id,
+            title,
             CheckStatus::Skip,
-            NOT_TESTED,
+            "Not tested (no session).",
             None,
         );
-        for (id, title) in [
-            (CheckId::ApiStart, API_START),
-            (CheckId::Heartbeat, HEARTBEAT),
-            (CheckId::IbLink, IB_LINK),
-            (CheckId::Farms, FARMS),
-        ] {
-            b.add(
-                id,
-                title,
-                CheckStatus::Skip,
-                "Not tested (no session).",
-                None,
-            );
-        }
-        return;
-    };
-    let reached = |step| {
-        w.handshake
-            .as_ref()
-            .is_some_and(|h| h.steps.iter().any(|s| s.step == step))
-    };
-    let error = w.last_error.as_ref();
-    let connected = matches!(
+    }
+}
+
+/// Up (answering or not) since a handshake that went through.
+fn connected(w: &WorkerStatus) -> bool {
+    matches!(
         w.session,
         SessionState::Connected | SessionState::Unresponsive
-    );
-    if connected {
+    )
+}
+
+fn check_handshake(b: &mut Builder, w: &WorkerStatus, source: SessionSource) {
+    if connected(w) {
         let ms = w.handshake.as_ref().map_or(0.0, |h| h.elapsed_ms);
         let (through, app) = match source {
             SessionSource::App { app_pid } => (
@@ -91,14 +100,7 @@ pub(super) fn add_session_checks(
             "handshake {ms:.0} ms; server version {}{app}",
             w.server_version.unwrap_or_default()
         ));
-        b.add(
-            CheckId::ApiStart,
-            API_START,
-            CheckStatus::Pass,
-            format!("Accounts: {}.", w.accounts.join(", ")),
-            None,
-        );
-    } else if let Some(e) = error {
+    } else if let Some(e) = w.last_error.as_ref() {
         b.add(
             CheckId::Handshake,
             HANDSHAKE,
@@ -123,18 +125,6 @@ pub(super) fn add_session_checks(
                 .as_ref()
                 .map_or(String::new(), |d| format!("; {d}"))
         ));
-        if reached(HandshakeStepName::ManagedAccounts) && !reached(HandshakeStepName::NextValidId) {
-            b.add(CheckId::ApiStart, API_START, CheckStatus::Fail, "The Gateway sent the account list but never said it was ready for orders: its API layer is stuck.", Some(RESTART_STEPS));
-            b.technical("managedAccounts arrived, nextValidId never did");
-        } else {
-            b.add(
-                CheckId::ApiStart,
-                API_START,
-                CheckStatus::Skip,
-                "The connection did not get that far.",
-                None,
-            );
-        }
     } else {
         b.add(
             CheckId::Handshake,
@@ -143,6 +133,24 @@ pub(super) fn add_session_checks(
             "Not connected.",
             None,
         );
+    }
+}
+
+fn check_api_start(b: &mut Builder, w: &WorkerStatus) {
+    let reached = |step| {
+        w.handshake
+            .as_ref()
+            .is_some_and(|h| h.steps.iter().any(|s| s.step == step))
+    };
+    if connected(w) {
+        b.add(
+            CheckId::ApiStart,
+            API_START,
+            CheckStatus::Pass,
+            format!("Accounts: {}.", w.accounts.join(", ")),
+            None,
+        );
+    } else if w.last_error.is_none() {
         b.add(
             CheckId::ApiStart,
             API_START,
@@ -150,7 +158,23 @@ pub(super) fn add_session_checks(
             "Not connected.",
             None,
         );
+    } else if reached(HandshakeStepName::ManagedAccounts)
+        && !reached(HandshakeStepName::NextValidId)
+    {
+        b.add(CheckId::ApiStart, API_START, CheckStatus::Fail, "The Gateway sent the account list but never said it was ready for orders: its API layer is stuck.", Some(RESTART_STEPS));
+        b.technical("managedAccounts arrived, nextValidId never did");
+    } else {
+        b.add(
+            CheckId::ApiStart,
+            API_START,
+            CheckStatus::Skip,
+            "The connection did not get that far.",
+            None,
+        );
     }
+}
+
+fn check_heartbeat(b: &mut Builder, w: &WorkerStatus, ping: Option<&PingOutcome>) {
     match (w.session, w.heartbeat.last_rtt_ms, ping) {
         (_, _, Some(PingOutcome::Unanswered { message })) => {
             b.add(
@@ -201,6 +225,9 @@ pub(super) fn add_session_checks(
             None,
         ),
     }
+}
+
+fn check_ib_link(b: &mut Builder, w: &WorkerStatus) {
     match w.link.state {
         LinkState::Lost | LinkState::ServerBroken => {
             b.add(
@@ -231,6 +258,9 @@ pub(super) fn add_session_checks(
             None,
         ),
     }
+}
+
+fn check_farms(b: &mut Builder, w: &WorkerStatus) {
     let broken: Vec<&gateway_proto::FarmStatus> = w
         .farms
         .iter()

@@ -4,6 +4,8 @@ use gateway_proto::{
     AccountMode, ErrorBody, ErrorCode, PortScan, SessionState, Verdict, WorkerStatus,
 };
 
+use gateway_testkit::assert_contains;
+
 use super::*;
 use crate::reset_window::InWindow;
 
@@ -73,17 +75,9 @@ fn a_listening_port_without_a_session_is_not_tested_never_healthy() {
         };
         let report = assess(&obs);
         assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
-        assert!(
-            report.summary.contains("its API was not tested"),
-            "{}",
-            report.summary
-        );
-        assert!(
-            report.next_step.contains("--handshake"),
-            "{}",
-            report.next_step
-        );
-        assert!(report.next_step.contains("Connect"), "{}", report.next_step);
+        assert_contains(&report.summary, "its API was not tested");
+        assert_contains(&report.next_step, "--handshake");
+        assert_contains(&report.next_step, "Connect");
         let handshake = handshake_check(&report);
         assert_eq!(handshake.status, gateway_proto::CheckStatus::Skip);
         assert!(
@@ -125,16 +119,10 @@ fn the_apps_session_is_named_as_the_test() {
     assert_eq!(report.verdict, Verdict::Healthy);
     let handshake = handshake_check(&report);
     assert_eq!(handshake.status, gateway_proto::CheckStatus::Pass);
-    assert!(
-        handshake
-            .detail
-            .contains("open Gateway Doctor app's session"),
-        "{}",
-        handshake.detail
-    );
+    assert_contains(&handshake.detail, "open Gateway Doctor app's session");
     // The app's process id is for support: under "Details", not in the main text.
     let technical = handshake.technical.as_deref().unwrap_or_default();
-    assert!(technical.contains("pid 4242"), "{technical}");
+    assert_contains(technical, "pid 4242");
     assert!(!handshake.detail.contains("4242"), "{}", handshake.detail);
 }
 
@@ -200,12 +188,9 @@ fn nothing_on_the_port_while_ib_gateway_runs_says_its_api_is_off_not_that_it_is_
     };
     let report = assess(&obs);
     assert_eq!(report.verdict, Verdict::WrongPortOrApiDisabled);
-    assert!(
-        report
-            .summary
-            .contains("IB Gateway is running, but its API is not listening on port 4002"),
-        "{}",
-        report.summary
+    assert_contains(
+        &report.summary,
+        "IB Gateway is running, but its API is not listening on port 4002",
     );
     assert!(
         report
@@ -328,12 +313,9 @@ fn a_refused_client_id_names_the_local_program_holding_it() {
         ..obs
     });
     let conflict = check(&elsewhere, gateway_proto::CheckId::ClientIdConflict);
-    assert!(
-        conflict
-            .detail
-            .contains("No program on this computer shows client id 7431"),
-        "{}",
-        conflict.detail
+    assert_contains(
+        &conflict.detail,
+        "No program on this computer shows client id 7431",
     );
 }
 
@@ -411,7 +393,7 @@ fn a_reset_window_does_not_explain_a_client_id_in_use_or_a_gateway_too_old() {
             port: 4002,
             scan: Some(listening(4002)),
             accept_queue_samples: vec![0],
-            worker: Some(failed_handshake(code)),
+            worker: Some(failed_handshake(code.clone())),
             reset_window: Some(window()),
             ..Observations::default()
         };

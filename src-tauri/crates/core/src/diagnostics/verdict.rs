@@ -15,7 +15,14 @@ pub(super) const HOW_TO_TEST: &str = "Test its API: click Connect (or Diagnose) 
      app, or run `gateway-doctor diagnose --handshake`, which connects once and keeps that connection open \
      long enough not to upset the Gateway.";
 
-pub(super) type Conclusion = (Verdict, String, String, Option<Remedy>);
+/// The verdict and the words and remedy that go with it in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Conclusion {
+    pub(super) verdict: Verdict,
+    pub(super) summary: String,
+    pub(super) next_step: String,
+    pub(super) remedy: Option<Remedy>,
+}
 
 pub(super) fn verdict(
     obs: &Observations,
@@ -26,12 +33,12 @@ pub(super) fn verdict(
 ) -> Conclusion {
     let fail = |id| b.status(id) == CheckStatus::Fail;
     if let Some(first) = obs.config_errors.first() {
-        return (
-            Verdict::BadConfig,
-            format!("A setting is wrong: {}.", first.message),
-            "Open Settings and correct it.".into(),
-            Some(Remedy::OpenSettings),
-        );
+        return Conclusion {
+            verdict: Verdict::BadConfig,
+            summary: format!("A setting is wrong: {}.", first.message),
+            next_step: "Open Settings and correct it.".into(),
+            remedy: Some(Remedy::OpenSettings),
+        };
     }
     // A reset window explains only what a reset can cause: a lost link to IB, a late or silent API, a
     // Gateway restarting itself (its process is there, its port not yet). It does not explain a Gateway
@@ -52,20 +59,20 @@ pub(super) fn verdict(
         || fail(CheckId::Heartbeat)
         || fail(CheckId::AcceptQueue);
     if let (Some(w), true) = (&obs.reset_window, reset_can_cause) {
-        return (
-            Verdict::ResetWindow,
-            format!(
+        return Conclusion {
+            verdict: Verdict::ResetWindow,
+            summary: format!(
                 "IBKR's servers are in their scheduled reset ({}); interruptions are normal now.",
                 w.name
             ),
-            format!(
+            next_step: format!(
                 "Nothing to fix: wait until about {}. Gateway Doctor reconnects by itself.",
                 w.ends_local
             ),
-            Some(Remedy::WaitUntil {
+            remedy: Some(Remedy::WaitUntil {
                 at_ms: w.ends_at_ms,
             }),
-        );
+        };
     }
     if fail(CheckId::PortListening) {
         if let Some(&port) = obs.other_listening_ports.first() {
@@ -73,69 +80,69 @@ pub(super) fn verdict(
                 .iter()
                 .find(|(p, _)| *p == port)
                 .map_or("IB", |(_, n)| n);
-            return (
-                Verdict::WrongPortOrApiDisabled,
-                format!(
+            return Conclusion {
+                verdict: Verdict::WrongPortOrApiDisabled,
+                summary: format!(
                     "Nothing answers on port {}, but something listens on port {port} ({name}).",
                     obs.port
                 ),
-                format!(
+                next_step: format!(
                     "Switch to port {port}, or set IB Gateway's \u{201c}Socket port\u{201d} to {} ({}).",
                     obs.port,
                     api_menu()
                 ),
-                Some(Remedy::SwitchPort { port }),
-            );
+                remedy: Some(Remedy::SwitchPort { port }),
+            };
         }
         if let Some(running) = obs.gateway_processes.first() {
             let name = running.product.label();
-            return (
-                Verdict::WrongPortOrApiDisabled,
-                format!(
+            return Conclusion {
+                verdict: Verdict::WrongPortOrApiDisabled,
+                summary: format!(
                     "{name} is running, but its API is not listening on port {}.",
                     obs.port
                 ),
-                format!(
+                next_step: format!(
                     "In {name}, turn on the API and check the port: {}, tick \u{201c}Enable ActiveX and Socket Clients\u{201d} (where it is shown) and set the \u{201c}Socket port\u{201d} to {}.",
                     api_menu(),
                     obs.port
                 ),
-                Some(Remedy::Retry),
-            );
+                remedy: Some(Remedy::Retry),
+            };
         }
-        return (
-            Verdict::GatewayNotRunning,
-            format!(
+        return Conclusion {
+            verdict: Verdict::GatewayNotRunning,
+            summary: format!(
                 "IB Gateway is not running (nothing is listening on port {}).",
                 obs.port
             ),
-            format!(
+            next_step: format!(
                 "Start IB Gateway and log in. If it is running, turn on its API in {} and check the \u{201c}Socket port\u{201d}.",
                 api_menu()
             ),
-            Some(Remedy::Retry),
-        );
+            remedy: Some(Remedy::Retry),
+        };
     }
     let connected = session == Some(SessionState::Connected);
     match handshake_error {
         Some(ErrorCode::GatewayTooOld) => {
-            return (Verdict::GatewayTooOld, "This IB Gateway is too old for Gateway Doctor.".into(), "Install the latest IB Gateway (stable or latest) from interactivebrokers.com, then start it again.".into(), None);
+            return Conclusion { verdict: Verdict::GatewayTooOld, summary: "This IB Gateway is too old for Gateway Doctor.".into(), next_step: "Install the latest IB Gateway (stable or latest) from interactivebrokers.com, then start it again.".into(), remedy: None };
         }
         Some(ErrorCode::ClientIdInUse) => {
             let remedy = (client_zombies > 0).then_some(Remedy::CleanZombies {
                 count: client_zombies,
             });
             let holder = holders_words(obs).and_then(|h| h.holder_name);
-            return (
-                Verdict::ClientIdInUse,
-                match obs.client_id {
+            return Conclusion {
+                verdict: Verdict::ClientIdInUse,
+                summary: match obs.client_id {
                     Some(id) => format!(
                         "Client id {id} is already in use by another connection to the Gateway."
                     ),
                     None => "The client id is already in use by another connection to the Gateway."
                         .into(),
                 },
-                if client_zombies > 0 {
+                next_step: if client_zombies > 0 {
                     format!(
                         "Clean up the {client_zombies} stale connection(s) holding it, then connect again."
                     )
@@ -147,34 +154,34 @@ pub(super) fn verdict(
                     "Close the other program that uses this client id, or choose another client id in Settings.".into()
                 },
                 remedy,
-            );
+            };
         }
         Some(ErrorCode::ConnectionRefused | ErrorCode::ConnectionLost)
             if !connected && obs.scan.as_ref().is_some_and(|s| !s.listeners.is_empty()) =>
         {
-            return (
-                Verdict::WrongPortOrApiDisabled,
-                "The Gateway's port is open but it closed the connection at once.".into(),
-                format!(
+            return Conclusion {
+                verdict: Verdict::WrongPortOrApiDisabled,
+                summary: "The Gateway's port is open but it closed the connection at once.".into(),
+                next_step: format!(
                     "Check IB Gateway's API settings ({}) as listed below: most often \u{201c}Allow connections from localhost only\u{201d} or \u{201c}Trusted IPs\u{201d} keeps Gateway Doctor out.",
                     api_menu()
                 ),
-                Some(Remedy::Retry),
-            );
+                remedy: Some(Remedy::Retry),
+            };
         }
         Some(ErrorCode::ProtocolError) if !connected => {
-            return (
-                Verdict::WrongPortOrApiDisabled,
-                format!(
+            return Conclusion {
+                verdict: Verdict::WrongPortOrApiDisabled,
+                summary: format!(
                     "Something listens on port {}, but it does not answer like IB Gateway.",
                     obs.port
                 ),
-                format!(
+                next_step: format!(
                     "Check the port: IB Gateway uses 4002 (paper) or 4001 (live), TWS 7497 or 7496 (the \u{201c}Socket port\u{201d} in {}).",
                     api_menu()
                 ),
-                Some(Remedy::Retry),
-            );
+                remedy: Some(Remedy::Retry),
+            };
         }
         _ => {}
     }
@@ -189,43 +196,39 @@ pub(super) fn verdict(
         || ping_failed
         || session == Some(SessionState::Unresponsive);
     if unresponsive {
-        return (
-            Verdict::GatewayUnresponsive,
-            "Gateway API layer is unresponsive: its port is open but it does not answer.".into(),
-            RESTART_STEPS.into(),
-            Some(Remedy::RestartGateway),
-        );
+        return Conclusion {
+            verdict: Verdict::GatewayUnresponsive,
+            summary: "Gateway API layer is unresponsive: its port is open but it does not answer."
+                .into(),
+            next_step: RESTART_STEPS.into(),
+            remedy: Some(Remedy::RestartGateway),
+        };
     }
     if client_zombies > 0 {
-        return (
-            Verdict::ZombiesPresent,
-            format!(
+        return Conclusion {
+            verdict: Verdict::ZombiesPresent,
+            summary: format!(
                 "{client_zombies} stale connection(s) to the Gateway are left open by programs on this computer."
             ),
-            "Clean them up: they can hold client ids and confuse the Gateway.".into(),
-            Some(Remedy::CleanZombies {
+            next_step: "Clean them up: they can hold client ids and confuse the Gateway.".into(),
+            remedy: Some(Remedy::CleanZombies {
                 count: client_zombies,
             }),
-        );
+        };
     }
     if fail(CheckId::IbLink) {
-        return (
-            Verdict::IbServersDisconnected,
-            "The Gateway is running but has lost its connection to IB's servers.".into(),
-            "Wait a few minutes: it reconnects by itself. If it does not, check this computer's internet connection.".into(),
-            None,
-        );
+        return Conclusion { verdict: Verdict::IbServersDisconnected, summary: "The Gateway is running but has lost its connection to IB's servers.".into(), next_step: "Wait a few minutes: it reconnects by itself. If it does not, check this computer's internet connection.".into(), remedy: None };
     }
     if connected {
-        return (
-            Verdict::Healthy,
-            format!(
+        return Conclusion {
+            verdict: Verdict::Healthy,
+            summary: format!(
                 "Connected to IB Gateway on port {}; its API answers.",
                 obs.port
             ),
-            "Nothing to do.".into(),
-            None,
-        );
+            next_step: "Nothing to do.".into(),
+            remedy: None,
+        };
     }
     // Listening, but no session answered: say so, never "healthy".
     let summary = match obs.worker.as_ref().and_then(|w| w.last_error.as_ref()) {
@@ -238,10 +241,10 @@ pub(super) fn verdict(
             obs.port
         ),
     };
-    (
-        Verdict::ListeningNotTested,
+    Conclusion {
+        verdict: Verdict::ListeningNotTested,
         summary,
-        HOW_TO_TEST.into(),
-        Some(Remedy::Retry),
-    )
+        next_step: HOW_TO_TEST.into(),
+        remedy: Some(Remedy::Retry),
+    }
 }

@@ -214,7 +214,7 @@ fn every_situation() -> Vec<Observations> {
     ];
     for code in ErrorCode::ALL {
         all.push(Observations {
-            worker: Some(failed(code)),
+            worker: Some(failed(code.clone())),
             ..base.clone()
         });
     }
@@ -327,7 +327,7 @@ fn a_refused_or_dropped_connection_walks_through_the_gateways_api_settings() {
             client_id: Some(7),
             scan: Some(scan(4001, true, 0, 0)),
             accept_queue_samples: vec![0],
-            worker: Some(failed(code)),
+            worker: Some(failed(code.clone())),
             source: SessionSource::Own,
             ..Observations::default()
         });

@@ -162,23 +162,20 @@ mod tests {
             .collect()
     }
 
-    fn e(key: &str, value: &str, line: u32) -> (String, String, u32) {
-        (key.into(), value.into(), line)
+    /// The entries as `key=value@line`, one string each: short enough to list on one line.
+    fn listed(text: &str) -> Vec<String> {
+        entries(text)
+            .into_iter()
+            .map(|(key, value, line)| format!("{key}={value}@{line}"))
+            .collect()
     }
 
     #[test]
     fn comments_blanks_and_separators_follow_java_properties() {
         let text = "# comment\n  ! also a comment\n\nA=1\nB = 2 \n  C:3\nD 4\nE\nF=\n";
         assert_eq!(
-            entries(text),
-            [
-                e("A", "1", 4),
-                e("B", "2 ", 5),
-                e("C", "3", 6),
-                e("D", "4", 7),
-                e("E", "", 8),
-                e("F", "", 9)
-            ]
+            listed(text),
+            ["A=1@4", "B=2 @5", "C=3@6", "D=4@7", "E=@8", "F=@9"]
         );
     }
 
@@ -188,10 +185,10 @@ mod tests {
         assert_eq!(
             entries(text),
             [
-                e("A", "one two", 1),
-                e("B", "x\\", 3),
-                e("C", "a=bAq", 4),
-                e("D E", "5", 5)
+                ("A".to_string(), "one two".to_string(), 1),
+                ("B".into(), "x\\".into(), 3),
+                ("C".into(), "a=bAq".into(), 4),
+                ("D E".into(), "5".into(), 5)
             ]
         );
     }
@@ -199,8 +196,8 @@ mod tests {
     #[test]
     fn a_comment_line_does_not_continue_and_latin1_bytes_are_characters() {
         assert_eq!(
-            entries("# note \\\nA=1\n"),
-            [e("A", "1", 2)],
+            listed("# note \\\nA=1\n"),
+            ["A=1@2"],
             "a comment ending in a backslash does not swallow the next line"
         );
         let parsed = parse(b"P=caf\xe9\n").expect("parses");

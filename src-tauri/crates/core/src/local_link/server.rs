@@ -162,23 +162,11 @@ async fn session(supervisor: &Supervisor, target: LinkTarget, connect: bool) -> 
         host: target.host,
         port: target.port,
         client_id: target.client_id,
-        phase: phase(&test.lifecycle).into(),
+        phase: test.lifecycle.phase().into(),
         latch,
         worker_pid: test.worker_pid,
         worker: test.status,
         ping: test.ping,
-    }
-}
-
-fn phase(lifecycle: &Lifecycle) -> &'static str {
-    match lifecycle {
-        Lifecycle::Idle => "idle",
-        Lifecycle::Connecting { .. } => "connecting",
-        Lifecycle::Connected => "connected",
-        Lifecycle::Unresponsive => "unresponsive",
-        Lifecycle::Backoff { .. } => "backoff",
-        Lifecycle::Latched { .. } => "latched",
-        Lifecycle::Failed { .. } => "failed",
     }
 }
 

@@ -159,55 +159,62 @@ pub fn terminate(targets: &[CleanTarget], grace: Duration) -> Vec<CleanOutcome> 
 fn stop(targets: &[CleanTarget], grace: Duration) -> Vec<CleanOutcome> {
     // Read now, at signal time: the parent chain may have changed since the decision.
     let ctx = &Context::current();
-    let mut steps = Vec::with_capacity(targets.len());
-    let mut handles: Vec<Option<ProcessHandle>> = Vec::with_capacity(targets.len());
-    for target in targets {
-        let (step, handle) = open_verified(target, ctx);
-        steps.push(step);
-        handles.push(handle);
-    }
-    // SIGTERM to all, then one shared grace period.
-    for (i, handle) in handles.iter_mut().enumerate() {
-        if let Some(h) = handle
-            && let Err(err) = h.signal(Sig::Term)
-        {
-            steps[i] = signal_failed(err);
-            *handle = None;
-        }
-    }
-    let exited = wait_for(&handles, grace);
-    for (i, handle) in handles.iter_mut().enumerate() {
-        if handle.is_none() {
-            continue;
-        }
-        if exited[i] {
-            steps[i] = Step::plain(CleanResult::Terminated);
-            *handle = None;
-        } else if let Some(h) = handle
-            && let Err(err) = h.signal(Sig::Kill)
-        {
-            steps[i] = signal_failed(err);
-            *handle = None;
-        }
-    }
-    let killed = wait_for(&handles, KILL_WAIT);
-    for (i, handle) in handles.iter().enumerate() {
-        if handle.is_some() {
-            steps[i] = if killed[i] {
-                Step::plain(CleanResult::KilledAfterGrace)
-            } else {
-                Step {
-                    note: Some(format!("still running {KILL_WAIT:?} after SIGKILL")),
-                    ..Step::plain(CleanResult::Failed)
-                }
-            };
-        }
-    }
-    targets
+    let mut endings: Vec<Ending> = targets
         .iter()
-        .zip(steps)
-        .map(|(target, step)| step.into_outcome(&target.process, ctx, grace))
+        .map(|target| {
+            let (step, handle) = open_verified(target, ctx);
+            Ending {
+                target,
+                step,
+                handle,
+            }
+        })
+        .collect();
+    // SIGTERM to all, then one shared grace period.
+    for ending in &mut endings {
+        ending.signal(Sig::Term);
+    }
+    wait_for(&mut endings, grace, CleanResult::Terminated);
+    for ending in &mut endings {
+        ending.signal(Sig::Kill);
+    }
+    wait_for(&mut endings, KILL_WAIT, CleanResult::KilledAfterGrace);
+    for ending in &mut endings {
+        if ending.handle.is_some() {
+            ending.settle(Step {
+                note: Some(format!("still running {KILL_WAIT:?} after SIGKILL")),
+                ..Step::plain(CleanResult::Failed)
+            });
+        }
+    }
+    endings
+        .into_iter()
+        .map(|e| e.step.into_outcome(&e.target.process, ctx, grace))
         .collect()
+}
+
+/// One target on its way to its outcome: where it stands, and its handle while it may still be signalled.
+struct Ending<'a> {
+    target: &'a CleanTarget,
+    step: Step,
+    handle: Option<ProcessHandle>,
+}
+
+impl Ending<'_> {
+    /// Sends `sig` while the process is still open; a failed signal settles its outcome.
+    fn signal(&mut self, sig: Sig) {
+        if let Some(h) = &self.handle
+            && let Err(err) = h.signal(sig)
+        {
+            self.settle(signal_failed(err));
+        }
+    }
+
+    /// The outcome is known: nothing more is sent to this process.
+    fn settle(&mut self, step: Step) {
+        self.step = step;
+        self.handle = None;
+    }
 }
 
 /// The checks before any signal: the absolute rules, then a pidfd, then the identity behind it, then the
@@ -326,22 +333,25 @@ impl Step {
     }
 }
 
-/// Waits on the open handles only; a `None` slot counts as done.
-fn wait_for(handles: &[Option<ProcessHandle>], timeout: Duration) -> Vec<bool> {
-    let open: Vec<(usize, &ProcessHandle)> = handles
+/// Waits up to `timeout` for the processes still open to exit; each that did ends as `exited`.
+fn wait_for(endings: &mut [Ending], timeout: Duration, exited: CleanResult) {
+    let open: Vec<(usize, &ProcessHandle)> = endings
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| h.as_ref().map(|h| (i, h)))
+        .filter_map(|(i, e)| e.handle.as_ref().map(|h| (i, h)))
         .collect();
-    let mut done = vec![true; handles.len()];
     if open.is_empty() {
-        return done;
+        return;
     }
-    let refs: Vec<&ProcessHandle> = open.iter().map(|(_, h)| *h).collect();
-    for ((i, _), exited) in open.iter().zip(platform::wait_exits(&refs, timeout)) {
-        done[*i] = exited;
+    let handles: Vec<&ProcessHandle> = open.iter().map(|(_, h)| *h).collect();
+    let gone: Vec<usize> = open
+        .iter()
+        .zip(platform::wait_exits(&handles, timeout))
+        .filter_map(|((i, _), exited)| exited.then_some(*i))
+        .collect();
+    for i in gone {
+        endings[i].settle(Step::plain(exited));
     }
-    done
 }
 
 /// Re-scans until none of `gone` is a zombie any more (or `CONFIRM_WAIT` passes) and returns that scan.

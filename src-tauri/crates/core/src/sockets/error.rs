@@ -3,6 +3,9 @@
 
 use std::io;
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 /// Why a scan or cleanup could not run at all. Messages read well after "failed to ...".
 #[derive(Debug, thiserror::Error)]
 pub enum SocketError {
@@ -19,12 +22,28 @@ pub enum SocketError {
     Unsupported,
 }
 
+/// Why the connections could not be looked at, as the UI branches on it (SCREAMING_SNAKE_CASE on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SocketErrorCode {
+    SocketTableUnavailable,
+    UnsupportedPlatform,
+}
+
+impl SocketErrorCode {
+    pub const ALL: [SocketErrorCode; 2] = [
+        SocketErrorCode::SocketTableUnavailable,
+        SocketErrorCode::UnsupportedPlatform,
+    ];
+}
+
 impl SocketError {
-    /// A stable SCREAMING_SNAKE code for the UI and the CLI's JSON output.
-    pub fn code(&self) -> &'static str {
+    /// The stable code for the UI and the CLI's JSON output.
+    pub fn code(&self) -> SocketErrorCode {
         match self {
-            SocketError::SocketTable { .. } => "SOCKET_TABLE_UNAVAILABLE",
-            SocketError::Unsupported => "UNSUPPORTED_PLATFORM",
+            SocketError::SocketTable { .. } => SocketErrorCode::SocketTableUnavailable,
+            SocketError::Unsupported => SocketErrorCode::UnsupportedPlatform,
         }
     }
 }

@@ -40,6 +40,8 @@ mod gateway_process;
 mod holders;
 mod identity;
 mod ledger;
+#[cfg(any(target_os = "linux", windows))]
+mod netstat;
 mod policy;
 mod recognise;
 mod scan;
@@ -68,7 +70,7 @@ mod unsupported;
 use unsupported as platform;
 
 pub use cleanup::{CleanOptions, CleanTarget, clean, terminate};
-pub use error::SocketError;
+pub use error::{SocketError, SocketErrorCode};
 pub use gateway_process::gateway_processes;
 pub use gateway_proto::{
     CleanConfirmation, CleanOutcome, CleanReport, CleanResult, ClientIdHolders, ClientIdSource,

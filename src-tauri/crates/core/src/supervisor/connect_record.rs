@@ -9,7 +9,9 @@
 //! the union of all processes' connects. Times are wall-clock milliseconds (processes share no other
 //! clock); one in the future (the clock went back) counts as now, so a clock change can delay a connect by
 //! one window at most. Connects older than the longest window are dropped at each write. The file is
-//! replaced through a unique temp file, flushed, renamed: a reader sees the old or the new file.
+//! replaced through a unique temp file, flushed, renamed: a reader sees the old or the new file. A file that
+//! is not valid (a crash of the disk, a hand edit) is kept aside as `connects.json.invalid` by the next
+//! connect, which starts a new record: the budget is shared again from then on, and nothing is deleted.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,12 +40,29 @@ pub enum ConnectRecordError {
         source: std::io::Error,
     },
     #[error(
-        "the connect record {path} is not valid ({source}); delete it to share the connect budget again"
+        "the connect record {path} is not valid ({source}); the next connect keeps it aside and starts a new one"
     )]
     Invalid {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+    #[error(
+        "the connect record {path} was not valid ({source}); it is kept as {aside} and a new record starts \
+         with the next connect"
+    )]
+    SetAside {
+        path: PathBuf,
+        aside: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the connect record {path} is not valid and cannot be set aside as {aside}: {source}")]
+    SetAsideFailed {
+        path: PathBuf,
+        aside: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot write the connect record {path}: {source}")]
     Write {
@@ -74,7 +93,9 @@ impl ConnectRecord {
     }
 
     /// How long a connect to `key` must wait at `now_ms` to fit `limits`, counting every process's
-    /// connects; zero means it fits, and then it is recorded as sent at `now_ms` (send it now).
+    /// connects; zero means it fits, and then it is recorded as sent at `now_ms` (send it now). A file that
+    /// is not valid is set aside (`SetAside`: this connect goes by the caller's own budget; the next one
+    /// starts the new record).
     pub fn take(
         &self,
         key: &str,
@@ -82,7 +103,24 @@ impl ConnectRecord {
         now_ms: i64,
     ) -> Result<Duration, ConnectRecordError> {
         let _locked = FileLock::take(&self.path)?;
-        let mut contents = self.read()?;
+        let mut contents = match self.read() {
+            Err(ConnectRecordError::Invalid { path, source }) => {
+                let aside = path.with_file_name("connects.json.invalid");
+                return Err(match std::fs::rename(&path, &aside) {
+                    Ok(()) => ConnectRecordError::SetAside {
+                        path,
+                        aside,
+                        source,
+                    },
+                    Err(source) => ConnectRecordError::SetAsideFailed {
+                        path,
+                        aside,
+                        source,
+                    },
+                });
+            }
+            contents => contents?,
+        };
         let wait = wait_in(&contents, key, limits, now_ms);
         if wait.is_zero() {
             contents
@@ -219,17 +257,55 @@ mod tests {
     }
 
     #[test]
-    fn old_connects_are_forgotten_and_a_corrupt_file_is_a_clear_error() {
+    fn old_connects_are_forgotten() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("connects.json");
-        let record = ConnectRecord::new(path.clone());
+        let record = ConnectRecord::new(dir.path().join("connects.json"));
         record.take("old:1", &LIMITS, 0).expect("take");
         record.take("h:1", &LIMITS, 301 * S).expect("take");
         assert!(record.sent("old:1").expect("read").is_empty());
+        assert_eq!(record.sent("h:1").expect("read"), vec![301 * S]);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error_then_kept_aside_and_the_record_starts_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("connects.json");
+        let record = ConnectRecord::new(path.clone());
         std::fs::write(&path, "{oops").expect("write");
-        let err = record.take("h:1", &LIMITS, 302 * S).expect_err("corrupt");
+        let err = record.wait("h:1", &LIMITS, 0).expect_err("corrupt");
         assert!(matches!(err, ConnectRecordError::Invalid { .. }), "{err}");
-        assert!(err.to_string().contains("connects.json"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("still there"),
+            "{oops",
+            "reading changes nothing"
+        );
+
+        let err = record.take("h:1", &LIMITS, S).expect_err("corrupt");
+        let aside = dir.path().join("connects.json.invalid");
+        assert!(matches!(err, ConnectRecordError::SetAside { .. }), "{err}");
+        assert!(
+            err.to_string().contains(&aside.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&aside).expect("kept aside"),
+            "{oops",
+            "nothing is lost"
+        );
+        assert!(
+            record.sent("h:1").expect("read").is_empty(),
+            "that connect went by the caller's budget"
+        );
+
+        assert_eq!(
+            record.take("h:1", &LIMITS, 2 * S).expect("take"),
+            Duration::ZERO
+        );
+        assert_eq!(
+            record.sent("h:1").expect("read"),
+            vec![2 * S],
+            "the record is shared again"
+        );
     }
 
     /// Set in the child this test binary starts for the test below: the file it records to.

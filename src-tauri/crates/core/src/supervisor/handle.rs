@@ -107,7 +107,7 @@ impl SupervisorError {
             SupervisorError::Spawn { .. } => ErrorCode::WorkerSpawnFailed,
             SupervisorError::Stopped => ErrorCode::SupervisorStopped,
             SupervisorError::Timeout { .. } => ErrorCode::RequestTimeout,
-            SupervisorError::Worker(body) => body.code,
+            SupervisorError::Worker(body) => body.code.clone(),
         }
     }
 }

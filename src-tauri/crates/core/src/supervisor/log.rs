@@ -1,6 +1,7 @@
 //! Log lines from the supervisor and its worker, fanned out to whoever shows them (the app's log view, the
 //! CLI) without ever blocking the supervisor: a slow reader just misses lines.
 
+use gateway_proto::Level;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
@@ -10,18 +11,17 @@ use ts_rs::TS;
 #[ts(export)]
 pub struct LogLine {
     pub at_ms: i64,
-    /// error, warn, info, debug or trace.
-    pub level: String,
+    pub level: Level,
     /// "supervisor" or "worker".
     pub source: String,
     pub message: String,
 }
 
 impl LogLine {
-    pub fn supervisor(level: &str, message: impl Into<String>) -> LogLine {
+    pub fn supervisor(level: Level, message: impl Into<String>) -> LogLine {
         LogLine {
             at_ms: crate::now_ms(),
-            level: level.into(),
+            level,
             source: "supervisor".into(),
             message: message.into(),
         }
@@ -29,11 +29,10 @@ impl LogLine {
 
     /// A line the worker wrote on stderr; its level is read from the tracing format when present.
     pub fn from_worker(pid: u32, line: &str) -> LogLine {
-        let level = ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"]
+        let level = Level::ALL
             .into_iter()
-            .find(|l| line.contains(&format!(" {l} ")))
-            .unwrap_or("INFO")
-            .to_ascii_lowercase();
+            .find(|l| line.contains(&format!(" {} ", l.upper())))
+            .unwrap_or(Level::Info);
         LogLine {
             at_ms: crate::now_ms(),
             level,
@@ -55,10 +54,12 @@ impl Default for LogSink {
 
 impl LogSink {
     pub fn send(&self, line: LogLine) {
-        match line.level.as_str() {
-            "error" => tracing::error!(source = %line.source, "{}", line.message),
-            "warn" => tracing::warn!(source = %line.source, "{}", line.message),
-            _ => tracing::debug!(source = %line.source, "{}", line.message),
+        match line.level {
+            Level::Error => tracing::error!(source = %line.source, "{}", line.message),
+            Level::Warn => tracing::warn!(source = %line.source, "{}", line.message),
+            Level::Info | Level::Debug | Level::Trace => {
+                tracing::debug!(source = %line.source, "{}", line.message)
+            }
         }
         // No subscriber is fine: nobody is looking.
         let _ = self.0.send(line);
@@ -66,5 +67,26 @@ impl LogSink {
 
     pub fn subscribe(&self) -> broadcast::Receiver<LogLine> {
         self.0.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_lines_level_is_read_from_its_tracing_format() {
+        let warn = LogLine::from_worker(7, "2026-12-05T09:00:00Z  WARN gateway_worker: slow");
+        assert_eq!(
+            (warn.level, warn.source.as_str()),
+            (Level::Warn, "worker[7]")
+        );
+        let error = LogLine::from_worker(7, "2026-12-05T09:00:00Z ERROR gateway_worker: gone");
+        assert_eq!(error.level, Level::Error);
+        // A line without a level (a panic message, a library's own print) is shown as info.
+        assert_eq!(
+            LogLine::from_worker(7, "thread main panicked").level,
+            Level::Info
+        );
     }
 }

@@ -45,7 +45,7 @@ pub enum Reaction {
 }
 
 /// The bounded policy of every error kind.
-pub fn reaction(code: ErrorCode) -> Reaction {
+pub fn reaction(code: &ErrorCode) -> Reaction {
     match code {
         ErrorCode::AlreadyConnected => Reaction::AlreadyConnected,
         ErrorCode::ConnectionRefused => Reaction::Retry,
@@ -64,6 +64,8 @@ pub fn reaction(code: ErrorCode) -> Reaction {
         | ErrorCode::WorkerMissing
         | ErrorCode::WorkerSpawnFailed
         | ErrorCode::SupervisorStopped => Reaction::Stop,
+        // A failure this build cannot read is not retried on a guess: it stops and says what it was.
+        ErrorCode::Unknown(_) => Reaction::Stop,
         ErrorCode::ClientIdInUse => Reaction::WaitForClientId,
     }
 }
@@ -204,12 +206,12 @@ impl Discipline {
     }
 
     /// A failure of a kind that retries a few times; false once it has had its [`FEW_RETRIES`].
-    pub fn may_retry_again(&mut self, code: ErrorCode) -> bool {
-        let count = match self.few_retries {
+    pub fn may_retry_again(&mut self, code: &ErrorCode) -> bool {
+        let count = match &self.few_retries {
             Some((last, n)) if last == code => n + 1,
             _ => 1,
         };
-        self.few_retries = Some((code, count));
+        self.few_retries = Some((code.clone(), count));
         count < FEW_RETRIES
     }
 
@@ -252,7 +254,7 @@ mod tests {
     #[test]
     fn every_error_kind_has_a_bounded_reaction() {
         for code in ErrorCode::ALL {
-            let bounded = match reaction(code) {
+            let bounded = match reaction(&code) {
                 // Retry is bounded by the growing wait, the drops latch and the budget.
                 Reaction::Retry => code == ErrorCode::ConnectionRefused,
                 _ => true,
@@ -260,25 +262,31 @@ mod tests {
             assert!(bounded, "{code:?} retries without a bound");
         }
         assert_eq!(
-            reaction(ErrorCode::ClientIdInUse),
+            reaction(&ErrorCode::ClientIdInUse),
             Reaction::WaitForClientId
         );
-        assert_eq!(reaction(ErrorCode::HandshakeTimeout), Reaction::Guardrail);
-        assert_eq!(reaction(ErrorCode::GatewayDropsSessions), Reaction::Latch);
-        assert_eq!(reaction(ErrorCode::ProtocolError), Reaction::RetryAFewTimes);
-        assert_eq!(reaction(ErrorCode::Internal), Reaction::RetryAFewTimes);
+        assert_eq!(reaction(&ErrorCode::HandshakeTimeout), Reaction::Guardrail);
+        assert_eq!(reaction(&ErrorCode::GatewayDropsSessions), Reaction::Latch);
+        assert_eq!(
+            reaction(&ErrorCode::ProtocolError),
+            Reaction::RetryAFewTimes
+        );
+        assert_eq!(reaction(&ErrorCode::Internal), Reaction::RetryAFewTimes);
+        // A code this build cannot read is never retried on a guess.
+        let unknown = ErrorCode::Unknown(gateway_proto::UnknownCode("NEW_CODE".into()));
+        assert_eq!(reaction(&unknown), Reaction::Stop);
     }
 
     #[test]
     fn a_kind_that_retries_a_few_times_stops_after_three_in_a_row() {
         let mut d = discipline(1);
         let tries: Vec<bool> = (0..4)
-            .map(|_| d.may_retry_again(ErrorCode::ProtocolError))
+            .map(|_| d.may_retry_again(&ErrorCode::ProtocolError))
             .collect();
         assert_eq!(tries, [true, true, false, false]);
         d.connected(Instant::now());
         assert!(
-            d.may_retry_again(ErrorCode::ProtocolError),
+            d.may_retry_again(&ErrorCode::ProtocolError),
             "a session starts the count over"
         );
     }

@@ -32,6 +32,21 @@ pub enum Lifecycle {
     Failed { error: ErrorBody },
 }
 
+impl Lifecycle {
+    /// The phase's name: the `phase` tag it is serialised with.
+    pub fn phase(&self) -> &'static str {
+        match self {
+            Lifecycle::Idle => "idle",
+            Lifecycle::Connecting { .. } => "connecting",
+            Lifecycle::Connected => "connected",
+            Lifecycle::Unresponsive => "unresponsive",
+            Lifecycle::Backoff { .. } => "backoff",
+            Lifecycle::Latched { .. } => "latched",
+            Lifecycle::Failed { .. } => "failed",
+        }
+    }
+}
+
 /// A snapshot of the supervisor, published on every change.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -140,6 +155,26 @@ mod tests {
 
     fn error() -> ErrorBody {
         ErrorBody::new(ErrorCode::ConnectionRefused, "refused")
+    }
+
+    #[test]
+    fn each_phase_name_is_the_tag_it_is_serialised_with() {
+        for lifecycle in [
+            Lifecycle::Idle,
+            Lifecycle::Connecting { attempt: 1 },
+            Lifecycle::Connected,
+            Lifecycle::Unresponsive,
+            Lifecycle::Backoff {
+                attempt: 1,
+                retry_in_ms: 250,
+                error: error(),
+            },
+            Lifecycle::Latched { error: error() },
+            Lifecycle::Failed { error: error() },
+        ] {
+            let tag = serde_json::to_value(&lifecycle).expect("serialises")["phase"].clone();
+            assert_eq!(tag, lifecycle.phase(), "{lifecycle:?}");
+        }
     }
 
     #[test]

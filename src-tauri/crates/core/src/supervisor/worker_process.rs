@@ -10,16 +10,17 @@
 //! decoded) and skipped instead of ending the reading as if the worker had exited.
 
 use std::path::Path;
-use std::process::{ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use gateway_proto::{ErrorBody, Event};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use super::SupervisorError;
 use super::log::{LogLine, LogSink};
+use crate::helper_programs::piped_command;
 
 /// A line the worker printed, understood.
 #[derive(Debug)]
@@ -59,20 +60,13 @@ impl WorkerProcess {
                 path: bin.to_path_buf(),
             });
         }
-        let mut command = Command::new(bin);
-        command
+        let mut child = piped_command(bin)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        // Its own process group: a Ctrl-C in the terminal reaches the supervisor, which ends the worker in order.
-        #[cfg(unix)]
-        command.process_group(0);
-        let mut child = command.spawn().map_err(|source| SupervisorError::Spawn {
-            path: bin.to_path_buf(),
-            source,
-        })?;
+            .spawn()
+            .map_err(|source| SupervisorError::Spawn {
+                path: bin.to_path_buf(),
+                source,
+            })?;
         let pid = child.id().unwrap_or_default();
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
@@ -219,7 +213,7 @@ fn parse_line(line: &str) -> WorkerLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_proto::ErrorCode;
+    use gateway_proto::{ErrorCode, UnknownCode};
 
     #[test]
     fn parses_each_kind_of_line_and_never_acts_on_garbage() {
@@ -237,6 +231,23 @@ mod tests {
                 id: 4,
                 result: Err(e),
             } => assert_eq!(e.code, ErrorCode::HandshakeTimeout),
+            other => panic!("{other:?}"),
+        }
+        // A code this build does not know is an answer all the same, its code kept as sent (it was an
+        // unexpected line before, so the request waited out its deadline and the worker was replaced).
+        match parse_line(
+            r#"{"id":5,"status":"error","error":{"code":"GATEWAY_ON_FIRE","message":"m"}}"#,
+        ) {
+            WorkerLine::Response {
+                id: 5,
+                result: Err(e),
+            } => {
+                assert_eq!(
+                    e.code,
+                    ErrorCode::Unknown(UnknownCode("GATEWAY_ON_FIRE".into()))
+                );
+                assert_eq!(e.message, "m");
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(

@@ -226,12 +226,13 @@ mod tests {
         let answer = |style: &Style, line: &str| {
             style.answer(IbcCommand::parse(line).as_ref(), "09:05 PM", false)
         };
+        let expect = |bytes: &str, action| Answer {
+            bytes: bytes.into(),
+            action,
+        };
         assert_eq!(
             answer(&quiet, "exit"),
-            Answer {
-                bytes: "OK Goodbye\n".into(),
-                action: Action::Close
-            }
+            expect("OK Goodbye\n", Action::Close)
         );
         assert_eq!(
             answer(&chatty, "exit").bytes,
@@ -240,10 +241,7 @@ mod tests {
         );
         assert_eq!(
             answer(&quiet, "hello"),
-            Answer {
-                bytes: "ERROR Command invalid\n".into(),
-                action: Action::None
-            }
+            expect("ERROR Command invalid\n", Action::None)
         );
         assert_eq!(answer(&chatty, "hello").bytes, "ERROR Command invalid\n> ");
         assert_eq!(
@@ -252,25 +250,18 @@ mod tests {
         );
         assert_eq!(
             answer(&chatty, "restart"),
-            Answer {
-                bytes: "INFO Restarting TWS\nOK RESTART in progress\nOK RESTART at 09:05 PM\n"
-                    .into(),
-                action: Action::Restart
-            }
+            expect(
+                "INFO Restarting TWS\nOK RESTART in progress\nOK RESTART at 09:05 PM\n",
+                Action::Restart
+            )
         );
         assert_eq!(
             answer(&quiet, "stop"),
-            Answer {
-                bytes: "OK Shutting down: STOP command\n".into(),
-                action: Action::Stop
-            }
+            expect("OK Shutting down: STOP command\n", Action::Stop)
         );
         assert_eq!(
             answer(&chatty, "reconnectaccount"),
-            Answer {
-                bytes: "OK \n> ".into(),
-                action: Action::ReconnectAccount
-            }
+            expect("OK \n> ", Action::ReconnectAccount)
         );
         assert_eq!(
             answer(&quiet, "reconnectdata").action,

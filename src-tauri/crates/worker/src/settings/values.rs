@@ -22,14 +22,37 @@ impl Env for ProcessEnv {
     }
 }
 
+/// One setting read this way: its `connect` param ("" when it has none), its environment variable, the
+/// values allowed and the default.
+pub(super) struct Spec<T> {
+    param: &'static str,
+    var: &'static str,
+    range: RangeInclusive<T>,
+    default: T,
+}
+
+impl<T> Spec<T> {
+    pub(super) const fn new(
+        param: &'static str,
+        var: &'static str,
+        range: RangeInclusive<T>,
+        default: T,
+    ) -> Spec<T> {
+        Spec {
+            param,
+            var,
+            range,
+            default,
+        }
+    }
+}
+
 pub(super) fn int_setting(
     param: Option<i64>,
-    param_name: &str,
+    spec: &Spec<i64>,
     env: &dyn Env,
-    var: &'static str,
-    range: RangeInclusive<i64>,
-    default: i64,
 ) -> Result<i64, WorkerError> {
+    let (param_name, var, range) = (spec.param, spec.var, &spec.range);
     let allowed = || {
         format!(
             "use a whole number from {} to {}",
@@ -49,18 +72,16 @@ pub(super) fn int_setting(
             Ok(value) if range.contains(&value) => Ok(value),
             _ => Err(bad_env(var, &text, allowed())),
         },
-        None => Ok(default),
+        None => Ok(spec.default),
     }
 }
 
 pub(super) fn secs_setting(
     param: Option<f64>,
-    param_name: &str,
+    spec: &Spec<f64>,
     env: &dyn Env,
-    var: &'static str,
-    range: RangeInclusive<f64>,
-    default: f64,
 ) -> Result<Duration, WorkerError> {
+    let (param_name, var, range) = (spec.param, spec.var, &spec.range);
     let allowed = || {
         format!(
             "use seconds from {} to {} (fractions allowed)",
@@ -76,7 +97,7 @@ pub(super) fn secs_setting(
                 Ok(value) if range.contains(&value) => value,
                 _ => return Err(bad_env(var, &text, allowed())),
             },
-            None => default,
+            None => spec.default,
         },
     };
     Ok(Duration::from_secs_f64(secs))

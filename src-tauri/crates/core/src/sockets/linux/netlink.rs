@@ -2,38 +2,32 @@
 //! keeping the sockets on the port in the three states that matter. Costs about the same with 80 or 2,000
 //! processes, because no process is looked at (the measured timings are in docs/FACTS.md).
 
-use std::io;
 use std::net::SocketAddr;
 
-use gateway_proto::TcpState;
-use netstat2::error::Error as NetstatError;
 use netstat2::{
-    AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, TcpState as KernelState,
-    iterate_sockets_info_without_pids,
+    AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, iterate_sockets_info_without_pids,
 };
 
 use crate::sockets::error::SocketError;
+use crate::sockets::netstat::tcp_state;
 use crate::sockets::table::{RawSocket, normalise};
 
 /// TCP sockets with one of `ports` at either end, in LISTEN, ESTABLISHED or CLOSE_WAIT.
 pub(crate) fn port_sockets(ports: &[u16]) -> Result<Vec<RawSocket>, SocketError> {
     let families = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
-    let sockets =
-        iterate_sockets_info_without_pids(families, ProtocolFlags::TCP).map_err(table_error)?;
+    let sockets = iterate_sockets_info_without_pids(families, ProtocolFlags::TCP)
+        .map_err(SocketError::from)?;
     let mut out = Vec::new();
     for info in sockets {
-        let info = info.map_err(table_error)?;
+        let info = info.map_err(SocketError::from)?;
         let ProtocolSocketInfo::Tcp(tcp) = &info.protocol_socket_info else {
             continue;
         };
         if !ports.contains(&tcp.local_port) && !ports.contains(&tcp.remote_port) {
             continue;
         }
-        let state = match tcp.state {
-            KernelState::Listen => TcpState::Listen,
-            KernelState::Established => TcpState::Established,
-            KernelState::CloseWait => TcpState::CloseWait,
-            _ => continue,
+        let Some(state) = tcp_state(tcp.state) else {
+            continue;
         };
         out.push(RawSocket {
             local: normalise(SocketAddr::new(tcp.local_addr, tcp.local_port)),
@@ -47,12 +41,4 @@ pub(crate) fn port_sockets(ports: &[u16]) -> Result<Vec<RawSocket>, SocketError>
         });
     }
     Ok(out)
-}
-
-fn table_error(err: NetstatError) -> SocketError {
-    let source = match err {
-        NetstatError::OsError(io) => io,
-        other => io::Error::other(other.to_string()),
-    };
-    SocketError::SocketTable { source }
 }

@@ -6,15 +6,11 @@ use std::collections::HashSet;
 use std::io;
 use std::net::SocketAddr;
 
-use gateway_proto::TcpState;
-use netstat2::error::Error as NetstatError;
-use netstat2::{
-    AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, TcpState as KernelState,
-    iterate_sockets_info,
-};
+use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, iterate_sockets_info};
 
 use super::rows::{TableRow, holders, raw_socket};
 use crate::sockets::error::SocketError;
+use crate::sockets::netstat::tcp_state;
 use crate::sockets::sys::Holders;
 use crate::sockets::table::RawSocket;
 
@@ -46,10 +42,10 @@ pub(crate) fn holds_any_socket(pid: u32, keys: &[u64]) -> io::Result<bool> {
 /// The table's rows in the three states; only those touching `ports` unless `ports` is empty.
 fn rows(ports: &[u16]) -> Result<Vec<TableRow>, SocketError> {
     let families = AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6;
-    let sockets = iterate_sockets_info(families, ProtocolFlags::TCP).map_err(table_error)?;
+    let sockets = iterate_sockets_info(families, ProtocolFlags::TCP).map_err(SocketError::from)?;
     let mut out = Vec::new();
     for info in sockets {
-        let info = info.map_err(table_error)?;
+        let info = info.map_err(SocketError::from)?;
         let ProtocolSocketInfo::Tcp(tcp) = &info.protocol_socket_info else {
             continue;
         };
@@ -59,11 +55,8 @@ fn rows(ports: &[u16]) -> Result<Vec<TableRow>, SocketError> {
         {
             continue;
         }
-        let state = match tcp.state {
-            KernelState::Listen => TcpState::Listen,
-            KernelState::Established => TcpState::Established,
-            KernelState::CloseWait => TcpState::CloseWait,
-            _ => continue,
+        let Some(state) = tcp_state(tcp.state) else {
+            continue;
         };
         out.push(TableRow {
             local: SocketAddr::new(tcp.local_addr, tcp.local_port),
@@ -75,12 +68,4 @@ fn rows(ports: &[u16]) -> Result<Vec<TableRow>, SocketError> {
         });
     }
     Ok(out)
-}
-
-fn table_error(err: NetstatError) -> SocketError {
-    let source = match err {
-        NetstatError::OsError(io) => io,
-        other => io::Error::other(other.to_string()),
-    };
-    SocketError::SocketTable { source }
 }

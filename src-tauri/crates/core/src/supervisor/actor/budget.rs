@@ -1,9 +1,10 @@
 //! The connect budget shared by every Gateway Doctor process (connect_record.rs), and the wait it imposes.
 
-use gateway_proto::{ErrorBody, ErrorCode};
+use gateway_proto::{ErrorBody, ErrorCode, Level};
 use tokio::time::{Duration, Instant};
 
 use super::Actor;
+use crate::supervisor::ConnectRecordError;
 use crate::supervisor::state::Lifecycle;
 
 impl Actor {
@@ -19,11 +20,15 @@ impl Actor {
         ) {
             Ok(wait) if wait.is_zero() => None,
             Ok(wait) => Some(wait),
+            // Said each time (rare): the next connect records to a new file.
+            Err(e @ ConnectRecordError::SetAside { .. }) => {
+                self.log(Level::Warn, e.to_string());
+                None
+            }
             Err(e) => {
                 if !self.record_failed {
                     self.record_failed = true;
-                    self.log(
-                        "warn",
+                    self.log(Level::Warn,
                         format!(
                             "{e}: the connect budget counts only this program's connects, not those \
                              of other Gateway Doctor programs"
@@ -39,7 +44,7 @@ impl Actor {
     pub(super) fn wait_for_budget(&mut self, wait: Duration) {
         self.next_attempt = Some(Instant::now() + wait);
         let code = match &self.state.lifecycle {
-            Lifecycle::Backoff { error, .. } | Lifecycle::Failed { error } => error.code,
+            Lifecycle::Backoff { error, .. } | Lifecycle::Failed { error } => error.code.clone(),
             _ => ErrorCode::NotConnected,
         };
         let [(short, short_limit), (long, long_limit)] = self.options.connect_budget;
@@ -50,7 +55,7 @@ impl Actor {
             short.as_secs(),
             long.as_secs() / 60
         );
-        self.log("warn", message.clone());
+        self.log(Level::Warn, message.clone());
         self.state.lifecycle = Lifecycle::Backoff {
             attempt: self.discipline.step(),
             retry_in_ms: wait.as_millis() as u64,

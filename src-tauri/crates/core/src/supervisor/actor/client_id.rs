@@ -1,7 +1,7 @@
 //! After error 326: no retry timer; the connections that may hold our client id are watched, and one
 //! attempt follows when one of them ends (client_id_wait.rs).
 
-use gateway_proto::{ErrorBody, ErrorCode};
+use gateway_proto::{ErrorBody, ErrorCode, Level};
 use tokio::time::Instant;
 
 use super::Actor;
@@ -30,7 +30,7 @@ impl Actor {
              client id push each other off, so {next} (IB said: {})",
             error.message
         );
-        self.log("warn", message.clone());
+        self.log(Level::Warn, message.clone());
         self.holder_watch = Some(watch);
         self.state.client_id_wait = Some(published);
         self.set_lifecycle(Lifecycle::Failed {
@@ -55,7 +55,7 @@ impl Actor {
             return;
         }
         self.log(
-            "info",
+            Level::Info,
             format!(
                 "a program connected to IB Gateway disconnected: one attempt with client id {}",
                 watch.client_id

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use gateway_proto::words::RESTART_BY_HAND;
-use gateway_proto::{ErrorBody, ErrorCode};
+use gateway_proto::{ErrorBody, ErrorCode, Level};
 use tokio::time::Instant;
 
 use super::{Actor, Pending};
@@ -38,7 +38,10 @@ impl Actor {
         if !self.wanted {
             // A latch kept from an earlier run, nobody asking for a session: the Gateway it was about is gone.
             if matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
-                self.log("info", "the Gateway restarted: the guardrail is cleared");
+                self.log(
+                    Level::Info,
+                    "the Gateway restarted: the guardrail is cleared",
+                );
                 self.forget_latch();
                 self.state.timeouts_in_a_row = 0;
                 self.set_lifecycle(Lifecycle::Idle);
@@ -49,7 +52,7 @@ impl Actor {
             Lifecycle::Latched { .. } | Lifecycle::Backoff { .. } => {
                 self.state.gateway_restarts_seen += 1;
                 self.log(
-                    "info",
+                    Level::Info,
                     "the Gateway is listening again: one attempt after a short cool-down",
                 );
                 self.lift_for_one_attempt();
@@ -103,7 +106,7 @@ impl Actor {
     /// Stops all attempts and publishes `error` (the guardrail's or the dropped sessions' message).
     pub(super) fn latch(&mut self, error: ErrorBody) {
         self.next_attempt = None;
-        self.log("error", error.message.clone());
+        self.log(Level::Error, error.message.clone());
         self.keep_latch(&error);
         self.set_lifecycle(Lifecycle::Latched { error });
     }
@@ -156,7 +159,7 @@ impl Actor {
         };
         if let Err(e) = file.set(&self.latch_key(), record) {
             self.log(
-                "warn",
+                Level::Warn,
                 format!("{e}: the guardrail holds only until Gateway Doctor ends"),
             );
         }
@@ -168,7 +171,7 @@ impl Actor {
             return;
         };
         if let Err(e) = file.remove(&self.latch_key()) {
-            self.log("warn", e.to_string());
+            self.log(Level::Warn, e.to_string());
         }
     }
 
@@ -185,8 +188,7 @@ impl Actor {
         match file.get(&self.latch_key()) {
             Ok(None) => {}
             Ok(Some(record)) if record.listener_inode == self.listener => {
-                self.log(
-                    "warn",
+                self.log(Level::Warn,
                     format!(
                         "the guardrail tripped for this Gateway at {} (kept in {}) and it has not restarted \
                          since: no handshake is tried until it restarts or you reset the guardrail",
@@ -202,12 +204,12 @@ impl Actor {
             }
             Ok(Some(_)) => {
                 self.log(
-                    "info",
+                    Level::Info,
                     "the Gateway restarted since the guardrail tripped: the guardrail is cleared",
                 );
                 self.forget_latch();
             }
-            Err(e) => self.log("warn", format!("{e}: the guardrail starts clear")),
+            Err(e) => self.log(Level::Warn, format!("{e}: the guardrail starts clear")),
         }
     }
 }

@@ -20,23 +20,24 @@
 //!
 //! The actor's methods are split by job: `outcome` (what a connect answer or a session end leads to),
 //! `client_id` (waiting for the holder of our client id), `guardrail` (the latch, in memory and on disk,
-//! and a Gateway restart), `budget` (the connect budget shared with other processes) and `worker` (the
-//! worker's end, deadlines and replacement). This file holds the state, the loop and the commands.
+//! and a Gateway restart), `budget` (the connect budget shared with other processes), `worker` (the
+//! worker's end, deadlines and replacement), `commands` (what each command from a handle does) and `attempt`
+//! (one connect attempt). This file holds the state, the loop and the worker's lines.
 
+mod attempt;
 mod budget;
 mod client_id;
+mod commands;
 mod guardrail;
 mod outcome;
 mod worker;
 
-use worker::unresponsive;
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use gateway_proto::{ErrorBody, ErrorCode, Event};
+use gateway_proto::{ErrorBody, ErrorCode, Event, Level};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, sleep_until};
@@ -184,251 +185,6 @@ impl Actor {
         }
     }
 
-    async fn command(&mut self, cmd: Cmd) {
-        match cmd {
-            Cmd::Connect => {
-                self.wanted = true;
-                self.state.stopped_by_user = false;
-                if self.waiting_to_retry() {
-                    // Reconnect during a wait: try now. `attempt` still applies the connect budget (a spent
-                    // one becomes a wait that says when the next try can go) and the absent-listener check.
-                    self.log("info", "reconnect asked for during a wait: trying now");
-                    self.next_attempt = Some(Instant::now());
-                    return;
-                }
-                if matches!(
-                    self.state.lifecycle,
-                    Lifecycle::Idle | Lifecycle::Failed { .. }
-                ) {
-                    // Another run (the app, the CLI) may have tripped the guardrail since.
-                    self.load_latch();
-                }
-                if matches!(
-                    self.state.lifecycle,
-                    Lifecycle::Idle | Lifecycle::Failed { .. }
-                ) {
-                    self.discipline.restart_counting();
-                    self.stop_watching_client_id();
-                    self.next_attempt = Some(Instant::now());
-                }
-            }
-            Cmd::Reset => {
-                self.log("info", "guardrail reset by the user: one new attempt");
-                self.clear_latch().await;
-                self.wanted = true;
-                self.state.stopped_by_user = false;
-                self.next_attempt = Some(Instant::now());
-            }
-            Cmd::Stop(done) => {
-                // Every wait ends with the wish for a session: the retry timer, the wait for the holder of
-                // our client id, and (through `wanted`) the wait for the Gateway to listen again.
-                let was_idle = self.state.lifecycle == Lifecycle::Idle;
-                self.wanted = false;
-                self.next_attempt = None;
-                self.stop_watching_client_id();
-                self.end_worker().await;
-                self.apply_pending().await;
-                if !was_idle {
-                    self.log(
-                        "info",
-                        "session stopped by the user: nothing more is sent to the Gateway",
-                    );
-                    self.state.stopped_by_user = true;
-                }
-                self.set_lifecycle(Lifecycle::Idle);
-                let _ = done.send(());
-            }
-            Cmd::Request(command, reply) => match self.worker.as_mut() {
-                Some(worker) => match worker.send(command).await {
-                    Ok(id) => {
-                        self.pending.insert(id, Pending::Forward(reply));
-                        self.expect_answer(id, command, self.options.request_timeout);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                        let _ = reply.send(Err(unresponsive()));
-                        self.replace_unresponsive(command).await;
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(internal(format!("cannot reach the worker: {e}"))));
-                    }
-                },
-                None => {
-                    let _ = reply.send(Err(ErrorBody::new(
-                        ErrorCode::NotConnected,
-                        "No session: click Connect first.",
-                    )));
-                }
-            },
-            Cmd::Reconfigure {
-                config,
-                keep_session,
-                done,
-            } => {
-                // A healthy session is not dropped for a saved setting: ending it and connecting again at
-                // once is the quick close/reconnect that wears the Gateway's API layer down.
-                if keep_session
-                    && self.worker.is_some()
-                    && self.state.lifecycle == Lifecycle::Connected
-                {
-                    self.log(
-                        "info",
-                        format!(
-                            "settings saved: the session keeps running; {}:{} as client id {} applies at the next connect",
-                            config.host(),
-                            config.port(),
-                            config.client_id()
-                        ),
-                    );
-                    self.pending_config = Some(config);
-                    self.has_pending.store(true, Ordering::Relaxed);
-                    let _ = done.send(Applied::AtNextConnect);
-                    return;
-                }
-                self.pending_config = None;
-                self.has_pending.store(false, Ordering::Relaxed);
-                self.wanted = false;
-                self.next_attempt = None;
-                self.end_worker().await;
-                self.use_config(*config);
-                self.set_lifecycle(Lifecycle::Idle);
-                // The new target's guardrail, if one was kept for it.
-                self.load_latch();
-                let _ = done.send(Applied::Now);
-            }
-            Cmd::LatchFile(path, done) => {
-                self.use_latch_file(path);
-                if matches!(self.state.lifecycle, Lifecycle::Idle) {
-                    self.load_latch();
-                }
-                let _ = done.send(());
-            }
-            Cmd::Shutdown(_) => {}
-        }
-    }
-
-    /// Uses `config` from now on. The timeout count and the backoff were about the old target.
-    fn use_config(&mut self, config: Config) {
-        self.state.max_timeouts = config.max_timeouts();
-        self.state.timeouts_in_a_row = 0;
-        self.discipline.restart_counting();
-        self.discipline.set_stable_after(config.stable_after());
-        self.stop_watching_client_id();
-        // The new port's listener as it is now, so it is not taken for a Gateway restart.
-        self.listener = crate::sockets::scan_quick(config.port())
-            .ok()
-            .and_then(|q| q.listener_inode);
-        self.log(
-            "info",
-            format!(
-                "settings changed: the session now goes to {}:{} as client id {}",
-                config.host(),
-                config.port(),
-                config.client_id()
-            ),
-        );
-        self.options.config = config;
-    }
-
-    /// Settings saved during a healthy session take effect now: the old worker (started with the old
-    /// settings) ends without an API disconnect, and the next worker gets the new ones. `true` when there
-    /// were any.
-    async fn apply_pending(&mut self) -> bool {
-        let Some(config) = self.pending_config.take() else {
-            return false;
-        };
-        self.end_worker().await;
-        self.use_config(*config);
-        self.has_pending.store(false, Ordering::Relaxed);
-        true
-    }
-
-    /// One connect attempt: start a worker if there is none, and ask it to connect.
-    async fn attempt(&mut self) {
-        if !self.wanted || matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
-            return;
-        }
-        // A session is up or a connect is running (a Reset click during one): nothing to send, and nothing
-        // to spend the connect budget on.
-        if matches!(
-            self.state.lifecycle,
-            Lifecycle::Connected | Lifecycle::Unresponsive
-        ) || self.pending.values().any(|p| matches!(p, Pending::Connect))
-        {
-            return;
-        }
-        if self.apply_pending().await {
-            // The new target may have a guardrail kept for it.
-            self.load_latch();
-            if matches!(self.state.lifecycle, Lifecycle::Latched { .. }) {
-                return;
-            }
-        }
-        if self.worker.is_none() {
-            let env = self.options.config.worker_env();
-            match WorkerProcess::spawn(&self.options.worker_bin, &env, &self.log) {
-                Ok(worker) => {
-                    self.log("info", format!("worker started (pid {})", worker.pid));
-                    self.state.worker_pid = Some(worker.pid);
-                    self.state.worker_starts += 1;
-                    self.worker = Some(worker);
-                }
-                Err(e) => {
-                    self.log("error", e.to_string());
-                    return self.set_lifecycle(Lifecycle::Failed { error: e.into() });
-                }
-            }
-        }
-        if self.nothing_listens() {
-            // No Gateway to connect to: no connect is spent (the budget is kept for when it is back, and a
-            // restart that keeps the port closed for minutes would otherwise use it up); the listener poll
-            // sees it come back and asks for one attempt at once (check_listener).
-            let port = self.options.config.port();
-            return self.schedule_retry(ErrorBody::new(
-                ErrorCode::ConnectionRefused,
-                format!(
-                    "Nothing is listening on port {port}: IB Gateway is not running, or its API uses another \
-                     port. Gateway Doctor connects as soon as it listens."
-                ),
-            ));
-        }
-        let wait = self.discipline.budget_wait(Instant::now());
-        if !wait.is_zero() {
-            return self.wait_for_budget(wait);
-        }
-        // Last, right before the connect: the shared budget records it as sent when it fits.
-        if let Some(wait) = self.take_shared_budget() {
-            return self.wait_for_budget(wait);
-        }
-        let Some(worker) = self.worker.as_mut() else {
-            return;
-        };
-        match worker.send("connect").await {
-            Ok(id) => {
-                self.pending.insert(id, Pending::Connect);
-                self.expect_answer(id, "connect", self.options.connect_deadline());
-                self.discipline.connect_sent(Instant::now());
-                self.state.connect_attempts += 1;
-                self.set_lifecycle(Lifecycle::Connecting {
-                    attempt: self.discipline.step() + 1,
-                });
-            }
-            Err(e) => self.log("warn", format!("cannot send connect to the worker: {e}")),
-        }
-    }
-
-    /// The Gateway is on this computer and nothing listens on its port (seen in the socket table). A
-    /// Gateway on another machine, or a table that cannot be read, is never taken for absent.
-    fn nothing_listens(&self) -> bool {
-        let host = self.options.config.host();
-        let local = host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        local
-            && crate::sockets::scan_quick(self.options.config.port())
-                .is_ok_and(|q| q.listeners == 0)
-    }
-
     fn worker_line(&mut self, line: WorkerLine) {
         match line {
             WorkerLine::Response { id, result } => match self.pending.remove(&id) {
@@ -446,15 +202,16 @@ impl Actor {
             }
             WorkerLine::Event(Event::Notice(notice)) => {
                 self.log(
-                    "info",
+                    Level::Info,
                     format!("IB notice {}: {}", notice.code, notice.message),
                 );
             }
-            WorkerLine::Unexpected(text) => {
-                self.log("warn", format!("unexpected line from the worker: {text}"))
-            }
+            WorkerLine::Unexpected(text) => self.log(
+                Level::Warn,
+                format!("unexpected line from the worker: {text}"),
+            ),
             WorkerLine::NotUtf8(text) => self.log(
-                "warn",
+                Level::Warn,
                 format!("a line from the worker that is not UTF-8 was skipped: {text}"),
             ),
         }
@@ -484,7 +241,7 @@ impl Actor {
         self.publish.send_replace(self.state.clone());
     }
 
-    fn log(&self, level: &str, message: impl Into<String>) {
+    fn log(&self, level: Level, message: impl Into<String>) {
         self.log.send(LogLine::supervisor(level, message));
     }
 }

@@ -1,7 +1,7 @@
 //! What a connect answer or the end of a session leads to, by the policy table (policy.rs): a retry after
 //! a growing, jittered wait, the guardrail, the drops latch, a stop, or the wait for a client id's holder.
 
-use gateway_proto::{ErrorBody, ErrorCode, SessionState};
+use gateway_proto::{ErrorBody, ErrorCode, Level, SessionState};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -17,20 +17,20 @@ impl Actor {
                 self.discipline.connected(Instant::now());
                 self.stop_watching_client_id();
                 self.state.timeouts_in_a_row = 0;
-                self.log("info", "connected");
+                self.log(Level::Info, "connected");
                 return self.set_lifecycle(Lifecycle::Connected);
             }
             Err(error) => error,
         };
         self.log(
-            "warn",
+            Level::Warn,
             format!(
                 "connect failed: {} ({})",
                 error.message,
                 error.code.as_str()
             ),
         );
-        match policy::reaction(error.code) {
+        match policy::reaction(&error.code) {
             Reaction::AlreadyConnected => self.set_lifecycle(Lifecycle::Connected),
             Reaction::Guardrail => {
                 self.state.timeouts_in_a_row += 1;
@@ -58,7 +58,7 @@ impl Actor {
         match (session, &self.state.lifecycle) {
             (SessionState::Unresponsive, Lifecycle::Connected) => {
                 self.log(
-                    "warn",
+                    Level::Warn,
                     "heartbeats unanswered: the Gateway API layer is not responding",
                 );
                 self.state.lifecycle = Lifecycle::Unresponsive;
@@ -95,11 +95,11 @@ impl Actor {
 
     /// Errors that retrying rarely fixes: a few tries, then a stop that says what happened.
     pub(super) fn retry_a_few_times(&mut self, error: ErrorBody) {
-        if self.discipline.may_retry_again(error.code) {
+        if self.discipline.may_retry_again(&error.code) {
             self.schedule_retry(error);
         } else {
             self.log(
-                "error",
+                Level::Error,
                 format!(
                     "stopped after {} failures in a row: {}",
                     policy::FEW_RETRIES,

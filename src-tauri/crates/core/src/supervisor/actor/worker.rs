@@ -1,7 +1,7 @@
 //! The worker's end: it exited, missed a deadline (killed and replaced), or is ended on purpose; every
 //! request left unanswered gets an answer, and a wanted session is retried.
 
-use gateway_proto::{ErrorBody, ErrorCode, SessionState};
+use gateway_proto::{ErrorBody, ErrorCode, Level, SessionState};
 use tokio::time::{Duration, Instant};
 
 use super::{Actor, Pending, internal};
@@ -16,7 +16,10 @@ impl Actor {
         };
         let pid = worker.pid;
         let status = worker.reap(self.options.stop_grace).await;
-        self.log("warn", format!("worker (pid {pid}) exited: {status:?}"));
+        self.log(
+            Level::Warn,
+            format!("worker (pid {pid}) exited: {status:?}"),
+        );
         self.worker_gone(internal(
             "The worker stopped unexpectedly; starting a new one.".into(),
         ));
@@ -44,12 +47,11 @@ impl Actor {
         };
         let pid = worker.pid;
         self.state.workers_replaced += 1;
-        self.log(
-            "error",
+        self.log(Level::Error,
             format!("the worker (pid {pid}) did not answer '{what}' in time: ending it and starting a new one"),
         );
         let status = worker.kill().await;
-        self.log("info", format!("worker (pid {pid}) ended: {status:?}"));
+        self.log(Level::Info, format!("worker (pid {pid}) ended: {status:?}"));
         self.worker_gone(unresponsive());
     }
 
@@ -99,7 +101,7 @@ impl Actor {
         if let Some(worker) = self.worker.take() {
             let pid = worker.pid;
             let status = worker.stop(self.options.stop_grace).await;
-            self.log("info", format!("worker (pid {pid}) ended: {status:?}"));
+            self.log(Level::Info, format!("worker (pid {pid}) ended: {status:?}"));
         }
         self.pending.clear();
         self.due.clear();
