@@ -3,7 +3,10 @@ the tray, issue 11), while it keeps a live session with gateway-sim.
 
 Memory: the proportional set size (PSS: shared pages split fairly between the processes using them) from
 /proc/PID/smaps_rollup, summed over the app process and its WebKit processes (web content, network), each
-also printed alone. CPU: utime + stime from /proc/PID/stat over 60 s of idling, as a percentage of one core,
+also printed alone, with its private dirty memory (the pages it wrote itself: heap, JavaScript, relocated
+library data). PSS depends on what else runs: the WebKit and GTK libraries' pages are split with every other
+process that maps them (other WebKit apps, tests running side by side), so the same app measures 20-40 MiB
+apart from run to run on a busy machine; private dirty memory does not move with them. CPU: utime + stime from /proc/PID/stat over 60 s of idling, as a percentage of one core,
 for the same processes; the worker's is printed on its own line. The window is closed as a window manager
 does (WM_DELETE_WINDOW, tests/e2e/shell.py). Goals (issue 11): under 150 MiB open, under 40 MiB closed, idle
 CPU under 0.5% of one core.
@@ -45,14 +48,19 @@ def family(home: Path) -> dict[int, str]:
     return found
 
 
-def pss_kib(pid: int) -> int:
+def memory_kib(pid: int) -> tuple[int, int]:
+    """(PSS, private dirty: the pages this process wrote itself (heap, JavaScript, relocated library data),
+    which no other process shares) in KiB."""
+    pss = private = 0
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
-                return int(line.split()[1])
+                pss = int(line.split()[1])
+            elif line.startswith("Private_Dirty:"):
+                private += int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return pss, private
 
 
 def cpu_ticks(pid: int) -> int:
@@ -68,11 +76,13 @@ def measure(label: str, home: Path, seconds: float) -> None:
     procs = family(home)
     app = {pid: name for pid, name in procs.items() if name.startswith(APP_NAMES)}
     worker = [pid for pid, name in procs.items() if name.startswith("gateway-worke")]
-    mem = {pid: pss_kib(pid) for pid in app}
+    mem = {pid: memory_kib(pid) for pid in app}
     for pid, name in sorted(app.items()):
-        print(f"{label}: {name} (pid {pid}) PSS {mem[pid] / 1024:.1f} MiB")
-    print(f"{label}: idle memory, app + WebKit PSS: {sum(mem.values()) / 1024:.1f} MiB "
+        pss, private = mem[pid]
+        print(f"{label}: {name} (pid {pid}) PSS {pss / 1024:.1f} MiB, private dirty {private / 1024:.1f} MiB")
+    print(f"{label}: idle memory, app + WebKit PSS: {sum(m[0] for m in mem.values()) / 1024:.1f} MiB "
           f"(processes: {', '.join(sorted(set(app.values())))})")
+    print(f"{label}: idle memory, app + WebKit private dirty: {sum(m[1] for m in mem.values()) / 1024:.1f} MiB")
     before = {pid: cpu_ticks(pid) for pid in [*app, *worker]}
     t0 = time.monotonic()
     time.sleep(seconds)

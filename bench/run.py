@@ -245,10 +245,13 @@ def idle_rows(seconds=60):
         mem = re.search(rf"{label}: idle memory, app \+ WebKit PSS: ([\d.]+) MiB \(processes: (.*)\)", text)
         cpu = re.search(rf"{label}: idle CPU, app \+ WebKit over (\d+) s: ([\d.]+)%", text)
         worker = re.search(rf"{label}: idle CPU, worker over \d+ s: ([\d.]+)%", text)
-        each = "; ".join(re.findall(rf"^{label}: (\S+ \(pid \d+\) PSS [\d.]+ MiB)", text, re.M))
+        private = re.search(rf"{label}: idle memory, app \+ WebKit private dirty: ([\d.]+) MiB", text)
+        each = "; ".join(re.findall(rf"^{label}: (\S+ \(pid \d+\) PSS [\d.]+ MiB, private dirty [\d.]+ MiB)", text,
+                                    re.M))
         rows.append(row(f"app idle memory, {label}, app + WebKit PSS (live session)", float(mem.group(1)), "MiB",
-                        None, None, f"goal < {goal} MiB; processes: {mem.group(2)}; {each}; debug build, Xvfb; "
-                                    "no anchor"))
+                        None, None, f"goal < {goal} MiB; private dirty (written by the processes themselves) "
+                                    f"{private.group(1) if private else '?'} MiB; processes: {mem.group(2)}; "
+                                    f"{each}; debug build, Xvfb; no anchor"))
         rows.append(row(f"app idle CPU, {label}, app + WebKit over {cpu.group(1)} s (live session)",
                         float(cpu.group(2)), "% of one core", None, None,
                         f"goal < 0.5%; the worker on its own: {worker.group(1)}%; utime+stime from /proc; no anchor"))

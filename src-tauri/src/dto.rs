@@ -99,7 +99,7 @@ pub struct GatewayPresence {
     pub pid: Option<u32>,
     /// The IBKR reset window we are in now, if any (the light is amber, "waiting until HH:MM").
     pub reset_window: Option<InWindow>,
-    /// Stale connections to the port (see `StaleConnections`), counted on every poll; null until the socket
+    /// Stale connections to the port (see `StaleConnections`), counted every few seconds; null until the socket
     /// table has been read (and while it cannot be).
     pub stale: Option<StaleConnections>,
     /// The next reset window, IB Gateway's auto-restart and the weekly login with 2FA, in the trader's

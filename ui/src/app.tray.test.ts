@@ -2,7 +2,9 @@
 // Settings; "Open logs folder" on the Logs screen.
 
 import { describe, expect, test, vi } from "vitest";
-import { byId, click, settle } from "./test/fixtures";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { mountApp } from "./app";
+import { NOW, byId, click, connectedWorker, fakeBackend, fire, settle, state } from "./test/fixtures";
 import { mount } from "./test/mount";
 
 function press(key: string, init: KeyboardEventInit = {}): void {
@@ -84,5 +86,40 @@ describe("tray-first life", () => {
     expect(byId("bundle-result").textContent).toBe(
       'The logs are in /home/t/.local/share/app.gatewaydoctor.desktop/logs (the newest file is "Gateway Doctor.log").',
     );
+  });
+});
+
+describe("a hidden window", () => {
+  function setHidden(hidden: boolean): void {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }
+
+  test("does not update the ages every second, and catches up as soon as it shows again", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    let now = NOW;
+    fakeBackend();
+    const root = document.createElement("div");
+    document.body.append(root);
+    const app = await mountApp(root, { now: () => now });
+    try {
+      await fire("worker://state", state({ phase: "connected" }, connectedWorker(), { changed_at_ms: NOW }));
+      expect(byId("fact-uptime").textContent).toBe("1 h 2 min");
+      now += 10 * 60_000;
+      setHidden(true);
+      vi.advanceTimersByTime(3000);
+      expect(byId("fact-uptime").textContent).toBe("1 h 2 min");
+      setHidden(false);
+      expect(byId("fact-uptime").textContent).toBe("1 h 12 min");
+      now += 60_000;
+      vi.advanceTimersByTime(1000);
+      expect(byId("fact-uptime").textContent).toBe("1 h 13 min");
+    } finally {
+      app.destroy();
+      setHidden(false);
+      vi.useRealTimers();
+      clearMocks();
+      document.body.replaceChildren();
+    }
   });
 });

@@ -124,10 +124,23 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
 
   if (typeof window !== "undefined") cleanups.push(quitShortcut(window, (q) => window.confirm(q)));
 
-  const timer = setInterval(() => {
+  // Ages and countdowns move every second. While the window is hidden (minimised, or on its way to the tray)
+  // nobody sees them: no work then, and one tick as soon as it shows again.
+  const tick = (): void => {
     for (const v of views) v.tick?.();
+  };
+  const hidden = (): boolean => typeof document !== "undefined" && document.hidden;
+  const timer = setInterval(() => {
+    if (!hidden()) tick();
   }, 1000);
   cleanups.push(() => clearInterval(timer));
+  if (typeof document !== "undefined") {
+    const shown = (): void => {
+      if (!hidden()) tick();
+    };
+    document.addEventListener("visibilitychange", shown);
+    cleanups.push(() => document.removeEventListener("visibilitychange", shown));
+  }
 
   // Events first, then the snapshots, so nothing that changes in between is missed.
   const subscribe = async (p: Promise<ipc.Unlisten>): Promise<void> => {

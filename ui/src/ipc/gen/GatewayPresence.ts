@@ -24,7 +24,7 @@ process_name: string | null, pid: number | null,
  */
 reset_window: InWindow | null, 
 /**
- * Stale connections to the port (see `StaleConnections`), counted on every poll; null until the socket
+ * Stale connections to the port (see `StaleConnections`), counted every few seconds; null until the socket
  * table has been read (and while it cannot be).
  */
 stale: StaleConnections | null, 

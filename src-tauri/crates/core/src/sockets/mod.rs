@@ -17,7 +17,8 @@
 //! TWS processes whatever they listen on.
 //!
 //! Each OS has its own layer behind one set of functions (`sys.rs` is the vocabulary between them):
-//! - Linux (`linux/`): netlink sock_diag through netstat2 for the table (fast and exact, socket inodes),
+//! - Linux (`linux/`): netlink sock_diag for the table (fast and exact, socket inodes, listeners alone when
+//!   that is all that is asked),
 //!   one /proc/*/fd walk for the holders, /proc for identity (start time in clock ticks, finer than
 //!   sysinfo's seconds), pidfds for signalling without a pid-reuse race.
 //! - macOS (`macos/`): libproc, which builds from any OS (netstat2's macOS build needs the macOS SDK), for
@@ -40,7 +41,7 @@ mod gateway_process;
 mod holders;
 mod identity;
 mod ledger;
-#[cfg(any(target_os = "linux", windows))]
+#[cfg(windows)]
 mod netstat;
 mod policy;
 mod recognise;
@@ -82,5 +83,7 @@ pub use holders::{client_id_holders, client_ids_in_use, holder_sentence, holders
 pub use identity::{IdentityCheck, verify_identity};
 pub use ledger::{client_ledger, ledger_of};
 pub use recognise::recognise;
-pub use scan::{live_session_inodes, scan, scan_quick, scan_with_api_ports};
+pub use scan::{
+    ListenerLook, live_session_inodes, scan, scan_listener, scan_quick, scan_with_api_ports,
+};
 pub use table::API_PORTS;

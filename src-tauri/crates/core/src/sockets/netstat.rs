@@ -1,5 +1,5 @@
-//! What the Linux and the Windows socket tables share: both are read through netstat2, whose states and
-//! errors become ours here.
+//! The Windows socket table is read through netstat2 (windows/table.rs): its states and errors become ours
+//! here. (Linux asks the kernel directly: linux/netlink.rs.)
 
 use std::io;
 
@@ -18,7 +18,7 @@ pub(crate) fn tcp_state(state: KernelState) -> Option<TcpState> {
     }
 }
 
-/// The socket table could not be read (Linux sock_diag, Windows GetExtendedTcpTable).
+/// The socket table could not be read (GetExtendedTcpTable).
 impl From<netstat2::error::Error> for SocketError {
     fn from(err: netstat2::error::Error) -> SocketError {
         let source = match err {

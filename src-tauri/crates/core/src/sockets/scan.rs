@@ -1,5 +1,7 @@
-//! The two scans. [`scan_quick`] is phase 1 alone (one netlink dump, plus the listener's accept queue):
-//! cheap enough to poll for a status light. [`scan`] adds phase 2 when phase 1 found anything: the holder
+//! The scans. [`scan_listener`] looks at the port's listener alone, which the kernel answers without walking
+//! its connections: the cheapest check, for polling whether the Gateway listens and whether it restarted.
+//! [`scan_quick`] is phase 1 alone (one socket-table query, with the listener's accept queue): it also
+//! counts the connections. [`scan`] adds phase 2 when phase 1 found anything: the holder
 //! pids of those sockets and the details of just those processes. A zombie holder has a live session when
 //! it also holds a working connection to the port or to another API port ([`API_PORTS`]) of the same
 //! Gateway host.
@@ -15,6 +17,40 @@ use super::error::SocketError;
 use super::platform;
 use super::sys::Holders;
 use super::table::{API_PORTS, PortSockets, RawSocket, classify, same_gateway_host};
+
+/// The listener on the port, looked at alone (no connection is counted, no process looked at).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenerLook {
+    /// How many sockets listen on the port (IPv4 and IPv6 listeners count separately).
+    pub listeners: u32,
+    /// Kernel inode of the first listening socket: a new one means the Gateway restarted.
+    pub listener_inode: Option<u64>,
+    /// Connections waiting in the first listener's accept queue.
+    pub accept_queue: Option<u32>,
+}
+
+/// Whether anything listens on `port`, and which socket: [`scan_quick`]'s listener fields at a fraction of
+/// its cost where the OS can be asked for listeners alone (Linux).
+pub fn scan_listener(port: u16) -> Result<ListenerLook, SocketError> {
+    let sockets = classify(port, &[], listening_sockets(&[port])?);
+    let first = sockets.listeners.first();
+    Ok(ListenerLook {
+        listeners: count(&sockets.listeners),
+        listener_inode: first.map(|l| l.inode),
+        accept_queue: first.and_then(platform::accept_queue),
+    })
+}
+
+#[cfg(target_os = "linux")]
+use platform::listening_sockets;
+
+/// Elsewhere the table comes whole: its listeners.
+#[cfg(not(target_os = "linux"))]
+fn listening_sockets(ports: &[u16]) -> Result<Vec<RawSocket>, SocketError> {
+    let mut sockets = platform::port_sockets(ports)?;
+    sockets.retain(|s| s.state == gateway_proto::TcpState::Listen);
+    Ok(sockets)
+}
 
 /// Phase 1 only: counts, the listener's accept queue and inode; no process is looked at.
 pub fn scan_quick(port: u16) -> Result<QuickScan, SocketError> {

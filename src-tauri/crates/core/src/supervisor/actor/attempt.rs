@@ -95,7 +95,7 @@ impl Actor {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
         local
-            && crate::sockets::scan_quick(self.options.config.port())
+            && crate::sockets::scan_listener(self.options.config.port())
                 .is_ok_and(|q| q.listeners == 0)
     }
 }

@@ -142,7 +142,7 @@ impl Actor {
         self.discipline.set_stable_after(config.stable_after());
         self.stop_watching_client_id();
         // The new port's listener as it is now, so it is not taken for a Gateway restart.
-        self.listener = crate::sockets::scan_quick(config.port())
+        self.listener = crate::sockets::scan_listener(config.port())
             .ok()
             .and_then(|q| q.listener_inode);
         self.log(

@@ -22,10 +22,10 @@ impl Actor {
 
     /// Looks at the Gateway's listening socket; a new one means the Gateway restarted.
     pub(super) async fn check_listener(&mut self) {
-        let Ok(quick) = crate::sockets::scan_quick(self.options.config.port()) else {
+        let Ok(look) = crate::sockets::scan_listener(self.options.config.port()) else {
             return;
         };
-        let now = quick.listener_inode;
+        let now = look.listener_inode;
         let before = std::mem::replace(&mut self.listener, now);
         let restarted = match (before, now) {
             (Some(a), Some(b)) => a != b,
