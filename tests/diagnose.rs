@@ -200,7 +200,7 @@ async fn silent_no_accept_and_no_next_valid_id_are_an_unresponsive_api() {
             "{fault}: {report:#?}"
         );
         assert_contains(&report.summary, "Gateway API layer is unresponsive");
-        assert_contains(&report.next_step, "File -> Exit");
+        assert_contains(&report.next_step, gateway_proto::words::RESTART_BY_HAND);
         assert_eq!(report.remedy, Some(Remedy::RestartGateway));
         if fault == "no_accept" {
             assert_eq!(

@@ -4,6 +4,7 @@
 //! windows, when a lost session is expected and the right advice is to wait.
 
 use gateway_core::supervisor::Lifecycle;
+use gateway_proto::words::RESTART_BY_HAND;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alert {
@@ -27,9 +28,7 @@ impl Alert {
                 "Gateway Doctor is reconnecting. Open it to see why the connection dropped."
             }
             Alert::Restored => "The connection to IB Gateway is working again.",
-            Alert::Unresponsive => {
-                "IB Gateway stopped answering. Restart it: File -> Exit, start it again, log in and approve 2FA."
-            }
+            Alert::Unresponsive => RESTART_BY_HAND,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub const COMMANDS: &[&str] = &[
     "get_app_info",
     "get_status",
+    "get_status_view",
     "get_worker_status",
     "connect_gateway",
     "stop_session",
@@ -34,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "stop_demo",
     "set_demo_fault",
     "get_restart_view",
+    "follow_manual_restart",
     "restart_gateway",
     "stop_gateway",
     "reconnect_account",

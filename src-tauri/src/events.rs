@@ -1,5 +1,6 @@
 //! The events the UI listens to, and the background tasks that emit them. Each snapshot command has its
-//! change event: `get_status` + `worker://state` (every supervisor change), `get_logs` + `log://line` (every
+//! change event: `get_status` + `worker://state` (every supervisor change), `get_status_view` +
+//! `status://view` (the status light and its words, on every change of either), `get_logs` + `log://line` (every
 //! line, app and worker), `get_gateway_presence` + `gateway://presence` (when the listener on the port
 //! appears, disappears or changes). `diagnose://progress` is emitted by a diagnose run, and `tray://diagnose`
 //! when the tray's Diagnose item asks the window to run one.
@@ -16,21 +17,27 @@ use crate::presence;
 use crate::state::AppState;
 
 pub const WORKER_STATE: &str = "worker://state";
+/// The status view changed (status_feed.rs).
+pub const STATUS_VIEW: &str = "status://view";
 pub const LOG_LINE: &str = "log://line";
 pub const GATEWAY_PRESENCE: &str = "gateway://presence";
 pub const DIAGNOSE_PROGRESS: &str = "diagnose://progress";
 pub const TRAY_DIAGNOSE: &str = "tray://diagnose";
 /// A restart through IBC reached its next step (restart.rs).
 pub const RESTART_PROGRESS: &str = "restart://progress";
+/// The checklist of a restart by hand ticked a step (restart_checklist.rs).
+pub const RESTART_CHECKLIST: &str = "restart://checklist";
 
 /// Every event name, for the capability test.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 8] = [
     WORKER_STATE,
+    STATUS_VIEW,
     LOG_LINE,
     GATEWAY_PRESENCE,
     DIAGNOSE_PROGRESS,
     TRAY_DIAGNOSE,
     RESTART_PROGRESS,
+    RESTART_CHECKLIST,
 ];
 
 /// Starts the tasks: supervisor log -> log store; store -> `log://line`; supervisor state -> `worker://state`;
@@ -47,6 +54,8 @@ pub fn spawn<R: Runtime>(app: &AppHandle<R>) {
         GATEWAY_PRESENCE,
         state.presence.subscribe(),
     ));
+    tauri::async_runtime::spawn(crate::status_feed::follow(app.clone()));
+    tauri::async_runtime::spawn(crate::restart_checklist::feed::run(app.clone()));
     let restarts = app.state::<crate::restart::Restarts>();
     tauri::async_runtime::spawn(runs(app.clone(), restarts.watch()));
     let handle = app.clone();

@@ -36,10 +36,13 @@ mod logstore;
 mod paths;
 mod presence;
 mod restart;
+mod restart_checklist;
 mod restart_start;
 mod restart_view;
 mod stale;
 mod state;
+mod status_feed;
+mod status_view;
 mod tray;
 mod webview;
 mod window;
@@ -85,6 +88,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
         .invoke_handler(tauri::generate_handler![
             handlers::app::get_app_info,
             handlers::session::get_status,
+            handlers::session::get_status_view,
             handlers::session::get_worker_status,
             handlers::session::connect_gateway,
             handlers::session::stop_session,
@@ -112,6 +116,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
             handlers::demo::stop_demo,
             handlers::demo::set_demo_fault,
             handlers::restart::get_restart_view,
+            handlers::restart::follow_manual_restart,
             handlers::restart::restart_gateway,
             handlers::restart::stop_gateway,
             handlers::restart::reconnect_account,
@@ -126,8 +131,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> 
                 state.port()
             );
             let connect = state.connects_at_startup();
+            let feed = status_feed::StatusFeed::new(&state);
             app.manage(state);
+            app.manage(feed);
             app.manage(restart::Restarts::default());
+            app.manage(restart_checklist::feed::Checklist::default());
             events::spawn(app.handle());
             tauri::async_runtime::spawn(restart::auto(app.handle().clone()));
             if connect {

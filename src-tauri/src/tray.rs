@@ -1,20 +1,19 @@
-//! The tray icon: a dot in the status light's colour (see `light`), a tooltip in words, and a menu with
-//! Open / Connect or Stop / Diagnose / Quit. A task watches the supervisor and the Gateway's presence and
-//! repaints the icon only when the light or its words change, and turns the session item into Connect or Stop
-//! as the session comes and goes. The tray outlives the window (see `window`): Open and Diagnose build the
-//! window again when it was closed; Diagnose opens it on the Diagnose screen and runs it. Quit exits the app:
-//! the session's worker ends, so the Gateway sees the connection close (there is no goodbye message in the
-//! API), which is what the item says.
+//! The tray icon: a dot in the status light's colour and a tooltip in words, both from the one status view
+//! the window shows too (status_feed.rs), and a menu with Open / Connect or Stop / Diagnose / Quit. A task
+//! repaints the icon only when the light or its words change, and turns the session item into Stop whenever
+//! the supervisor offers it (as the Status screen's Stop button) and Connect otherwise. The tray outlives the
+//! window (see `window`): Open and Diagnose build the window again when it was closed; Diagnose opens it on
+//! the Diagnose screen and runs it. Quit exits the app: the session's worker ends, so the Gateway sees the
+//! connection close (there is no goodbye message in the API), which is what the item says.
 
-use gateway_core::reset_window::current_window;
-use gateway_core::supervisor::Lifecycle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::light::{Light, light};
+use crate::light::Light;
 use crate::state::AppState;
+use crate::status_feed::StatusFeed;
 use crate::window::{self, Screen};
 
 /// The menu's words; the e2e tests click the items by these labels.
@@ -34,7 +33,13 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let quit = MenuItem::with_id(app, "quit", QUIT, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&open, &session, &diagnose, &separator, &quit])?;
-    let tray = TrayIconBuilder::with_id("status")
+    let mut builder = TrayIconBuilder::with_id("status");
+    // Linux writes the icon to a file: in the app's own folder, not a /tmp/tray-icon every user and every
+    // running copy would share (same file names, and another user's folder cannot be written).
+    if let Ok(dir) = app.path().app_cache_dir() {
+        builder = builder.temp_dir_path(dir.join("tray-icon"));
+    }
+    let tray = builder
         .icon(dot(Light::Grey))
         .tooltip("Gateway Doctor: Not connected")
         .menu(&menu)
@@ -53,23 +58,13 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// True while a session is wanted (up, coming up or waiting to retry): the item then offers Stop.
-fn session_wanted(lifecycle: &Lifecycle) -> bool {
-    matches!(
-        lifecycle,
-        Lifecycle::Connecting { .. }
-            | Lifecycle::Connected
-            | Lifecycle::Unresponsive
-            | Lifecycle::Backoff { .. }
-    )
-}
-
-/// The session item: Stop while a session is wanted, else Connect; as the Status screen's buttons do.
+/// The session item: Stop whenever the supervisor offers it (`Offered::stop`, the rule the Status screen's
+/// Stop button follows too), else Connect.
 fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        if session_wanted(&state.supervisor.state().lifecycle) {
+        if state.supervisor.state().offered.stop {
             log::info!("Stop from the tray: ending the session's worker");
             if let Err(e) = state.supervisor.stop().await {
                 log::warn!("stop from the tray: {e}");
@@ -83,27 +78,20 @@ fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
 async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: MenuItem<R>) {
     let state = app.state::<AppState>();
     let mut session = state.supervisor.watch();
-    let mut presence = state.presence.subscribe();
-    let mut shown = (Light::Grey, "Not connected");
+    let mut view = app.state::<StatusFeed>().watch();
+    let mut shown = (Light::Grey, "Not connected".to_string());
     let mut offered = CONNECT;
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
-        let now = state.schedule_now();
-        let rules = state.config.time_rules();
-        let window = current_window(
-            now,
-            rules.region,
-            rules.auto_restart,
-            &jiff::tz::TimeZone::system(),
-        );
-        let current = session.borrow_and_update().clone();
-        let next = light(&current, &presence.borrow_and_update(), window.is_some());
+        let next = {
+            let current = view.borrow_and_update();
+            (current.light, current.title.clone())
+        };
         if next != shown {
             let _ = tray.set_icon(Some(dot(next.0)));
             let _ = tray.set_tooltip(Some(format!("Gateway Doctor: {}", next.1)));
             shown = next;
         }
-        let offer = if session_wanted(&current.lifecycle) {
+        let offer = if session.borrow_and_update().offered.stop {
             STOP
         } else {
             CONNECT
@@ -111,11 +99,9 @@ async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: 
         if offer != offered && session_item.set_text(offer).is_ok() {
             offered = offer;
         }
-        // Reset windows begin and end with time alone: look again now and then.
         tokio::select! {
             changed = session.changed() => if changed.is_err() { return },
-            changed = presence.changed() => if changed.is_err() { return },
-            _ = tick.tick() => {}
+            changed = view.changed() => if changed.is_err() { return },
         }
     }
 }
@@ -134,35 +120,4 @@ fn dot(light: Light) -> Image<'static> {
         }
     }
     Image::new_owned(rgba, SIZE, SIZE)
-}
-
-#[cfg(test)]
-mod tests {
-    use gateway_proto::{ErrorBody, ErrorCode};
-
-    use super::*;
-
-    #[test]
-    fn the_session_item_offers_stop_while_a_session_is_wanted_and_connect_otherwise() {
-        let error = || ErrorBody::new(ErrorCode::HandshakeTimeout, "no answer");
-        for wanted in [
-            Lifecycle::Connecting { attempt: 1 },
-            Lifecycle::Connected,
-            Lifecycle::Unresponsive,
-            Lifecycle::Backoff {
-                attempt: 2,
-                retry_in_ms: 4000,
-                error: error(),
-            },
-        ] {
-            assert!(session_wanted(&wanted), "{wanted:?}");
-        }
-        for not in [
-            Lifecycle::Idle,
-            Lifecycle::Latched { error: error() },
-            Lifecycle::Failed { error: error() },
-        ] {
-            assert!(!session_wanted(&not), "{not:?}");
-        }
-    }
 }

@@ -11,8 +11,10 @@ import ctypes.util
 import json
 import os
 import re
+import struct
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 TITLE = "Gateway Doctor"
@@ -160,6 +162,58 @@ class TrayMenu:
         self._call(self.name, self.path, "com.canonical.dbusmenu", "AboutToShow", "i", "0")
         self._call(self.name, self.path, "com.canonical.dbusmenu", "Event", "isvu", str(items[label]), "clicked",
                    "i", "0", str(int(time.time())))
+
+    def _item(self, prop: str) -> str:
+        """A property of the tray icon itself (the StatusNotifierItem the menu belongs to)."""
+        item = self.path.removesuffix("/Menu")
+        out = self._busctl("--json=short", "get-property", self.name, item, "org.kde.StatusNotifierItem", prop)
+        return json.loads(out)["data"]
+
+    def light(self) -> str:
+        """The colour of the tray's dot, as a panel shows it: the icon file the item names, its centre pixel."""
+        name, theme = self._item("IconName"), self._item("IconThemePath")
+        path = Path(name) if name.startswith("/") else Path(theme) / (name if name.endswith(".png") else name + ".png")
+        return LIGHTS.get(png_centre(path.read_bytes()), "unknown")
+
+
+# The tray's colours (src-tauri/src/light.rs, Light::rgb).
+LIGHTS = {(0x2e, 0xa0, 0x43): "green", (0xe0, 0x9b, 0x12): "amber", (0xd1, 0x24, 0x2f): "red",
+          (0x8c, 0x95, 0x9f): "grey"}
+
+
+def png_centre(data: bytes) -> tuple[int, int, int]:
+    """The RGB of the centre pixel of an 8-bit RGBA PNG (what the tray writes), decoded with zlib alone."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    at, idat, width = 8, b"", 0
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert (depth, colour) == (8, 6), "not 8-bit RGBA"
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw, stride, rows, prev = zlib.decompress(idat), width * 4, [], bytearray(width * 4)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 4] if i >= 4 else 0
+            b, c = prev[i], prev[i - 4] if i >= 4 else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xFF
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(line)
+        prev = line
+    pixel = rows[height // 2][(width // 2) * 4:(width // 2) * 4 + 3]
+    return pixel[0], pixel[1], pixel[2]
 
 
 def app_pid(home: Path) -> int:

@@ -267,3 +267,24 @@ def test_start_at_login_in_settings_writes_and_removes_the_login_item(launch, si
     box.click()
     app.wait("the note", lambda: "will not start" in app.text("#autostart-result"))
     assert not list(autostart.glob("*.desktop")), "turned off: the login item is gone"
+
+
+def test_the_trays_light_is_the_windows_light(launch, sim, display):
+    """Both read the one status view Rust computes (src-tauri/src/status_feed.rs): idle, connected, and the
+    Gateway gone while the session is wanted, the tray's dot has the colour of the window's light."""
+    app = launch(env_for(sim))
+    tray = TrayMenu(shell.app_pid(app.home))
+
+    def agree(expected: tuple[str, ...]) -> None:
+        until(f"the window's light in {expected}", lambda: app.light() in expected)
+        until("the tray's dot to match the window's light", lambda: tray.light() == app.light())
+        assert tray.light() in expected
+
+    agree(("grey",))
+    connect(app, sim)
+    agree(LIVE)
+    sim.stop()
+    # The Gateway went away while the session is wanted: IB Gateway is not running, red in both.
+    app.wait("the window to say IB Gateway is not running", lambda: app.text("#status-title") == "IB Gateway is not running")
+    agree(("red",))
+    app.shot("tray-and-window-red")

@@ -1,14 +1,14 @@
 """Plain words in the real window: a Gateway that lets the connection in and shuts it at once (gateway-sim's
 close_after_handshake) gets IB Gateway's API settings walked through on Status, in the Gateway's own menu
 names, and the note on its "API client" light; what the window shows (closed "Details" hide their facts) has
-none of the protocol words of JARGON, the list the Rust and UI tests use (ui/src/ipc/gen/words.ts)."""
+none of the protocol words of JARGON, the list the Rust and UI tests use (ui/src/ipc/gen/words.json)."""
 
 import json
 import re
 
 from gdsim import ROOT, Sim
 
-WORDS_TS = ROOT / "ui" / "src" / "ipc" / "gen" / "words.ts"
+WORDS_JSON = ROOT / "ui" / "src" / "ipc" / "gen" / "words.json"
 
 # The text of the element matching arguments[0] as a person sees it: hidden elements and the inside of closed
 # <details> (all but the summary) left out, one text node per line.
@@ -26,20 +26,19 @@ return out.join('\\n');
 
 
 def generated_list(name: str) -> list[str]:
-    """A string list from the generated words.ts (each entry is a JSON string)."""
-    text = WORDS_TS.read_text(encoding="utf-8")
-    body = re.search(rf"export const {name}: readonly string\[\] = \[(.*?)\];", text, re.S)
-    assert body, f"{name} is missing from {WORDS_TS}"
-    return [json.loads(line.strip().rstrip(",")) for line in body.group(1).splitlines() if line.strip()]
+    """A string list from the words Rust writes for the UI (words.json, `make types`)."""
+    words = json.loads(WORDS_JSON.read_text(encoding="utf-8"))
+    assert name in words, f"{name} is missing from {WORDS_JSON}"
+    return words[name]
 
 
 def jargon_in(text: str) -> list[str]:
     """The same whole-word, any-case match as words::jargon_in in src-tauri/crates/proto/src/words.rs."""
-    for name in generated_list("GATEWAY_NAMES"):
+    for name in generated_list("gateway_names"):
         text = text.replace(name, " ")
     lower = text.lower()
     found = []
-    for word in generated_list("JARGON"):
+    for word in generated_list("jargon"):
         if re.search(rf"(?<![\w./\\]){re.escape(word.lower())}(?!\w)", lower):
             found.append(word)
     return found

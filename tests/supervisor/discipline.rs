@@ -36,7 +36,7 @@ async fn a_gateway_that_drops_every_session_is_latched_and_the_budget_holds_agai
         unreachable!()
     };
     assert_contains(&error.message, "keeps dropping");
-    assert_contains(&error.message, "File -> Exit");
+    assert_contains(&error.message, gateway_proto::words::RESTART_BY_HAND);
     assert_eq!(latched.short_sessions_in_a_row, DROPS_TO_LATCH);
     assert_eq!(sim.stats().accepted, u64::from(DROPS_TO_LATCH));
 

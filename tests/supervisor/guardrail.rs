@@ -45,7 +45,7 @@ async fn the_guardrail_survives_a_supervisor_restart_and_spends_no_handshake() {
         unreachable!()
     };
     assert_eq!(error.code, ErrorCode::GatewayUnresponsive);
-    assert_contains(&error.message, "File -> Exit");
+    assert_contains(&error.message, gateway_proto::words::RESTART_BY_HAND);
     second.connect().await.expect("running");
     // Several backoff periods: nothing may reach the Gateway.
     tokio::time::sleep(Duration::from_millis(1500)).await;

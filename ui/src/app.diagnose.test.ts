@@ -1,7 +1,21 @@
 // The Diagnose screen: progress, verdict, remedy buttons. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { byId, click, config, dryRun, err, fire, presence, report, settle, state, zombieScan, type Handler } from "./test/fixtures";
+import {
+  byId,
+  click,
+  config,
+  dryRun,
+  err,
+  fire,
+  presence,
+  report,
+  settle,
+  state,
+  statusView,
+  zombieScan,
+  type Handler,
+} from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 describe("diagnose", () => {
@@ -41,6 +55,7 @@ describe("diagnose", () => {
   test("Diagnose from the Status button runs it", async () => {
     const be = await mount({
       get_status: () => state({ phase: "backoff", attempt: 1, retry_in_ms: 1000, error: err("CONNECTION_REFUSED") }),
+      get_status_view: () => statusView("backoff_not_running"),
       get_gateway_presence: () => presence({ listening: false, listener_inode: null, pid: null, process_name: null }),
       run_diagnose: () =>
         report({

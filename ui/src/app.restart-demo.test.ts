@@ -1,26 +1,32 @@
 // The Restart Gateway checklist and the demo gateway. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, err, fire, manualChecklist, presence, settle, state, statusView } from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 describe("restart", () => {
-  test("the checklist ticks itself and 'I restarted Gateway' resets the guardrail", async () => {
+  test("the checklist Rust follows ticks on screen and 'I restarted Gateway' resets the guardrail", async () => {
     const be = await mount({
       get_status: () => state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }),
       reset_guardrail: () => state({ phase: "idle" }, undefined, { changed_at_ms: NOW }),
     });
     click("nav-restart");
+    await settle();
+    expect(
+      be.calls.filter((c) => c.cmd === "follow_manual_restart"),
+      "following starts as the screen opens",
+    ).toHaveLength(1);
     const done = () => [...byId("restart-checklist").querySelectorAll<HTMLElement>("li")].map((li) => li.dataset["done"]);
     expect(done()).toEqual(["false", "false", "false", "false"]);
-    await fire("gateway://presence", presence({ listening: false, listener_inode: null, pid: null, process_name: null }));
+    expect(byId("restart-checklist").querySelector('[data-step="closed"]')?.textContent).toMatch(/File → Exit/);
+    await fire("restart://checklist", manualChecklist("closed"));
     expect(done()).toEqual(["true", "false", "false", "false"]);
-    await fire("gateway://presence", presence({ listener_inode: 999 }));
+    await fire("restart://checklist", manualChecklist("api_open"));
     expect(done()).toEqual(["true", "true", "true", "false"]);
     click("i-restarted");
     await settle();
     expect(be.calls.filter((c) => c.cmd === "reset_guardrail")).toHaveLength(1);
-    await fire("worker://state", state({ phase: "connected" }, connectedWorker(), { changed_at_ms: NOW + 5000 }));
+    await fire("restart://checklist", manualChecklist("back"));
     expect(done()).toEqual(["true", "true", "true", "true"]);
     expect(byId("restart-checklist").querySelector('[data-step="session"]')?.textContent).toMatch(/Done/);
   });
@@ -63,6 +69,7 @@ describe("demo", () => {
       ),
     );
     await fire("gateway://presence", presence({ port: 40123, process_name: "gateway-sim", pid: 777 }));
+    await fire("status://view", statusView("connected", { seq: 1 }));
     expect(byId("status-light").dataset["state"]).toBe("green");
     expect(byId("demo-banner").hidden).toBe(false);
     expect(byId("demo-banner").textContent).toMatch(/DEMO/);

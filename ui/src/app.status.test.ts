@@ -1,7 +1,7 @@
 // The Status screen, errors that point somewhere, and navigation. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, err, fire, presence, settle, state, statusView } from "./test/fixtures";
 import { light, mount } from "./test/mount";
 
 describe("status", () => {
@@ -21,14 +21,16 @@ describe("status", () => {
     click("primary-action");
     await settle();
     expect(be.calls.filter((c) => c.cmd === "connect_gateway")).toHaveLength(1);
+    await fire("status://view", statusView("connecting", { seq: 1 }));
     expect(light().dataset["state"]).toBe("amber");
     expect(byId("status-title").textContent).toBe("Connecting…");
     expect(byId<HTMLButtonElement>("primary-action").disabled).toBe(true);
   });
 
-  test("a worker://state event turns the light green with the account and PAPER", async () => {
+  test("a status://view event turns the light green with the account and PAPER", async () => {
     await mount();
     await fire("worker://state", state({ phase: "connected" }, connectedWorker(), { changed_at_ms: NOW }));
+    await fire("status://view", statusView("connected", { seq: 1 }));
     expect(light().dataset["state"]).toBe("green");
     expect(byId("status-title").textContent).toBe("Connected");
     expect(byId("accounts").textContent).toContain("DU1234567");
@@ -46,6 +48,7 @@ describe("status", () => {
     });
     const be = await mount({
       get_status: () => state({ phase: "connected" }, bare),
+      get_status_view: () => statusView("connected"),
       get_worker_status: () =>
         connectedWorker({
           heartbeat: { interval_ms: 3000, timeout_ms: 5000, last_rtt_ms: 7, last_ok_at_ms: NOW - 2000, misses_in_a_row: 0 },
@@ -66,8 +69,11 @@ describe("status", () => {
   test("an older snapshot never overwrites a newer event", async () => {
     await mount();
     await fire("worker://state", state({ phase: "connected" }, connectedWorker(), { changed_at_ms: NOW }));
+    await fire("status://view", statusView("connected", { seq: 5 }));
     await fire("worker://state", state({ phase: "idle" }, undefined, { changed_at_ms: NOW - 10_000 }));
+    await fire("status://view", statusView("idle", { seq: 4 }));
     expect(light().dataset["state"]).toBe("green");
+    expect(byId("fact-uptime").textContent).toBe("1 h 2 min");
   });
 
   test("LIVE on a live port", async () => {
@@ -77,18 +83,23 @@ describe("status", () => {
           { phase: "connected" },
           connectedWorker({ accounts: ["U555"], target: { host: "127.0.0.1", port: 4001, client_id: 1, readonly: true, timeout_s: 30 } }),
         ),
+      get_status_view: () => statusView("connected_live"),
     });
     expect(byId("account-mode").textContent).toBe("LIVE");
+    expect(byId("account-mode").dataset["mode"]).toBe("LIVE");
+    expect(byId("accounts").querySelector('[data-account="U555"]')?.textContent).toBe("U555 LIVE");
   });
 
   test("latched: red, the unresponsive words, and the button opens the restart steps", async () => {
     await mount({
       get_status: () => state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE", "Gateway API layer is unresponsive: …") }),
+      get_status_view: () => statusView("latched"),
     });
     expect(light().dataset["state"]).toBe("red");
     expect(byId("status-title").textContent).toBe("Gateway API layer is unresponsive");
     expect(byId("primary-action").textContent).toBe("How to restart Gateway");
     click("primary-action");
+    await settle();
     expect(byId("nav-restart").getAttribute("aria-selected")).toBe("true");
     expect(byId("panel-restart").hidden).toBe(false);
     expect(document.activeElement?.id).toBe("restart-title");
@@ -126,6 +137,7 @@ describe("session controls", () => {
   test("during a retry's wait Reconnect is the main button and Stop sits beside it; Stop calls stop_session", async () => {
     const be = await mount({
       get_status: () => backoff,
+      get_status_view: () => statusView("backoff"),
       stop_session: () => state({ phase: "idle" }, undefined, { changed_at_ms: NOW + 1, stopped_by_user: true }),
     });
     expect(byId("primary-action").textContent).toBe("Reconnect");
@@ -134,6 +146,7 @@ describe("session controls", () => {
     click("stop-session");
     await settle();
     expect(be.calls.filter((c) => c.cmd === "stop_session")).toHaveLength(1);
+    await fire("status://view", statusView("stopped", { seq: 1 }));
     expect(light().dataset["state"]).toBe("grey");
     expect(byId("status-title").textContent).toBe("Stopped");
     expect(byId("primary-action").textContent).toBe("Connect");
@@ -141,7 +154,7 @@ describe("session controls", () => {
   });
 
   test("Reconnect during a wait calls connect_gateway", async () => {
-    const be = await mount({ get_status: () => backoff });
+    const be = await mount({ get_status: () => backoff, get_status_view: () => statusView("backoff") });
     click("primary-action");
     await settle();
     expect(be.calls.filter((c) => c.cmd === "connect_gateway")).toHaveLength(1);
@@ -169,12 +182,15 @@ describe("stale connections", () => {
     expect(byId("stale-connections").hidden).toBe(true);
   });
 
-  test("the count from gateway://presence, growing or not, and one click to Connections", async () => {
-    await mount({ get_gateway_presence: () => presence({ stale: { count: 1, growing: false } }) });
+  test("the count Rust sends, growing or not, and one click to Connections", async () => {
+    await mount({
+      get_gateway_presence: () => presence({ stale: { count: 1, growing: false } }),
+      get_status_view: () => statusView("idle_stale_one"),
+    });
     expect(byId("stale-connections").hidden).toBe(false);
     expect(byId("stale-title").textContent).toBe("1 stale connection to IB Gateway");
     expect(byId("stale-connections").dataset["growing"]).toBe("false");
-    await fire("gateway://presence", presence({ stale: { count: 3, growing: true } }));
+    await fire("status://view", statusView("idle_stale_growing", { seq: 1 }));
     expect(byId("stale-title").textContent).toBe("3 stale connections to IB Gateway, and the number is growing");
     expect(byId("stale-connections").dataset["count"]).toBe("3");
     expect(byId("stale-connections").dataset["growing"]).toBe("true");

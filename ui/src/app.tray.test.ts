@@ -4,7 +4,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { mountApp } from "./app";
-import { NOW, byId, click, connectedWorker, fakeBackend, fire, settle, state } from "./test/fixtures";
+import { NOW, byId, click, connectedWorker, fakeBackend, fire, settle, state, statusView } from "./test/fixtures";
 import { mount } from "./test/mount";
 
 function press(key: string, init: KeyboardEventInit = {}): void {
@@ -104,6 +104,7 @@ describe("a hidden window", () => {
     const app = await mountApp(root, { now: () => now });
     try {
       await fire("worker://state", state({ phase: "connected" }, connectedWorker(), { changed_at_ms: NOW }));
+      await fire("status://view", statusView("connected", { seq: 1 }));
       expect(byId("fact-uptime").textContent).toBe("1 h 2 min");
       now += 10 * 60_000;
       setHidden(true);

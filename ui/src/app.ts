@@ -106,6 +106,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
   };
   await Promise.all([
     subscribe(ipc.onWorkerState((s) => store.setState(s))),
+    subscribe(ipc.onStatusView((v) => store.setView(v))),
     subscribe(ipc.onGatewayPresence((p) => store.set({ presence: p }))),
     subscribe(ipc.onTrayDiagnose(() => ctx.diagnose())),
   ]);
@@ -129,6 +130,7 @@ export async function mountApp(root: HTMLElement, options: AppOptions = {}): Pro
       },
     ),
     load(ipc.getStatus(), (s) => store.setState(s)),
+    load(ipc.getStatusView(), (v) => store.setView(v)),
     load(ipc.getGatewayPresence(), (p) => store.set({ presence: p })),
     load(ipc.getDemo(), (d) => store.set({ demo: d })),
     settings.load(),

@@ -4,15 +4,30 @@
 // like the log lines themselves) may hold them. Titles, placeholders and aria-labels count: people read them.
 
 import { describe, expect, test } from "vitest";
-import type { ErrorCode, Report, SupervisorState } from "./ipc/types";
-import { GATEWAY_NAMES, JARGON } from "./ipc/gen/words";
+import type { ErrorCode, Report, StatusView, SupervisorState } from "./ipc/types";
+import { GATEWAY_NAMES, JARGON } from "./ipc/words";
 import { BY_CODE, explainError } from "./model/errors";
 import { FIELDS } from "./model/settings";
 import { CHECK_TITLE } from "./model/diagnose";
 import { outcomeWords } from "./model/connections";
 import { LEVEL_FILTER_LABEL, PRESET_LABEL } from "./model/logs";
-import { restartSteps, startRestart } from "./model/restart";
-import { NOW, byId, click, connectedWorker, dryRun, err, fire, presence, proc, report, settle, state, zombieScan } from "./test/fixtures";
+import {
+  NOW,
+  byId,
+  click,
+  connectedWorker,
+  dryRun,
+  err,
+  fire,
+  manualChecklist,
+  presence,
+  proc,
+  report,
+  settle,
+  state,
+  statusView,
+  zombieScan,
+} from "./test/fixtures";
 import { mount, unmount } from "./test/mount";
 
 /** The jargon words in `text`, as the Rust side's words::jargon_in finds them (whole words, any case). */
@@ -66,13 +81,14 @@ function scanTexts(where: string, texts: readonly string[]): string[] {
 
 const ALL_CODES = Object.keys(BY_CODE) as ErrorCode[];
 
-/** Status in every phase, and the failed and waiting phases with every error code, Gateway up and down. */
-function statusStates(): [string, SupervisorState, boolean][] {
-  const out: [string, SupervisorState, boolean][] = [
-    ["idle", state({ phase: "idle" }), true],
-    ["idle, nothing listening", state({ phase: "idle" }), false],
-    ["connecting", state({ phase: "connecting", attempt: 2 }), true],
-    ["connected", state({ phase: "connected" }, connectedWorker()), true],
+/** Status in every phase (with the view Rust gives for it), and the failed and waiting phases with every error
+ * code, Gateway up and down. */
+function statusStates(): [string, SupervisorState, boolean, StatusView][] {
+  const out: [string, SupervisorState, boolean, StatusView][] = [
+    ["idle", state({ phase: "idle" }), true, statusView("idle")],
+    ["idle, nothing listening", state({ phase: "idle" }), false, statusView("idle_nothing_listens")],
+    ["connecting", state({ phase: "connecting", attempt: 2 }), true, statusView("connecting_again")],
+    ["connected", state({ phase: "connected" }, connectedWorker()), true, statusView("connected")],
     [
       "heartbeat late",
       state(
@@ -82,6 +98,7 @@ function statusStates(): [string, SupervisorState, boolean][] {
         }),
       ),
       true,
+      statusView("heartbeat_late"),
     ],
     [
       "link lost",
@@ -90,6 +107,7 @@ function statusStates(): [string, SupervisorState, boolean][] {
         connectedWorker({ link: { state: "lost", code: 1100, message: "Connectivity between IB and TWS has been lost.", at_ms: NOW } }),
       ),
       true,
+      statusView("link_lost"),
     ],
     [
       "farms down",
@@ -103,18 +121,37 @@ function statusStates(): [string, SupervisorState, boolean][] {
         }),
       ),
       true,
+      statusView("farm_down"),
     ],
-    ["unresponsive", state({ phase: "unresponsive" }, connectedWorker({ session: "unresponsive" })), true],
-    ["latched", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), true],
+    ["unresponsive", state({ phase: "unresponsive" }, connectedWorker({ session: "unresponsive" })), true, statusView("unresponsive")],
+    ["latched", state({ phase: "latched", error: err("GATEWAY_UNRESPONSIVE") }), true, statusView("latched")],
+    ["stale connections", state({ phase: "idle" }), true, statusView("idle_stale_growing")],
+    [
+      "reset window",
+      state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: err("CONNECTION_LOST") }),
+      true,
+      statusView("reset_window"),
+    ],
+    [
+      "refused, Gateway up: its API settings",
+      state({ phase: "failed", error: err("CONNECTION_REFUSED", "closed at once") }),
+      true,
+      statusView("failed_refused"),
+    ],
   ];
   for (const code of ALL_CODES) {
     for (const listening of [true, false]) {
       const e = { ...err(code), detail: "server version 187; socket closed" };
-      out.push([`failed ${code}`, state({ phase: "failed", error: e }), listening]);
+      // Rust's own words for every code are scanned by its tests (status_view/tests.rs); here the UI's words
+      // for the error, as the view hands it over.
+      const failed = statusView(listening ? "failed" : "failed_not_running", listening ? { error: { error: e, headline: true } } : {});
+      const waiting = statusView(listening ? "backoff" : "backoff_not_running", listening ? { error: { error: e, headline: false } } : {});
+      out.push([`failed ${code}`, state({ phase: "failed", error: e }), listening, failed]);
       out.push([
         `waiting after ${code}`,
         state({ phase: "backoff", attempt: 2, retry_in_ms: 8000, error: e }, undefined, { changed_at_ms: NOW }),
         listening,
+        waiting,
       ]);
     }
   }
@@ -139,9 +176,10 @@ describe("plain words", () => {
 
   test("every screen in every Status state reads without protocol words", async () => {
     const found: string[] = [];
-    for (const [name, s, listening] of statusStates()) {
+    for (const [name, s, listening, view] of statusStates()) {
       await mount({
         get_status: () => s,
+        get_status_view: () => view,
         get_gateway_presence: () =>
           listening ? presence() : presence({ listening: false, listener_inode: null, pid: null, process_name: null, accept_queue: null }),
         get_worker_status: () => s.worker,
@@ -259,7 +297,7 @@ describe("plain words", () => {
       ...scanTexts("logs", [PRESET_LABEL, ...Object.values(LEVEL_FILTER_LABEL)]),
       ...scanTexts(
         "restart",
-        restartSteps(startRestart(null, null)).flatMap((s) => [s.label, s.todo]),
+        manualChecklist("start").steps.flatMap((s) => [s.label, s.todo]),
       ),
       ...scanTexts("clean up", [
         ...["terminated", "killed_after_grace", "would_terminate", "already_gone", "failed"].map((r) => outcome(r, null)),
@@ -287,6 +325,7 @@ describe("plain words", () => {
           phase: "failed",
           error: err("CONNECTION_REFUSED", "127.0.0.1:4002 closed the connection as soon as Gateway Doctor said hello."),
         }),
+      get_status_view: () => statusView("failed_refused"),
     });
     await settle();
     const steps = byId("gateway-settings").textContent ?? "";
@@ -312,7 +351,11 @@ describe("plain words", () => {
     expect(byId("restart-api-client-note").textContent).toContain("API client");
     unmount();
     // Connected and healthy: neither.
-    await mount({ get_status: () => state({ phase: "connected" }, connectedWorker()), get_worker_status: () => connectedWorker() });
+    await mount({
+      get_status: () => state({ phase: "connected" }, connectedWorker()),
+      get_status_view: () => statusView("connected"),
+      get_worker_status: () => connectedWorker(),
+    });
     await settle();
     expect(byId("gateway-settings").hidden).toBe(true);
     expect(byId("api-client-light-note").hidden).toBe(true);

@@ -5,6 +5,8 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CmdResult;
 use crate::restart::{self, Restarts};
+use crate::restart_checklist::ManualChecklist;
+use crate::restart_checklist::feed::Checklist;
 use crate::restart_view::{RestartRun, RestartView};
 use crate::state::AppState;
 
@@ -16,6 +18,16 @@ pub fn get_restart_view(
     restarts: State<'_, Restarts>,
 ) -> CmdResult<RestartView> {
     Ok(restart::view(&state, &restarts))
+}
+
+/// Starts following a restart by hand (or goes on with the one followed, unless it finished): the
+/// checklist now, then `restart://checklist` at each step.
+#[tauri::command]
+pub fn follow_manual_restart(
+    state: State<'_, AppState>,
+    checklist: State<'_, Checklist>,
+) -> CmdResult<ManualChecklist> {
+    Ok(checklist.follow(&state))
 }
 
 /// Sends RESTART to IBC and follows it through in the background; returns the run as it starts.

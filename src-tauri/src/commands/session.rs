@@ -5,12 +5,21 @@ use gateway_proto::WorkerStatus;
 use tauri::State;
 
 use crate::error::{AppError, CmdResult};
+use crate::restart_checklist::feed::Checklist;
 use crate::state::AppState;
+use crate::status_feed::StatusFeed;
+use crate::status_view::StatusView;
 
 /// The supervisor's state now (paired with `worker://state`).
 #[tauri::command]
 pub fn get_status(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
     Ok(state.supervisor.state())
+}
+
+/// What the Status screen and the tray show now, decided in Rust (paired with `status://view`).
+#[tauri::command]
+pub fn get_status_view(feed: State<'_, StatusFeed>) -> CmdResult<StatusView> {
+    Ok(feed.current())
 }
 
 /// Asks for a session (BAD_CONFIG while a setting is wrong); returns the state right after.
@@ -26,9 +35,14 @@ pub async fn stop_session(state: State<'_, AppState>) -> CmdResult<SupervisorSta
     Ok(state.supervisor.state())
 }
 
-/// "I restarted Gateway": clears the guardrail and makes one new attempt.
+/// "I restarted Gateway": clears the guardrail and makes one new attempt (the restart checklist then ends
+/// when the session is back).
 #[tauri::command]
-pub async fn reset_guardrail(state: State<'_, AppState>) -> CmdResult<SupervisorState> {
+pub async fn reset_guardrail(
+    state: State<'_, AppState>,
+    checklist: State<'_, Checklist>,
+) -> CmdResult<SupervisorState> {
+    checklist.user_restarted();
     Ok(state.reset_guardrail().await?)
 }
 

@@ -72,6 +72,7 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
                 "use",
                 "import",
                 "open",
+                "follow",
                 "quit"
             ]
             .contains(&head),
@@ -130,7 +131,7 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
         core,
         ["core:event:allow-listen", "core:event:allow-unlisten"]
     );
-    assert_eq!(crate::EVENTS.len(), 6);
+    assert_eq!(crate::EVENTS.len(), 8);
 }
 
 /// IPC.md is the contract the UI is written against and the capabilities README says why each grant is

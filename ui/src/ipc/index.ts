@@ -21,11 +21,13 @@ import type {
   GatewayPresence,
   JsonValue,
   LogLine,
+  ManualChecklist,
   PortScan,
   Report,
   RestartRun,
   RestartView,
   SettingsReset,
+  StatusView,
   SupervisorState,
   WorkerStatus,
 } from "./types";
@@ -79,6 +81,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const getAppInfo = (): Promise<AppInfo> => call("get_app_info");
 export const getStatus = (): Promise<SupervisorState> => call("get_status");
+/** The status light, its words, the main button, PAPER/LIVE and the small lights, as Rust decided them. */
+export const getStatusView = (): Promise<StatusView> => call("get_status_view");
 /** The worker's status now, with the heartbeat's round trip and time that state events leave out. */
 export const getWorkerStatus = (): Promise<WorkerStatus> => call("get_worker_status");
 export const connectGateway = (): Promise<SupervisorState> => call("connect_gateway");
@@ -122,6 +126,8 @@ export const setDemoFault = (fault: DemoFault): Promise<DemoStatus> => call("set
 
 /** What was found of IBC, which restart buttons show, the guard, the login note and the run in progress. */
 export const getRestartView = (): Promise<RestartView> => call("get_restart_view");
+/** The checklist of a restart by hand, followed from now (the Restart screen opened); then restart://checklist. */
+export const followManualRestart = (): Promise<ManualChecklist> => call("follow_manual_restart");
 /** RESTART through IBC; the run goes on in the background (restart://progress). `confirmed`: the trader
  * answered the view's question (CONFIRMATION_REQUIRED otherwise, when there is one). */
 export const restartGateway = (confirmed: boolean): Promise<RestartRun> => call("restart_gateway", { confirmed });
@@ -139,10 +145,13 @@ function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> 
 }
 
 export const onWorkerState = (h: (s: SupervisorState) => void): Promise<Unlisten> => on("worker://state", h);
+export const onStatusView = (h: (v: StatusView) => void): Promise<Unlisten> => on("status://view", h);
 export const onLogLine = (h: (l: LogLine) => void): Promise<Unlisten> => on("log://line", h);
 export const onGatewayPresence = (h: (p: GatewayPresence) => void): Promise<Unlisten> => on("gateway://presence", h);
 export const onDiagnoseProgress = (h: (p: DiagnoseProgress) => void): Promise<Unlisten> => on("diagnose://progress", h);
 /** A restart through IBC reached a step or ended. */
 export const onRestartProgress = (h: (r: RestartRun) => void): Promise<Unlisten> => on("restart://progress", h);
+/** A step of the followed restart by hand ticked. */
+export const onRestartChecklist = (h: (c: ManualChecklist) => void): Promise<Unlisten> => on("restart://checklist", h);
 /** The tray's Diagnose item: the window was shown; open Diagnose and run it. */
 export const onTrayDiagnose = (h: () => void): Promise<Unlisten> => on<null>("tray://diagnose", () => h());

@@ -4,6 +4,7 @@
 // does not compile. A code this build does not know (UnknownCode) still shows its message.
 
 import type { CommandCode, CommandError, ErrorBody, UnknownCode } from "../ipc/types";
+import { RESTART_BY_HAND } from "../ipc/words";
 
 export interface PlainError {
   /** Short headline. */
@@ -33,26 +34,53 @@ function words(title: string, hint = ""): Words {
 }
 
 export const BY_CODE: Record<KnownCode, Words> = {
-  CONNECTION_REFUSED: words("IB Gateway refused the connection", "Check that IB Gateway is running and logged in, its API settings, and the port in Settings."),
-  HANDSHAKE_TIMEOUT: words("IB Gateway did not answer in time", "Gateway Doctor tries again by itself a few times, then asks you to restart Gateway."),
-  GATEWAY_UNRESPONSIVE: words("Gateway API layer is unresponsive", "Restart IB Gateway: File → Exit, start it again, log in and approve 2FA."),
-  GATEWAY_DROPS_SESSIONS: words("IB Gateway keeps dropping the connection", "Gateway Doctor stopped reconnecting so as not to overload it. Restart IB Gateway: File → Exit, start it again, log in and approve 2FA."),
-  CLIENT_ID_IN_USE: words("Another program uses the same client id", "Close the other program, or choose a different client id in Settings."),
+  CONNECTION_REFUSED: words(
+    "IB Gateway refused the connection",
+    "Check that IB Gateway is running and logged in, its API settings, and the port in Settings.",
+  ),
+  HANDSHAKE_TIMEOUT: words(
+    "IB Gateway did not answer in time",
+    "Gateway Doctor tries again by itself a few times, then asks you to restart Gateway.",
+  ),
+  GATEWAY_UNRESPONSIVE: words("Gateway API layer is unresponsive", RESTART_BY_HAND),
+  GATEWAY_DROPS_SESSIONS: words(
+    "IB Gateway keeps dropping the connection",
+    `Gateway Doctor stopped reconnecting so as not to overload it. ${RESTART_BY_HAND}`,
+  ),
+  CLIENT_ID_IN_USE: words(
+    "Another program uses the same client id",
+    "Close the other program, or choose a different client id in Settings.",
+  ),
   GATEWAY_TOO_OLD: words("This IB Gateway is too old", "Install the latest IB Gateway from interactivebrokers.com and start it again."),
   CONNECTION_LOST: words("The connection to IB Gateway was lost", "Gateway Doctor reconnects by itself."),
   HEARTBEAT_TIMEOUT: words("IB Gateway stopped answering", "If this lasts, restart IB Gateway."),
   NOT_CONNECTED: words("Not connected", "Click Connect first."),
   ALREADY_CONNECTED: words("Already connected"),
   PROTOCOL_ERROR: words("IB Gateway sent something unexpected", "Run Diagnose; if it repeats, restart IB Gateway."),
-  FORCE_DISCONNECT_REQUIRED: words("Disconnecting is switched off", "Gateway Doctor never drops the session on purpose unless the Advanced setting allows it."),
+  FORCE_DISCONNECT_REQUIRED: words(
+    "Disconnecting is switched off",
+    "Gateway Doctor never drops the session on purpose unless the Advanced setting allows it.",
+  ),
   BAD_REQUEST: words("Gateway Doctor's connection helper refused a request", SEND_BUNDLE),
   WORKER_MISSING: words("Part of Gateway Doctor is missing", "Reinstall Gateway Doctor (its connection helper program was not found)."),
-  WORKER_SPAWN_FAILED: words("Part of Gateway Doctor could not start", "Reinstall Gateway Doctor; if it repeats, copy the support bundle from Logs and send it to support."),
-  WORKER_UNRESPONSIVE: words("Gateway Doctor's connection helper stopped answering", "It was restarted by itself; nothing to do unless this repeats."),
-  REQUEST_TIMEOUT: words("Gateway Doctor did not answer in time", "Try again in a moment; if it repeats, copy the support bundle from Logs."),
+  WORKER_SPAWN_FAILED: words(
+    "Part of Gateway Doctor could not start",
+    "Reinstall Gateway Doctor; if it repeats, copy the support bundle from Logs and send it to support.",
+  ),
+  WORKER_UNRESPONSIVE: words(
+    "Gateway Doctor's connection helper stopped answering",
+    "It was restarted by itself; nothing to do unless this repeats.",
+  ),
+  REQUEST_TIMEOUT: words(
+    "Gateway Doctor did not answer in time",
+    "Try again in a moment; if it repeats, copy the support bundle from Logs.",
+  ),
   BAD_CONFIG: words("Some settings are not valid", "Fix the values marked in Settings."),
   UNKNOWN_SETTING: words("Gateway Doctor does not know that setting", SEND_BUNDLE),
-  SETTINGS_WRITE_FAILED: words("The settings could not be saved", "Check that the settings file's folder exists and can be written, then save again."),
+  SETTINGS_WRITE_FAILED: words(
+    "The settings could not be saved",
+    "Check that the settings file's folder exists and can be written, then save again.",
+  ),
   SETTING_OVERRIDDEN: words("Saved, but another setting still wins"),
   ENV_PATH_NOT_FULL: words("That is not a full path to a file"),
   ENV_NOT_FOUND: words("There is no such settings file"),
@@ -65,7 +93,10 @@ export const BY_CODE: Record<KnownCode, Words> = {
   AUTOSTART_FAILED: words("Start at login could not be changed", TRY_AGAIN),
   OPEN_FOLDER_FAILED: words("The logs folder could not be opened"),
   CONFIRMATION_REQUIRED: words("Nothing was ended", "Clean up asks you first; choose the programs to end in its dialog."),
-  SOCKET_TABLE_UNAVAILABLE: words("Gateway Doctor cannot read this computer's network connections", "Run Gateway Doctor as the same user as IB Gateway."),
+  SOCKET_TABLE_UNAVAILABLE: words(
+    "Gateway Doctor cannot read this computer's network connections",
+    "Run Gateway Doctor as the same user as IB Gateway.",
+  ),
   UNSUPPORTED_PLATFORM: words("Connections cannot be listed on this system", "Status and Diagnose still work; Clean up needs Linux."),
   SUPERVISOR_STOPPED: words("Gateway Doctor is shutting down", "Start Gateway Doctor again."),
   DEMO_FAILED: words("The demo gateway did not start", SEND_BUNDLE),

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "vitest";
 import type { CleanOutcome, CleanReport, ErrorCode, Level, LogLine, UnknownCode } from "../ipc";
-import { NOW, connectedWorker, presence, proc, scan, state } from "../test/fixtures";
+import { NOW, proc, scan } from "../test/fixtures";
 import { cleanPlan, confirmedArgs, connectionsView, outcomeWords } from "./connections";
 import { remedyAction } from "./diagnose";
 import { errorLine, explainError } from "./errors";
 import { countIs, formatDuration, friendlyProcessName, plural, shortCommandLine } from "./format";
 import { LogStore, matchesFilter, NO_FILTER, PRESET_LABEL, PRESET_MATCHES } from "./logs";
-import { restartSteps, startRestart, withPresence, withState } from "./restart";
 import { diffChanges, importedAtText, invalidByKey, overriddenNote, settingSourceLabel, sourceLabel } from "./settings";
 import { config } from "../test/fixtures";
 
@@ -58,55 +57,55 @@ describe("log store", () => {
   });
 });
 
-describe("restart checklist", () => {
-  const steps = (p: ReturnType<typeof startRestart>) => restartSteps(p).map((s) => s.done);
-
-  test("ticks as the Gateway closes, comes back on a new socket, accepts, and the session returns", () => {
-    let p = startRestart(presence({ listener_inode: 111 }), state({ phase: "latched", error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }));
-    expect(steps(p)).toEqual([false, false, false, false]);
-    p = withPresence(p, presence({ listening: false, listener_inode: null, pid: null, process_name: null }));
-    expect(steps(p)).toEqual([true, false, false, false]);
-    p = withPresence(p, presence({ listener_inode: 222, accept_queue: 3 }));
-    expect(steps(p)).toEqual([true, true, false, false]);
-    p = withPresence(p, presence({ listener_inode: 222, accept_queue: 0 }));
-    expect(steps(p)).toEqual([true, true, true, false]);
-    p = withState(p, state({ phase: "connected" }, connectedWorker()));
-    expect(steps(p)).toEqual([true, true, true, true]);
-  });
-
-  test("a new inode without a visible gap still counts as closed and started", () => {
-    let p = startRestart(presence({ listener_inode: 111 }), null);
-    p = withPresence(p, presence({ listener_inode: 111 }));
-    expect(steps(p)).toEqual([false, false, false, false]);
-    p = withPresence(p, presence({ listener_inode: 333 }));
-    expect(steps(p)).toEqual([true, true, true, false]);
-  });
-
-  test("the supervisor's own restart count ticks closed and started", () => {
-    let p = startRestart(presence(), state({ phase: "latched", error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }));
-    p = withState(p, state({ phase: "backoff", attempt: 1, retry_in_ms: 2000, error: { code: "GATEWAY_UNRESPONSIVE", message: "", steps: null } }, undefined, { gateway_restarts_seen: 1 }));
-    expect(steps(p).slice(0, 2)).toEqual([true, true]);
-  });
-
-  test("already connected when the screen opens: nothing ticks by itself", () => {
-    const p = startRestart(presence(), state({ phase: "connected" }, connectedWorker()));
-    expect(steps(p)).toEqual([false, false, false, false]);
-  });
-});
-
 describe("connections", () => {
   test("rows name the program, show a short command line, the user and since when", () => {
     const s = scan({
       zombies: [
-        { side: "client", local_addr: "127.0.0.1", local_port: 50001, remote_addr: "127.0.0.1", remote_port: 4002, state: "close_wait", inode: 1, uid: 1000, pids: [5001] },
-        { side: "client", local_addr: "127.0.0.1", local_port: 50002, remote_addr: "127.0.0.1", remote_port: 4002, state: "close_wait", inode: 2, uid: 1000, pids: [5001] },
-        { side: "gateway", local_addr: "127.0.0.1", local_port: 4002, remote_addr: "127.0.0.1", remote_port: 50003, state: "close_wait", inode: 3, uid: 1000, pids: [4242] },
+        {
+          side: "client",
+          local_addr: "127.0.0.1",
+          local_port: 50001,
+          remote_addr: "127.0.0.1",
+          remote_port: 4002,
+          state: "close_wait",
+          inode: 1,
+          uid: 1000,
+          pids: [5001],
+        },
+        {
+          side: "client",
+          local_addr: "127.0.0.1",
+          local_port: 50002,
+          remote_addr: "127.0.0.1",
+          remote_port: 4002,
+          state: "close_wait",
+          inode: 2,
+          uid: 1000,
+          pids: [5001],
+        },
+        {
+          side: "gateway",
+          local_addr: "127.0.0.1",
+          local_port: 4002,
+          remote_addr: "127.0.0.1",
+          remote_port: 50003,
+          state: "close_wait",
+          inode: 3,
+          uid: 1000,
+          pids: [4242],
+        },
       ],
       processes: [...scan().processes, proc()],
     });
     const v = connectionsView(s, NOW);
     expect(v.zombies).toHaveLength(1);
-    expect(v.zombies[0]).toMatchObject({ pid: 5001, name: "python3 (trader.py)", command: "python3 trader.py --live", user: "trader", sockets: 2 });
+    expect(v.zombies[0]).toMatchObject({
+      pid: 5001,
+      name: "python3 (trader.py)",
+      command: "python3 trader.py --live",
+      user: "trader",
+      sockets: 2,
+    });
     expect(v.zombies[0]?.since).toMatch(/\(2 h ago\)/);
     expect(v.gatewayZombies).toBe(1);
     expect(v.cleanablePids).toEqual([5001]);
@@ -162,7 +161,9 @@ describe("connections", () => {
   test("friendly names and short command lines", () => {
     expect(friendlyProcessName("java", ["/opt/ibgateway/jre/bin/java", "-jar", "ibgateway.jar"])).toBe("java (IB Gateway)");
     expect(friendlyProcessName("node", ["node", "/srv/bot/index.js"])).toBe("node (index.js)");
-    expect(friendlyProcessName("python3", ["python3", "-c", "import socket\ns=socket.create_connection(('127.0.0.1',4002))"])).toBe("python3 (inline script)");
+    expect(friendlyProcessName("python3", ["python3", "-c", "import socket\ns=socket.create_connection(('127.0.0.1',4002))"])).toBe(
+      "python3 (inline script)",
+    );
     expect(friendlyProcessName("python3", ["python3", "-m", "trader.run"])).toBe("python3 (trader.run)");
     expect(shortCommandLine(["python3", "-c", "import a\nimport b"])).toBe("python3 -c import a import b");
     expect(shortCommandLine(["/usr/bin/python3", "-m", "x".repeat(100)], 30)).toHaveLength(30);

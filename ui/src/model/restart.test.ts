@@ -25,7 +25,10 @@ describe("restart model", () => {
     expect(restartButton(restartView())).toEqual({ shown: true, enabled: true });
     const held = restartView({ held_back: { code: "RESTART_DAILY_CAP", message: "", details: "", next_allowed_ms: 1 } });
     expect(restartButton(held)).toEqual({ shown: true, enabled: false });
-    expect(restartButton(restartView({ actions: { restart: false, stop: false, manual: true } }))).toEqual({ shown: false, enabled: false });
+    expect(restartButton(restartView({ actions: { restart: false, stop: false, manual: true } }))).toEqual({
+      shown: false,
+      enabled: false,
+    });
   });
 
   test("a step's time reads as a wall clock; no time, no text", () => {

@@ -4,7 +4,7 @@
 
 import "../style.css";
 import { mountApp } from "../app";
-import type { LogLine, SupervisorState } from "../ipc";
+import type { LogLine, StatusView, SupervisorState } from "../ipc";
 import {
   NOW,
   config,
@@ -19,6 +19,8 @@ import {
   restartRun,
   restartView,
   zombieScan,
+  statusView,
+  type Situation,
 } from "../test/fixtures";
 import type { TabId } from "../ui/context";
 
@@ -77,6 +79,23 @@ const states: Record<string, SupervisorState> = {
   ),
 };
 
+// What Rust's status rule shows for each (src-tauri/src/status_view.rs, through ipc/gen/status-views.json).
+const views: Record<string, Situation> = {
+  idle: "idle",
+  connected: "connected",
+  live: "connected_live",
+  latched: "latched",
+  backoff: "backoff",
+  "not-running": "backoff_not_running",
+  refused: "failed",
+  demo: "idle_nothing_listens",
+  "farm-down": "farm_down",
+};
+// The Gateway listens but refused: the failure's own words (the view hands the error over).
+const refusal = states["refused"]?.lifecycle;
+const refused = statusView("failed", refusal && "error" in refusal ? { error: { error: refusal.error, headline: true } } : {});
+let view: StatusView = scenario === "refused" ? refused : statusView(views[scenario] ?? "connected");
+
 const logs: LogLine[] = Array.from({ length: 5000 }, (_, i) => ({
   at_ms: NOW - (5000 - i) * 1000,
   level: i % 50 === 0 ? "warn" : i % 333 === 0 ? "error" : "info",
@@ -95,6 +114,7 @@ const zombies = zombieScan();
 let current: SupervisorState = states[scenario] ?? states["connected"] ?? state({ phase: "idle" });
 fakeBackend({
   get_status: () => current,
+  get_status_view: () => view,
   get_worker_status: () => current.worker,
   get_gateway_presence: () => (scenario === "not-running" || scenario === "demo" ? nothing : presence({ schedule })),
   get_logs: () => logs,
@@ -113,9 +133,13 @@ fakeBackend({
     }),
   connect_gateway: () => {
     current = { ...state({ phase: "connecting", attempt: 1 }), changed_at_ms: NOW };
+    view = statusView("connecting", { seq: view.seq + 1 });
+    void fire("status://view", view);
     setTimeout(() => {
       current = { ...state({ phase: "connected" }, connectedWorker()), changed_at_ms: NOW };
+      view = statusView("connected", { seq: view.seq + 2 });
       void fire("worker://state", current);
+      void fire("status://view", view);
     }, 1500);
     return current;
   },

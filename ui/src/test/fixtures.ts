@@ -11,10 +11,14 @@ import type {
   ProcessInfo,
   Report,
   RestartRun,
+  ManualChecklist,
   RestartView,
+  StatusView,
   SupervisorState,
   WorkerStatus,
 } from "../ipc";
+import situations from "../ipc/gen/status-views.json";
+import checklists from "../ipc/gen/restart-checklists.json";
 
 export const NOW = 1_800_000_000_000;
 
@@ -82,6 +86,19 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
     changed_at_ms: NOW - 2000,
     ...over,
   };
+}
+
+/** A situation the Status screen can be in, named as in src-tauri/src/status_view/tests.rs. */
+export type Situation = keyof typeof situations;
+
+/** The view Rust's status rule gives for `name` (written by its tests into ipc/gen/status-views.json). */
+export function statusView(name: Situation, over: Partial<StatusView> = {}): StatusView {
+  return { ...(structuredClone(situations[name]) as StatusView), ...over };
+}
+
+/** The checklist of a restart by hand at a step, as src-tauri/src/restart_checklist.rs sends it. */
+export function manualChecklist(step: keyof typeof checklists): ManualChecklist {
+  return structuredClone(checklists[step]) as ManualChecklist;
 }
 
 export const err = (code: string, message = "") => ({ code: code as never, message, steps: null });
@@ -290,6 +307,8 @@ export function fakeBackend(overrides: Record<string, Handler> = {}): { calls: C
   const handlers: Record<string, Handler> = {
     get_app_info: () => ({ name: "Gateway Doctor", version: "9.8.7-test" }),
     get_status: () => state({ phase: "idle" }),
+    get_status_view: () => statusView("idle"),
+    follow_manual_restart: () => manualChecklist("start"),
     get_gateway_presence: () => presence(),
     get_demo: () => null,
     get_restart_view: () =>

@@ -1,16 +1,15 @@
 // Under Status's headline: IB Gateway's API settings to check (after a refused or dropped connection) and the
-// note on the Gateway's "API client" light (model/gatewayHelp.ts decides which), then the screen's technical
-// facts behind "Details".
+// note on the Gateway's "API client" light (Rust's status view decides which: src-tauri/src/status_view/help.rs),
+// then the screen's technical facts behind "Details".
 
-import type { GatewayPresence, SupervisorState } from "../ipc/types";
-import { gatewayHelp } from "../model/gatewayHelp";
-import type { Fact } from "../model/status";
+import type { GatewayHelp } from "../ipc/types";
+import type { ShownFact } from "../model/status";
 import { fillStatic, h, show } from "../ui/dom";
 import { markTechnical } from "../ui/details";
 
 export interface GatewayHelpBlock {
   el: HTMLElement;
-  update(state: SupervisorState | null, presence: GatewayPresence | null, technical: readonly Fact[]): void;
+  update(help: GatewayHelp | null, technical: readonly ShownFact[]): void;
 }
 
 export function gatewayHelpBlock(): GatewayHelpBlock {
@@ -21,12 +20,12 @@ export function gatewayHelpBlock(): GatewayHelpBlock {
   const details = markTechnical(h("details", { id: "status-details", class: "tech-details" }, h("summary", { text: "Details" }), facts));
   const el = h("div", { id: "gateway-help" }, settings, note, details);
 
-  function update(state: SupervisorState | null, presence: GatewayPresence | null, technical: readonly Fact[]): void {
-    const help = gatewayHelp(state, presence);
-    fillStatic(steps, ...help.steps.map((s) => h("li", { text: s })));
-    show(settings, help.steps.length > 0);
-    note.textContent = help.note ?? "";
-    show(note, help.note !== null);
+  function update(help: GatewayHelp | null, technical: readonly ShownFact[]): void {
+    const shown = help ?? { steps: [], note: null };
+    fillStatic(steps, ...shown.steps.map((s) => h("li", { text: s })));
+    show(settings, shown.steps.length > 0);
+    note.textContent = shown.note ?? "";
+    show(note, shown.note !== null);
     fillStatic(facts, ...technical.flatMap((f) => [h("dt", { text: f.label }), h("dd", { id: f.id, text: f.value })]));
     show(details, technical.length > 0);
   }

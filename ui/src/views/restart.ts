@@ -2,26 +2,26 @@
 // Gateway" and its steps followed on screen (asked, closed, listening again, session back), "Stop IB Gateway"
 // behind a confirmation. The app computes all of it (get_restart_view, restart://progress); this screen renders.
 // Always below: the three steps a person does by hand, and a checklist that ticks itself as the app sees IB
-// Gateway close, start, open its API port and the session come back. "I restarted Gateway" clears the guardrail.
+// Gateway close, start, open its API port and the session come back (follow_manual_restart, restart://checklist;
+// ticked in src-tauri/src/restart_checklist.rs). "I restarted Gateway" clears the guardrail.
 //
 // The screen's state is one object (RestartState), changed only by update(), which redraws the parts from it:
 // the reason line, the IBC card with its run, and the checklist done by hand.
 
 import * as ipc from "../ipc";
-import { API_CLIENT_LIGHT_NOTE } from "../ipc/gen/words";
-import type { IbcFinding, Lifecycle, RestartRun, RestartView, RunResult, RunStep, StepState } from "../ipc/types";
-import {
-  type RestartProgress,
-  type RestartStep,
-  restartButton,
-  restartSteps,
-  startRestart,
-  stepTime,
-  withPresence,
-  withRun,
-  withState,
-  withUserRestarted,
-} from "../model/restart";
+import { API_CLIENT_LIGHT_NOTE } from "../ipc/words";
+import type {
+  IbcFinding,
+  Lifecycle,
+  ManualChecklist,
+  ManualStep,
+  RestartRun,
+  RestartView,
+  RunResult,
+  RunStep,
+  StepState,
+} from "../ipc/types";
+import { restartButton, stepTime, withRun } from "../model/restart";
 import { checkMark } from "../ui/checkmark";
 import type { Ctx, View } from "../ui/context";
 import { createDialog } from "../ui/dialog";
@@ -29,13 +29,9 @@ import { button, fill, fillStatic, h, setText, show } from "../ui/dom";
 import { clearFeedback, feedbackBox, showError, showNote, whileBusy } from "../ui/feedback";
 import { actionRow, card, screenPanel } from "../ui/layout";
 
-export interface RestartScreen extends View {
-  progress(): RestartProgress | null;
-}
-
 interface RestartState {
-  /** The checklist done by hand, ticking itself from presence and state. */
-  progress: RestartProgress | null;
+  /** The checklist done by hand, as the app ticks it (null until it first answers). */
+  manual: ManualChecklist | null;
   /** Restarting through IBC, as the app last described it (null: not asked yet, or it failed). */
   view: RestartView | null;
   /** The open confirmation: its question, its "yes", and what yes does. */
@@ -52,14 +48,13 @@ const RUN_MESSAGE_CLASS: Record<RunResult, string> = { failed: "feedback feedbac
 const STOP_QUESTION =
   "Stop IB Gateway? It closes and stays closed until you start it again; then it asks for a login and a 2FA approval on your phone.";
 
-export function restartScreen(ctx: Ctx): RestartScreen {
-  const state: RestartState = { progress: null, view: null, asking: null };
+export function restartScreen(ctx: Ctx): View {
+  const state: RestartState = { manual: null, view: null, asking: null };
   function update(patch: Partial<RestartState>): void {
     Object.assign(state, patch);
     const d = ctx.store.data;
-    state.progress ??= startRestart(d.presence, d.state);
     setText(why, whyText(d.state?.lifecycle));
-    manual.render(state.progress, state.view);
+    manual.render(state.manual, state.view);
     ibc.render(state.view);
     confirmation.render(state.asking);
   }
@@ -168,45 +163,43 @@ export function restartScreen(ctx: Ctx): RestartScreen {
   async function onRestarted(): Promise<void> {
     clearFeedback(manual.feedback);
     await whileBusy(manual.button, manual.feedback, async () => {
-      if (state.progress) update({ progress: withUserRestarted(state.progress) });
       ctx.store.setState(await ipc.resetGuardrail());
       showNote(manual.feedback, "Thanks. Gateway Doctor tries once now; the checklist ticks when the session is back.");
     });
   }
 
-  let lastPresence = ctx.store.data.presence;
-  let lastState = ctx.store.data.state;
-  ctx.onDestroy(
-    ctx.store.subscribe((d) => {
-      let progress = state.progress;
-      if (progress) {
-        if (d.presence && d.presence !== lastPresence) progress = withPresence(progress, d.presence);
-        if (d.state && d.state !== lastState) progress = withState(progress, d.state);
-      }
-      lastPresence = d.presence;
-      lastState = d.state;
-      update({ progress });
-    }),
-  );
+  ctx.onDestroy(ctx.store.subscribe(() => update({})));
 
-  let unlisten: ipc.Unlisten | null = null;
+  async function follow(): Promise<void> {
+    try {
+      update({ manual: await ipc.followManualRestart() });
+    } catch (e) {
+      showError(manual.feedback, e);
+    }
+  }
+
+  const unlisten: ipc.Unlisten[] = [];
   let destroyed = false;
-  void ipc
-    .onRestartProgress((r) => {
+  const keep = (p: Promise<ipc.Unlisten>): void => {
+    void p.then((u) => {
+      if (destroyed) u();
+      else unlisten.push(u);
+    });
+  };
+  keep(
+    ipc.onRestartProgress((r) => {
       const ended = r.result !== "running" && state.view?.run?.result === "running";
       update({ view: state.view && withRun(state.view, r) });
       if (ended) {
         ctx.announce(r.message);
         void refresh();
       }
-    })
-    .then((u) => {
-      if (destroyed) u();
-      else unlisten = u;
-    });
+    }),
+  );
+  keep(ipc.onRestartChecklist((c) => update({ manual: c })));
   ctx.onDestroy(() => {
     destroyed = true;
-    unlisten?.();
+    for (const u of unlisten.splice(0)) u();
   });
 
   return {
@@ -214,13 +207,11 @@ export function restartScreen(ctx: Ctx): RestartScreen {
     label: "Restart Gateway",
     panel,
     shown: () => {
-      // Tracking starts when the screen opens (the listener seen now is the one to see go away), and keeps
-      // going while the app runs; a finished restart starts over on the next visit.
-      const p = state.progress;
-      update({ progress: !p || p.sessionBack ? startRestart(ctx.store.data.presence, ctx.store.data.state) : p });
+      // Following starts when the screen opens (the listener seen now is the one to see go away), and goes on
+      // while the app runs; a finished restart starts over on the next visit (decided in Rust).
+      void follow();
       void refresh();
     },
-    progress: () => state.progress,
   };
 }
 
@@ -394,8 +385,8 @@ function manualCard(onRestarted: () => void) {
     el,
     button: iRestarted,
     feedback,
-    render(progress: RestartProgress, view: RestartView | null): void {
-      fillStatic(checklist, ...restartSteps(progress).map(manualStepItem));
+    render(checklistNow: ManualChecklist | null, view: RestartView | null): void {
+      fillStatic(checklist, ...(checklistNow?.steps ?? []).map(manualStepItem));
       const throughIbc = view !== null && view.ibc.kind === "found" && view.ibc.config.command_server !== null;
       // Without an IBC view the title keeps what it last said.
       if (view !== null) setText(title, `${throughIbc ? "Or by hand" : "Do this"} — each step ticks itself when Gateway Doctor sees it`);
@@ -403,7 +394,7 @@ function manualCard(onRestarted: () => void) {
   };
 }
 
-function manualStepItem(s: RestartStep): HTMLElement {
+function manualStepItem(s: ManualStep): HTMLElement {
   return h(
     "li",
     { class: "check", data: { step: s.id, done: String(s.done) } },

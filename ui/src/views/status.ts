@@ -7,22 +7,8 @@
 // what changed (the web view repaints the page for any write).
 
 import * as ipc from "../ipc";
-import type { GatewayPresence, LinkStatus } from "../ipc";
-import {
-  accountMode,
-  deriveStatus,
-  type Fact,
-  farmLights,
-  linkLight,
-  offersStop,
-  type PrimaryKind,
-  type SmallLight,
-  type StaleView,
-  type StatusView,
-  sessionFacts,
-  sessionMode,
-  staleView,
-} from "../model/status";
+import type { AccountLine, GatewayPresence, PrimaryKind, SmallLight, StaleView } from "../ipc";
+import { type ShownFact, type ShownStatus, shownFacts, shownStatus } from "../model/status";
 import type { Ctx, View } from "../ui/context";
 import { button, fillStatic, h, setAttr, setData, setText, show } from "../ui/dom";
 import { clearFeedback, feedbackBox, showError, whileBusy } from "../ui/feedback";
@@ -84,37 +70,29 @@ export function statusView(ctx: Ctx): StatusScreen {
 
   let currentKind: PrimaryKind = "connect";
 
-  function render(raw: AppData): void {
+  function render(data: AppData): void {
     const now = ctx.now();
-    // While the demo runs the session targets the demo's port: a look at another port says nothing about it.
-    const data = raw.demo && raw.presence && raw.presence.port !== raw.demo.port ? { ...raw, presence: null } : raw;
-    const v = deriveStatus(data.state, data.presence, now);
+    const v = shownStatus(data.view, now);
     currentKind = v.primary.kind;
     pill.render(v);
     head.render(v);
-    actions.render(v, state, offersStop(data.state));
-    stale.render(staleView(data.presence));
+    actions.render(v, state, data.state?.offered.stop ?? false);
+    stale.render(data.view?.stale ?? null);
     holder.update(data.state);
-    offer.render(raw.presence !== null && !raw.presence.listening && raw.demo === null, data.presence, state.startingDemo);
+    offer.render(data.presence !== null && !data.presence.listening && data.demo === null, data.presence, state.startingDemo);
 
-    const w = data.state?.worker;
-    const port = w?.target?.port ?? data.presence?.port ?? null;
-    const accs = w?.accounts ?? [];
-    const allFacts = sessionFacts(data.state, data.presence, now, data.worker);
+    const allFacts = shownFacts(data.view?.facts ?? [], now, data.worker);
     accounts.render(
-      sessionMode(accs, port),
-      accs.map((a) => ({ account: a, mode: accountMode(a, port) })),
+      data.view?.mode ?? null,
+      data.view?.accounts ?? [],
       allFacts.filter((f) => !f.technical),
     );
     gatewayHelp.update(
-      data.state,
-      data.presence,
+      data.view?.help ?? null,
       allFacts.filter((f) => f.technical),
     );
-    const connected = data.state?.lifecycle.phase === "connected" || data.state?.lifecycle.phase === "unresponsive";
-    const link: LinkStatus = w?.link ?? { state: "unknown", code: null, message: null, at_ms: null };
-    lights.render(linkLight(link, connected), farmLights(w?.farms ?? [], connected));
-    schedule.render(raw.presence);
+    lights.render(data.view?.link ?? null, data.view?.farms ?? []);
+    schedule.render(data.presence);
   }
 
   async function onPrimary(): Promise<void> {
@@ -247,7 +225,7 @@ function headerPill(onOpen: () => void) {
   el.append(icon, text);
   return {
     el,
-    render(v: StatusView): void {
+    render(v: ShownStatus): void {
       setData(el, "state", v.light);
       setText(icon, v.icon);
       setText(text, v.title);
@@ -271,7 +249,7 @@ function statusHead() {
   );
   return {
     el,
-    render(v: StatusView): void {
+    render(v: ShownStatus): void {
       setData(light, "state", v.light);
       setData(light, "reason", v.reason);
       setAttr(light, "aria-label", `Status light: ${v.word}`);
@@ -290,7 +268,7 @@ function primaryActions(onPrimary: () => void, onStop: () => void) {
   return {
     primary,
     stop,
-    render(v: StatusView, s: StatusState, stopOffered: boolean): void {
+    render(v: ShownStatus, s: StatusState, stopOffered: boolean): void {
       setText(primary, v.primary.label);
       setData(primary, "kind", v.primary.kind);
       primary.disabled = v.primary.disabled || s.busy;
@@ -381,7 +359,7 @@ function accountsCard() {
   const el = card({ titleId: "accounts-title", title: ["Accounts ", mode] }, list, facts);
   return {
     el,
-    render(m: string | null, accounts: readonly { account: string; mode: string }[], plainFacts: readonly Fact[]): void {
+    render(m: string | null, accounts: readonly AccountLine[], plainFacts: readonly ShownFact[]): void {
       setText(mode, m ?? "");
       setData(mode, "mode", m ?? "unknown");
       show(mode, m !== null);
@@ -394,7 +372,7 @@ function accountsCard() {
 
 const badgeClass = (mode: string): string => `badge badge-${mode.toLowerCase()}`;
 
-function accountItems(accounts: readonly { account: string; mode: string }[]): HTMLElement[] {
+function accountItems(accounts: readonly AccountLine[]): HTMLElement[] {
   if (accounts.length === 0) return [h("li", { class: "muted", text: "No accounts yet: they appear once connected." })];
   return accounts.map((a) =>
     h(
@@ -414,8 +392,8 @@ function lightsCard() {
   const el = card({ titleId: "lights-title", title: "IB link and data farms" }, ibLink, farms);
   return {
     el,
-    render(link: SmallLight, farmList: readonly SmallLight[]): void {
-      fillStatic(ibLink, smallLight(link));
+    render(link: SmallLight | null, farmList: readonly SmallLight[]): void {
+      fillStatic(ibLink, ...(link ? [smallLight(link)] : []));
       fillStatic(farms, ...farmList.map(smallLight));
     },
   };

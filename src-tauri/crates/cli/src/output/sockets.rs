@@ -1,6 +1,7 @@
 //! The port's connections and a cleanup, as text: which end each stale connection is, which program
 //! holds it (pid, name, user, start time, command line), and what cleanup did to each program and why.
 
+use gateway_proto::words::RESTART_BY_HAND;
 use gateway_proto::{
     CleanOutcome, CleanReport, CleanResult, ClientIdSource, ClientLedger, PortScan, ProcessInfo,
     RefusalReason, SocketEntry, ZombieSide,
@@ -255,7 +256,7 @@ fn refusal_words(reason: Option<RefusalReason>) -> &'static str {
 
 fn gateway_side(n: u32) -> String {
     format!(
-        "The Gateway itself holds {}: only restarting the Gateway clears them (File -> Exit, start it again, log in).",
+        "The Gateway itself holds {}: only restarting the Gateway clears them. {RESTART_BY_HAND}",
         plural(n as usize, "stale connection")
     )
 }

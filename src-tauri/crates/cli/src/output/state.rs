@@ -2,8 +2,9 @@
 //! only says what a trader cares about, so the caller prints it only when it changes.
 
 use gateway_core::config::Config;
-use gateway_core::diagnostics::account_mode;
+use gateway_core::diagnostics::session_mode;
 use gateway_core::supervisor::{Lifecycle, SupervisorState};
+use gateway_proto::words::RESTART_BY_HAND;
 use gateway_proto::{AccountMode, LinkState};
 
 /// The state in one sentence (no timestamp).
@@ -21,9 +22,10 @@ pub fn state_line(state: &SupervisorState, config: &Config) -> String {
         }
         Lifecycle::Connected => {
             let worker = &state.worker;
-            let mode = match account_mode(config.port(), &worker.accounts) {
-                AccountMode::Live => "LIVE",
-                AccountMode::Paper => "PAPER",
+            let mode = match session_mode(Some(config.port()), &worker.accounts) {
+                Some(AccountMode::Live) => "LIVE",
+                Some(AccountMode::Paper) => "PAPER",
+                None => "PAPER or LIVE not known yet",
             };
             let accounts = if worker.accounts.is_empty() {
                 "no accounts reported".to_string()
@@ -52,7 +54,7 @@ pub fn state_line(state: &SupervisorState, config: &Config) -> String {
             *retry_in_ms as f64 / 1000.0
         ),
         Lifecycle::Latched { error } => format!(
-            "Stopped trying: {} Restart the Gateway (File -> Exit, start it again, log in); this reconnects by itself once it is back.",
+            "Stopped trying: {} {RESTART_BY_HAND}",
             sentence(&error.message)
         ),
         Lifecycle::Failed { error } => {

@@ -1,10 +1,12 @@
 //! From observations to a checklist and one verdict. Pure: everything it knows is in [`Observations`], so
 //! every verdict is table-tested without a Gateway, and the real-process tests only prove the observing.
 
-use gateway_proto::words::{API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, api_settings_steps};
+use gateway_proto::words::{
+    API_CLIENT_LIGHT_NOTE, API_SETTINGS_MENU, RESTART_BY_HAND, api_settings_steps,
+};
 use gateway_proto::{
-    AccountMode, Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, GatewayProcess,
-    PortScan, Report, Verdict, WorkerStatus, ZombieSide,
+    Check, CheckId, CheckStatus, ClientIdHolders, ClientLedger, GatewayProcess, PortScan, Report,
+    Verdict, WorkerStatus, ZombieSide,
 };
 
 use super::local_checks::{
@@ -32,8 +34,7 @@ pub(super) const API_STEPS: &str = "Turn on its API: in Configure \u{2192} Setti
      Settings, tick \u{201c}Enable ActiveX and Socket Clients\u{201d} (where it is shown) and check the \
      \u{201c}Socket port\u{201d}.";
 
-pub(super) const RESTART_STEPS: &str = "Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
-     prompt on your phone. Gateway Doctor reconnects by itself once it is back.";
+pub(super) const RESTART_STEPS: &str = RESTART_BY_HAND;
 
 /// Everything diagnose saw.
 #[derive(Debug, Clone, Default)]
@@ -158,18 +159,9 @@ pub fn assess(obs: &Observations) -> Report {
         settings_to_check: settings_for(verdict, obs.port),
         note: note_for(verdict),
         remedy,
-        account_mode: Some(mode),
+        account_mode: mode,
         checks: b.checks,
         took_ms: 0.0,
-    }
-}
-
-/// LIVE for the live ports or any account not starting with "D" (IB paper accounts are DU.../DF...).
-pub fn account_mode(port: u16, accounts: &[String]) -> AccountMode {
-    if matches!(port, 4001 | 7496) || accounts.iter().any(|a| !a.starts_with('D')) {
-        AccountMode::Live
-    } else {
-        AccountMode::Paper
     }
 }
 

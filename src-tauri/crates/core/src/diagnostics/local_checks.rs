@@ -4,7 +4,8 @@
 
 use gateway_proto::{AccountMode, CheckId, CheckStatus, ErrorCode, ListenerSocket, ZombieSide};
 
-use super::assess::{API_STEPS, Builder, Observations, RESTART_STEPS, account_mode, holders_words};
+use super::account::session_mode;
+use super::assess::{API_STEPS, Builder, Observations, RESTART_STEPS, holders_words};
 
 const SETTINGS: &str = "Settings";
 const GATEWAY_PORT: &str = "Gateway port";
@@ -297,24 +298,26 @@ pub(super) fn check_reset_window(b: &mut Builder, obs: &Observations) {
     }
 }
 
-/// Paper or live, from the port and the session's accounts; the report carries the mode too.
-pub(super) fn check_account_mode(b: &mut Builder, obs: &Observations) -> AccountMode {
+/// Paper or live, from the port and the session's accounts (core's one rule, account.rs); the report carries
+/// the mode too, `None` while nothing tells (never guessed).
+pub(super) fn check_account_mode(b: &mut Builder, obs: &Observations) -> Option<AccountMode> {
     let accounts = obs
         .worker
         .as_ref()
         .map(|w| w.accounts.clone())
         .unwrap_or_default();
-    let mode = account_mode(obs.port, &accounts);
-    let mode_text = match mode {
-        AccountMode::Live => "LIVE: orders placed through this Gateway use real money.",
-        AccountMode::Paper => "PAPER trading.",
+    let mode = session_mode(Some(obs.port), &accounts);
+    let (status, text) = match mode {
+        Some(AccountMode::Live) => (
+            CheckStatus::Pass,
+            "LIVE: orders placed through this Gateway use real money.",
+        ),
+        Some(AccountMode::Paper) => (CheckStatus::Pass, "PAPER trading."),
+        None => (
+            CheckStatus::Skip,
+            "Not known yet: IB Gateway names its accounts once a session is open.",
+        ),
     };
-    b.add(
-        CheckId::AccountMode,
-        "Paper or live",
-        CheckStatus::Pass,
-        mode_text,
-        None,
-    );
+    b.add(CheckId::AccountMode, "Paper or live", status, text, None);
     mode
 }

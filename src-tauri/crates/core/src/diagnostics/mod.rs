@@ -4,6 +4,7 @@
 //! (`session_test`): a live one is pinged, an idle one is connected and kept; nothing opens a throwaway
 //! connection.
 
+mod account;
 mod assess;
 mod guardrail;
 mod local_checks;
@@ -12,7 +13,8 @@ mod session_checks;
 mod session_test;
 mod verdict;
 
-pub use assess::{KNOWN_PORTS, Observations, SessionSource, account_mode, assess};
+pub use account::{LIVE_PORTS, account_mode, session_mode};
+pub use assess::{KNOWN_PORTS, Observations, SessionSource, assess};
 pub use guardrail::{HeldBack, explain as explain_held_back, held_back};
 pub use observe::{DiagnoseOptions, Progress, ReportedSession, Stage, diagnose};
 pub use session_test::{

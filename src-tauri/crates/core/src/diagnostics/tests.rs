@@ -211,14 +211,38 @@ fn nothing_on_the_port_while_ib_gateway_runs_says_its_api_is_off_not_that_it_is_
 }
 
 #[test]
-fn live_ports_and_non_paper_accounts_are_live() {
+fn the_report_says_paper_or_live_from_the_accounts_and_not_known_without_any() {
+    let with = |accounts: &[&str]| Observations {
+        port: 4002,
+        worker: Some(WorkerStatus {
+            accounts: accounts.iter().map(|a| a.to_string()).collect(),
+            ..WorkerStatus::default()
+        }),
+        ..Observations::default()
+    };
     assert_eq!(
-        account_mode(4002, &["DU1234567".into()]),
-        AccountMode::Paper
+        assess(&with(&["DU1234567"])).account_mode,
+        Some(AccountMode::Paper)
     );
-    assert_eq!(account_mode(4001, &[]), AccountMode::Live);
-    assert_eq!(account_mode(7496, &["DU1".into()]), AccountMode::Live);
-    assert_eq!(account_mode(4002, &["U1234567".into()]), AccountMode::Live);
+    assert_eq!(
+        assess(&with(&["U1234567"])).account_mode,
+        Some(AccountMode::Live)
+    );
+    let unknown = assess(&with(&[]));
+    assert_eq!(unknown.account_mode, None, "no account: not guessed");
+    let check = unknown
+        .checks
+        .iter()
+        .find(|c| c.id == gateway_proto::CheckId::AccountMode);
+    assert_eq!(
+        check.map(|c| c.status),
+        Some(gateway_proto::CheckStatus::Skip)
+    );
+    let live_port = Observations {
+        port: 4001,
+        ..Observations::default()
+    };
+    assert_eq!(assess(&live_port).account_mode, Some(AccountMode::Live));
 }
 
 #[test]

@@ -125,7 +125,8 @@ impl Offered {
 }
 
 impl SupervisorState {
-    pub(crate) fn new(max_timeouts: u32) -> SupervisorState {
+    /// The state before anything happened: idle, no worker, with the guardrail's limit.
+    pub fn new(max_timeouts: u32) -> SupervisorState {
         SupervisorState {
             lifecycle: Lifecycle::Idle,
             worker: WorkerStatus::default(),

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use gateway_proto::words::RESTART_BY_HAND;
 use gateway_proto::{ErrorBody, ErrorCode, Level};
 use tokio::time::Instant;
 
@@ -121,8 +122,7 @@ impl Actor {
         };
         let message = format!(
             "Gateway API layer is unresponsive: {tries}, so Gateway Doctor stopped \
-             trying. Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA \
-             prompt on your phone. Gateway Doctor reconnects by itself once it is back. (Last error: {})",
+             trying. {RESTART_BY_HAND} (Last error: {})",
             cause.message
         );
         ErrorBody::new(ErrorCode::GatewayUnresponsive, message)
@@ -132,8 +132,7 @@ impl Actor {
         let message = format!(
             "IB Gateway keeps dropping the connection: {in_a_row} sessions in a row ended within {:.0} s of \
              starting, so Gateway Doctor stopped reconnecting (connecting again and again can make it worse). \
-             Restart IB Gateway: File -> Exit, start IB Gateway again, log in and approve the 2FA prompt on \
-             your phone. Gateway Doctor reconnects by itself once it is back. (Last error: {})",
+             {RESTART_BY_HAND} (Last error: {})",
             self.options.config.stable_after().as_secs_f64(),
             cause.message
         );
