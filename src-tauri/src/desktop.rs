@@ -94,10 +94,6 @@ pub fn setup<R: Runtime>(app: &AppHandle<R>) {
         // Without a tray there is no way back to a closed window: closing it quits, as it used to.
         Err(e) => log::warn!("no tray icon, so closing the window quits: {e}"),
     }
-    // The window tauri.conf.json opened at start-up gets the web view settings a reopened one gets.
-    if let Some(window) = app.get_webview_window(window::MAIN) {
-        crate::webview::tune(&window);
-    }
     let in_tray = life.keeps_running() && std::env::args().any(|a| a == IN_TRAY_ARG);
     app.manage(life);
     if in_tray {

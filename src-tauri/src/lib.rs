@@ -44,7 +44,6 @@ mod state;
 mod status_feed;
 mod status_view;
 mod tray;
-mod webview;
 mod window;
 
 /// The command adapters, one file per area in src/commands/ (commands.rs beside them is only the list of

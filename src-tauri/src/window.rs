@@ -80,7 +80,6 @@ fn rebuild<R: Runtime>(app: &AppHandle<R>, screen: Screen) -> tauri::Result<()> 
     }
     log::info!("opening the window again");
     let window = WebviewWindowBuilder::from_config(app, &config)?.build()?;
-    crate::webview::tune(&window);
     let _ = window.set_focus();
     Ok(())
 }
