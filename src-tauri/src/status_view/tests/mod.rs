@@ -1,8 +1,10 @@
-//! The status rule's tests, by subject: every phase as a row and the rules on top (rule.rs); the small parts
-//! of the view (parts.rs); the named situations the UI's tests render, with the jargon scan (situations.rs).
+//! The status rule's tests, by subject: every phase as a row (phases.rs) and the rules on top (rule.rs); the
+//! small parts of the view (parts.rs); the named situations the UI's tests render, with the jargon scan
+//! (situations.rs).
 //! The builders of states and presences they share are here.
 
 mod parts;
+mod phases;
 mod rule;
 mod situations;
 
