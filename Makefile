@@ -136,7 +136,7 @@ types-check: types
 # The .deb, built by the Tauri bundler (the npm @tauri-apps/cli). The worker, the simulator and the
 # gateway-doctor command ship inside it as Tauri sidecars (bundle.externalBin), which must exist as
 # src-tauri/binaries/NAME-<target triple> first; the bundler installs them beside the app in /usr/bin, where
-# src-tauri/src/paths.rs looks. SIDECARS maps each cargo binary to its installed name: names no other package
+# src-tauri/crates/backend/src/paths.rs looks. SIDECARS maps each cargo binary to its installed name: names no other package
 # can clash with in /usr/bin (a development build keeps the crates' names; both are looked for).
 # externalBin lives in tauri.package.conf.json, merged with --config, because tauri-build copies (and demands)
 # the sidecars on every build that sees it: a plain `cargo build` must not need them.

@@ -7,17 +7,13 @@
 
 use std::sync::Arc;
 
-use gateway_core::reset_window::current_window;
-use gateway_core::supervisor::Lifecycle;
+use gateway_backend::Backend;
+use gateway_backend::logstore::{self, LogStore, RELAY_TARGET};
 use tauri::{AppHandle, Builder, Manager, Runtime};
 use tauri_plugin_log::{RotationStrategy, Target, TargetKind, fern};
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_window_state::StateFlags;
 
-use crate::alerts::Alerter;
-use crate::logstore::{self, LogStore, RELAY_TARGET};
-use crate::stale::{self, StaleAlerter};
-use crate::state::AppState;
 use crate::tray;
 use crate::window::{self, IN_TRAY_ARG, Screen, TrayLife};
 
@@ -87,9 +83,9 @@ fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> 
 }
 
 /// The tray, the notifications and the signal handler; after the state is managed.
-pub fn setup<R: Runtime>(app: &AppHandle<R>) {
+pub fn setup<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) {
     let life = TrayLife::default();
-    match tray::install(app) {
+    match tray::install(app, backend) {
         Ok(()) => life.set_tray(true),
         // Without a tray there is no way back to a closed window: closing it quits, as it used to.
         Err(e) => log::warn!("no tray icon, so closing the window quits: {e}"),
@@ -100,76 +96,18 @@ pub fn setup<R: Runtime>(app: &AppHandle<R>) {
         log::info!("started at login: in the tray, without a window");
         window::close(app);
     }
-    tauri::async_runtime::spawn(notify(app.clone()));
-    tauri::async_runtime::spawn(notify_stale(app.clone()));
-    tauri::async_runtime::spawn(exit_on_signal(app.clone()));
-}
-
-/// Notifications on loss, recovery and an unresponsive Gateway; quiet inside IBKR's reset windows.
-async fn notify<R: Runtime>(app: AppHandle<R>) {
-    let mut watch = app.state::<AppState>().supervisor.watch();
-    let mut prev: Lifecycle = watch.borrow_and_update().lifecycle.clone();
-    let mut alerter = Alerter::default();
-    while watch.changed().await.is_ok() {
-        let next = watch.borrow_and_update().lifecycle.clone();
-        let alert = alerter.on_change(&prev, &next);
-        prev = next;
-        let Some(alert) = alert else { continue };
-        let now = app.state::<AppState>().schedule_now();
-        let rules = app.state::<AppState>().config.time_rules();
-        if let Some(window) = current_window(
-            now,
-            rules.region,
-            rules.auto_restart,
-            &jiff::tz::TimeZone::system(),
-        ) {
-            log::info!(
-                "{} (no notification: {} until {})",
-                alert.title(),
-                window.name,
-                window.ends_local
-            );
-            continue;
-        }
-        log::info!("notification: {}", alert.title());
-        let shown = app
+    let shower = app.clone();
+    let notify: gateway_backend::notices::Notify = Arc::new(move |title: &str, body: &str| {
+        let shown = shower
             .notification()
             .builder()
-            .title(alert.title())
-            .body(alert.body())
+            .title(title)
+            .body(body)
             .show();
-        if let Err(e) = shown {
-            log::warn!("cannot show a notification: {e}");
-        }
-    }
-}
-
-/// A notification when stale connections to the Gateway port build up (rate-limited: stale.rs).
-async fn notify_stale<R: Runtime>(app: AppHandle<R>) {
-    let mut presence = app.state::<AppState>().presence.subscribe();
-    let mut alerter = StaleAlerter::default();
-    let mut port = None;
-    // A rise kept quiet by the gap is said once it is over, even if nothing changes meanwhile.
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        let now = presence.borrow_and_update().clone();
-        if port.replace(now.port) != Some(now.port) {
-            // Another port: its count is a new baseline, not a rise.
-            alerter = StaleAlerter::default();
-        }
-        let counted = now.stale.map(|s| s.count);
-        if let Some(count) = counted.and_then(|c| alerter.on_count(std::time::Instant::now(), c)) {
-            let (title, body) = stale::notification(count);
-            log::info!("notification: {title} ({count})");
-            if let Err(e) = app.notification().builder().title(title).body(body).show() {
-                log::warn!("cannot show a notification: {e}");
-            }
-        }
-        tokio::select! {
-            changed = presence.changed() => if changed.is_err() { return },
-            _ = tick.tick() => {}
-        }
-    }
+        shown.map_err(|e| e.to_string())
+    });
+    tauri::async_runtime::block_on(async { gateway_backend::notices::spawn(backend, notify) });
+    tauri::async_runtime::spawn(exit_on_signal(app.clone()));
 }
 
 /// SIGTERM or Ctrl-C ends the app the way Quit does, so the worker and the demo gateway end with it. On

@@ -75,6 +75,12 @@ impl TestApp {
             presence_poll: Duration::from_millis(200),
             log_capacity: 10_000,
             schedule_clock: Some(SCHEDULE_CLOCK.parse().expect("a time")),
+            app: gateway_backend::dto::AppInfo {
+                name: "Gateway Doctor".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            shell: "tests".into(),
+            log_dir: None,
         };
         tweak(&mut options);
         let mut app = run_app(mock_builder(), options)

@@ -6,14 +6,15 @@
 //! the Diagnose screen and runs it. Quit exits the app: the session's worker ends, so the Gateway sees the
 //! connection close (there is no goodbye message in the API), which is what the item says.
 
+use std::sync::Arc;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
+
+use gateway_backend::Backend;
+use gateway_backend::light::Light;
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::light::Light;
-use crate::state::AppState;
-use crate::status_feed::StatusFeed;
 use crate::window::{self, Screen};
 
 /// The menu's words; the e2e tests click the items by these labels.
@@ -26,7 +27,7 @@ pub const QUIT: &str = "Quit (ends the session with IB Gateway)";
 const SIZE: u32 = 32;
 
 /// Builds the tray icon and starts the task that keeps its colour and its session item current.
-pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+pub fn install<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", OPEN, true, None::<&str>)?;
     let session = MenuItem::with_id(app, "session", CONNECT, true, None::<&str>)?;
     let diagnose = MenuItem::with_id(app, "diagnose", DIAGNOSE, true, None::<&str>)?;
@@ -39,13 +40,14 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     if let Ok(dir) = app.path().app_cache_dir() {
         builder = builder.temp_dir_path(dir.join("tray-icon"));
     }
+    let toggled = backend.clone();
     let tray = builder
         .icon(dot(Light::Grey))
         .tooltip("Gateway Doctor: Not connected")
         .menu(&menu)
-        .on_menu_event(|app, event| match event.id().as_ref() {
+        .on_menu_event(move |app, event| match event.id().as_ref() {
             "open" => window::open(app, Screen::Current),
-            "session" => toggle_session(app),
+            "session" => toggle_session(&toggled),
             "diagnose" => window::open(app, Screen::Diagnose),
             "quit" => {
                 log::info!("Quit from the tray");
@@ -54,16 +56,16 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             _ => {}
         })
         .build(app)?;
-    tauri::async_runtime::spawn(follow(app.clone(), tray, session));
+    tauri::async_runtime::spawn(follow(backend.clone(), tray, session));
     Ok(())
 }
 
 /// The session item: Stop whenever the supervisor offers it (`Offered::stop`, the rule the Status screen's
 /// Stop button follows too), else Connect.
-fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
+fn toggle_session(backend: &Arc<Backend>) {
+    let backend = backend.clone();
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
+        let state = &backend.state;
         if state.supervisor.state().offered.stop {
             log::info!("Stop from the tray: ending the session's worker");
             if let Err(e) = state.supervisor.stop().await {
@@ -75,10 +77,9 @@ fn toggle_session<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-async fn follow<R: Runtime>(app: AppHandle<R>, tray: TrayIcon<R>, session_item: MenuItem<R>) {
-    let state = app.state::<AppState>();
-    let mut session = state.supervisor.watch();
-    let mut view = app.state::<StatusFeed>().watch();
+async fn follow<R: Runtime>(backend: Arc<Backend>, tray: TrayIcon<R>, session_item: MenuItem<R>) {
+    let mut session = backend.state.supervisor.watch();
+    let mut view = backend.feed.watch();
     let mut shown = (Light::Grey, "Not connected".to_string());
     let mut offered = CONNECT;
     loop {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_notification::NotificationExt;
 
-use crate::events::TRAY_DIAGNOSE;
+use gateway_backend::events::TRAY_DIAGNOSE;
 
 /// The label of the one window (tauri.conf.json's, and the capability's).
 pub const MAIN: &str = "main";

@@ -82,7 +82,7 @@ class App:
             "RUST_LOG": "info",
             # IBKR's reset windows and the schedule see Wednesday 25 Nov 2026, 12:00 New York, in no reset
             # window of any region: the hour a test runs at never turns its light amber
-            # (src-tauri/src/state.rs, Options::schedule_clock).
+            # (src-tauri/crates/backend/src/state.rs, Options::schedule_clock).
             "GATEWAY_DOCTOR_SCHEDULE_CLOCK": "2026-11-25T17:00:00Z",
         })
         child_env.update(env)

@@ -176,7 +176,7 @@ class TrayMenu:
         return LIGHTS.get(png_centre(path.read_bytes()), "unknown")
 
 
-# The tray's colours (src-tauri/src/light.rs, Light::rgb).
+# The tray's colours (src-tauri/crates/backend/src/light.rs, Light::rgb).
 LIGHTS = {(0x2e, 0xa0, 0x43): "green", (0xe0, 0x9b, 0x12): "amber", (0xd1, 0x24, 0x2f): "red",
           (0x8c, 0x95, 0x9f): "grey"}
 

@@ -270,7 +270,7 @@ def test_start_at_login_in_settings_writes_and_removes_the_login_item(launch, si
 
 
 def test_the_trays_light_is_the_windows_light(launch, sim, display):
-    """Both read the one status view Rust computes (src-tauri/src/status_feed.rs): idle, connected, and the
+    """Both read the one status view Rust computes (src-tauri/crates/backend/src/status_feed.rs): idle, connected, and the
     Gateway gone while the session is wanted, the tray's dot has the colour of the window's light."""
     app = launch(env_for(sim))
     tray = TrayMenu(shell.app_pid(app.home))

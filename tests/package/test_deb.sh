@@ -110,7 +110,7 @@ DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "$d
 echo "   installed in $((SECONDS - start)) s"
 
 # The app binary is what the package's .desktop entry starts; the helpers must sit beside it under their
-# installed names, because that is where src-tauri/src/paths.rs looks.
+# installed names, because that is where src-tauri/crates/backend/src/paths.rs looks.
 desktop=$(dpkg -L "$pkg" | grep '^/usr/share/applications/.*\.desktop$' | sed -n 1p) || fail "no .desktop file in $pkg"
 app_name=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop" | sed -n 1p)
 app=$(command -v "$app_name" || true)

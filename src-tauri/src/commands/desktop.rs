@@ -4,13 +4,14 @@
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 
-use crate::error::{AppError, CmdResult};
-use crate::state::AppState;
+use crate::route::Route;
+use gateway_backend::AppError;
+use gateway_backend::error::CmdResult;
 
 /// Ends the app as the tray's Quit does: the session's worker ends, so the Gateway sees the connection close.
 #[tauri::command]
-pub fn quit_app<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
-    if !state.options.desktop {
+pub fn quit_app<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) -> CmdResult<()> {
+    if !route.backend().state.options.desktop {
         return Err(AppError::DesktopOnly.into());
     }
     log::info!("Quit from the window (Ctrl+Q)");
@@ -20,8 +21,8 @@ pub fn quit_app<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Cm
 
 /// Whether the app starts (in the tray) when the user logs in.
 #[tauri::command]
-pub fn get_autostart<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<bool> {
-    if !state.options.desktop {
+pub fn get_autostart<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) -> CmdResult<bool> {
+    if !route.backend().state.options.desktop {
         return Err(AppError::DesktopOnly.into());
     }
     app.autolaunch()
@@ -33,10 +34,10 @@ pub fn get_autostart<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) 
 #[tauri::command]
 pub fn set_autostart<R: Runtime>(
     app: AppHandle<R>,
-    state: State<'_, AppState>,
+    route: State<'_, Route>,
     enabled: bool,
 ) -> CmdResult<bool> {
-    if !state.options.desktop {
+    if !route.backend().state.options.desktop {
         return Err(AppError::DesktopOnly.into());
     }
     let launcher = app.autolaunch();

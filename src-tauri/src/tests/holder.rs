@@ -97,7 +97,7 @@ fn client_id_in_use_names_the_local_program_holding_it() {
     );
 
     // Diagnose says the same about the holder (the same function over its own scan).
-    let report = app.call("run_diagnose", json!({"handshake": false}));
+    let report = app.call("run_diagnose", Value::Null);
     let conflict = report["checks"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["id"] == "client_id_conflict"))

@@ -8,10 +8,25 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use super::{TestApp, TestResult, invoke};
 use crate::COMMANDS;
-use crate::error::CommandCode;
+use gateway_backend::CommandCode;
+
+/// The names the app answers: the backend's commands (route.rs) and lib.rs's `generate_handler!` list.
+fn registered() -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = gateway_backend::api::COMMANDS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for desktop in desktop_handlers() {
+        assert!(
+            names.insert(desktop.clone()),
+            "{desktop} is both the backend's and the desktop's"
+        );
+    }
+    names
+}
 
 /// The names in lib.rs's `generate_handler!` list.
-fn registered() -> BTreeSet<String> {
+fn desktop_handlers() -> BTreeSet<String> {
     let lib = include_str!("../lib.rs");
     let list = lib
         .split("generate_handler![")
@@ -102,6 +117,42 @@ fn get_app_info_answers_product_name_and_crate_version() {
     assert_eq!(
         app.invoke("get_app_info", Value::Null),
         Ok(json!({"name": "Gateway Doctor", "version": env!("CARGO_PKG_VERSION")}))
+    );
+}
+
+#[test]
+fn arguments_a_command_does_not_take_or_lacks_are_refused_in_words_not_ignored() {
+    let app = TestApp::start(Value::Null);
+    let cases = [
+        ("run_diagnose", json!({"handshake": false}), "handshake"),
+        ("get_logs", json!({}), "limit"),
+        ("get_logs", json!({"limit": "ten"}), "limit"),
+        (
+            "clean_connections",
+            json!({"dry_run": true, "include_live": []}),
+            "include_live",
+        ),
+    ];
+    for (cmd, args, named) in cases {
+        let err = app
+            .invoke(cmd, args.clone())
+            .expect_err(&format!("{cmd} {args} was answered"));
+        assert_eq!(err["code"], "COMMAND_NOT_UNDERSTOOD", "{cmd} {args}: {err}");
+        let technical = err["detail"]["technical"].as_str().unwrap_or_default();
+        assert!(technical.contains(named), "{cmd} {args}: {err}");
+        assert!(
+            gateway_proto::words::jargon_in(err["message"].as_str().unwrap_or_default()).is_empty(),
+            "{err}"
+        );
+    }
+    // The same commands with their right arguments are answered.
+    assert!(app.invoke("get_logs", json!({"limit": 10})).is_ok());
+    assert!(
+        app.invoke(
+            "clean_connections",
+            json!({"dry_run": true, "confirmation": null})
+        )
+        .is_ok()
     );
 }
 

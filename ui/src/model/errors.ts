@@ -114,6 +114,14 @@ export const BY_CODE: Record<KnownCode, Words> = {
   RESTART_IN_PROGRESS: words("A restart is already under way", "Wait for it to finish."),
   RESTART_RECORD_UNUSABLE: words("Gateway Doctor cannot keep count of restarts", BY_HAND),
   GATEWAY_NOT_STARTED: words("IB Gateway was not started"),
+  COMMAND_NOT_UNDERSTOOD: words(
+    "Gateway Doctor's window and its background part do not match",
+    "Quit Gateway Doctor from its tray icon and start it again.",
+  ),
+  KEEPER_UNREACHABLE: words(
+    "Gateway Doctor's background part is not answering",
+    "Start Gateway Doctor again; if this stays, quit it from its tray icon first.",
+  ),
   INTERNAL: words("Something went wrong inside Gateway Doctor", TRY_AGAIN),
 };
 

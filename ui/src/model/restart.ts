@@ -1,4 +1,4 @@
-// The Restart screen's small merges over the app's views (src-tauri/src/restart_view.rs decides the IBC view
+// The Restart screen's small merges over the app's views (src-tauri/crates/backend/src/restart_view.rs decides the IBC view
 // and the steps of a run; restart_checklist.rs the checklist of a restart by hand): a run event replaces an
 // older run only, the IBC buttons hide while a run goes on, a step's time reads as a wall clock.
 

@@ -1,4 +1,4 @@
-// The Status headline as the page shows Rust's view (src-tauri/src/status_view.rs decides it; its tests hold
+// The Status headline as the page shows Rust's view (src-tauri/crates/backend/src/status_view.rs decides it; its tests hold
 // every lifecycle phase): the light's icon and word, the error words of errors.ts, the countdown to the next try.
 // The views are the rule's own, written by its tests into ipc/gen/status-views.json.
 

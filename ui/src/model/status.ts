@@ -1,5 +1,5 @@
 // The Status screen's words as the page shows them. Rust decides the light, why, the headline, the one main
-// button, the stale line, PAPER/LIVE, the small lights and the facts (src-tauri/src/status_view.rs, sent as
+// button, the stale line, PAPER/LIVE, the small lights and the facts (src-tauri/crates/backend/src/status_view.rs, sent as
 // StatusView); the UI adds only what depends on "now" (the countdown to the next try, uptime, the heartbeat's
 // age), the error words every screen shares (errors.ts), and the icon and word that go with each colour.
 

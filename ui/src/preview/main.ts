@@ -79,7 +79,7 @@ const states: Record<string, SupervisorState> = {
   ),
 };
 
-// What Rust's status rule shows for each (src-tauri/src/status_view.rs, through ipc/gen/status-views.json).
+// What Rust's status rule shows for each (src-tauri/crates/backend/src/status_view.rs, through ipc/gen/status-views.json).
 const views: Record<string, Situation> = {
   idle: "idle",
   connected: "connected",

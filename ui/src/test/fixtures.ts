@@ -88,7 +88,7 @@ export function state(lifecycle: Lifecycle, w: WorkerStatus = worker(), over: Pa
   };
 }
 
-/** A situation the Status screen can be in, named as in src-tauri/src/status_view/tests.rs. */
+/** A situation the Status screen can be in, named as in src-tauri/crates/backend/src/status_view/tests.rs. */
 export type Situation = keyof typeof situations;
 
 /** The view Rust's status rule gives for `name` (written by its tests into ipc/gen/status-views.json). */
@@ -96,7 +96,7 @@ export function statusView(name: Situation, over: Partial<StatusView> = {}): Sta
   return { ...(structuredClone(situations[name]) as StatusView), ...over };
 }
 
-/** The checklist of a restart by hand at a step, as src-tauri/src/restart_checklist.rs sends it. */
+/** The checklist of a restart by hand at a step, as src-tauri/crates/backend/src/restart_checklist.rs sends it. */
 export function manualChecklist(step: keyof typeof checklists): ManualChecklist {
   return structuredClone(checklists[step]) as ManualChecklist;
 }

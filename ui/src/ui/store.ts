@@ -6,7 +6,7 @@ import type { AppInfo, ConfigView, DemoStatus, GatewayPresence, StatusView, Supe
 export interface AppData {
   info: AppInfo | null;
   state: SupervisorState | null;
-  /** What the Status screen shows, decided in Rust (src-tauri/src/status_view.rs). */
+  /** What the Status screen shows, decided in Rust (src-tauri/crates/backend/src/status_view.rs). */
   view: StatusView | null;
   presence: GatewayPresence | null;
   demo: DemoStatus | null;

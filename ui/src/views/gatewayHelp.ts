@@ -1,5 +1,5 @@
 // Under Status's headline: IB Gateway's API settings to check (after a refused or dropped connection) and the
-// note on the Gateway's "API client" light (Rust's status view decides which: src-tauri/src/status_view/help.rs),
+// note on the Gateway's "API client" light (Rust's status view decides which: src-tauri/crates/backend/src/status_view/help.rs),
 // then the screen's technical facts behind "Details".
 
 import type { GatewayHelp } from "../ipc/types";

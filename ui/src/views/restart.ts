@@ -3,7 +3,7 @@
 // behind a confirmation. The app computes all of it (get_restart_view, restart://progress); this screen renders.
 // Always below: the three steps a person does by hand, and a checklist that ticks itself as the app sees IB
 // Gateway close, start, open its API port and the session come back (follow_manual_restart, restart://checklist;
-// ticked in src-tauri/src/restart_checklist.rs). "I restarted Gateway" clears the guardrail.
+// ticked in src-tauri/crates/backend/src/restart_checklist.rs). "I restarted Gateway" clears the guardrail.
 //
 // The screen's state is one object (RestartState), changed only by update(), which redraws the parts from it:
 // the reason line, the IBC card with its run, and the checklist done by hand.

@@ -60,10 +60,14 @@ pub enum AppErrorCode {
     OpenFolderFailed,
     RestartInProgress,
     GatewayNotStarted,
+    /// A command name or its arguments were not understood (a window and a keeper that do not match).
+    CommandNotUnderstood,
+    /// The window cannot reach the part of Gateway Doctor that keeps the session (the keeper).
+    KeeperUnreachable,
 }
 
 impl AppErrorCode {
-    pub const ALL: [AppErrorCode; 12] = [
+    pub const ALL: [AppErrorCode; 14] = [
         AppErrorCode::BadConfig,
         AppErrorCode::UnknownSetting,
         AppErrorCode::SettingsWriteFailed,
@@ -76,6 +80,8 @@ impl AppErrorCode {
         AppErrorCode::OpenFolderFailed,
         AppErrorCode::RestartInProgress,
         AppErrorCode::GatewayNotStarted,
+        AppErrorCode::CommandNotUnderstood,
+        AppErrorCode::KeeperUnreachable,
     ];
 }
 
@@ -137,6 +143,10 @@ pub enum AppError {
     #[error("the logs folder could not be opened: {0}")]
     OpenFolder(String),
     #[error("{0}")]
+    CommandNotUnderstood(String),
+    #[error("{0}")]
+    KeeperUnreachable(String),
+    #[error("{0}")]
     Internal(String),
 }
 
@@ -156,6 +166,10 @@ impl AppError {
             AppError::DesktopOnly => CommandCode::App(AppErrorCode::DesktopOnly),
             AppError::Autostart(_) => CommandCode::App(AppErrorCode::AutostartFailed),
             AppError::OpenFolder(_) => CommandCode::App(AppErrorCode::OpenFolderFailed),
+            AppError::CommandNotUnderstood(_) => {
+                CommandCode::App(AppErrorCode::CommandNotUnderstood)
+            }
+            AppError::KeeperUnreachable(_) => CommandCode::App(AppErrorCode::KeeperUnreachable),
             // One INTERNAL on the wire, whichever part had the bug.
             AppError::Internal(_) => CommandCode::Session(ErrorCode::Internal),
         }
@@ -185,6 +199,10 @@ impl AppError {
                 "Part of Gateway Doctor could not start."
             }
             AppError::Supervisor(SupervisorError::Stopped) => "Gateway Doctor is shutting down.",
+            AppError::CommandNotUnderstood(_) => {
+                "Gateway Doctor's window and its background part do not understand each other: quit \
+                 Gateway Doctor and start it again."
+            }
             AppError::Supervisor(SupervisorError::Timeout { .. }) => {
                 "Gateway Doctor did not answer in time: try again."
             }
@@ -272,6 +290,13 @@ mod tests {
             AppError::DemoNotRunning,
             AppError::Demo("it stopped".into()),
             AppError::Internal("a background task stopped".into()),
+            AppError::CommandNotUnderstood(
+                "get_logs: the arguments are not right: missing field `limit`".into(),
+            ),
+            AppError::KeeperUnreachable(
+                "Gateway Doctor's background part is not running: start Gateway Doctor again."
+                    .into(),
+            ),
         ]
     }
 

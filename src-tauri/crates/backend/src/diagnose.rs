@@ -6,20 +6,22 @@
 
 use gateway_core::diagnostics::{DiagnoseOptions, Progress, Stage, diagnose};
 use gateway_proto::Report;
-use tauri::{AppHandle, Emitter, Runtime};
+use std::sync::Arc;
+
+use crate::Backend;
 
 use crate::dto::DiagnoseProgress;
 use crate::events::DIAGNOSE_PROGRESS;
-use crate::state::AppState;
 
-pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
+pub async fn run(backend: &Arc<Backend>) -> Report {
+    let state = &backend.state;
     let total = Stage::ALL.len() as u32;
     let config = state.config.resolve().config;
     // With a bad setting the supervisor still runs on the last good one: never connect it then (core's
     // diagnose also leaves the session alone when the settings are bad).
     let handshake = config.is_ok();
     let rules = state.config.time_rules();
-    let emitter = app.clone();
+    let emitter = backend.clone();
     let options = DiagnoseOptions {
         handshake,
         progress: Progress::new(move |stage, done| {
@@ -29,7 +31,7 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
                 done: done as u32,
                 total,
             };
-            let _ = emitter.emit(DIAGNOSE_PROGRESS, progress);
+            emitter.emit(DIAGNOSE_PROGRESS, progress);
         }),
         now: state.schedule_now(),
         region: rules.region,
@@ -43,7 +45,7 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Report {
         done: total,
         total,
     };
-    let _ = app.emit(DIAGNOSE_PROGRESS, done);
+    backend.emit(DIAGNOSE_PROGRESS, done);
     log::info!("diagnose: {:?}: {}", report.verdict, report.summary);
     *state
         .report

@@ -30,7 +30,8 @@ use tokio::sync::watch;
 use crate::config::ConfigStore;
 use crate::demo::Demo;
 use crate::dto::{
-    ClientIdChange, ConfigView, DemoFault, DemoStatus, EnvImport, GatewayPresence, SettingsReset,
+    AppInfo, ClientIdChange, ConfigView, DemoFault, DemoStatus, EnvImport, GatewayPresence,
+    SettingsReset,
 };
 use crate::error::AppError;
 use crate::logstore::{DEFAULT_CAPACITY, LogStore};
@@ -64,6 +65,12 @@ pub struct Options {
     /// it to a weekday noon so the hour they run at never decides their outcome (a reset window turns the
     /// light amber and a diagnose verdict into "wait"). The real app reads [`SCHEDULE_CLOCK_VAR`].
     pub schedule_clock: Option<jiff::Timestamp>,
+    /// The app's name and version, as get_app_info answers.
+    pub app: AppInfo,
+    /// The program the backend runs in, for the support bundle ("Tauri 2.x" with the window, or the keeper).
+    pub shell: String,
+    /// The folder of the log files, for the support bundle and "Open logs folder" (None: no log file).
+    pub log_dir: Option<PathBuf>,
 }
 
 /// An RFC 3339 time for [`Options::schedule_clock`] (the WebDriver tests set it); unset in real use.
@@ -71,7 +78,7 @@ pub const SCHEDULE_CLOCK_VAR: &str = "GATEWAY_DOCTOR_SCHEDULE_CLOCK";
 
 impl Options {
     /// The real app's options: helper programs beside the executable, the platform settings file.
-    pub fn from_environment() -> Options {
+    pub fn from_environment(app: AppInfo, shell: String, log_dir: Option<PathBuf>) -> Options {
         Options {
             worker_bin: paths::worker_bin(),
             sim_bin: paths::sim_bin(),
@@ -89,6 +96,9 @@ impl Options {
                     .inspect_err(|e| log::warn!("{SCHEDULE_CLOCK_VAR}={text:?} is not a time: {e}"))
                     .ok()
             }),
+            app,
+            shell,
+            log_dir,
         }
     }
 }

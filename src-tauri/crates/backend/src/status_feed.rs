@@ -3,14 +3,16 @@
 //! light from it and `status://view` carries it to the window, so the two show the same light.
 
 use gateway_core::supervisor::SupervisorState;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use std::sync::Arc;
+
 use tokio::sync::watch;
 
+use crate::Backend;
 use crate::dto::GatewayPresence;
 use crate::state::AppState;
 use crate::status_view::{self, StatusView};
 
-/// The current status view (managed app state).
+/// The current status view (the backend's).
 pub struct StatusFeed {
     sender: watch::Sender<StatusView>,
 }
@@ -53,16 +55,16 @@ fn compute(state: &AppState, session: &SupervisorState, presence: &GatewayPresen
 }
 
 /// Recomputes the view on every change and emits each new one as `status://view`, until the app ends.
-pub async fn follow<R: Runtime>(app: AppHandle<R>) {
-    let state = app.state::<AppState>();
-    let feed = app.state::<StatusFeed>();
+pub async fn follow(backend: Arc<Backend>) {
+    let state = &backend.state;
+    let feed = &backend.feed;
     let mut session = state.supervisor.watch();
     let mut presence = state.presence.subscribe();
     loop {
         let current = session.borrow_and_update().clone();
-        let next = compute(&state, &current, &presence.borrow_and_update());
+        let next = compute(state, &current, &presence.borrow_and_update());
         if feed.publish(next) {
-            let _ = app.emit(crate::events::STATUS_VIEW, feed.current());
+            backend.emit(crate::events::STATUS_VIEW, feed.current());
         }
         tokio::select! {
             changed = session.changed() => if changed.is_err() { return },

@@ -12,7 +12,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::connections;
-use crate::dto::AppInfo;
 use crate::state::AppState;
 
 /// Log lines the bundle carries.
@@ -78,7 +77,8 @@ fn read_tail(path: &Path, tail: u64) -> std::io::Result<(u64, String)> {
     Ok((bytes, String::from_utf8_lossy(&buf).into_owned()))
 }
 
-pub async fn build(state: &AppState, app: AppInfo, log_dir: Option<&Path>) -> String {
+pub async fn build(state: &AppState) -> String {
+    let log_dir = state.options.log_dir.as_deref();
     let port = state.port();
     let connections = match connections::scan(port).await {
         Ok(scan) => serde_json::to_value(scan).unwrap_or(Value::Null),
@@ -91,9 +91,9 @@ pub async fn build(state: &AppState, app: AppInfo, log_dir: Option<&Path>) -> St
         .clone();
     let bundle = json!({
         "generated_at_ms": gateway_core::now_ms(),
-        "app": app,
+        "app": state.options.app,
         "os": { "family": std::env::consts::FAMILY, "os": std::env::consts::OS, "arch": std::env::consts::ARCH },
-        "tauri": tauri::VERSION,
+        "shell": state.options.shell,
         "config": state.config_view(),
         "session": state.supervisor.state(),
         "presence": state.presence.borrow().clone(),

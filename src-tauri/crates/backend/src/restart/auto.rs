@@ -3,9 +3,10 @@
 use gateway_core::config::{Key, SettingValue};
 use gateway_core::supervisor::Lifecycle;
 use gateway_proto::{ErrorCode, Level};
-use tauri::{AppHandle, Manager, Runtime};
+use std::sync::Arc;
 
-use super::{Restarts, record, start, view};
+use super::{record, start, view};
+use crate::Backend;
 use crate::restart_view;
 use crate::state::AppState;
 
@@ -15,8 +16,8 @@ use crate::state::AppState;
 /// Gateway to another port than the session's (it may be another Gateway), never inside an IBKR reset window
 /// (restart_view.rs: `auto_restart_hold`), and never for a LIVE account during market hours (that needs the
 /// trader's yes): each of these is logged instead.
-pub async fn auto<R: Runtime>(app: AppHandle<R>) {
-    let state = app.state::<AppState>();
+pub async fn auto(backend: Arc<Backend>) {
+    let state = &backend.state;
     let mut watch = state.supervisor.watch();
     let mut was_latched = matches!(
         watch.borrow_and_update().lifecycle,
@@ -33,26 +34,26 @@ pub async fn auto<R: Runtime>(app: AppHandle<R>) {
             code,
             Some(ErrorCode::GatewayUnresponsive | ErrorCode::GatewayDropsSessions)
         );
-        if !entered || !dead_api || !ibc_auto_restart_on(&state) {
+        if !entered || !dead_api || !ibc_auto_restart_on(state) {
             continue;
         }
         let demo = state.demo.status().await.is_some();
-        let view = view(&state, &app.state::<Restarts>());
+        let view = view(state, &backend.restarts);
         let window = state.presence.borrow().reset_window.clone();
         if let Some(why) =
             restart_view::auto_restart_hold(demo, view.port_fix.as_ref(), window.as_ref())
         {
             record(
-                &state,
+                state,
                 Level::Warn,
                 format!("automatic restart not sent: {why}"),
             );
             continue;
         }
-        match start(&app, false, true) {
+        match start(&backend, false, true) {
             Ok(_) => {}
             Err(err) => record(
-                &state,
+                state,
                 Level::Warn,
                 format!("automatic restart not sent: {err}"),
             ),

@@ -3,12 +3,13 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use std::sync::Arc;
 
 use super::{ManualChecklist, ManualRestart};
+use crate::Backend;
 use crate::state::AppState;
 
-/// The restart by hand being followed (managed app state); None until the Restart screen first opens.
+/// The restart by hand being followed (the backend's); None until the Restart screen first opens.
 #[derive(Default)]
 pub struct Checklist {
     followed: Mutex<Option<ManualRestart>>,
@@ -49,9 +50,9 @@ impl Checklist {
 }
 
 /// Moves the followed restart on with every presence and supervisor change, until the app ends.
-pub async fn run<R: Runtime>(app: AppHandle<R>) {
-    let state = app.state::<AppState>();
-    let checklist = app.state::<Checklist>();
+pub async fn run(backend: Arc<Backend>) {
+    let state = &backend.state;
+    let checklist = &backend.checklist;
     let mut session = state.supervisor.watch();
     let mut presence = state.presence.subscribe();
     loop {
@@ -66,7 +67,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
             },
         };
         if let Some(next) = changed {
-            let _ = app.emit(crate::events::RESTART_CHECKLIST, next);
+            backend.emit(crate::events::RESTART_CHECKLIST, next);
         }
     }
 }

@@ -8,27 +8,28 @@ use std::time::Duration;
 use gateway_core::ibc::{self, CommandServer, IbcError, RestartGuard, RestartLimits, RestartPlan};
 use gateway_core::supervisor::Lifecycle;
 use gateway_proto::{IbcErrorCode, IbcFailure, Level, RestartOutcome, RestartStep};
-use tauri::{AppHandle, Manager, Runtime};
+use std::sync::Arc;
 
 use super::finding::find_for;
 use super::screen::{held_back, is_live, local_time};
-use super::{AUTOMATIC, RestartError, Restarts, SESSION_MARGIN, gateway, guard, record};
+use super::{AUTOMATIC, RestartError, SESSION_MARGIN, gateway, guard, record};
+use crate::Backend;
 use crate::restart_view::{self, IbcFinding, RestartRun, RunResult, ViewInputs, not_back_message};
 use crate::state::AppState;
 
 /// Starts a restart through IBC and returns the run as it starts; it goes on in the background.
 /// `automatic`: Gateway Doctor starts it by itself (the ibc_auto_restart setting), never with a confirmation.
-pub fn start<R: Runtime>(
-    app: &AppHandle<R>,
+pub fn start(
+    backend: &Arc<Backend>,
     confirmed: bool,
     automatic: bool,
 ) -> Result<RestartRun, RestartError> {
-    let state = app.state::<AppState>();
-    let restarts = app.state::<Restarts>();
+    let state = &backend.state;
+    let restarts = &backend.restarts;
     if restarts.running() {
         return Err(RestartError::InProgress);
     }
-    let (finding, config) = find_for(&state);
+    let (finding, config) = find_for(state);
     let config = match (finding, config) {
         (_, Some(config)) => config,
         (IbcFinding::NotFound { looked_in }, None) => {
@@ -47,7 +48,7 @@ pub fn start<R: Runtime>(
         }
     };
     let server = CommandServer::from_config(&config)?;
-    let (host, port) = gateway(&state);
+    let (host, port) = gateway(state);
     restarts.note_accounts(&state.supervisor.state());
     let now = jiff::Timestamp::now();
     let live = is_live(port, &restarts.accounts(), Some(&config));
@@ -68,10 +69,10 @@ pub fn start<R: Runtime>(
         return Err(RestartError::ConfirmationRequired(question));
     }
     let plan = RestartPlan::new(server, &host, port);
-    let guard = guard(&state)?;
+    let guard = guard(state)?;
     if let Some(failure) = held_back(&guard, &plan.gateway_key, now.as_millisecond()) {
         record(
-            &state,
+            state,
             Level::Warn,
             format!(
                 "restart held back by the restart guard: {}",
@@ -120,7 +121,7 @@ pub fn start<R: Runtime>(
         return Err(RestartError::InProgress);
     }
     record(
-        &state,
+        state,
         Level::Info,
         format!(
             "sending RESTART to IBC's command server at {} (IB Gateway's API port {port}; IBC settings {}){}",
@@ -133,8 +134,8 @@ pub fn start<R: Runtime>(
             }
         ),
     );
-    let handle = app.clone();
-    tauri::async_runtime::spawn(async move { follow(handle, plan, guard).await });
+    let backend = backend.clone();
+    tokio::spawn(async move { follow(backend, plan, guard).await });
     Ok(run)
 }
 
@@ -158,9 +159,9 @@ fn guard_error(failure: IbcFailure) -> IbcError {
 }
 
 /// The run in the background: RESTART followed through, then the session's one reconnect.
-async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: RestartGuard) {
-    let state = app.state::<AppState>();
-    let restarts = app.state::<Restarts>();
+async fn follow(backend: Arc<Backend>, plan: RestartPlan, guard: RestartGuard) {
+    let state = &backend.state;
+    let restarts = &backend.restarts;
     let mut reached: Vec<RestartStep> = Vec::new();
     let result = ibc::restart(&plan, &guard, |step| {
         reached.push(*step);
@@ -186,7 +187,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         Ok(report) => report,
         Err(err) => {
             record(
-                &state,
+                state,
                 Level::Error,
                 format!(
                     "RESTART through IBC at {} failed: {err} ({})",
@@ -205,7 +206,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         }
     };
     record(
-        &state,
+        state,
         if report.outcome == RestartOutcome::Back {
             Level::Info
         } else {
@@ -235,12 +236,12 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
     if !back {
         return;
     }
-    let session = one_reconnect(&state).await;
+    let session = one_reconnect(state).await;
     let steps_reached = reached;
     match session {
         Ok(at_ms) => {
             record(
-                &state,
+                state,
                 Level::Info,
                 "the session is back after the restart".into(),
             );
@@ -264,7 +265,7 @@ async fn follow<R: Runtime>(app: AppHandle<R>, plan: RestartPlan, guard: Restart
         }
         Err(why) => {
             record(
-                &state,
+                state,
                 Level::Warn,
                 format!("IB Gateway restarted but the session did not come back: {why}"),
             );
