@@ -62,6 +62,12 @@ pub(super) async fn run<H: LinkHandler>(
         })?;
     let (conn, own, missed) = connections.add(hello.role);
     handler.opened(conn, &hello);
+    // Said on every way out, the server stopping this task included.
+    let _closing = Closing {
+        conn,
+        handler: handler.clone(),
+        connections,
+    };
     let (out, queued) = mpsc::channel(OUT_QUEUE);
     // Reader and writer run in this one task, so ending the task (the server stopping) ends both and
     // closes the socket.
@@ -84,9 +90,21 @@ pub(super) async fn run<H: LinkHandler>(
             .await;
         }
     }
-    connections.remove(conn);
-    handler.closed(conn);
     Ok(())
+}
+
+/// Forgets a session and tells the handler, when the session's task ends however it ends.
+struct Closing<H: LinkHandler> {
+    conn: ConnectionId,
+    handler: Arc<H>,
+    connections: Connections,
+}
+
+impl<H: LinkHandler> Drop for Closing<H> {
+    fn drop(&mut self) {
+        self.connections.remove(self.conn);
+        self.handler.closed(self.conn);
+    }
 }
 
 async fn read_loop<H: LinkHandler>(
