@@ -101,6 +101,13 @@ struct Serving {
     task: JoinHandle<()>,
 }
 
+impl Drop for Serving {
+    /// Stops serving (and every session with it) when the test ends, passed or not.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 fn serve(keeper: &Arc<Keeper>) -> Serving {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = LinkServer::bind(&dir.path().join("gateway-doctor")).expect("bind");
@@ -113,6 +120,13 @@ fn serve(keeper: &Arc<Keeper>) -> Serving {
         connections,
         task,
     }
+}
+
+/// The usual keeper (a queue of 16 events per session), serving.
+fn start() -> (Arc<Keeper>, Serving) {
+    let keeper = Keeper::new(16);
+    let serving = serve(&keeper);
+    (keeper, serving)
 }
 
 fn hello(role: Role) -> Hello {
@@ -142,6 +156,24 @@ async fn next_line(reader: &mut BufReader<OwnedReadHalf>) -> Option<Value> {
         .expect("a line within the bound")
         .expect("read");
     (n > 0).then(|| serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}")))
+}
+
+/// Sends `line` first on a new connection: the error it gets back, and the connection.
+async fn first_line_error(path: &Path, line: &str) -> (String, Raw) {
+    let mut raw = Raw::open(path).await;
+    raw.send(line).await;
+    let answer = raw.line().await;
+    let error = answer["error"].as_str().unwrap_or_default().to_string();
+    (error, raw)
+}
+
+/// The session still answers: `value` comes back from "echo".
+async fn assert_echoes(client: &LinkClient, value: Value, why: &str) {
+    let answer = client.call("echo", value.clone(), BOUND).await;
+    assert!(
+        matches!(&answer, Ok(Ok(v)) if *v == value),
+        "{why}: {answer:?}"
+    );
 }
 
 /// A client written by hand, to send what the real client never would.
@@ -194,8 +226,7 @@ impl Raw {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_on_one_session_run_at_once_and_are_answered_in_any_order() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (keeper, serving) = start();
     let mut raw = Raw::session(&serving.path, "cli").await;
     raw.send(r#"{"id":1,"call":"wait","args":null}"#).await;
     raw.send(r#"{"id":2,"call":"echo","args":{"n":2}}"#).await;
@@ -209,13 +240,11 @@ async fn calls_on_one_session_run_at_once_and_are_answered_in_any_order() {
         json!({"id":3,"err":{"code":"unknown_command","message":"no nothing"}}),
         "the handler's error comes back as err, by id"
     );
-    serving.task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_window_gets_every_event_its_own_pushes_and_large_replies() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (keeper, serving) = start();
     let (client, mut events) = window(&serving.path).await;
     assert_eq!(client.welcome().build, BUILD);
     assert_eq!(client.welcome().pid, std::process::id());
@@ -286,18 +315,12 @@ async fn a_window_gets_every_event_its_own_pushes_and_large_replies() {
             .send(conn, LinkEvent::new("window://show", Value::Null)),
         "no push to a closed session"
     );
-    assert_eq!(
-        other.call("echo", json!(1), BOUND).await.expect("answer"),
-        Ok(json!(1)),
-        "the other window goes on"
-    );
-    serving.task.abort();
+    assert_echoes(&other, json!(1), "the other window goes on").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cli_session_gets_events_only_after_it_subscribes() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (keeper, serving) = start();
     let mut raw = Raw::session(&serving.path, "cli").await;
     keeper.emit("log://line", json!("before"));
     raw.send(r#"{"subscribe":true}"#).await;
@@ -311,14 +334,12 @@ async fn a_cli_session_gets_events_only_after_it_subscribes() {
         json!({"event":"log://line","payload":"after"}),
         "the event sent before subscribing never came"
     );
-    serving.task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_stops_reading_is_told_what_it_missed_and_holds_up_no_one() {
     const EVENTS: usize = 400;
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (keeper, serving) = start();
     let mut stalled = Raw::session(&serving.path, "window").await;
     let (client, mut events) = window(&serving.path).await;
     let payload = "p".repeat(8 << 10);
@@ -331,14 +352,12 @@ async fn a_session_that_stops_reading_is_told_what_it_missed_and_holds_up_no_one
         assert_eq!(event.event, "log://line");
         assert_eq!(event.payload["n"], n, "every event, in order, no lag");
     }
-    assert_eq!(
-        client
-            .call("echo", json!("still here"), BOUND)
-            .await
-            .expect("answer"),
-        Ok(json!("still here")),
-        "calls are answered while another session stalls"
-    );
+    assert_echoes(
+        &client,
+        json!("still here"),
+        "calls are answered while another session stalls",
+    )
+    .await;
 
     let mut missed = None;
     let mut seen = 0;
@@ -353,13 +372,11 @@ async fn a_session_that_stops_reading_is_told_what_it_missed_and_holds_up_no_one
     let missed = missed.unwrap_or(0) as usize;
     assert!(missed > 0, "the stalled session is told it missed events");
     assert!(seen + missed <= EVENTS, "seen {seen}, missed {missed}");
-    serving.task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_lines_get_specific_errors_and_the_session_goes_on() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (_keeper, serving) = start();
     let mut raw = Raw::session(&serving.path, "cli").await;
     let cases = [
         (r#"{"id":1,"call":"#, "the line is not JSON"),
@@ -386,13 +403,11 @@ async fn wrong_lines_get_specific_errors_and_the_session_goes_on() {
 
     raw.send(r#"{"id":6,"call":"echo","args":"fine"}"#).await;
     assert_eq!(raw.line().await, json!({"id":6,"ok":"fine"}));
-    serving.task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_past_one_mib_is_refused_by_its_limit_and_closes_only_that_session() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (_keeper, serving) = start();
     let (client, _events) = window(&serving.path).await;
     let Raw {
         mut reader,
@@ -411,85 +426,55 @@ async fn a_line_past_one_mib_is_refused_by_its_limit_and_closes_only_that_sessio
     assert_eq!(next_line(&mut reader).await, None, "that session is closed");
     writing.abort();
 
-    assert_eq!(
-        client
-            .call("echo", json!("ok"), BOUND)
-            .await
-            .expect("answer"),
-        Ok(json!("ok")),
-        "another session is untouched"
-    );
+    assert_echoes(&client, json!("ok"), "another session is untouched").await;
     // The client refuses to send such a line itself, and its session goes on.
     let refused = client.call("echo", json!("y".repeat(1 << 20)), BOUND).await;
     assert!(
         matches!(refused, Err(LinkError::TooLong { limit: 1048576, .. })),
         "{refused:?}"
     );
-    assert_eq!(
-        client.call("echo", json!(2), BOUND).await.expect("answer"),
-        Ok(json!(2))
-    );
-    serving.task.abort();
+    assert_echoes(&client, json!(2), "the session goes on").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_line_that_is_no_hello_gets_a_reason_and_the_link_goes_on() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (_keeper, serving) = start();
 
     let mut silent = Raw::open(&serving.path).await;
     let answer = silent.line().await;
     assert_eq!(answer["error"], "no request line within 2 s", "{answer}");
     assert_eq!(silent.next().await, None);
 
-    let mut wrong = Raw::open(&serving.path).await;
-    wrong
-        .send(r#"{"v":2,"hello":{"role":"admin","build":"x"}}"#)
-        .await;
-    let answer = wrong.line().await;
-    assert_eq!(answer["v"], 2);
-    let error = answer["error"].as_str().unwrap_or_default();
+    let (error, mut wrong) = first_line_error(
+        &serving.path,
+        r#"{"v":2,"hello":{"role":"admin","build":"x"}}"#,
+    )
+    .await;
     assert!(
         error.starts_with("link version 2 starts with a hello"),
-        "{answer}"
+        "{error}"
     );
-    assert!(error.contains("admin"), "{answer}");
+    assert!(error.contains("admin"), "{error}");
     assert_eq!(wrong.next().await, None);
 
-    let mut future = Raw::open(&serving.path).await;
-    future.send(r#"{"v":3,"hello":{}}"#).await;
-    let answer = future.line().await;
+    let (error, _) = first_line_error(&serving.path, r#"{"v":3,"hello":{}}"#).await;
     assert!(
-        answer["error"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("link version 3 is not 1 (one-shot) or 2 (session)"),
-        "{answer}"
+        error.starts_with("link version 3 is not 1 (one-shot) or 2 (session)"),
+        "{error}"
     );
-
-    let mut one_shot = Raw::open(&serving.path).await;
-    one_shot.send(r#"{"v":1,"connect":false}"#).await;
-    let answer = one_shot.line().await;
+    let (error, _) = first_line_error(&serving.path, r#"{"v":1,"connect":false}"#).await;
     assert!(
-        answer["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("not one-shot requests"),
-        "a keeper without a one-shot answerer says so: {answer}"
+        error.contains("not one-shot requests"),
+        "a keeper without a one-shot answerer says so: {error}"
     );
 
     let (client, _events) = window(&serving.path).await;
-    assert_eq!(
-        client.call("echo", json!(1), BOUND).await.expect("answer"),
-        Ok(json!(1))
-    );
-    serving.task.abort();
+    assert_echoes(&client, json!(1), "the session goes on").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_keeper_goes_away_waiting_calls_fail_closed_and_the_events_end() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (keeper, serving) = start();
     let (client, mut events) = window(&serving.path).await;
     let client = Arc::new(client);
     let hanging = keeper.hanging.notified();
@@ -522,26 +507,20 @@ async fn when_the_keeper_goes_away_waiting_calls_fail_closed_and_the_events_end(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_past_its_timeout_says_so_and_the_session_goes_on() {
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (_keeper, serving) = start();
     let (client, _events) = window(&serving.path).await;
     let answer = client
         .call("hang", Value::Null, Duration::from_millis(200))
         .await;
     assert!(matches!(answer, Err(LinkError::Timeout(_))), "{answer:?}");
-    assert_eq!(
-        client.call("echo", json!(1), BOUND).await.expect("answer"),
-        Ok(json!(1))
-    );
-    serving.task.abort();
+    assert_echoes(&client, json!(1), "the session goes on").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_refuses_a_link_that_is_not_private_or_not_a_socket() {
     use std::os::unix::fs::PermissionsExt;
 
-    let keeper = Keeper::new(16);
-    let serving = serve(&keeper);
+    let (_keeper, serving) = start();
     let dir = serving.path.parent().expect("dir").to_path_buf();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let refused = LinkClient::connect(&serving.path, hello(Role::Window)).await;
@@ -567,5 +546,4 @@ async fn the_client_refuses_a_link_that_is_not_private_or_not_a_socket() {
         window(&serving.path).await.0.welcome().pid > 0,
         "the private link is used"
     );
-    serving.task.abort();
 }

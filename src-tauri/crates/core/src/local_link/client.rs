@@ -15,7 +15,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::lines::{LineError, read_line};
+use super::lines::{LineError, read_line, write_line};
 use super::private::{check_peer, check_private_dir, check_socket_file, own_uid};
 use super::wire::{Hello, HelloLine, LinkEvent, ServerLine, Welcome, encode};
 use super::{LinkError, MAX_CLIENT_LINE_BYTES, MAX_SERVER_LINE_BYTES, SESSION_VERSION};
@@ -64,13 +64,7 @@ impl LinkClient {
             v: SESSION_VERSION,
             hello,
         });
-        write
-            .write_all(hello.as_bytes())
-            .await
-            .map_err(|source| LinkError::Io {
-                about: "say hello to the keeper",
-                source,
-            })?;
+        write_line(&mut write, &hello, "say hello to the keeper").await?;
         let mut reader = BufReader::new(read);
         let welcome = tokio::time::timeout(WELCOME_BOUND, read_welcome(&mut reader))
             .await

@@ -1,7 +1,21 @@
-//! Reading one newline-ended line with a limit: a peer that never sends a newline cannot make either side
-//! hold more than `max` bytes.
+//! Lines on the link's socket: reading one newline-ended line with a limit (a peer that never sends a
+//! newline cannot make either side hold more than `max` bytes), and writing one.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::LinkError;
+
+/// Writes one encoded line; `about` says what it was, in the error.
+pub(super) async fn write_line<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    line: &str,
+    about: &'static str,
+) -> Result<(), LinkError> {
+    write
+        .write_all(line.as_bytes())
+        .await
+        .map_err(|source| LinkError::Io { about, source })
+}
 
 /// Why no line came.
 #[derive(Debug)]

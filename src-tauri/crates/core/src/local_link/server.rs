@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 
 use super::handler::{ConnectionId, Connections, LinkHandler};
-use super::lines::{LineError, read_line};
+use super::lines::{LineError, read_line, write_line};
 use super::one_shot::{OneShot, TargetFn, reply_error};
 use super::private::{check_peer, ensure_private_dir, own_uid};
 use super::wire::{HelloLine, LinkEvent, encode, refusal_line};
@@ -177,13 +177,7 @@ async fn answer<H: LinkHandler>(
             First::Refuse(line) => line,
         },
     };
-    write
-        .write_all(line.as_bytes())
-        .await
-        .map_err(|source| LinkError::Io {
-            about: "write the reply",
-            source,
-        })
+    write_line(&mut write, &line, "write the reply").await
 }
 
 fn one_shot_line(error: String) -> String {

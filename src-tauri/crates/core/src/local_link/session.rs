@@ -12,7 +12,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, broadcast, mpsc};
 
 use super::handler::{ConnectionId, Connections, LinkHandler};
-use super::lines::{LineError, read_line};
+use super::lines::{LineError, read_line, write_line};
 use super::wire::{
     ClientLine, Hello, LinkEvent, Role, Welcome, WelcomeLine, encode, error_line, lagged,
     reply_line,
@@ -53,13 +53,7 @@ pub(super) async fn run<H: LinkHandler>(
         v: SESSION_VERSION,
         welcome: &welcome,
     });
-    write
-        .write_all(line.as_bytes())
-        .await
-        .map_err(|source| LinkError::Io {
-            about: "write the welcome",
-            source,
-        })?;
+    write_line(&mut write, &line, "write the welcome").await?;
     let (conn, own, missed) = connections.add(hello.role);
     handler.opened(conn, &hello);
     // Said on every way out, the server stopping this task included.
