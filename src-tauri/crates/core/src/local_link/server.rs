@@ -229,7 +229,8 @@ mod tests {
     use crate::local_link::{LinkReply, LinkTarget};
     use crate::supervisor::SupervisorOptions;
 
-    async fn ask(path: &Path, line: &str) -> LinkReply {
+    /// Sends `line` on a new connection; the first line back, as JSON.
+    async fn ask_json(path: &Path, line: &str) -> Value {
         let mut stream = UnixStream::connect(path).await.expect("connect");
         stream.write_all(line.as_bytes()).await.expect("write");
         let mut reply = String::new();
@@ -238,6 +239,51 @@ mod tests {
             .await
             .expect("read");
         serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    async fn ask(path: &Path, line: &str) -> LinkReply {
+        let reply = ask_json(path, line).await;
+        serde_json::from_value(reply.clone()).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    /// A supervisor that is never connected here (it starts no worker until asked), and its target.
+    fn idle_session() -> (Supervisor, TargetFn) {
+        let config = Config::resolve(&Inputs::default()).expect("defaults");
+        let supervisor = Supervisor::start(SupervisorOptions::new("/nonexistent".into(), config));
+        let target: TargetFn = Arc::new(|| LinkTarget {
+            host: "127.0.0.1".into(),
+            port: 1,
+            client_id: 7,
+            connect_bound: Duration::from_secs(1),
+            can_connect: false,
+        });
+        (supervisor, target)
+    }
+
+    #[tokio::test]
+    async fn a_keeper_answers_the_one_shot_request_and_opens_sessions_on_one_socket() {
+        let base = tempfile::tempdir().expect("temp dir");
+        let server = LinkServer::bind(&base.path().join("gateway-doctor")).expect("bind");
+        let path = server.path().to_path_buf();
+        let (supervisor, target) = idle_session();
+        let one_shot = OneShot {
+            supervisor: supervisor.clone(),
+            target,
+        };
+        let serving = tokio::spawn(server.serve_sessions(Arc::new(NoSessions), Some(one_shot)));
+
+        let reply = ask(&path, "{\"v\":1,\"connect\":false}\n").await;
+        assert_eq!(reply.v, ONE_SHOT_VERSION);
+        assert_eq!(reply.session.expect("a session").phase, "idle");
+
+        let hello = "{\"v\":2,\"hello\":{\"role\":\"cli\",\"build\":\"0\"}}\n";
+        let welcome = ask_json(&path, hello).await;
+        assert_eq!(welcome["v"], SESSION_VERSION);
+        assert_eq!(welcome["welcome"]["pid"], std::process::id());
+
+        serving.abort();
+        let _ = serving.await;
+        supervisor.shutdown().await;
     }
 
     #[tokio::test]
@@ -257,16 +303,7 @@ mod tests {
             ),
             "a second app does not steal a live link"
         );
-        let config = Config::resolve(&Inputs::default()).expect("defaults");
-        // Never connected here: the supervisor starts no worker until asked.
-        let supervisor = Supervisor::start(SupervisorOptions::new("/nonexistent".into(), config));
-        let target: TargetFn = Arc::new(|| LinkTarget {
-            host: "127.0.0.1".into(),
-            port: 1,
-            client_id: 7,
-            connect_bound: Duration::from_secs(1),
-            can_connect: false,
-        });
+        let (supervisor, target) = idle_session();
         let serving = tokio::spawn(server.serve(supervisor.clone(), target));
 
         let reply = ask(&path, "{\"v\":1,\"connect\":false}\n").await;
