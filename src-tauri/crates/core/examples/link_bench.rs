@@ -29,6 +29,8 @@ mod bench {
     }
 
     impl LinkHandler for Keeper {
+        type Event = LinkEvent;
+
         async fn call(&self, _: ConnectionId, name: String, args: Value) -> Result<Value, Value> {
             match name.as_str() {
                 "echo" => Ok(args),

@@ -54,6 +54,8 @@ impl Keeper {
 }
 
 impl LinkHandler for Keeper {
+    type Event = LinkEvent;
+
     async fn call(&self, conn: ConnectionId, name: String, args: Value) -> Result<Value, Value> {
         match name.as_str() {
             "echo" => Ok(args),

@@ -21,9 +21,29 @@ impl std::fmt::Display for ConnectionId {
     }
 }
 
+/// An event of the keeper's stream: a name and a JSON payload. [`LinkEvent`] is one; the keeper's own
+/// event type can be one too, so its event bus feeds the link as it is (no second queue, no copy).
+pub trait StreamEvent: Clone + Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn payload(&self) -> &Value;
+}
+
+impl StreamEvent for LinkEvent {
+    fn name(&self) -> &str {
+        &self.event
+    }
+
+    fn payload(&self) -> &Value {
+        &self.payload
+    }
+}
+
 /// The keeper's side of a session: every call goes to [`LinkHandler::call`] (each on its own task, so a
 /// long one holds up no other), and a window's session streams [`LinkHandler::events`].
 pub trait LinkHandler: Send + Sync + 'static {
+    /// What the event stream carries.
+    type Event: StreamEvent;
+
     /// Answers one call: `Ok` is the command's result, `Err` its error (a CommandError as JSON).
     fn call(
         &self,
@@ -34,7 +54,7 @@ pub trait LinkHandler: Send + Sync + 'static {
 
     /// A new receiver of every event; one per session that streams them. Its capacity is each session's
     /// queue: a session that falls further behind gets `link://lagged`.
-    fn events(&self) -> broadcast::Receiver<LinkEvent>;
+    fn events(&self) -> broadcast::Receiver<Self::Event>;
 
     /// A session said hello and was welcomed.
     fn opened(&self, _conn: ConnectionId, _hello: &Hello) {}

@@ -51,7 +51,7 @@ mod wire;
 #[cfg(unix)]
 pub use client::{CallAnswer, LinkClient};
 #[cfg(unix)]
-pub use handler::{ConnectionId, Connections, LinkHandler};
+pub use handler::{ConnectionId, Connections, LinkHandler, StreamEvent};
 #[cfg(unix)]
 pub use one_shot::{LinkTarget, OneShot, TargetFn};
 #[cfg(unix)]

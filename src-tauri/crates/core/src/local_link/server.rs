@@ -211,6 +211,8 @@ fn first_line(line: &[u8]) -> First {
 struct NoSessions;
 
 impl LinkHandler for NoSessions {
+    type Event = LinkEvent;
+
     async fn call(&self, _: ConnectionId, _: String, _: Value) -> Result<Value, Value> {
         Err(Value::from("no sessions here"))
     }

@@ -11,11 +11,11 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, broadcast, mpsc};
 
-use super::handler::{ConnectionId, Connections, LinkHandler};
+use super::handler::{ConnectionId, Connections, LinkHandler, StreamEvent};
 use super::lines::{LineError, read_line, write_line};
 use super::wire::{
-    ClientLine, Hello, LinkEvent, Role, Welcome, WelcomeLine, encode, error_line, lagged,
-    reply_line,
+    ClientLine, Hello, LinkEvent, Role, Welcome, WelcomeLine, encode, error_line, event_line,
+    lagged, reply_line,
 };
 use super::{BUILD, LinkError, MAX_CLIENT_LINE_BYTES, SESSION_VERSION};
 
@@ -166,7 +166,7 @@ async fn write_loop<H: LinkHandler>(
     mut queued: mpsc::Receiver<Out>,
     mut own: mpsc::Receiver<LinkEvent>,
     missed: Arc<AtomicU64>,
-    mut events: Option<broadcast::Receiver<LinkEvent>>,
+    mut events: Option<broadcast::Receiver<H::Event>>,
     handler: Arc<H>,
 ) {
     loop {
@@ -186,7 +186,7 @@ async fn write_loop<H: LinkHandler>(
                 },
                 Some(event) = own.recv() => encode(&event),
                 next = next_event(&mut events) => match next {
-                    Ok(event) => encode(&event),
+                    Ok(event) => event_line(event.name(), event.payload()),
                     Err(broadcast::error::RecvError::Lagged(n)) => encode(&lagged(n)),
                     Err(broadcast::error::RecvError::Closed) => {
                         // The keeper's stream ended (it is quitting): no more events, calls go on.
@@ -203,9 +203,9 @@ async fn write_loop<H: LinkHandler>(
 }
 
 /// The stream's next event; never ready for a session that has none.
-async fn next_event(
-    events: &mut Option<broadcast::Receiver<LinkEvent>>,
-) -> Result<LinkEvent, broadcast::error::RecvError> {
+async fn next_event<E: StreamEvent>(
+    events: &mut Option<broadcast::Receiver<E>>,
+) -> Result<E, broadcast::error::RecvError> {
     match events {
         Some(events) => events.recv().await,
         None => std::future::pending().await,

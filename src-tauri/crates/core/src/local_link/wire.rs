@@ -138,6 +138,16 @@ fn fault(id: Option<u64>, why: &str) -> LineFault {
     }
 }
 
+/// An event's line, from its name and payload as the keeper's own event type holds them.
+pub(super) fn event_line(event: &str, payload: &Value) -> String {
+    #[derive(Serialize)]
+    struct EventLine<'a> {
+        event: &'a str,
+        payload: &'a Value,
+    }
+    encode(&EventLine { event, payload })
+}
+
 /// A line the server writes, encoded.
 pub(super) fn reply_line(id: u64, result: Result<Value, Value>) -> String {
     let mut map = Map::new();
@@ -298,6 +308,14 @@ mod tests {
                 LAGGED_EVENT,
                 json!({"missed":4})
             )))
+        );
+        assert_eq!(
+            ServerLine::parse(event_line("status://view", &json!([1])).as_bytes()),
+            Ok(ServerLine::Event(LinkEvent::new(
+                "status://view",
+                json!([1])
+            ))),
+            "a keeper's own event type is written as a LinkEvent is"
         );
         assert_eq!(
             ServerLine::parse(error_line(Some(2), "no").as_bytes()),
