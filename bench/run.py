@@ -123,6 +123,20 @@ def recovery_rows():
                 f"backoff 250 ms doubling), sim down {r['down_ms']} ms; min {r['min_ms']:.0f} max {r['max_ms']:.0f} ms")]
 
 
+def link_rows():
+    """The local link's session between the window and the keeper (core/examples/link_bench.rs)."""
+    r = json.loads(run([TARGET / "examples" / "link_bench", "--calls", "2000", "--json"], timeout=300))
+    note = "one LinkClient and a keeper on a Unix socket (core/src/local_link), no anchor"
+    return [
+        row(f"local link: a small call's round trip, median of {r['calls']}", r["call_median_us"], "us", note=note),
+        row(f"local link: a small call's round trip, p95 of {r['calls']}", r["call_p95_us"], "us", note=note),
+        row(f"local link: a reply of {r['logs_lines']} log lines ({r['logs_bytes'] / 1e6:.1f} MB), median of 5",
+            r["logs_median_ms"], "ms", note=note),
+        row(f"local link: events to the window, {r['events']} in batches of 256", r["events_per_s"], "events/s",
+            note=note + "; none dropped (the window takes each batch before the next)"),
+    ]
+
+
 def reconnect_rows(quick):
     """Connects the supervisor makes against a misbehaving Gateway: the connect budget (6 in 20 s, 12 in 5 min)."""
     exe = TARGET / "examples" / "reconnect_bench"
@@ -301,6 +315,7 @@ def main():
     rows += zombie_rows([80, 500] if args.quick else [80, 2000], 5 if args.quick else 15)
     rows += diagnose_rows(5 if args.quick else 15)
     rows += handshake_hold_rows(1 if args.quick else 3)
+    rows += link_rows()
     if not args.skip_app:
         rows += app_rows(2 if args.quick else 3)
         rows += restart_rows(2 if args.quick else 5)

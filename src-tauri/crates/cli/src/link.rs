@@ -29,7 +29,7 @@ pub fn ask_app(connect: bool, bound: Duration) -> AppAnswer {
     use std::os::unix::net::UnixStream;
 
     use gateway_core::local_link::{
-        LINK_VERSION, LinkReply, LinkRequest, check_private_dir, check_socket_file, link_dir,
+        LinkReply, LinkRequest, ONE_SHOT_VERSION, check_private_dir, check_socket_file, link_dir,
         socket_path,
     };
 
@@ -48,7 +48,7 @@ pub fn ask_app(connect: bool, bound: Duration) -> AppAnswer {
         Err(e) => return AppAnswer::Unusable(format!("cannot reach the app: {e}")),
     };
     let request = LinkRequest {
-        v: LINK_VERSION,
+        v: ONE_SHOT_VERSION,
         connect,
     };
     let sent = serde_json::to_string(&request)
@@ -72,7 +72,7 @@ pub fn ask_app(connect: bool, bound: Duration) -> AppAnswer {
     }
     match serde_json::from_str::<LinkReply>(line.trim()) {
         Ok(LinkReply {
-            v: LINK_VERSION,
+            v: ONE_SHOT_VERSION,
             session: Some(session),
             ..
         }) => AppAnswer::Session(Box::new(session)),

@@ -1,12 +1,29 @@
-//! The local link: how `gateway-doctor` asks the open Gateway Doctor app about its one session instead of
-//! opening a connection of its own. One request line, one JSON reply line, then the connection closes.
+//! The local link: a Unix socket through which the keeper (the process that holds the session) answers
+//! `gateway-doctor diagnose` and serves the window. The first line a client sends picks the protocol:
 //!
-//! It is a Unix socket that only the same user can open: `link.sock` (0600) in a directory (0700) of the
-//! user's runtime dir (`$XDG_RUNTIME_DIR/gateway-doctor`, else `gateway-doctor-<uid>` under the temp dir).
-//! Both sides refuse a directory or socket that is not this user's or not private ([`private`]), and the
-//! server also checks the peer's uid (SO_PEERCRED) before it answers ([`server`]). The reply carries the
-//! session's phase, its status (heartbeat, link, guardrail), the latch and, when the session was live, one
-//! bounded ping: the app's session IS the API test.
+//! - **Version 1, one-shot** (the CLI): `{"v":1,"connect":bool}` → one [`LinkReply`] line, then the
+//!   connection closes. The reply carries the session's phase, its status (heartbeat, link, guardrail),
+//!   the latch and, when the session was live, one bounded ping: the app's session IS the API test.
+//! - **Version 2, session** (the window): newline-delimited JSON both ways for as long as the client
+//!   stays. `{"v":2,"hello":{"role":"window"|"cli","build":"<version>"}}` (within 2 s) →
+//!   `{"v":2,"welcome":{"build":"<version>","pid":N}}`. Then calls `{"id":N,"call":"<name>","args":..}`
+//!   → `{"id":N,"ok":..}` or `{"id":N,"err":..}`, each call on its own task, answered in any order; and
+//!   events `{"event":"<name>","payload":..}`: every event of the keeper's stream for a window, for a cli
+//!   only after `{"subscribe":true}`; the keeper's control messages ("window://show", "app://quit") are
+//!   events too. A session that falls behind loses events, never blocks the keeper or another session,
+//!   and is told `{"event":"link://lagged","payload":{"missed":N}}` (the window then re-reads its
+//!   snapshots). A client line is at most 1 MiB ([`MAX_CLIENT_LINE_BYTES`]; longer: an error line and the
+//!   session closes), a keeper line at most 64 MiB ([`MAX_SERVER_LINE_BYTES`]: the logs reply is
+//!   large). A line that is not JSON or not a call gets `{"error":"<why>"}` (with the call's `"id"`
+//!   when it had one) and the session goes on. The build in hello and welcome lets each side tell a
+//!   different install; the link does not refuse on it.
+//!
+//! The socket is `link.sock` (0600) in a directory (0700) of the user's runtime dir
+//! (`$XDG_RUNTIME_DIR/gateway-doctor`, else `gateway-doctor-<uid>` under the temp dir). Both sides refuse a
+//! directory or socket that is not this user's or not private ([`private`]), and the server also checks
+//! the peer's uid (SO_PEERCRED) on every connection ([`server`]); the session client checks the server's.
+//! The server's parts: [`server`] (bind, first line), [`one_shot`] (v1), [`session`] and [`handler`] (v2,
+//! what the keeper implements); the window's: [`client`]; the lines: [`wire`], [`lines`].
 //!
 //! Windows has no link (yet): the server and the client compile out, the app logs [`UNAVAILABLE`] at
 //! start-up and the CLI behaves as if no app were open (it can show [`UNAVAILABLE`] to say why). A named
@@ -15,16 +32,36 @@
 //! that is written, no link is safer than a link another user could reach or impersonate.
 
 #[cfg(unix)]
+mod client;
+#[cfg(unix)]
+mod handler;
+#[cfg(unix)]
+mod lines;
+#[cfg(unix)]
+mod one_shot;
+#[cfg(unix)]
 mod private;
 #[cfg(unix)]
 mod server;
+#[cfg(unix)]
+mod session;
+#[cfg(unix)]
+mod wire;
 
+#[cfg(unix)]
+pub use client::{CallAnswer, LinkClient};
+#[cfg(unix)]
+pub use handler::{ConnectionId, Connections, LinkHandler, StreamEvent};
+#[cfg(unix)]
+pub use one_shot::{LinkTarget, OneShot, TargetFn};
 #[cfg(unix)]
 pub use private::{
     check_peer, check_private_dir, check_socket_file, link_dir, link_dir_in, own_uid, socket_path,
 };
 #[cfg(unix)]
-pub use server::{LinkServer, LinkTarget, TargetFn};
+pub use server::LinkServer;
+#[cfg(unix)]
+pub use wire::{Hello, LAGGED_EVENT, LinkEvent, Role, Welcome};
 
 use gateway_proto::{ErrorBody, WorkerStatus};
 use serde::{Deserialize, Serialize};
@@ -42,14 +79,26 @@ pub const UNAVAILABLE: Option<&str> = if cfg!(unix) {
     )
 };
 
-/// The protocol's version; a reply with another one is not used.
-pub const LINK_VERSION: u32 = 1;
+/// The one-shot request's version (the CLI's diagnose); a reply with another one is not used.
+pub const ONE_SHOT_VERSION: u32 = 1;
+
+/// The session protocol's version (the window's).
+pub const SESSION_VERSION: u32 = 2;
+
+/// This build's version, said in hello and welcome.
+pub const BUILD: &str = env!("CARGO_PKG_VERSION");
 
 /// The socket file's name inside the link directory.
 pub const SOCKET_NAME: &str = "link.sock";
 
-/// The longest request line the server reads.
+/// The longest first line the server reads (a one-shot request or a hello).
 pub const MAX_REQUEST_BYTES: usize = 4096;
+
+/// The longest line a session's client may send.
+pub const MAX_CLIENT_LINE_BYTES: usize = 1 << 20;
+
+/// The longest line a session's client reads from the keeper (a reply with 100,000 log lines fits).
+pub const MAX_SERVER_LINE_BYTES: usize = 64 << 20;
 
 /// What the CLI asks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,4 +167,42 @@ pub enum LinkError {
     BadReply(String),
     #[error("the app did not answer within {0} s")]
     Timeout(u64),
+    #[error("the Gateway Doctor keeper refused: {0}")]
+    Refused(String),
+    #[error("the Gateway Doctor keeper closed the link (it quit or restarted)")]
+    Closed,
+    #[error("{what} is longer than the link's limit of {limit} bytes")]
+    TooLong { what: &'static str, limit: usize },
+}
+
+/// A stable code per [`LinkError`], for a caller that branches on it (the window maps each to its own
+/// command error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkErrorCode {
+    Unsafe,
+    PeerRefused,
+    InUse,
+    Io,
+    BadReply,
+    Timeout,
+    Refused,
+    Closed,
+    TooLong,
+}
+
+impl LinkError {
+    pub fn code(&self) -> LinkErrorCode {
+        match self {
+            LinkError::Unsafe { .. } => LinkErrorCode::Unsafe,
+            LinkError::PeerRefused { .. } => LinkErrorCode::PeerRefused,
+            LinkError::InUse(_) => LinkErrorCode::InUse,
+            LinkError::Io { .. } => LinkErrorCode::Io,
+            LinkError::BadReply(_) => LinkErrorCode::BadReply,
+            LinkError::Timeout(_) => LinkErrorCode::Timeout,
+            LinkError::Refused(_) => LinkErrorCode::Refused,
+            LinkError::Closed => LinkErrorCode::Closed,
+            LinkError::TooLong { .. } => LinkErrorCode::TooLong,
+        }
+    }
 }

@@ -1,43 +1,34 @@
-//! The app's side of the link: a plain tokio task around a real [`Supervisor`], so a test can run it
-//! without a window. Each connection: peer uid checked, one bounded request line read, the session tested
-//! through the supervisor (a ping when live; a connect, kept, when asked and allowed), one reply line.
+//! The keeper's side of the link: binds the private socket and reads each connection's first line. A
+//! one-shot request (version 1) gets its one reply ([`OneShot`]); a hello (version 2) opens a session
+//! ([`LinkHandler`]). Every connection's peer uid is checked first.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use serde_json::Value;
+use tokio::io::BufReader;
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::broadcast;
+use tokio::task::JoinSet;
 
+use super::handler::{ConnectionId, Connections, LinkHandler};
+use super::lines::{LineError, read_line, write_line};
+use super::one_shot::{OneShot, TargetFn, reply_error};
 use super::private::{check_peer, ensure_private_dir, own_uid};
-use super::{LINK_VERSION, LinkError, LinkReply, LinkRequest, LinkSession, MAX_REQUEST_BYTES};
-use crate::diagnostics::{nothing_listens, test_session};
-use crate::supervisor::{Lifecycle, Supervisor};
+use super::wire::{HelloLine, LinkEvent, encode, refusal_line};
+use super::{LinkError, LinkRequest, MAX_REQUEST_BYTES, ONE_SHOT_VERSION, SESSION_VERSION};
+use crate::supervisor::Supervisor;
 
-/// How long a client may take to send its request line.
+/// How long a client may take to send its first line (the request or the hello).
 const REQUEST_BOUND: Duration = Duration::from_secs(2);
-/// The longest a ping through the live session may take for a link request.
-const PING_BOUND: Duration = Duration::from_secs(5);
-
-/// Where the app's session goes and whether the link may connect it (not while a setting is bad).
-#[derive(Debug, Clone)]
-pub struct LinkTarget {
-    pub host: String,
-    pub port: u16,
-    pub client_id: i32,
-    /// How long a connect may take before the reply says what it saw (the configured timeout + margin).
-    pub connect_bound: Duration,
-    pub can_connect: bool,
-}
-
-/// Reads the app's current target on each request (settings can change while it runs).
-pub type TargetFn = Arc<dyn Fn() -> LinkTarget + Send + Sync>;
 
 /// A bound link socket; the socket file is removed when it is dropped.
 #[derive(Debug)]
 pub struct LinkServer {
     listener: UnixListener,
     path: PathBuf,
+    connections: Connections,
 }
 
 impl LinkServer {
@@ -66,21 +57,53 @@ impl LinkServer {
                 source,
             },
         )?;
-        Ok(LinkServer { listener, path })
+        Ok(LinkServer {
+            listener,
+            path,
+            connections: Connections::default(),
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Answers requests until the task is dropped; each connection runs on its own task.
+    /// The sessions this server will open, to push an event to one of them.
+    pub fn connections(&self) -> Connections {
+        self.connections.clone()
+    }
+
+    /// Answers one-shot requests about `supervisor`'s session until the task is dropped; a hello is
+    /// refused (no sessions here).
     pub async fn serve(self, supervisor: Supervisor, target: TargetFn) {
+        self.accept(
+            Some(OneShot { supervisor, target }),
+            None::<Arc<NoSessions>>,
+        )
+        .await
+    }
+
+    /// Serves sessions through `handler` and, when given, one-shot requests through `one_shot`, until
+    /// the task is dropped; each connection runs on its own task, and all of them end with this one.
+    pub async fn serve_sessions<H: LinkHandler>(self, handler: Arc<H>, one_shot: Option<OneShot>) {
+        self.accept(one_shot, Some(handler)).await
+    }
+
+    async fn accept<H: LinkHandler>(self, one_shot: Option<OneShot>, handler: Option<Arc<H>>) {
+        let one_shot = one_shot.map(Arc::new);
+        // Every connection's task lives in this set: when serving stops, every session ends with it.
+        let mut connections = JoinSet::new();
         loop {
-            match self.listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                Some(_) = connections.join_next() => continue,
+            };
+            match accepted {
                 Ok((stream, _)) => {
-                    let (supervisor, target) = (supervisor.clone(), target.clone());
-                    tokio::spawn(async move {
-                        if let Err(e) = answer(stream, &supervisor, &target).await {
+                    let (one_shot, handler) = (one_shot.clone(), handler.clone());
+                    let open = self.connections.clone();
+                    connections.spawn(async move {
+                        if let Err(e) = answer(stream, one_shot, handler, open).await {
                             tracing::warn!("local link: {e}");
                         }
                     });
@@ -100,73 +123,102 @@ impl Drop for LinkServer {
     }
 }
 
-async fn answer(
+/// What a connection's first line asks.
+enum First {
+    OneShot(LinkRequest),
+    Hello(HelloLine),
+    /// A line to answer with before closing.
+    Refuse(String),
+}
+
+async fn answer<H: LinkHandler>(
     stream: UnixStream,
-    supervisor: &Supervisor,
-    target: &TargetFn,
+    one_shot: Option<Arc<OneShot>>,
+    handler: Option<Arc<H>>,
+    connections: Connections,
 ) -> Result<(), LinkError> {
     // The directory already keeps others out; the peer check holds even if it were opened up.
     let peer = stream.peer_cred().ok().map(|c| c.uid());
     check_peer(peer, own_uid())?;
     let (read, mut write) = stream.into_split();
-    let mut line = String::new();
-    let mut reader = BufReader::new(read.take(MAX_REQUEST_BYTES as u64));
-    let read = tokio::time::timeout(REQUEST_BOUND, reader.read_line(&mut line)).await;
-    let reply = match read {
-        Err(_) => reply_error("no request line within 2 s".into()),
-        Ok(Err(source)) => {
+    let mut reader = BufReader::new(read);
+    let first =
+        tokio::time::timeout(REQUEST_BOUND, read_line(&mut reader, MAX_REQUEST_BYTES)).await;
+    let line = match first {
+        Err(_) => one_shot_line("no request line within 2 s".into()),
+        Ok(Err(LineError::TooLong)) => one_shot_line(format!(
+            "the first line is longer than the limit of {MAX_REQUEST_BYTES} bytes"
+        )),
+        Ok(Err(LineError::Io(source))) => {
             return Err(LinkError::Io {
                 about: "read the request",
                 source,
             });
         }
-        Ok(Ok(_)) => match serde_json::from_str::<LinkRequest>(line.trim()) {
-            Ok(request) if request.v == LINK_VERSION => LinkReply {
-                v: LINK_VERSION,
-                session: Some(session(supervisor, target(), request.connect).await),
-                error: None,
+        Ok(Ok(None)) => return Ok(()),
+        Ok(Ok(Some(line))) => match first_line(&line) {
+            First::OneShot(request) => match one_shot {
+                Some(one_shot) => encode(&one_shot.answer(request).await),
+                None => one_shot_line(
+                    "this Gateway Doctor answers sessions only (link version 2), not one-shot requests"
+                        .into(),
+                ),
             },
-            Ok(request) => reply_error(format!("link version {} is not {LINK_VERSION}", request.v)),
-            Err(e) => reply_error(format!("bad request: {e}")),
+            First::Hello(hello) => match handler {
+                Some(handler) => {
+                    return super::session::run(reader, write, hello.hello, handler, connections)
+                        .await;
+                }
+                None => refusal_line(&format!(
+                    "link version {SESSION_VERSION} (a session) is not served by this app: it answers \
+                     one-shot requests (version {ONE_SHOT_VERSION}) only"
+                )),
+            },
+            First::Refuse(line) => line,
         },
     };
-    let mut text = serde_json::to_string(&reply).map_err(|e| LinkError::BadReply(e.to_string()))?;
-    text.push('\n');
-    write
-        .write_all(text.as_bytes())
-        .await
-        .map_err(|source| LinkError::Io {
-            about: "write the reply",
-            source,
-        })
+    write_line(&mut write, &line, "write the reply").await
 }
 
-fn reply_error(error: String) -> LinkReply {
-    LinkReply {
-        v: LINK_VERSION,
-        session: None,
-        error: Some(error),
+fn one_shot_line(error: String) -> String {
+    encode(&reply_error(error))
+}
+
+/// Reads the first line by its version: 1 is the CLI's one-shot request, 2 a session's hello.
+fn first_line(line: &[u8]) -> First {
+    let version = serde_json::from_slice::<Value>(line)
+        .ok()
+        .and_then(|value| value.get("v").and_then(Value::as_u64));
+    match version {
+        Some(2) => match serde_json::from_slice::<HelloLine>(line) {
+            Ok(hello) => First::Hello(hello),
+            Err(e) => First::Refuse(refusal_line(&format!(
+                "link version 2 starts with a hello, {{\"v\":2,\"hello\":{{\"role\":\"window\" or \
+                 \"cli\",\"build\":\"<version>\"}}}}: {e}"
+            ))),
+        },
+        Some(v) if v != u64::from(ONE_SHOT_VERSION) => First::Refuse(one_shot_line(format!(
+            "link version {v} is not {ONE_SHOT_VERSION} (one-shot) or {SESSION_VERSION} (session)"
+        ))),
+        _ => match serde_json::from_slice::<LinkRequest>(line) {
+            Ok(request) => First::OneShot(request),
+            Err(e) => First::Refuse(one_shot_line(format!("bad request: {e}"))),
+        },
     }
 }
 
-async fn session(supervisor: &Supervisor, target: LinkTarget, connect: bool) -> LinkSession {
-    // Connect only where something listens, as the app's own Diagnose does.
-    let connect = connect && target.can_connect && !nothing_listens(target.port).await;
-    let test = test_session(supervisor, connect, target.connect_bound, PING_BOUND).await;
-    let latch = match &test.lifecycle {
-        Lifecycle::Latched { error } => Some(error.clone()),
-        _ => None,
-    };
-    LinkSession {
-        app_pid: std::process::id(),
-        host: target.host,
-        port: target.port,
-        client_id: target.client_id,
-        phase: test.lifecycle.phase().into(),
-        latch,
-        worker_pid: test.worker_pid,
-        worker: test.status,
-        ping: test.ping,
+/// The handler type of a server without sessions; never called.
+struct NoSessions;
+
+impl LinkHandler for NoSessions {
+    type Event = LinkEvent;
+
+    async fn call(&self, _: ConnectionId, _: String, _: Value) -> Result<Value, Value> {
+        Err(Value::from("no sessions here"))
+    }
+
+    fn events(&self) -> broadcast::Receiver<LinkEvent> {
+        broadcast::channel(1).1
     }
 }
 
@@ -176,9 +228,11 @@ mod tests {
 
     use super::*;
     use crate::config::{Config, Inputs};
+    use crate::local_link::{LinkReply, LinkTarget};
     use crate::supervisor::SupervisorOptions;
 
-    async fn ask(path: &Path, line: &str) -> LinkReply {
+    /// Sends `line` on a new connection; the first line back, as JSON.
+    async fn ask_json(path: &Path, line: &str) -> Value {
         let mut stream = UnixStream::connect(path).await.expect("connect");
         stream.write_all(line.as_bytes()).await.expect("write");
         let mut reply = String::new();
@@ -187,6 +241,51 @@ mod tests {
             .await
             .expect("read");
         serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    async fn ask(path: &Path, line: &str) -> LinkReply {
+        let reply = ask_json(path, line).await;
+        serde_json::from_value(reply.clone()).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    /// A supervisor that is never connected here (it starts no worker until asked), and its target.
+    fn idle_session() -> (Supervisor, TargetFn) {
+        let config = Config::resolve(&Inputs::default()).expect("defaults");
+        let supervisor = Supervisor::start(SupervisorOptions::new("/nonexistent".into(), config));
+        let target: TargetFn = Arc::new(|| LinkTarget {
+            host: "127.0.0.1".into(),
+            port: 1,
+            client_id: 7,
+            connect_bound: Duration::from_secs(1),
+            can_connect: false,
+        });
+        (supervisor, target)
+    }
+
+    #[tokio::test]
+    async fn a_keeper_answers_the_one_shot_request_and_opens_sessions_on_one_socket() {
+        let base = tempfile::tempdir().expect("temp dir");
+        let server = LinkServer::bind(&base.path().join("gateway-doctor")).expect("bind");
+        let path = server.path().to_path_buf();
+        let (supervisor, target) = idle_session();
+        let one_shot = OneShot {
+            supervisor: supervisor.clone(),
+            target,
+        };
+        let serving = tokio::spawn(server.serve_sessions(Arc::new(NoSessions), Some(one_shot)));
+
+        let reply = ask(&path, "{\"v\":1,\"connect\":false}\n").await;
+        assert_eq!(reply.v, ONE_SHOT_VERSION);
+        assert_eq!(reply.session.expect("a session").phase, "idle");
+
+        let hello = "{\"v\":2,\"hello\":{\"role\":\"cli\",\"build\":\"0\"}}\n";
+        let welcome = ask_json(&path, hello).await;
+        assert_eq!(welcome["v"], SESSION_VERSION);
+        assert_eq!(welcome["welcome"]["pid"], std::process::id());
+
+        serving.abort();
+        let _ = serving.await;
+        supervisor.shutdown().await;
     }
 
     #[tokio::test]
@@ -206,16 +305,7 @@ mod tests {
             ),
             "a second app does not steal a live link"
         );
-        let config = Config::resolve(&Inputs::default()).expect("defaults");
-        // Never connected here: the supervisor starts no worker until asked.
-        let supervisor = Supervisor::start(SupervisorOptions::new("/nonexistent".into(), config));
-        let target: TargetFn = Arc::new(|| LinkTarget {
-            host: "127.0.0.1".into(),
-            port: 1,
-            client_id: 7,
-            connect_bound: Duration::from_secs(1),
-            can_connect: false,
-        });
+        let (supervisor, target) = idle_session();
         let serving = tokio::spawn(server.serve(supervisor.clone(), target));
 
         let reply = ask(&path, "{\"v\":1,\"connect\":false}\n").await;
@@ -227,6 +317,25 @@ mod tests {
 
         let reply = ask(&path, "{\"v\":2,\"connect\":false}\n").await;
         assert!(reply.error.expect("an error").contains("link version 2"));
+        let reply = ask(
+            &path,
+            "{\"v\":2,\"hello\":{\"role\":\"cli\",\"build\":\"0\"}}\n",
+        )
+        .await;
+        assert!(
+            reply
+                .error
+                .expect("an error")
+                .contains("not served by this app"),
+            "a one-shot server refuses a session in words"
+        );
+        let reply = ask(&path, "{\"v\":3,\"connect\":false}\n").await;
+        assert!(
+            reply
+                .error
+                .expect("an error")
+                .contains("link version 3 is not 1")
+        );
         let reply = ask(&path, "{\"v\":1,\"connect\":false,\"kill\":true}\n").await;
         assert!(reply.error.expect("an error").starts_with("bad request"));
         let reply = ask(&path, "{\"v\":1,\"connect\":true}\n").await;
