@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use gateway_backend::Backend;
-use gateway_backend::logstore::{self, LogStore, RELAY_TARGET};
+use gateway_backend::logstore::{self, LogStore};
 use tauri::{AppHandle, Builder, Manager, Runtime};
 use tauri_plugin_log::{RotationStrategy, Target, TargetKind, fern};
 use tauri_plugin_notification::NotificationExt;
@@ -22,8 +22,14 @@ pub const LOG_FILE_BYTES: u128 = 10_000_000;
 /// Log files kept, the current one included.
 pub const KEPT_LOG_FILES: usize = 5;
 
-/// Registers the plugins; single-instance first, as it must be.
-pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<R> {
+/// The log file of a window whose session lives in the keeper (the keeper writes `Gateway Doctor.log`).
+#[cfg(target_os = "linux")]
+pub const WINDOW_LOG_FILE: &str = "Gateway Doctor window";
+
+/// Registers the plugins; single-instance first, as it must be. `logs`: the Logs screen's store when the
+/// backend runs in this process; None for a window whose session lives in the keeper (its few lines go to
+/// its own file, [`WINDOW_LOG_FILE`]).
+pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Option<Arc<LogStore>>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             log::info!("a second launch: showing this window instead");
@@ -49,7 +55,7 @@ pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Arc<LogStore>) -> Builder<
 /// Linux, ~/Library/Logs/<identifier> on macOS, %LOCALAPPDATA%\<identifier>\logs on Windows (identifier
 /// as in tauri.conf.json). At [`LOG_FILE_BYTES`] it is renamed `Gateway Doctor_<date>.log` and a new one
 /// begun; the last [`KEPT_LOG_FILES`] are kept, so a support request can look back days rather than 40 KB.
-fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> {
+fn log_plugin<R: Runtime>(logs: Option<Arc<LogStore>>) -> tauri::plugin::TauriPlugin<R> {
     let stamped = |out: fern::FormatCallback<'_>,
                    message: &std::fmt::Arguments<'_>,
                    record: &log::Record<'_>| {
@@ -61,12 +67,14 @@ fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> 
             message
         ))
     };
-    let store = fern::Dispatch::new()
-        .filter(|meta| meta.target() != RELAY_TARGET && !meta.target().starts_with("gateway_core"))
-        .chain(fern::Output::call(move |record| {
-            logs.push(logstore::from_record(record))
-        }));
-    tauri_plugin_log::Builder::new()
+    let file_name = match logs {
+        Some(_) => None,
+        #[cfg(target_os = "linux")]
+        None => Some(WINDOW_LOG_FILE.to_string()),
+        #[cfg(not(target_os = "linux"))]
+        None => None,
+    };
+    let mut builder = tauri_plugin_log::Builder::new()
         .clear_targets()
         .clear_format()
         .level(log::LevelFilter::Info)
@@ -76,10 +84,17 @@ fn log_plugin<R: Runtime>(logs: Arc<LogStore>) -> tauri::plugin::TauriPlugin<R> 
         .level_for("tracing", log::LevelFilter::Warn)
         .max_file_size(LOG_FILE_BYTES)
         .rotation_strategy(RotationStrategy::KeepSome(KEPT_LOG_FILES))
-        .target(Target::new(TargetKind::LogDir { file_name: None }).format(stamped))
-        .target(Target::new(TargetKind::Stderr).format(stamped))
-        .target(Target::new(TargetKind::Dispatch(store)))
-        .build()
+        .target(Target::new(TargetKind::LogDir { file_name }).format(stamped))
+        .target(Target::new(TargetKind::Stderr).format(stamped));
+    if let Some(logs) = logs {
+        let store = fern::Dispatch::new()
+            .filter(|meta| logstore::stored(meta.target()))
+            .chain(fern::Output::call(move |record| {
+                logs.push(logstore::from_record(record))
+            }));
+        builder = builder.target(Target::new(TargetKind::Dispatch(store)));
+    }
+    builder.build()
 }
 
 /// The tray, the notifications and the signal handler; after the state is managed.

@@ -24,6 +24,8 @@ use tauri::{Builder, Manager, RunEvent, Runtime};
 mod commands;
 mod desktop;
 mod events;
+#[cfg(target_os = "linux")]
+mod keeper;
 mod route;
 mod tray;
 mod window;
@@ -51,17 +53,11 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, mut options: Options) -> Builder
     let logs = Arc::new(LogStore::new(options.log_capacity));
     let desktop = options.desktop;
     let builder = if desktop {
-        desktop::plugins(builder, logs.clone())
+        desktop::plugins(builder, Some(logs.clone()))
     } else {
         builder
     };
-    let desktop_commands: Box<dyn Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync> =
-        Box::new(tauri::generate_handler![
-            handlers::logs::open_logs_folder,
-            handlers::desktop::quit_app,
-            handlers::desktop::get_autostart,
-            handlers::desktop::set_autostart,
-        ]);
+    let desktop_commands = desktop_commands();
     builder
         .invoke_handler(move |invoke| route::handle(invoke, &desktop_commands))
         .setup(move |app| {
@@ -80,9 +76,21 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, mut options: Options) -> Builder
                 desktop::setup(app.handle(), &backend);
                 tauri::async_runtime::block_on(async { gateway_backend::link::spawn(&backend) });
             }
-            app.manage(Route::in_process(backend));
+            app.manage(Route::InProcess(backend));
             Ok(())
         })
+}
+
+/// The desktop's own commands (the backend's go through `route`).
+type Handler<R> = Box<dyn Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync>;
+
+fn desktop_commands<R: Runtime>() -> Handler<R> {
+    Box::new(tauri::generate_handler![
+        handlers::logs::open_logs_folder,
+        handlers::desktop::quit_app,
+        handlers::desktop::get_autostart,
+        handlers::desktop::set_autostart,
+    ])
 }
 
 /// The app's name and version, and the program the backend runs in, for get_app_info and the support bundle.
@@ -102,14 +110,27 @@ fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// Ends the session's worker (no API disconnect) and the demo gateway; on every way out of the app.
 pub fn shutdown<R: Runtime, M: Manager<R>>(manager: &M) {
-    if let Some(route) = manager.try_state::<Route>() {
-        tauri::async_runtime::block_on(route.backend().shutdown());
+    if let Some(backend) = manager
+        .try_state::<Route>()
+        .and_then(|r| r.backend().cloned())
+    {
+        tauri::async_runtime::block_on(backend.shutdown());
     }
 }
 
-/// Runs the app on the real runtime until it exits.
+/// Runs the app on the real runtime until it exits. On Linux the session lives in the keeper when it can
+/// be reached or started (src/keeper.rs) and this process is only the window; otherwise, and on Windows
+/// and macOS, the backend runs here and the app stays in the tray when its window closes.
 pub fn run() -> tauri::Result<()> {
     let context = context();
+    #[cfg(target_os = "linux")]
+    if let Some(reached) = keeper::reach() {
+        if std::env::args().any(|a| a == window::IN_TRAY_ARG) {
+            // Started at login: the keeper (now running) is the tray; no window until Open.
+            return Ok(());
+        }
+        return run_window(context, reached);
+    }
     let (info, shell) = app_info(&context);
     let options = Options::from_environment(info, shell, None);
     let app = run_app(Builder::default(), options).build(context)?;
@@ -138,5 +159,33 @@ pub fn run() -> tauri::Result<()> {
         }
         _ => {}
     });
+    Ok(())
+}
+
+/// The window alone: the keeper holds the session, the tray and the notifications. Closing the window ends
+/// this process; the keeper's Open starts it again.
+#[cfg(target_os = "linux")]
+fn run_window(
+    mut context: tauri::Context<tauri::Wry>,
+    (link, events): keeper::Reached,
+) -> tauri::Result<()> {
+    if std::env::args().any(|a| a == keeper::DIAGNOSE_ARG) {
+        window::start_on_diagnose(&mut context);
+    }
+    let desktop_commands = desktop_commands();
+    let app = desktop::plugins(Builder::default(), None)
+        .invoke_handler(move |invoke| route::handle(invoke, &desktop_commands))
+        .manage(Route::Keeper(link))
+        .manage(window::TrayLife::in_keeper())
+        .setup(move |app| {
+            log::info!(
+                "Gateway Doctor {}: the window; the session is kept by the keeper",
+                app.package_info().version
+            );
+            tauri::async_runtime::spawn(keeper::pump(app.handle().clone(), events));
+            Ok(())
+        })
+        .build(context)?;
+    app.run(|_, _| {});
     Ok(())
 }

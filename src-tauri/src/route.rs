@@ -1,36 +1,73 @@
 //! Where the window's commands go. The backend's commands (gateway-backend's `api::COMMANDS`) are handed
-//! over whole, name and JSON arguments, to the backend running in this process, and its answer or error
-//! comes back as it was given: the UI sees exactly what the backend says. The desktop's own commands (quit,
-//! start at login, open the logs folder) are this program's, registered with `generate_handler!` in lib.rs.
-//! Tauri has already checked the window's capability for the command (the app's permission manifest, built
-//! from commands.rs) before any of this runs.
+//! over whole, name and JSON arguments, and the answer or error comes back as it was given, so the UI sees
+//! exactly what the backend says. The backend runs either in this process ([`Route::InProcess`]: Windows,
+//! macOS, the tests, and Linux when the keeper cannot start) or in the keeper ([`Route::Keeper`]: Linux,
+//! over the local link; src/keeper.rs). The desktop's own commands (quit, start at login, open the logs
+//! folder) are this program's, registered with `generate_handler!` in lib.rs. Tauri has already checked the
+//! window's capability for the command (the app's permission manifest, built from commands.rs) before any
+//! of this runs.
 
 use std::sync::Arc;
+#[cfg(unix)]
+use std::time::Duration;
 
 use gateway_backend::{AppError, Backend, CommandError};
 use serde_json::Value;
 use tauri::ipc::{Invoke, InvokeBody, InvokeError};
 use tauri::{Manager, Runtime};
 
-/// The backend the commands go to (managed app state).
-pub struct Route {
-    backend: Arc<Backend>,
+/// How long a command may take in the keeper before the window stops waiting. Every command is bounded
+/// there already (a connect by its timeout, a diagnose by its stages, a restart runs in the background);
+/// this only catches a keeper that stopped answering.
+#[cfg(unix)]
+const KEEPER_CALL_BOUND: Duration = Duration::from_secs(300);
+
+/// Where the commands go (managed app state).
+pub enum Route {
+    InProcess(Arc<Backend>),
+    #[cfg(unix)]
+    Keeper(gateway_core::local_link::LinkClient),
 }
 
 impl Route {
-    pub fn in_process(backend: Arc<Backend>) -> Route {
-        Route { backend }
+    /// The backend when it runs in this process.
+    pub fn backend(&self) -> Option<&Arc<Backend>> {
+        match self {
+            Route::InProcess(backend) => Some(backend),
+            #[cfg(unix)]
+            Route::Keeper(_) => None,
+        }
     }
 
-    pub fn backend(&self) -> &Arc<Backend> {
-        &self.backend
+    /// Whether this is the desktop app (the tests' in-process backend runs without one).
+    pub fn desktop(&self) -> bool {
+        match self {
+            Route::InProcess(backend) => backend.state.options.desktop,
+            #[cfg(unix)]
+            Route::Keeper(_) => true,
+        }
     }
 
-    /// Runs command `name` with `arguments`; the error is the backend's CommandError as JSON.
+    /// Runs command `name` with `arguments`; the error is a CommandError as JSON.
     pub async fn call(&self, name: &str, arguments: Value) -> Result<Value, Value> {
-        gateway_backend::api::call(&self.backend, name, arguments)
-            .await
-            .map_err(error_json)
+        match self {
+            Route::InProcess(backend) => gateway_backend::api::call(backend, name, arguments)
+                .await
+                .map_err(error_json),
+            #[cfg(unix)]
+            Route::Keeper(link) => match link.call(name, arguments, KEEPER_CALL_BOUND).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    log::warn!("{name}: the keeper did not answer: {e}");
+                    Err(error_json(
+                        AppError::KeeperUnreachable(format!(
+                            "the part of Gateway Doctor that keeps the session did not answer ({e})"
+                        ))
+                        .into(),
+                    ))
+                }
+            },
+        }
     }
 }
 

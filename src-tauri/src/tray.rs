@@ -47,7 +47,10 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) -> tauri:
         .menu(&menu)
         .on_menu_event(move |app, event| match event.id().as_ref() {
             "open" => window::open(app, Screen::Current),
-            "session" => toggle_session(&toggled),
+            "session" => {
+                let backend = toggled.clone();
+                tauri::async_runtime::spawn(async move { backend.toggle_session().await });
+            }
             "diagnose" => window::open(app, Screen::Diagnose),
             "quit" => {
                 log::info!("Quit from the tray");
@@ -58,23 +61,6 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) -> tauri:
         .build(app)?;
     tauri::async_runtime::spawn(follow(backend.clone(), tray, session));
     Ok(())
-}
-
-/// The session item: Stop whenever the supervisor offers it (`Offered::stop`, the rule the Status screen's
-/// Stop button follows too), else Connect.
-fn toggle_session(backend: &Arc<Backend>) {
-    let backend = backend.clone();
-    tauri::async_runtime::spawn(async move {
-        let state = &backend.state;
-        if state.supervisor.state().offered.stop {
-            log::info!("Stop from the tray: ending the session's worker");
-            if let Err(e) = state.supervisor.stop().await {
-                log::warn!("stop from the tray: {e}");
-            }
-        } else if let Err(e) = state.connect().await {
-            log::warn!("connect from the tray: {e}");
-        }
-    });
 }
 
 async fn follow<R: Runtime>(backend: Arc<Backend>, tray: TrayIcon<R>, session_item: MenuItem<R>) {

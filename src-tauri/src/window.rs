@@ -25,15 +25,28 @@ pub const IN_TRAY_ARG: &str = "--in-tray";
 /// The file whose presence means the "still running in the tray" notice was shown.
 const NOTICE_FILE: &str = "tray-notice-shown";
 
-/// Whether closing the window keeps the app running: only when there is a tray to come back from.
+/// Whether closing the window keeps the app running: only when there is a tray to come back from. A window
+/// whose session lives in the keeper (src/keeper.rs) ends its process instead: the keeper, its tray and
+/// the session stay.
 #[derive(Default)]
 pub struct TrayLife {
     tray: AtomicBool,
+    /// The session lives in the keeper: closing ends this process, after the same first-time notice.
+    in_keeper: bool,
     /// The notice was shown in this run (when the state folder cannot be written, it is said once a run).
     noticed: AtomicBool,
 }
 
 impl TrayLife {
+    /// The life of a window whose session lives in the keeper.
+    #[cfg(target_os = "linux")]
+    pub fn in_keeper() -> TrayLife {
+        TrayLife {
+            in_keeper: true,
+            ..TrayLife::default()
+        }
+    }
+
     pub fn set_tray(&self, available: bool) {
         self.tray.store(available, Ordering::SeqCst);
     }
@@ -84,6 +97,21 @@ fn rebuild<R: Runtime>(app: &AppHandle<R>, screen: Screen) -> tauri::Result<()> 
     Ok(())
 }
 
+/// Makes the window tauri.conf.json opens at start-up open on Diagnose (and run it), as the tray's Diagnose
+/// asks.
+#[cfg(target_os = "linux")]
+pub fn start_on_diagnose<R: Runtime>(context: &mut tauri::Context<R>) {
+    if let Some(config) = context
+        .config_mut()
+        .app
+        .windows
+        .iter_mut()
+        .find(|w| w.label == MAIN)
+    {
+        config.url = WebviewUrl::App(PathBuf::from(DIAGNOSE_PAGE));
+    }
+}
+
 /// Closes the window for good in this run; the app stays in the tray.
 pub fn close<R: Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window(MAIN) {
@@ -102,10 +130,11 @@ pub fn on_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
         let Some(life) = app.try_state::<TrayLife>() else {
             return;
         };
-        if !life.keeps_running() {
+        if !life.keeps_running() && !life.in_keeper {
             return;
         }
-        // Hidden at once, so the close feels instant; the close itself goes on and destroys the window.
+        // Hidden at once, so the close feels instant; the close itself goes on and destroys the window
+        // (and, in a window of the keeper's session, ends this process).
         let _ = window.hide();
         log::info!(
             "window closed: Gateway Doctor keeps running in the tray, the session stays as it is"

@@ -7,22 +7,32 @@ use tauri_plugin_autostart::ManagerExt;
 use crate::route::Route;
 use gateway_backend::AppError;
 use gateway_backend::error::CmdResult;
+use serde_json::Value;
 
 /// Ends the app as the tray's Quit does: the session's worker ends, so the Gateway sees the connection close.
 #[tauri::command]
-pub fn quit_app<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) -> CmdResult<()> {
-    if !route.backend().state.options.desktop {
+pub async fn quit_app<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) -> CmdResult<()> {
+    if !route.desktop() {
         return Err(AppError::DesktopOnly.into());
     }
     log::info!("Quit from the window (Ctrl+Q)");
-    app.exit(0);
+    match route.backend() {
+        Some(_) => app.exit(0),
+        // The keeper quits, and tells this window to close as it goes.
+        None => {
+            if let Err(e) = route.call("quit_app", Value::Null).await {
+                log::warn!("the keeper did not take Quit ({e}); closing the window");
+                app.exit(0);
+            }
+        }
+    }
     Ok(())
 }
 
 /// Whether the app starts (in the tray) when the user logs in.
 #[tauri::command]
 pub fn get_autostart<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) -> CmdResult<bool> {
-    if !route.backend().state.options.desktop {
+    if !route.desktop() {
         return Err(AppError::DesktopOnly.into());
     }
     app.autolaunch()
@@ -37,7 +47,7 @@ pub fn set_autostart<R: Runtime>(
     route: State<'_, Route>,
     enabled: bool,
 ) -> CmdResult<bool> {
-    if !route.backend().state.options.desktop {
+    if !route.desktop() {
         return Err(AppError::DesktopOnly.into());
     }
     let launcher = app.autolaunch();

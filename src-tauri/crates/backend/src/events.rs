@@ -37,3 +37,15 @@ pub struct Event {
     pub name: &'static str,
     pub payload: Value,
 }
+
+/// The local link streams the backend's events to the window as they are (the keeper's sessions).
+#[cfg(unix)]
+impl gateway_core::local_link::StreamEvent for Event {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn payload(&self) -> &Value {
+        &self.payload
+    }
+}

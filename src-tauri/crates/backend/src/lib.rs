@@ -96,6 +96,20 @@ impl Backend {
         self.events.subscribe()
     }
 
+    /// The tray's session item: Stop whenever the supervisor offers it (`Offered::stop`, the rule the
+    /// Status screen's Stop button follows too), else Connect. A failure is logged: a tray has no screen.
+    pub async fn toggle_session(&self) {
+        let state = &self.state;
+        if state.supervisor.state().offered.stop {
+            log::info!("Stop from the tray: ending the session's worker");
+            if let Err(e) = state.supervisor.stop().await {
+                log::warn!("stop from the tray: {e}");
+            }
+        } else if let Err(e) = state.connect().await {
+            log::warn!("connect from the tray: {e}");
+        }
+    }
+
     /// Ends the session's worker (no API disconnect) and the demo gateway; on every way out of the app.
     pub async fn shutdown(&self) {
         self.state.shutdown().await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(unix)]
-use gateway_core::local_link::{LinkServer, LinkTarget, TargetFn, link_dir};
+use gateway_core::local_link::{LinkServer, LinkTarget, OneShot, TargetFn, link_dir};
 
 use crate::Backend;
 
@@ -37,15 +37,24 @@ fn target(backend: &Backend) -> LinkTarget {
     }
 }
 
+/// The answer to the CLI's one-shot request, for a server that also serves the window (the keeper's).
 #[cfg(unix)]
-/// Binds the link and answers on it for as long as the program runs; a failure is logged, the program goes
-/// on. Call inside the tokio runtime (the socket needs its reactor).
-pub fn spawn(backend: &Arc<Backend>) {
-    let supervisor = backend.state.supervisor.clone();
+pub fn one_shot(backend: &Arc<Backend>) -> OneShot {
     let target: TargetFn = {
         let backend = backend.clone();
         Arc::new(move || target(&backend))
     };
+    OneShot {
+        supervisor: backend.state.supervisor.clone(),
+        target,
+    }
+}
+
+#[cfg(unix)]
+/// Binds the link and answers on it for as long as the program runs; a failure is logged, the program goes
+/// on. Call inside the tokio runtime (the socket needs its reactor).
+pub fn spawn(backend: &Arc<Backend>) {
+    let OneShot { supervisor, target } = one_shot(backend);
     tokio::spawn(async move {
         let dir = link_dir();
         let server = match LinkServer::bind(&dir) {

@@ -3,8 +3,9 @@
 //! Pushing never blocks on readers: a slow reader misses lines and can re-read them with `get_logs`.
 //!
 //! Lines that arrive here directly (the supervisor's and the worker's, from gateway-core's log sink) are
-//! also written to the `log` crate under [`RELAY_TARGET`], so tauri-plugin-log puts them in the log file;
-//! the plugin's feed back into this store skips that target, so no line is stored twice.
+//! also written to the `log` crate under [`RELAY_TARGET`], so the program's logger (tauri-plugin-log, or
+//! the keeper's) puts them in the log file; the logger's feed back into this store skips that target
+//! ([`stored`]), so no line is stored twice.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -15,6 +16,12 @@ use tokio::sync::broadcast;
 
 /// The `log` target of lines relayed to the log file from this store.
 pub const RELAY_TARGET: &str = "gateway_doctor::relay";
+
+/// Whether a `log` record of `target` belongs in the store: not the lines it relayed itself (they are
+/// there already) and not gateway-core's own (its supervisor's lines reach the store directly).
+pub fn stored(target: &str) -> bool {
+    target != RELAY_TARGET && !target.starts_with("gateway_core")
+}
 
 /// How many lines the store keeps.
 pub const DEFAULT_CAPACITY: usize = 100_000;

@@ -1,9 +1,9 @@
-//! Gateway Doctor's helper programs and their file names. An installed package names them
-//! `gateway-doctor-worker` and `gateway-doctor-sim`, names nothing else in a shared folder such as /usr/bin
-//! can clash with; a `cargo build` names them after their crates, `gateway-worker` and `gateway-sim`. Both
-//! names are looked for, the installed one first, so an installed app never picks up a stray development
-//! binary and a development build needs no renaming. [`piped_command`] is how the app and the CLI start
-//! one.
+//! Gateway Doctor's helper programs and their file names. An installed package names the worker and the
+//! simulator `gateway-doctor-worker` and `gateway-doctor-sim`, names nothing else in a shared folder such
+//! as /usr/bin can clash with; a `cargo build` names them after their crates, `gateway-worker` and
+//! `gateway-sim`. Both names are looked for, the installed one first, so an installed app never picks up a
+//! stray development binary and a development build needs no renaming. [`piped_command`] is how the app
+//! and the CLI start one.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,19 @@ pub const WORKER: HelperProgram = HelperProgram {
 pub const SIM: HelperProgram = HelperProgram {
     installed: "gateway-doctor-sim",
     built: "gateway-sim",
+};
+
+/// The keeper (Linux): the small process that holds the session, the tray and the notifications while the
+/// window comes and goes. Built and installed under the same name.
+pub const KEEPER: HelperProgram = HelperProgram {
+    installed: "gateway-doctor-keeper",
+    built: "gateway-doctor-keeper",
+};
+
+/// The window: the Tauri app, which the keeper starts on Open. Built and installed under the same name.
+pub const WINDOW: HelperProgram = HelperProgram {
+    installed: "gateway-doctor-app",
+    built: "gateway-doctor-app",
 };
 
 impl HelperProgram {

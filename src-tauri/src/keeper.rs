@@ -1,0 +1,133 @@
+//! The window's side of the split (Linux): the session, the tray and the notifications live in the keeper
+//! (gateway-doctor-keeper, crates/keeper), a small process without GTK or WebKit that keeps running when
+//! the window closes; this process is only the window. [`reach`] finds the keeper on the local link, or
+//! starts it and waits for it; then every backend command goes to it (route.rs) and its events come back
+//! here ([`pump`]): re-emitted to the page, or, for the keeper's own messages, acted on (`window://show`
+//! shows this window, on Diagnose when asked; `app://quit` ends it). When the keeper cannot be reached or
+//! started, the app runs the backend in its own process as before, and says so in its log.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use gateway_core::helper_programs::KEEPER;
+use gateway_core::local_link::{Hello, LinkClient, LinkEvent, Role, socket_path};
+use tauri::{AppHandle, Emitter, Runtime};
+use tokio::sync::mpsc;
+
+use crate::window::{self, Screen};
+
+/// Set to 1, the app keeps the session in its own process (no keeper), as on Windows and macOS.
+pub const IN_PROCESS_VAR: &str = "GATEWAY_DOCTOR_IN_PROCESS";
+/// Names the keeper program explicitly (tests); otherwise it is beside this executable.
+pub const KEEPER_VAR: &str = "GATEWAY_DOCTOR_KEEPER";
+
+/// Started with this argument (the keeper's Diagnose with no window open), the window opens on Diagnose
+/// and runs it.
+pub const DIAGNOSE_ARG: &str = "--diagnose";
+
+/// The keeper's message: show the window (payload `{"screen": "current" | "diagnose"}`).
+pub const SHOW: &str = "window://show";
+/// The keeper's message: it is quitting, so the window closes too.
+pub const QUIT: &str = "app://quit";
+
+/// How long a keeper just started may take to open the link.
+const START_BOUND: Duration = Duration::from_secs(10);
+
+/// A session with the keeper and its events.
+pub type Reached = (LinkClient, mpsc::Receiver<LinkEvent>);
+
+/// The keeper on this user's link, started first when none answers; None when the app should keep the
+/// session itself (asked to, or the keeper cannot be started: both logged on stderr, as the log file is
+/// not set up yet).
+pub fn reach() -> Option<Reached> {
+    if std::env::var(IN_PROCESS_VAR).is_ok_and(|v| v == "1") {
+        return None;
+    }
+    tauri::async_runtime::block_on(async {
+        if let Ok(reached) = connect().await {
+            return Some(reached);
+        }
+        let program = program();
+        if let Err(e) = start(&program) {
+            eprintln!(
+                "Gateway Doctor: the keeper ({}) did not start: {e}; keeping the session in this process",
+                program.display()
+            );
+            return None;
+        }
+        let deadline = Instant::now() + START_BOUND;
+        loop {
+            match connect().await {
+                Ok(reached) => return Some(reached),
+                Err(e) if Instant::now() >= deadline => {
+                    eprintln!(
+                        "Gateway Doctor: the keeper did not answer within {} s ({e}); keeping the session \
+                         in this process",
+                        START_BOUND.as_secs()
+                    );
+                    return None;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    })
+}
+
+async fn connect() -> Result<Reached, gateway_core::local_link::LinkError> {
+    let hello = Hello {
+        role: Role::Window,
+        build: env!("CARGO_PKG_VERSION").into(),
+    };
+    LinkClient::connect(&socket_path(), hello).await
+}
+
+/// The keeper program: [`KEEPER_VAR`], else beside this executable under its installed or built name.
+fn program() -> PathBuf {
+    gateway_backend::paths::helper_bin(KEEPER_VAR, KEEPER)
+}
+
+/// Starts the keeper in its own process group, so it outlives this window and a Ctrl-C in the terminal
+/// that started the window does not reach it. Its output goes to its log file.
+fn start(program: &PathBuf) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    if !program.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the program is not there",
+        ));
+    }
+    Command::new(program)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map(|_| ())
+}
+
+/// Re-emits the keeper's events to the page and acts on its own messages, until the keeper closes the
+/// session; then the window closes too (the session it showed is gone).
+pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<LinkEvent>) {
+    while let Some(event) = events.recv().await {
+        match event.event.as_str() {
+            SHOW => {
+                let screen = match event.payload["screen"].as_str() {
+                    Some("diagnose") => Screen::Diagnose,
+                    _ => Screen::Current,
+                };
+                window::open(&app, screen);
+            }
+            QUIT => {
+                log::info!("the keeper is quitting: closing the window");
+                app.exit(0);
+                return;
+            }
+            _ => {
+                let _ = app.emit(&event.event, event.payload);
+            }
+        }
+    }
+    log::warn!("the keeper ended the link: closing the window");
+    app.exit(1);
+}
