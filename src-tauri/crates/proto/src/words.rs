@@ -42,6 +42,20 @@ pub fn api_settings_steps(port: Option<u16>) -> Vec<String> {
     ]
 }
 
+/// The tray menu's words, the same in the app's tray (Windows, macOS) and the keeper's (Linux); the e2e tests
+/// click the items by these labels.
+pub const TRAY_OPEN: &str = "Open Gateway Doctor";
+pub const TRAY_CONNECT: &str = "Connect";
+pub const TRAY_STOP: &str = "Stop the session";
+pub const TRAY_DIAGNOSE: &str = "Diagnose";
+/// Quit ends the session's worker, so the Gateway sees the connection close: the item says so.
+pub const TRAY_QUIT: &str = "Quit (ends the session with IB Gateway)";
+
+/// The tray icon's tooltip: the app's name and the status view's title.
+pub fn tray_tooltip(title: &str) -> String {
+    format!("Gateway Doctor: {title}")
+}
+
 /// The Gateway's "API client" light: traders read a red one as a broken API.
 pub const API_CLIENT_LIGHT_NOTE: &str = "IB Gateway's own \u{201c}API client\u{201d} light is red \
      whenever no program is connected to it, so a red light there alone does not mean its API is \
