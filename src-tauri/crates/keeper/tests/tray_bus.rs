@@ -1,7 +1,7 @@
 //! The keeper's tray on a real private session bus (its own dbus-daemon, no panel on it), looked at and
 //! clicked with busctl as a panel would: the StatusNotifierItem's properties, the menu's layout with its
 //! labels, a "clicked" event on each item coming back as its action, and a new look changing the icon, the
-//! tooltip and the session item. The tray runs in the keeper-tray-probe program (src/bin).
+//! tooltip and the session item. The tray runs in the keeper-probe program (src/bin).
 #![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader, Write};
@@ -74,7 +74,7 @@ struct Probe {
 
 impl Probe {
     fn start(bus: &Bus) -> Probe {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keeper-tray-probe"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keeper-probe"))
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -266,4 +266,18 @@ fn the_tray_serves_its_item_and_menu_and_hands_back_each_click() {
     drop(probe.stdin.take());
     let status = probe.child.wait().expect("the probe ends");
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_notification_with_no_notification_server_on_the_bus_fails_with_its_own_error() {
+    let bus = Bus::start();
+    let mut probe = Probe::start(&bus);
+    probe.send("notify Connection lost|Gateway Doctor is trying again.");
+    // The probe answers within WAIT (the notifier's own bound is 5 s) rather than hanging.
+    let said = probe.next_line();
+    assert!(
+        said.starts_with("notify_error NoNotificationServer "),
+        "{said}"
+    );
+    assert!(said.contains("org.freedesktop.Notifications"), "{said}");
 }

@@ -1,10 +1,12 @@
-//! The keeper's tray alone on the session bus, driven by lines on stdin: for the tests (crates/keeper/tests,
-//! tests/e2e/test_keeper_tray.py) and for measuring what the tray costs a process.
+//! The keeper's desktop parts alone on the session bus (the tray, notifications), driven by lines on stdin:
+//! for the tests (crates/keeper/tests, tests/e2e/test_keeper_tray.py) and for measuring what the tray costs
+//! a process.
 //!
-//! stdin, one command a line: `look <rrggbb> <connect|stop> <title...>` shows that look. End of input takes
-//! the tray off the bus and exits.
-//! stdout: `ready` once the tray is on the bus; `repainted <true|false>` after each look; `action <open|
-//! toggle_session|diagnose|quit>` for each click; `error <what>` for a line it cannot read.
+//! stdin, one command a line: `look <rrggbb> <connect|stop> <title...>` shows that look; `notify <title>|
+//! <body>` shows a notification. End of input takes the tray off the bus and exits.
+//! stdout: `ready` once the tray is on the bus; `repainted <true|false>` after each look; `notified` or
+//! `notify_error <code> <why>` after each notification; `action <open|toggle_session|diagnose|quit>` for
+//! each click; `error <what>` for a line it cannot read.
 
 use std::process::ExitCode;
 
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
 mod linux {
     use std::process::ExitCode;
 
+    use gateway_doctor_keeper::notify::Notifier;
     use gateway_doctor_keeper::tray::{SessionItem, Tray, TrayAction, TrayLook};
     use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -43,6 +46,7 @@ mod linux {
         loop {
             tokio::select! {
                 line = lines.next_line() => match line {
+                    Ok(Some(line)) if line.starts_with("notify ") => notify(&line["notify ".len()..]).await,
                     Ok(Some(line)) => match parse_look(&line) {
                         Ok(look) => match tray.update(look).await {
                             Ok(repainted) => println!("repainted {repainted}"),
@@ -57,6 +61,14 @@ mod linux {
         }
         tray.shutdown().await;
         ExitCode::SUCCESS
+    }
+
+    async fn notify(text: &str) {
+        let (title, body) = text.split_once('|').unwrap_or((text, ""));
+        match Notifier::default().show(title, body).await {
+            Ok(()) => println!("notified"),
+            Err(e) => println!("notify_error {:?} {e}", e.code()),
+        }
     }
 
     fn name(action: TrayAction) -> &'static str {
