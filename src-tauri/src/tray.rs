@@ -6,7 +6,9 @@
 //! the Diagnose screen and runs it. Quit exits the app: the session's worker ends, so the Gateway sees the
 //! connection close (there is no goodbye message in the API), which is what the item says.
 
-use gateway_proto::words::{TRAY_CONNECT, TRAY_DIAGNOSE, TRAY_OPEN, TRAY_QUIT, TRAY_STOP, tray_tooltip};
+use gateway_proto::words::{
+    TRAY_CONNECT, TRAY_DIAGNOSE, TRAY_OPEN, TRAY_QUIT, TRAY_STOP, tray_tooltip,
+};
 use gateway_proto::{TRAY_DOT_SIZE, tray_dot_rgba};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};

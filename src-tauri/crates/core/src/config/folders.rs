@@ -189,7 +189,9 @@ mod tests {
         let linux = folders("/home/t/.config", "/home/t/.local/share");
         assert_eq!(
             log_dir(Platform::Linux, &linux, Some(Path::new("/home/t"))),
-            Some(PathBuf::from("/home/t/.local/share/app.gatewaydoctor.desktop/logs"))
+            Some(PathBuf::from(
+                "/home/t/.local/share/app.gatewaydoctor.desktop/logs"
+            ))
         );
         let windows = folders(r"C:\Users\t\AppData\Roaming", r"C:\Users\t\AppData\Local");
         assert_eq!(
@@ -207,9 +209,17 @@ mod tests {
                 &folders(support, support),
                 Some(Path::new("/Users/t"))
             ),
-            Some(PathBuf::from("/Users/t/Library/Logs/app.gatewaydoctor.desktop"))
+            Some(PathBuf::from(
+                "/Users/t/Library/Logs/app.gatewaydoctor.desktop"
+            ))
         );
-        assert_eq!(log_dir(Platform::MacOs, &folders(support, support), None), None);
-        assert_eq!(log_dir(Platform::Linux, &UserFolders::default(), None), None);
+        assert_eq!(
+            log_dir(Platform::MacOs, &folders(support, support), None),
+            None
+        );
+        assert_eq!(
+            log_dir(Platform::Linux, &UserFolders::default(), None),
+            None
+        );
     }
 }
