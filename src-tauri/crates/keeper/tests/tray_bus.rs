@@ -13,18 +13,61 @@ use gateway_proto::words::{TRAY_CONNECT, TRAY_DIAGNOSE, TRAY_OPEN, TRAY_QUIT, TR
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
+const PROBE: &str = env!("CARGO_BIN_EXE_keeper-probe");
+/// A program the bus can start that stays on it without owning any name.
+const MONITOR: &str = "/usr/bin/dbus-monitor --session";
 
-/// A private session bus, ended on drop.
+/// A private session bus, ended on drop. Its only activatable services are those the test puts in
+/// `services` (none of the machine's: a notification daemon installed here must not change a result).
 struct Bus {
     daemon: Child,
     address: String,
+    _folder: tempfile::TempDir,
 }
 
 impl Bus {
     fn start() -> Bus {
+        Bus::with_services(&[])
+    }
+
+    /// A bus on which each `(name, program)` is started on demand (D-Bus activation) by running `program`.
+    fn with_services(services: &[(&str, &str)]) -> Bus {
+        let folder = tempfile::tempdir().expect("a temp folder");
+        let service_dir = folder.path().join("services");
+        std::fs::create_dir(&service_dir).expect("a services folder");
+        for (name, program) in services {
+            let file = format!("[D-BUS Service]\nName={name}\nExec={program}\n");
+            std::fs::write(service_dir.join(format!("{name}.service")), file)
+                .expect("writes the service file");
+        }
+        let config = folder.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir={tmp}</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                tmp = folder.path().display(),
+                services = service_dir.display()
+            ),
+        )
+        .expect("writes the bus config");
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon runs (package dbus)");
         let mut address = String::new();
@@ -35,6 +78,7 @@ impl Bus {
         Bus {
             daemon,
             address: address.trim().to_string(),
+            _folder: folder,
         }
     }
 
@@ -74,7 +118,7 @@ struct Probe {
 
 impl Probe {
     fn start(bus: &Bus) -> Probe {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keeper-probe"))
+        let mut child = Command::new(PROBE)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -280,4 +324,44 @@ fn a_notification_with_no_notification_server_on_the_bus_fails_with_its_own_erro
         "{said}"
     );
     assert!(said.contains("org.freedesktop.Notifications"), "{said}");
+}
+
+#[test]
+fn a_notification_server_that_never_answers_costs_the_caller_the_bound_not_a_hang() {
+    // The bus starts the "server" on the first call and waits for it to take its name, which it never
+    // does (dbus-monitor only watches, and ends with the bus): the call hangs until the bus gives up
+    // (25 s by default), well past the notifier's 5 s.
+    let bus = Bus::with_services(&[("org.freedesktop.Notifications", MONITOR)]);
+    let mut probe = Probe::start(&bus);
+    probe.send("notify Connection lost|Gateway Doctor is trying again.");
+    let said = probe.next_line();
+    assert!(
+        said.starts_with("notify_error NotificationTimedOut "),
+        "{said}"
+    );
+    // The keeper is not stalled: the tray still answers and the next command is read.
+    probe.send("look 2ea043 stop Connected");
+    assert_eq!(probe.next_line(), "repainted true");
+}
+
+#[test]
+fn without_a_session_bus_the_tray_says_so() {
+    let out = Command::new(PROBE)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/gateway-doctor-bus",
+        )
+        .stdin(Stdio::null())
+        .output()
+        .expect("the probe runs");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with("show the tray icon: the desktop's session bus: "),
+        "{said}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "never ready"
+    );
 }
