@@ -264,16 +264,21 @@ impl Log for KeeperLogger {
             return;
         }
         let line = stamped(record);
-        // A log line that cannot be written has nowhere better to go than stderr.
+        // stderr may be closed (started from a desktop entry): a failed write there is dropped, not a panic
+        // as eprintln! would make it. A line the file refuses has nowhere better to go than stderr.
+        let mut stderr = io::stderr().lock();
         match self.file.lock() {
             Ok(mut file) => {
                 if let Err(e) = file.write_line(&line) {
-                    eprintln!("cannot write the log file: {e}");
+                    let _ = writeln!(stderr, "cannot write the log file: {e}");
                 }
             }
-            Err(_) => eprintln!("cannot write the log file: a writer panicked"),
+            Err(_) => {
+                let _ = writeln!(stderr, "cannot write the log file: a writer panicked");
+            }
         }
-        eprintln!("{line}");
+        let _ = writeln!(stderr, "{line}");
+        drop(stderr);
         (self.on_record)(record);
     }
 

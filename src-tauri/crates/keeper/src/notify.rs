@@ -1,12 +1,18 @@
 //! Desktop notifications (the session's alerts, stale connections building up) over D-Bus through
 //! notify-rust, as the app shows them through tauri-plugin-notification. notify-rust's `show` waits for the
 //! notification server's answer, so it runs on a blocking thread and the caller waits at most
-//! [`SHOW_TIMEOUT`]: a hung server or bus costs the keeper one parked thread, never a stalled runtime.
+//! [`SHOW_TIMEOUT`]: a hung server or bus costs the keeper a parked thread, never a stalled runtime, and
+//! at most [`MAX_IN_FLIGHT`] of them (zbus waits for an answer without a limit of its own).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How long a caller waits for the notification server to take a notification.
 pub const SHOW_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Notifications still waiting for the server (past their bound or not) before new ones are refused.
+pub const MAX_IN_FLIGHT: usize = 4;
 
 /// The name notifications are shown under.
 const APP_NAME: &str = "Gateway Doctor";
@@ -25,6 +31,9 @@ pub enum NotifyError {
     /// The thread showing it ended without an answer.
     #[error("show a notification: the sending thread ended without an answer")]
     Lost,
+    /// Earlier notifications are still waiting for a server that does not answer.
+    #[error("show a notification: {0} earlier ones are still waiting for the notification server")]
+    Busy(usize),
 }
 
 /// The stable kinds of [`NotifyError`].
@@ -33,6 +42,7 @@ pub enum NotifyErrorCode {
     NoNotificationServer,
     NotificationTimedOut,
     NotificationLost,
+    NotificationServerBusy,
 }
 
 impl NotifyError {
@@ -41,32 +51,49 @@ impl NotifyError {
             NotifyError::Server(_) => NotifyErrorCode::NoNotificationServer,
             NotifyError::TimedOut(_) => NotifyErrorCode::NotificationTimedOut,
             NotifyError::Lost => NotifyErrorCode::NotificationLost,
+            NotifyError::Busy(_) => NotifyErrorCode::NotificationServerBusy,
         }
     }
 }
 
-/// Shows notifications; cheap to clone.
+/// Shows notifications; clones share the count of those in flight.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     timeout: Duration,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Default for Notifier {
     fn default() -> Self {
-        Notifier {
-            timeout: SHOW_TIMEOUT,
-        }
+        Notifier::with_timeout(SHOW_TIMEOUT)
+    }
+}
+
+/// One notification in flight, counted until its thread ends.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 impl Notifier {
     /// A notifier whose callers wait at most `timeout`.
     pub fn with_timeout(timeout: Duration) -> Notifier {
-        Notifier { timeout }
+        Notifier {
+            timeout,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        }
     }
 
     /// Shows one notification; returns once the server took it, or with the reason it did not.
     pub async fn show(&self, title: &str, body: &str) -> Result<(), NotifyError> {
+        let waiting = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let in_flight = InFlight(self.in_flight.clone());
+        if waiting >= MAX_IN_FLIGHT {
+            return Err(NotifyError::Busy(waiting));
+        }
         let mut notification = notify_rust::Notification::new();
         notification
             .appname(APP_NAME)
@@ -74,6 +101,7 @@ impl Notifier {
             .summary(title)
             .body(body);
         let shown = tokio::task::spawn_blocking(move || {
+            let _counted = in_flight;
             notification
                 .show()
                 .map(|_handle| ())

@@ -365,3 +365,25 @@ fn without_a_session_bus_the_tray_says_so() {
         "never ready"
     );
 }
+
+#[test]
+fn notifications_waiting_on_a_silent_server_pile_up_to_a_limit_then_are_refused() {
+    let bus = Bus::with_services(&[("org.freedesktop.Notifications", MONITOR)]);
+    let mut probe = Probe::start(&bus);
+    probe.send("notify_timeout 200");
+    assert_eq!(probe.next_line(), "notify_timeout 200");
+    for _ in 0..gateway_doctor_keeper::notify::MAX_IN_FLIGHT {
+        probe.send("notify Stale connections|3 are left over.");
+        let said = probe.next_line();
+        assert!(
+            said.starts_with("notify_error NotificationTimedOut "),
+            "{said}"
+        );
+    }
+    probe.send("notify Stale connections|4 are left over.");
+    let said = probe.next_line();
+    assert!(
+        said.starts_with("notify_error NotificationServerBusy "),
+        "{said}"
+    );
+}

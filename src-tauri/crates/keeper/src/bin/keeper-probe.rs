@@ -3,7 +3,8 @@
 //! a process.
 //!
 //! stdin, one command a line: `look <rrggbb> <connect|stop> <title...>` shows that look; `notify <title>|
-//! <body>` shows a notification. End of input takes the tray off the bus and exits.
+//! <body>` shows a notification; `notify_timeout <ms>` sets how long a notification may take (5 s unless
+//! set). End of input takes the tray off the bus and exits.
 //! stdout: `ready` once the tray is on the bus; `repainted <true|false>` after each look; `notified` or
 //! `notify_error <code> <why>` after each notification; `action <open|toggle_session|diagnose|quit>` for
 //! each click; `error <what>` for a line it cannot read.
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
 #[cfg(target_os = "linux")]
 mod linux {
     use std::process::ExitCode;
+    use std::time::Duration;
 
     use gateway_doctor_keeper::notify::Notifier;
     use gateway_doctor_keeper::tray::{SessionItem, Tray, TrayAction, TrayLook};
@@ -41,12 +43,22 @@ mod linux {
                 return ExitCode::FAILURE;
             }
         };
+        let mut notifier = Notifier::default();
         println!("ready");
         let mut lines = BufReader::new(tokio::io::stdin()).lines();
         loop {
             tokio::select! {
                 line = lines.next_line() => match line {
-                    Ok(Some(line)) if line.starts_with("notify ") => notify(&line["notify ".len()..]).await,
+                    Ok(Some(line)) if line.starts_with("notify ") => notify(&notifier, &line["notify ".len()..]).await,
+                    Ok(Some(line)) if line.starts_with("notify_timeout ") => {
+                        match line["notify_timeout ".len()..].parse() {
+                            Ok(ms) => {
+                                notifier = Notifier::with_timeout(Duration::from_millis(ms));
+                                println!("notify_timeout {ms}");
+                            }
+                            Err(e) => println!("error notify_timeout: {e}"),
+                        }
+                    }
                     Ok(Some(line)) => match parse_look(&line) {
                         Ok(look) => match tray.update(look).await {
                             Ok(repainted) => println!("repainted {repainted}"),
@@ -63,9 +75,9 @@ mod linux {
         ExitCode::SUCCESS
     }
 
-    async fn notify(text: &str) {
+    async fn notify(notifier: &Notifier, text: &str) {
         let (title, body) = text.split_once('|').unwrap_or((text, ""));
-        match Notifier::default().show(title, body).await {
+        match notifier.show(title, body).await {
             Ok(()) => println!("notified"),
             Err(e) => println!("notify_error {:?} {e}", e.code()),
         }
