@@ -1,5 +1,5 @@
 //! Words a trader reads: the walk through IB Gateway's API settings (in the Gateway's own menu names), the
-//! note about the Gateway's "API client" light, and the protocol words that must stay out of the main text
+//! note about the Gateway's "API client" light, the tray menu's labels, and the protocol words that must stay out of the main text
 //! (they belong behind "Details"). Defined once here: diagnose's verdicts use them, and the UI gets the same
 //! texts as data, `ui/src/ipc/gen/words.json`, written by the `export_bindings_words` test (`make types`).
 
@@ -42,8 +42,8 @@ pub fn api_settings_steps(port: Option<u16>) -> Vec<String> {
     ]
 }
 
-/// The tray menu's words, the same in the app's tray (Windows, macOS) and the keeper's (Linux); the e2e tests
-/// click the items by these labels.
+/// The tray menu's words, the same in the app's Tauri tray (src-tauri/src/tray.rs) and the keeper's
+/// (crates/keeper/src/tray.rs); the e2e tests click the items by these labels.
 pub const TRAY_OPEN: &str = "Open Gateway Doctor";
 pub const TRAY_CONNECT: &str = "Connect";
 pub const TRAY_STOP: &str = "Stop the session";
