@@ -1,7 +1,8 @@
 //! Words a trader reads: the walk through IB Gateway's API settings (in the Gateway's own menu names), the
 //! note about the Gateway's "API client" light, the tray menu's labels, and the protocol words that must
-//! stay out of the main text (they belong behind "Details"). Defined once here: diagnose's verdicts use them, and the UI gets the same
-//! texts as data, `ui/src/ipc/gen/words.json`, written by the `export_bindings_words` test (`make types`).
+//! stay out of the main text (they belong behind "Details"). Defined once here: diagnose's verdicts use
+//! them, and the UI gets the same texts as data, `ui/src/ipc/gen/words.json`, written by the
+//! `export_bindings_words` test (`make types`).
 
 use crate::ErrorCode;
 
