@@ -149,6 +149,12 @@ impl Probe {
             .expect("the probe says something in time")
     }
 
+    /// Shows a notification `<title>|<body>`; what the probe said back.
+    fn notify(&mut self, text: &str) -> String {
+        self.send(&format!("notify {text}"));
+        self.next_line()
+    }
+
     fn send(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         writeln!(stdin, "{line}").expect("the probe reads its stdin");
@@ -312,36 +318,53 @@ fn the_tray_serves_its_item_and_menu_and_hands_back_each_click() {
     assert!(status.success(), "{status}");
 }
 
+/// A bus whose notification server is started on the first call and never takes its name (dbus-monitor
+/// only watches, and ends with the bus): each call hangs until the bus gives up on starting it (25 s by
+/// default), well past the notifier's bound.
+fn bus_with_a_silent_notification_server() -> Bus {
+    Bus::with_services(&[("org.freedesktop.Notifications", MONITOR)])
+}
+
+fn assert_starts(said: &str, prefix: &str) {
+    assert!(
+        said.starts_with(prefix),
+        "{said:?} does not start with {prefix:?}"
+    );
+}
+
 #[test]
 fn a_notification_with_no_notification_server_on_the_bus_fails_with_its_own_error() {
     let bus = Bus::start();
     let mut probe = Probe::start(&bus);
-    probe.send("notify Connection lost|Gateway Doctor is trying again.");
     // The probe answers within WAIT (the notifier's own bound is 5 s) rather than hanging.
-    let said = probe.next_line();
-    assert!(
-        said.starts_with("notify_error NoNotificationServer "),
-        "{said}"
-    );
+    let said = probe.notify("Connection lost|Gateway Doctor is trying again.");
+    assert_starts(&said, "notify_error NoNotificationServer ");
     assert!(said.contains("org.freedesktop.Notifications"), "{said}");
 }
 
 #[test]
 fn a_notification_server_that_never_answers_costs_the_caller_the_bound_not_a_hang() {
-    // The bus starts the "server" on the first call and waits for it to take its name, which it never
-    // does (dbus-monitor only watches, and ends with the bus): the call hangs until the bus gives up
-    // (25 s by default), well past the notifier's 5 s.
-    let bus = Bus::with_services(&[("org.freedesktop.Notifications", MONITOR)]);
+    let bus = bus_with_a_silent_notification_server();
     let mut probe = Probe::start(&bus);
-    probe.send("notify Connection lost|Gateway Doctor is trying again.");
-    let said = probe.next_line();
-    assert!(
-        said.starts_with("notify_error NotificationTimedOut "),
-        "{said}"
-    );
+    let said = probe.notify("Connection lost|Gateway Doctor is trying again.");
+    assert_starts(&said, "notify_error NotificationTimedOut ");
     // The keeper is not stalled: the tray still answers and the next command is read.
     probe.send("look 2ea043 stop Connected");
     assert_eq!(probe.next_line(), "repainted true");
+}
+
+#[test]
+fn notifications_waiting_on_a_silent_server_pile_up_to_a_limit_then_are_refused() {
+    let bus = bus_with_a_silent_notification_server();
+    let mut probe = Probe::start(&bus);
+    probe.send("notify_timeout 200");
+    assert_eq!(probe.next_line(), "notify_timeout 200");
+    for _ in 0..gateway_doctor_keeper::notify::MAX_IN_FLIGHT {
+        let said = probe.notify("Stale connections|3 are left over.");
+        assert_starts(&said, "notify_error NotificationTimedOut ");
+    }
+    let said = probe.notify("Stale connections|4 are left over.");
+    assert_starts(&said, "notify_error NotificationServerBusy ");
 }
 
 #[test]
@@ -356,34 +379,9 @@ fn without_a_session_bus_the_tray_says_so() {
         .expect("the probe runs");
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.starts_with("show the tray icon: the desktop's session bus: "),
-        "{said}"
-    );
+    assert_starts(&said, "show the tray icon: the desktop's session bus: ");
     assert!(
         String::from_utf8_lossy(&out.stdout).is_empty(),
         "never ready"
-    );
-}
-
-#[test]
-fn notifications_waiting_on_a_silent_server_pile_up_to_a_limit_then_are_refused() {
-    let bus = Bus::with_services(&[("org.freedesktop.Notifications", MONITOR)]);
-    let mut probe = Probe::start(&bus);
-    probe.send("notify_timeout 200");
-    assert_eq!(probe.next_line(), "notify_timeout 200");
-    for _ in 0..gateway_doctor_keeper::notify::MAX_IN_FLIGHT {
-        probe.send("notify Stale connections|3 are left over.");
-        let said = probe.next_line();
-        assert!(
-            said.starts_with("notify_error NotificationTimedOut "),
-            "{said}"
-        );
-    }
-    probe.send("notify Stale connections|4 are left over.");
-    let said = probe.next_line();
-    assert!(
-        said.starts_with("notify_error NotificationServerBusy "),
-        "{said}"
     );
 }
