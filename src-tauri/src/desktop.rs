@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use gateway_backend::Backend;
 use gateway_backend::logstore::{self, LogStore};
+use gateway_core::config::folders::{KEPT_LOG_FILES, LOG_FILE_BYTES};
 use tauri::{AppHandle, Builder, Manager, Runtime};
 use tauri_plugin_log::{RotationStrategy, Target, TargetKind, fern};
 use tauri_plugin_notification::NotificationExt;
@@ -16,11 +17,6 @@ use tauri_plugin_window_state::StateFlags;
 
 use crate::tray;
 use crate::window::{self, IN_TRAY_ARG, Screen, TrayLife};
-
-/// The size at which the log file is set aside and a new one begun: a busy day's lines fit in one file.
-pub const LOG_FILE_BYTES: u128 = 10_000_000;
-/// Log files kept, the current one included.
-pub const KEPT_LOG_FILES: usize = 5;
 
 /// The log file of a window whose session lives in the keeper (the keeper writes `Gateway Doctor.log`).
 #[cfg(target_os = "linux")]
@@ -82,7 +78,7 @@ fn log_plugin<R: Runtime>(logs: Option<Arc<LogStore>>) -> tauri::plugin::TauriPl
         .level_for("wry", log::LevelFilter::Warn)
         .level_for("zbus", log::LevelFilter::Warn)
         .level_for("tracing", log::LevelFilter::Warn)
-        .max_file_size(LOG_FILE_BYTES)
+        .max_file_size(u128::from(LOG_FILE_BYTES))
         .rotation_strategy(RotationStrategy::KeepSome(KEPT_LOG_FILES))
         .target(Target::new(TargetKind::LogDir { file_name }).format(stamped))
         .target(Target::new(TargetKind::Stderr).format(stamped));

@@ -7,6 +7,11 @@
 //! connection close (there is no goodbye message in the API), which is what the item says.
 
 use std::sync::Arc;
+
+use gateway_proto::words::{
+    TRAY_CONNECT, TRAY_DIAGNOSE, TRAY_OPEN, TRAY_QUIT, TRAY_STOP, tray_tooltip,
+};
+use gateway_proto::{TRAY_DOT_SIZE, tray_dot_rgba};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -17,21 +22,12 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::window::{self, Screen};
 
-/// The menu's words; the e2e tests click the items by these labels.
-pub const OPEN: &str = "Open Gateway Doctor";
-pub const CONNECT: &str = "Connect";
-pub const STOP: &str = "Stop the session";
-pub const DIAGNOSE: &str = "Diagnose";
-pub const QUIT: &str = "Quit (ends the session with IB Gateway)";
-
-const SIZE: u32 = 32;
-
 /// Builds the tray icon and starts the task that keeps its colour and its session item current.
 pub fn install<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", OPEN, true, None::<&str>)?;
-    let session = MenuItem::with_id(app, "session", CONNECT, true, None::<&str>)?;
-    let diagnose = MenuItem::with_id(app, "diagnose", DIAGNOSE, true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", QUIT, true, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", TRAY_OPEN, true, None::<&str>)?;
+    let session = MenuItem::with_id(app, "session", TRAY_CONNECT, true, None::<&str>)?;
+    let diagnose = MenuItem::with_id(app, "diagnose", TRAY_DIAGNOSE, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", TRAY_QUIT, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&open, &session, &diagnose, &separator, &quit])?;
     let mut builder = TrayIconBuilder::with_id("status");
@@ -43,7 +39,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, backend: &Arc<Backend>) -> tauri:
     let toggled = backend.clone();
     let tray = builder
         .icon(dot(Light::Grey))
-        .tooltip("Gateway Doctor: Not connected")
+        .tooltip(tray_tooltip("Not connected"))
         .menu(&menu)
         .on_menu_event(move |app, event| match event.id().as_ref() {
             "open" => window::open(app, Screen::Current),
@@ -67,7 +63,7 @@ async fn follow<R: Runtime>(backend: Arc<Backend>, tray: TrayIcon<R>, session_it
     let mut session = backend.state.supervisor.watch();
     let mut view = backend.feed.watch();
     let mut shown = (Light::Grey, "Not connected".to_string());
-    let mut offered = CONNECT;
+    let mut offered = TRAY_CONNECT;
     loop {
         let next = {
             let current = view.borrow_and_update();
@@ -75,13 +71,13 @@ async fn follow<R: Runtime>(backend: Arc<Backend>, tray: TrayIcon<R>, session_it
         };
         if next != shown {
             let _ = tray.set_icon(Some(dot(next.0)));
-            let _ = tray.set_tooltip(Some(format!("Gateway Doctor: {}", next.1)));
+            let _ = tray.set_tooltip(Some(tray_tooltip(&next.1)));
             shown = next;
         }
         let offer = if session.borrow_and_update().offered.stop {
-            STOP
+            TRAY_STOP
         } else {
-            CONNECT
+            TRAY_CONNECT
         };
         if offer != offered && session_item.set_text(offer).is_ok() {
             offered = offer;
@@ -93,18 +89,7 @@ async fn follow<R: Runtime>(backend: Arc<Backend>, tray: TrayIcon<R>, session_it
     }
 }
 
-/// A filled circle in the light's colour on a transparent square, with a soft edge.
+/// The dot in the light's colour (gateway-proto's tray_dot.rs, shared with the keeper's tray).
 fn dot(light: Light) -> Image<'static> {
-    let [r, g, b] = light.rgb();
-    let centre = (SIZE as f32 - 1.0) / 2.0;
-    let radius = SIZE as f32 / 2.0 - 2.0;
-    let mut rgba = Vec::with_capacity((SIZE * SIZE * 4) as usize);
-    for y in 0..SIZE {
-        for x in 0..SIZE {
-            let d = ((x as f32 - centre).powi(2) + (y as f32 - centre).powi(2)).sqrt();
-            let alpha = (radius + 0.5 - d).clamp(0.0, 1.0);
-            rgba.extend_from_slice(&[r, g, b, (alpha * 255.0) as u8]);
-        }
-    }
-    Image::new_owned(rgba, SIZE, SIZE)
+    Image::new_owned(tray_dot_rgba(light.rgb()), TRAY_DOT_SIZE, TRAY_DOT_SIZE)
 }

@@ -105,7 +105,8 @@ class TrayMenu:
         while True:
             found = self._find(app_pid)
             if found:
-                self.name, self.path = found
+                # path: the menu (com.canonical.dbusmenu); item: the icon it belongs to, whose Menu names it.
+                self.name, self.item, self.path = found
                 return
             assert time.monotonic() < deadline, "the app exported no tray menu (com.canonical.dbusmenu) on its bus"
             time.sleep(0.3)
@@ -139,9 +140,20 @@ class TrayMenu:
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                 continue
             for path in paths:
-                if path.startswith("/org/ayatana/NotificationItem/") and path.endswith("/Menu"):
-                    return name, path
+                if self._is_item_path(path):
+                    try:
+                        menu = self._get(name, path, "Menu")
+                    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                        continue
+                    return name, path, menu
         return None
+
+    @staticmethod
+    def _is_item_path(path: str) -> bool:
+        """Where a tray item lives: libappindicator (the Tauri tray) puts it at
+        /org/ayatana/NotificationItem/<id>, ksni (the keeper's tray) at /StatusNotifierItem, the spec's path."""
+        return path == "/StatusNotifierItem" or (
+            path.startswith("/org/ayatana/NotificationItem/") and path.count("/") == 4)
 
     def items(self) -> dict[str, int]:
         """label -> item id, of the menu's items (separators have no label)."""
@@ -163,15 +175,25 @@ class TrayMenu:
         self._call(self.name, self.path, "com.canonical.dbusmenu", "Event", "isvu", str(items[label]), "clicked",
                    "i", "0", str(int(time.time())))
 
-    def _item(self, prop: str) -> str:
-        """A property of the tray icon itself (the StatusNotifierItem the menu belongs to)."""
-        item = self.path.removesuffix("/Menu")
-        out = self._busctl("--json=short", "get-property", self.name, item, "org.kde.StatusNotifierItem", prop)
+    def _get(self, name: str, item: str, prop: str):
+        out = self._busctl("--json=short", "get-property", name, item, "org.kde.StatusNotifierItem", prop)
         return json.loads(out)["data"]
 
+    def _item(self, prop: str):
+        """A property of the tray icon itself (the StatusNotifierItem the menu belongs to)."""
+        return self._get(self.name, self.item, prop)
+
+    def tooltip(self) -> str:
+        """The tooltip's title."""
+        return self._item("ToolTip")[2]
+
     def light(self) -> str:
-        """The colour of the tray's dot, as a panel shows it: the icon file the item names, its centre pixel."""
-        name, theme = self._item("IconName"), self._item("IconThemePath")
+        """The colour of the tray's dot, as a panel shows it: the icon file the item names (the Tauri tray), or
+        else the ARGB pixels it carries (the keeper's); its centre pixel."""
+        name = self._item("IconName")
+        if not name:
+            return LIGHTS.get(pixmap_centre(self._item("IconPixmap")), "unknown")
+        theme = self._item("IconThemePath")
         path = Path(name) if name.startswith("/") else Path(theme) / (name if name.endswith(".png") else name + ".png")
         return LIGHTS.get(png_centre(path.read_bytes()), "unknown")
 
@@ -179,6 +201,13 @@ class TrayMenu:
 # The tray's colours (src-tauri/crates/backend/src/light.rs, Light::rgb).
 LIGHTS = {(0x2e, 0xa0, 0x43): "green", (0xe0, 0x9b, 0x12): "amber", (0xd1, 0x24, 0x2f): "red",
           (0x8c, 0x95, 0x9f): "grey"}
+
+
+def pixmap_centre(pixmaps: list) -> tuple[int, int, int]:
+    """The RGB of the centre pixel of the first ARGB32 pixmap of an IconPixmap property (busctl's JSON)."""
+    width, height, data = pixmaps[0]
+    at = ((height // 2) * width + width // 2) * 4
+    return data[at + 1], data[at + 2], data[at + 3]
 
 
 def png_centre(data: bytes) -> tuple[int, int, int]:

@@ -16,6 +16,7 @@ mod request;
 mod response;
 mod sockets;
 mod status;
+mod tray_dot;
 pub mod words;
 
 pub use diagnostics::{AccountMode, Check, CheckId, CheckStatus, Remedy, Report, Verdict};
@@ -41,3 +42,4 @@ pub use status::{
     FarmKind, FarmState, FarmStatus, GuardrailStatus, HandshakeReport, HandshakeStep,
     HandshakeStepName, HeartbeatStatus, LinkState, LinkStatus, SessionState, Target, WorkerStatus,
 };
+pub use tray_dot::{TRAY_DOT_SIZE, tray_dot_rgba};

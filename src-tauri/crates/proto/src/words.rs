@@ -1,7 +1,8 @@
 //! Words a trader reads: the walk through IB Gateway's API settings (in the Gateway's own menu names), the
-//! note about the Gateway's "API client" light, and the protocol words that must stay out of the main text
-//! (they belong behind "Details"). Defined once here: diagnose's verdicts use them, and the UI gets the same
-//! texts as data, `ui/src/ipc/gen/words.json`, written by the `export_bindings_words` test (`make types`).
+//! note about the Gateway's "API client" light, the tray menu's labels, and the protocol words that must
+//! stay out of the main text (they belong behind "Details"). Defined once here: diagnose's verdicts use
+//! them, and the UI gets the same texts as data, `ui/src/ipc/gen/words.json`, written by the
+//! `export_bindings_words` test (`make types`).
 
 use crate::ErrorCode;
 
@@ -40,6 +41,20 @@ pub fn api_settings_steps(port: Option<u16>) -> Vec<String> {
             .to_string(),
         "Click OK (or Apply), then connect again.".to_string(),
     ]
+}
+
+/// The tray menu's words, the same in the app's Tauri tray (src-tauri/src/tray.rs) and the keeper's
+/// (crates/keeper/src/tray.rs); the e2e tests click the items by these labels.
+pub const TRAY_OPEN: &str = "Open Gateway Doctor";
+pub const TRAY_CONNECT: &str = "Connect";
+pub const TRAY_STOP: &str = "Stop the session";
+pub const TRAY_DIAGNOSE: &str = "Diagnose";
+/// Quit ends the session's worker, so the Gateway sees the connection close: the item says so.
+pub const TRAY_QUIT: &str = "Quit (ends the session with IB Gateway)";
+
+/// The tray icon's tooltip: the app's name and the status view's title.
+pub fn tray_tooltip(title: &str) -> String {
+    format!("Gateway Doctor: {title}")
 }
 
 /// The Gateway's "API client" light: traders read a red one as a broken API.

@@ -17,14 +17,26 @@
 //! place and web view data on macOS and Windows, so everything of Gateway Doctor sits under one name there.
 //! Linux keeps `gateway-doctor` under the XDG config folder because users already have files there.
 //! The base folders come from the `dirs` crate; the rules are pure functions of them, tested per platform.
+//!
+//! The **log files** sit where Tauri's log plugin puts them for the app ([`log_dir`]), so the app (through
+//! tauri-plugin-log) and the keeper (crates/keeper/src/logfile.rs) write the same file, under the same
+//! size and count limits, defined once here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The app's bundle identifier, as in tauri.conf.json (the app's tests check that they agree).
 pub const APP_IDENTIFIER: &str = "app.gatewaydoctor.desktop";
 
 /// The folder name on Linux, kept from the first releases.
 pub const LINUX_FOLDER: &str = "gateway-doctor";
+
+/// The log file's name without its `.log`: the app's product name, as tauri-plugin-log names it.
+pub const LOG_FILE_STEM: &str = "Gateway Doctor";
+/// The size at which the log file is set aside and a new one begun: a busy day's lines fit in one file.
+pub const LOG_FILE_BYTES: u64 = 10_000_000;
+/// Set-aside log files kept beside the current one (tauri-plugin-log's `KeepSome`), so a support request
+/// can look back days rather than 40 KB.
+pub const KEPT_LOG_FILES: usize = 5;
 
 /// The platforms whose conventions differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +94,26 @@ pub fn state_dir(platform: Platform, user: &UserFolders) -> Option<PathBuf> {
     }
 }
 
+/// Tauri's log folder for the app on `platform`: `<local data>/<identifier>/logs` on Linux and Windows,
+/// `~/Library/Logs/<identifier>` on macOS (`home` is the user's home folder).
+pub fn log_dir(platform: Platform, user: &UserFolders, home: Option<&Path>) -> Option<PathBuf> {
+    match platform {
+        Platform::Linux | Platform::Windows => {
+            Some(user.local_data.as_ref()?.join(APP_IDENTIFIER).join("logs"))
+        }
+        Platform::MacOs => Some(home?.join("Library/Logs").join(APP_IDENTIFIER)),
+    }
+}
+
+/// This user's log folder on this platform.
+pub fn this_log_dir() -> Option<PathBuf> {
+    log_dir(
+        Platform::CURRENT,
+        &UserFolders::of_this_user(),
+        dirs::home_dir().as_deref(),
+    )
+}
+
 /// This user's settings folder on this platform.
 pub fn this_settings_dir() -> Option<PathBuf> {
     settings_dir(Platform::CURRENT, &UserFolders::of_this_user())
@@ -99,8 +131,6 @@ pub fn this_state_dir() -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     fn folders(config: &str, local_data: &str) -> UserFolders {
@@ -152,5 +182,44 @@ mod tests {
             local_data: None,
         };
         assert_eq!(state_dir(Platform::Windows, &roaming_only), None);
+    }
+
+    #[test]
+    fn logs_go_to_the_folder_tauri_gives_the_app_on_each_platform() {
+        let linux = folders("/home/t/.config", "/home/t/.local/share");
+        assert_eq!(
+            log_dir(Platform::Linux, &linux, Some(Path::new("/home/t"))),
+            Some(PathBuf::from(
+                "/home/t/.local/share/app.gatewaydoctor.desktop/logs"
+            ))
+        );
+        let windows = folders(r"C:\Users\t\AppData\Roaming", r"C:\Users\t\AppData\Local");
+        assert_eq!(
+            log_dir(Platform::Windows, &windows, None),
+            Some(
+                Path::new(r"C:\Users\t\AppData\Local")
+                    .join(APP_IDENTIFIER)
+                    .join("logs")
+            )
+        );
+        let support = "/Users/t/Library/Application Support";
+        assert_eq!(
+            log_dir(
+                Platform::MacOs,
+                &folders(support, support),
+                Some(Path::new("/Users/t"))
+            ),
+            Some(PathBuf::from(
+                "/Users/t/Library/Logs/app.gatewaydoctor.desktop"
+            ))
+        );
+        assert_eq!(
+            log_dir(Platform::MacOs, &folders(support, support), None),
+            None
+        );
+        assert_eq!(
+            log_dir(Platform::Linux, &UserFolders::default(), None),
+            None
+        );
     }
 }

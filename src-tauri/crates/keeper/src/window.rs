@@ -1,0 +1,100 @@
+//! The window process as the keeper sees it: open (a window's session on the link) or not. Open and
+//! Diagnose show the open window (an event on its session) or start the window program; Quit tells an open
+//! window to close.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use gateway_core::helper_programs::WINDOW;
+use gateway_core::local_link::{ConnectionId, Connections, LinkEvent};
+use serde_json::json;
+
+/// The window's messages (src-tauri/src/keeper.rs reads them).
+pub const SHOW: &str = "window://show";
+pub const QUIT: &str = "app://quit";
+/// The window program's argument to open on Diagnose.
+pub const DIAGNOSE_ARG: &str = "--diagnose";
+/// Names the window program explicitly (tests); otherwise it is beside this executable.
+pub const WINDOW_VAR: &str = "GATEWAY_DOCTOR_WINDOW";
+
+/// Which screen to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Current,
+    Diagnose,
+}
+
+/// The open windows' sessions (normally one: the window program lets only one run).
+#[derive(Clone)]
+pub struct Windows {
+    connections: Connections,
+    open: Arc<Mutex<Vec<ConnectionId>>>,
+}
+
+impl Windows {
+    pub fn new(connections: Connections) -> Windows {
+        Windows {
+            connections,
+            open: Arc::default(),
+        }
+    }
+
+    pub fn opened(&self, conn: ConnectionId) {
+        self.lock().push(conn);
+    }
+
+    pub fn closed(&self, conn: ConnectionId) {
+        self.lock().retain(|open| *open != conn);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ConnectionId>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Shows `screen` in the open window, or starts the window program on it.
+    pub fn show(&self, screen: Screen) {
+        let name = match screen {
+            Screen::Current => "current",
+            Screen::Diagnose => "diagnose",
+        };
+        let open = self.lock().clone();
+        let shown = open.iter().any(|conn| {
+            self.connections
+                .send(*conn, LinkEvent::new(SHOW, json!({ "screen": name })))
+        });
+        if !shown {
+            start(screen);
+        }
+    }
+
+    /// Tells every open window that the keeper quits.
+    pub fn quit(&self) {
+        for conn in self.lock().iter() {
+            self.connections
+                .send(*conn, LinkEvent::new(QUIT, serde_json::Value::Null));
+        }
+    }
+}
+
+/// Starts the window program in its own process group (a signal to the keeper's group does not reach it);
+/// it connects back over the link. Waited for, so it leaves no zombie behind when it closes.
+fn start(screen: Screen) {
+    use std::process::Stdio;
+    let program = gateway_backend::paths::helper_bin(WINDOW_VAR, WINDOW);
+    let mut command = tokio::process::Command::new(&program);
+    if screen == Screen::Diagnose {
+        command.arg(DIAGNOSE_ARG);
+    }
+    let started = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    match started {
+        Ok(mut child) => {
+            log::info!("opening the window ({})", program.display());
+            tokio::spawn(async move { child.wait().await });
+        }
+        Err(e) => log::warn!("cannot open the window ({}): {e}", program.display()),
+    }
+}
