@@ -34,7 +34,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    install what is missing, build, and open Gateway Doctor"
 	@echo "make test   install what is missing, then run every check CI runs"
-	@echo "make package        build the .deb (target/release/bundle/deb/) with the worker, simulator and CLI inside"
+	@echo "make package        build the .deb (target/release/bundle/deb/) with the keeper, worker, simulator and CLI inside"
 	@echo "make package-test   build it, install it with apt, open the installed app under Xvfb, remove it"
 	@echo "make bench         build release binaries, run every benchmark, write bench/results.json + a table"
 	@echo "make platform-check   clippy for Windows and macOS (Intel and Apple silicon), from this Linux machine"
@@ -133,7 +133,7 @@ types-check: types
 	untracked=$$(git ls-files --others --exclude-standard -- ui/src/ipc/gen)
 	if [[ -n "$$untracked" ]]; then echo "generated types not committed: $$untracked" >&2; exit 1; fi
 
-# The .deb, built by the Tauri bundler (the npm @tauri-apps/cli). The worker, the simulator and the
+# The .deb, built by the Tauri bundler (the npm @tauri-apps/cli). The keeper, the worker, the simulator and the
 # gateway-doctor command ship inside it as Tauri sidecars (bundle.externalBin), which must exist as
 # src-tauri/binaries/NAME-<target triple> first; the bundler installs them beside the app in /usr/bin, where
 # src-tauri/crates/backend/src/paths.rs looks. SIDECARS maps each cargo binary to its installed name: names no other package
@@ -144,11 +144,12 @@ types-check: types
 # renamed to Debian's package_version_arch.deb, read from its own control file.
 CARGO_TARGET := $(or $(CARGO_TARGET_DIR),target)
 HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
-SIDECARS := gateway-worker:gateway-doctor-worker gateway-sim:gateway-doctor-sim gateway-doctor:gateway-doctor
+SIDECARS := gateway-worker:gateway-doctor-worker gateway-sim:gateway-doctor-sim gateway-doctor:gateway-doctor \
+	gateway-doctor-keeper:gateway-doctor-keeper
 DEB_DIR := $(CARGO_TARGET)/release/bundle/deb
 
 package: apt-deps ui-deps
-	cargo build --release -p gateway-worker -p gateway-sim -p gateway-doctor-cli
+	cargo build --release -p gateway-worker -p gateway-sim -p gateway-doctor-cli -p gateway-doctor-keeper
 	rm -rf src-tauri/binaries
 	mkdir -p src-tauri/binaries
 	for sidecar in $(SIDECARS); do

@@ -1,9 +1,11 @@
-"""Benchmark: the real app's idle memory and CPU with its window open, then with the window closed (the app in
-the tray, issue 11), while it keeps a live session with gateway-sim.
+"""Benchmark: the real app's idle memory and CPU with its window open, then with the window closed (issue 11),
+while it keeps a live session with gateway-sim. On Linux the app is two processes: the keeper
+(gateway-doctor-keeper: the session, the tray, notifications; no GTK or WebKit) and the window
+(gateway-doctor-app with its WebKit processes), which ends when it is closed; the keeper stays.
 
 Memory: the proportional set size (PSS: shared pages split fairly between the processes using them) from
-/proc/PID/smaps_rollup, summed over the app process and its WebKit processes (web content, network), each
-also printed alone, with its private dirty memory (the pages it wrote itself: heap, JavaScript, relocated
+/proc/PID/smaps_rollup, summed over the keeper, the window process and its WebKit processes (web content,
+network), each also printed alone, with its private dirty memory (the pages it wrote itself: heap, JavaScript, relocated
 library data). PSS depends on what else runs: the WebKit and GTK libraries' pages are split with every other
 process that maps them (other WebKit apps, tests running side by side), so the same app measures 20-40 MiB
 apart from run to run on a busy machine; private dirty memory does not move with them. CPU: utime + stime from /proc/PID/stat over 60 s of idling, as a percentage of one core,
@@ -16,7 +18,9 @@ Run: .venv/bin/python bench/app_idle.py [SECONDS]   (needs Xvfb, tauri-driver, t
 
 import os
 import shutil
+import signal
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -30,11 +34,12 @@ from conftest import App  # noqa: E402  (the e2e harness: Xvfb + tauri-driver + 
 from gdsim import Sim  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-APP_NAMES = ("gateway-doctor", "WebKitWebProces", "WebKitNetworkPr")
+# The app's own processes by program file: the keeper, the window and WebKit's (the worker is counted apart).
+APP_PROGRAMS = ("gateway-doctor-keeper", "gateway-doctor-app", "WebKitWebProcess", "WebKitNetworkProcess")
 
 
 def family(home: Path) -> dict[int, str]:
-    """pid -> name of the app, its WebKit processes and its worker (everything started under its HOME)."""
+    """pid -> program file name of the app's processes and its worker (everything started under its HOME)."""
     marker = f"HOME={home}".encode()
     found = {}
     for entry in Path("/proc").iterdir():
@@ -42,7 +47,7 @@ def family(home: Path) -> dict[int, str]:
             continue
         try:
             if marker in (entry / "environ").read_bytes().split(b"\0"):
-                found[int(entry.name)] = (entry / "comm").read_text().strip()
+                found[int(entry.name)] = Path(os.readlink(entry / "exe")).name
         except OSError:
             pass
     return found
@@ -74,8 +79,8 @@ def cpu_ticks(pid: int) -> int:
 
 def measure(label: str, home: Path, seconds: float) -> None:
     procs = family(home)
-    app = {pid: name for pid, name in procs.items() if name.startswith(APP_NAMES)}
-    worker = [pid for pid, name in procs.items() if name.startswith("gateway-worke")]
+    app = {pid: name for pid, name in procs.items() if name in APP_PROGRAMS}
+    worker = [pid for pid, name in procs.items() if name in ("gateway-worker", "gateway-doctor-worker")]
     mem = {pid: memory_kib(pid) for pid in app}
     for pid, name in sorted(app.items()):
         pss, private = mem[pid]
@@ -88,6 +93,8 @@ def measure(label: str, home: Path, seconds: float) -> None:
     time.sleep(seconds)
     wall = time.monotonic() - t0
     after = {pid: cpu_ticks(pid) for pid in before}
+    for pid, name in sorted(app.items()):
+        print(f"{label}: {name} (pid {pid}) CPU {100 * max(0, after[pid] - before[pid]) / TICKS / wall:.2f}%")
     used = sum(max(0, after[p] - before[p]) for p in app) / TICKS
     used_worker = sum(max(0, after[p] - before[p]) for p in worker) / TICKS
     print(f"{label}: idle CPU, app + WebKit over {wall:.0f} s: {100 * used / wall:.2f}% of one core")
@@ -104,7 +111,10 @@ def main() -> None:
     sim = app = None
     try:
         sim = Sim("--accounts", "DU1234567")
-        app = App(display, {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7"}, "bench-idle")
+        # Its own runtime folder: its keeper's link is its own.
+        runtime = Path(tempfile.mkdtemp(prefix="gd-bench-run-"))
+        env = {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7", "XDG_RUNTIME_DIR": str(runtime)}
+        app = App(display, env, "bench-idle")
         app.click("#primary-action", timeout=30)
         # Green, or amber inside an IBKR reset window: the session's account on screen says it is up.
         app.wait("the session's account", lambda: "DU1234567" in app.text("#accounts"), timeout=30)
@@ -125,6 +135,10 @@ def main() -> None:
                 app.quit()
             except Exception as e:  # the window is gone; the driver may complain while it ends
                 print(f"(quitting the app: {e})", file=sys.stderr)
+            # The keeper outlives the window by design: SIGTERM ends it as Quit does (worker included).
+            for pid, name in family(app.home).items():
+                if name == "gateway-doctor-keeper":
+                    os.kill(pid, signal.SIGTERM)
             shutil.rmtree(app.home, ignore_errors=True)
         if sim is not None:
             sim.stop()

@@ -3,8 +3,8 @@
 # checks the package itself: a file name without spaces (package_version_arch.deb), the control file's
 # description, homepage, maintainer and section, and a Depends line that names the WebKitGTK and GTK
 # runtimes. Then it installs it with apt (which pulls those) and checks
-#   - the app, gateway-doctor-worker, gateway-doctor-sim and the gateway-doctor command are installed side by
-#     side in /usr/bin and belong to the package, and the generic names gateway-worker / gateway-sim are not,
+#   - the app, gateway-doctor-keeper, gateway-doctor-worker, gateway-doctor-sim and the gateway-doctor
+#     command are installed side by side in /usr/bin and belong to the package, and the generic names gateway-worker / gateway-sim are not,
 #   - the licence (/usr/share/doc/gateway-doctor/copyright) and a menu entry that desktop-file-validate
 #     passes,
 #   - every shared library the installed programs load comes from a package the Depends line pulls in,
@@ -12,9 +12,11 @@
 #     from /usr/bin, through the installed worker;
 # then starts the INSTALLED app under its own Xvfb with a throwaway HOME, and checks that
 #   - a window titled "Gateway Doctor" appears (screenshot: target/package/installed.png),
-#   - the app starts the installed /usr/bin/gateway-doctor-worker (connect at start-up, to the installed
-#     gateway-sim) and that worker holds an API connection to it,
-#   - SIGTERM ends the app and leaves no worker / simulator of its own behind,
+#   - the app (the window) starts the installed keeper, /usr/bin/gateway-doctor-keeper, which starts the
+#     installed /usr/bin/gateway-doctor-worker (connect at start-up, to the installed gateway-sim), and that
+#     worker holds an API connection to it,
+#   - SIGTERM ends the window and the session stays with the keeper; SIGTERM to the keeper ends it and leaves
+#     no worker / simulator of its own behind,
 # then removes the package again (unless it was installed before the test), so the machine is left clean.
 set -euo pipefail
 
@@ -81,7 +83,7 @@ own_processes() {
 }
 
 # The worker / simulator processes the app (or the CLI) started.
-own_helpers() { own_processes | grep -E ':.*/gateway-(doctor-)?(worker|sim)$' || true; }
+own_helpers() { own_processes | grep -E ':.*/gateway-(doctor-)?(worker|sim|keeper)$' || true; }
 
 cleanup() {
   local rc=$?
@@ -117,7 +119,7 @@ app=$(command -v "$app_name" || true)
 [[ -x "$app" ]] || fail "the .desktop entry starts '$app_name', which is not an installed program"
 bindir=$(dirname "$app")
 programs=("$app")
-for helper in gateway-doctor-worker gateway-doctor-sim gateway-doctor; do
+for helper in gateway-doctor-keeper gateway-doctor-worker gateway-doctor-sim gateway-doctor; do
   [[ -x "$bindir/$helper" ]] || fail "$bindir/$helper is not installed (dpkg -L $pkg: $(dpkg -L "$pkg" | grep /bin/ | tr '\n' ' '))"
   dpkg -S "$bindir/$helper" | grep "^$pkg:" >/dev/null || fail "$bindir/$helper does not belong to $pkg"
   programs+=("$bindir/$helper")
@@ -128,6 +130,7 @@ done
 echo "   ${programs[*]}"
 "$bindir/gateway-doctor-worker" --version >/dev/null || fail "$bindir/gateway-doctor-worker --version failed"
 "$bindir/gateway-doctor-sim" --version >/dev/null || fail "$bindir/gateway-doctor-sim --version failed"
+"$bindir/gateway-doctor-keeper" --version >/dev/null || fail "$bindir/gateway-doctor-keeper --version failed"
 cli_version=$("$bindir/gateway-doctor" --version) || fail "$bindir/gateway-doctor --version failed"
 [[ "$cli_version" == "gateway-doctor $(dpkg-deb -f "$deb" Version)" ]] || fail "gateway-doctor --version says '$cli_version'"
 
@@ -197,9 +200,12 @@ display=":$(head -n 1 "$tmp/display")"
 echo "   DISPLAY=$display"
 
 step "start the installed app"
-# A clean environment: no GATEWAY_DOCTOR_WORKER / _SIM, so the app must find its helpers beside itself.
+# A clean environment: no GATEWAY_DOCTOR_WORKER / _SIM / _KEEPER, so the app must find its helpers beside
+# itself; its own runtime folder, so its keeper's link is its own.
+mkdir -p "$home/run" && chmod 700 "$home/run"
 env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
   DISPLAY="$display" HOME="$home" XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" \
+  XDG_RUNTIME_DIR="$home/run" \
   IBKR_PORT="$port" GATEWAY_DOCTOR_CONNECT_AT_STARTUP=1 RUST_LOG=info \
   dbus-run-session -- "$app" >"$tmp/app.log" 2>&1 &
 launcher=$!
@@ -224,27 +230,41 @@ until window=$(xwininfo -display "$display" -root -tree 2>/dev/null |
 done
 echo "   window $window after $((SECONDS - start)) s"
 
+keeper=$(own_helpers | grep 'keeper$' | sed -n 1p)
+[[ "${keeper#*:}" == "$bindir/gateway-doctor-keeper" ]] || fail "the app started no keeper from $bindir (found: '$keeper')"
+keeper_pid=${keeper%%:*}
 worker=""
 until worker=$(own_helpers | grep 'worker$' | sed -n 1p) && [[ -n "$worker" ]]; do
-  (( SECONDS - start < 60 )) || fail "the app did not start its worker within 60 s"
+  (( SECONDS - start < 60 )) || fail "the keeper did not start its worker within 60 s"
   sleep 0.2
 done
-[[ "${worker#*:}" == "$bindir/gateway-doctor-worker" ]] || fail "the app started ${worker#*:}, not $bindir/gateway-doctor-worker"
+[[ "${worker#*:}" == "$bindir/gateway-doctor-worker" ]] || fail "the keeper started ${worker#*:}, not $bindir/gateway-doctor-worker"
 worker_pid=${worker%%:*}
+worker_parent=$(awk '{ print $4 }' "/proc/$worker_pid/stat")
+[[ "$worker_parent" == "$keeper_pid" ]] || fail "the worker's parent is $worker_parent, not the keeper ($keeper_pid)"
 until ss -Htnp state established "( dport = :$port )" | grep "pid=$worker_pid," >/dev/null; do
   (( SECONDS - start < 60 )) || fail "the worker ($worker_pid) holds no connection to the simulator on $port"
   sleep 0.2
 done
-echo "   the app started $bindir/gateway-doctor-worker (pid $worker_pid), connected to the simulator"
+echo "   the keeper (pid $keeper_pid) started $bindir/gateway-doctor-worker (pid $worker_pid), connected to the simulator"
 
 sleep 2 # let the page paint
 import -display "$display" -window root "$OUT/installed.png" && echo "   screenshot $OUT/installed.png"
 
-step "SIGTERM the app"
+step "SIGTERM the window: the session stays with the keeper"
 kill -TERM "$app_pid"
 for _ in $(seq 150); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$app_pid" 2>/dev/null && fail "the app is still running 15 s after SIGTERM"
+kill -0 "$app_pid" 2>/dev/null && fail "the window is still running 15 s after SIGTERM"
 app_pid=""
+kill -0 "$keeper_pid" 2>/dev/null || fail "the keeper ended with the window"
+ss -Htnp state established "( dport = :$port )" | grep "pid=$worker_pid," >/dev/null ||
+  fail "the worker's connection did not outlive the window"
+echo "   the window is gone; the keeper and its worker's connection stay"
+
+step "SIGTERM the keeper"
+kill -TERM "$keeper_pid"
+for _ in $(seq 150); do kill -0 "$keeper_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$keeper_pid" 2>/dev/null && fail "the keeper is still running 15 s after SIGTERM"
 for _ in $(seq 50); do [[ -z "$(own_helpers)" ]] && break; sleep 0.1; done
 left=$(own_helpers)
 [[ -z "$left" ]] || fail "left behind after the app quit: $left"
