@@ -50,7 +50,8 @@ pub fn plugins<R: Runtime>(builder: Builder<R>, logs: Option<Arc<LogStore>>) -> 
 /// The file is `Gateway Doctor.log` in Tauri's log folder for the app: ~/.local/share/<identifier>/logs on
 /// Linux, ~/Library/Logs/<identifier> on macOS, %LOCALAPPDATA%\<identifier>\logs on Windows (identifier
 /// as in tauri.conf.json). At [`LOG_FILE_BYTES`] it is renamed `Gateway Doctor_<date>.log` and a new one
-/// begun; the last [`KEPT_LOG_FILES`] are kept, so a support request can look back days rather than 40 KB.
+/// begun; the last [`KEPT_LOG_FILES`] set-aside files are kept beside the current one, so a support request
+/// can look back days rather than 40 KB.
 fn log_plugin<R: Runtime>(logs: Option<Arc<LogStore>>) -> tauri::plugin::TauriPlugin<R> {
     let stamped = |out: fern::FormatCallback<'_>,
                    message: &std::fmt::Arguments<'_>,

@@ -1,5 +1,5 @@
 //! gateway-doctor-keeper: the small process that keeps the session while the window comes and goes
-//! (docs/ARCHITECTURE.md, "Memory while closed"), with no GTK and no WebKit in it; Linux only (on Windows
+//! (docs/ARCHITECTURE.md, "Two processes on Linux"), with no GTK and no WebKit in it; Linux only (on Windows
 //! and macOS the app keeps the session in its own process).
 //!
 //! - [`program`] (Linux): the keeper itself, run by src/main.rs: the backend (gateway-backend) and its
