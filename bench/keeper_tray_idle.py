@@ -25,6 +25,7 @@ from test_keeper_tray import child_pid  # noqa: E402
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 30
     probe = Path(sys.argv[2]) if len(sys.argv) > 2 else TARGET / "keeper-probe"
+    assert probe.exists(), f"{probe} is missing: cargo build --release -p gateway-doctor-keeper --bins"
     proc = subprocess.Popen(["dbus-run-session", "--", str(probe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     try:
