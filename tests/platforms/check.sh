@@ -12,7 +12,8 @@ set -uo pipefail
 
 cd "$(dirname "$0")/../.."
 
-CRATES=(-p gateway-proto -p gateway-core -p gateway-sim -p gateway-worker -p gateway-doctor-cli)
+CRATES=(-p gateway-proto -p gateway-core -p gateway-backend -p gateway-sim -p gateway-worker -p gateway-doctor-cli
+  -p gateway-doctor-keeper)
 failed=()
 
 check() {
