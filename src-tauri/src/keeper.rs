@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use gateway_core::helper_programs::KEEPER;
 use gateway_core::local_link::{Hello, LinkClient, LinkEvent, Role, socket_path};
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc;
 
+use crate::route::Route;
 use crate::window::{self, Screen};
 
 /// Set to 1, the app keeps the session in its own process (no keeper), as on Windows and macOS.
@@ -78,7 +79,17 @@ async fn connect() -> Result<Reached, gateway_core::local_link::LinkError> {
         role: Role::Window,
         build: env!("CARGO_PKG_VERSION").into(),
     };
-    LinkClient::connect(&socket_path(), hello).await
+    let reached = LinkClient::connect(&socket_path(), hello).await?;
+    let keeper = &reached.0.welcome().build;
+    if keeper != env!("CARGO_PKG_VERSION") {
+        // An update installed while the keeper ran: it goes on with the old version until it quits.
+        eprintln!(
+            "Gateway Doctor: the running keeper is version {keeper}, this window {}; quit Gateway Doctor from \
+             its tray icon and start it again to run one version",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    Ok(reached)
 }
 
 /// The keeper program: [`KEEPER_VAR`], else beside this executable under its installed or built name.
@@ -106,28 +117,44 @@ fn start(program: &PathBuf) -> std::io::Result<()> {
         .map(|_| ())
 }
 
-/// Re-emits the keeper's events to the page and acts on its own messages, until the keeper closes the
-/// session; then the window closes too (the session it showed is gone).
+/// Re-emits the keeper's events to the page and acts on its own messages. When the keeper's session ends
+/// without its Quit (it crashed, or was killed), the keeper is started again and the page reloaded, so the
+/// window shows the new keeper's state instead of going dead; when it cannot be, the window closes.
 pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<LinkEvent>) {
-    while let Some(event) = events.recv().await {
-        match event.event.as_str() {
-            SHOW => {
-                let screen = match event.payload["screen"].as_str() {
-                    Some("diagnose") => Screen::Diagnose,
-                    _ => Screen::Current,
-                };
-                window::open(&app, screen);
-            }
-            QUIT => {
-                log::info!("the keeper is quitting: closing the window");
-                app.exit(0);
-                return;
-            }
-            _ => {
-                let _ = app.emit(&event.event, event.payload);
+    loop {
+        while let Some(event) = events.recv().await {
+            match event.event.as_str() {
+                SHOW => {
+                    let screen = match event.payload["screen"].as_str() {
+                        Some("diagnose") => Screen::Diagnose,
+                        _ => Screen::Current,
+                    };
+                    window::open(&app, screen);
+                }
+                QUIT => {
+                    log::info!("the keeper is quitting: closing the window");
+                    app.exit(0);
+                    return;
+                }
+                _ => {
+                    let _ = app.emit(&event.event, event.payload);
+                }
             }
         }
+        log::warn!("the keeper ended without quitting: starting it again");
+        let Some((link, next)) = tauri::async_runtime::spawn_blocking(reach)
+            .await
+            .ok()
+            .flatten()
+        else {
+            log::error!("the keeper could not be started again: closing the window");
+            app.exit(1);
+            return;
+        };
+        app.state::<Route>().replace(link);
+        events = next;
+        if let Some(window) = app.get_webview_window(window::MAIN) {
+            let _ = window.eval("location.reload()");
+        }
     }
-    log::warn!("the keeper ended the link: closing the window");
-    app.exit(1);
 }

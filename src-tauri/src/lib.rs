@@ -175,7 +175,7 @@ fn run_window(
     let desktop_commands = desktop_commands();
     let app = desktop::plugins(Builder::default(), None)
         .invoke_handler(move |invoke| route::handle(invoke, &desktop_commands))
-        .manage(Route::Keeper(link))
+        .manage(Route::Keeper(std::sync::RwLock::new(Arc::new(link))))
         .manage(window::TrayLife::in_keeper())
         .setup(move |app| {
             log::info!(

@@ -25,8 +25,9 @@ const KEEPER_CALL_BOUND: Duration = Duration::from_secs(300);
 /// Where the commands go (managed app state).
 pub enum Route {
     InProcess(Arc<Backend>),
+    /// The session with the keeper; replaced when a keeper that ended is started again (keeper.rs).
     #[cfg(unix)]
-    Keeper(gateway_core::local_link::LinkClient),
+    Keeper(std::sync::RwLock<Arc<gateway_core::local_link::LinkClient>>),
 }
 
 impl Route {
@@ -55,7 +56,10 @@ impl Route {
                 .await
                 .map_err(error_json),
             #[cfg(unix)]
-            Route::Keeper(link) => match link.call(name, arguments, KEEPER_CALL_BOUND).await {
+            Route::Keeper(link) => match Route::current(link)
+                .call(name, arguments, KEEPER_CALL_BOUND)
+                .await
+            {
                 Ok(answer) => answer,
                 Err(e) => {
                     log::warn!("{name}: the keeper did not answer: {e}");
@@ -68,6 +72,23 @@ impl Route {
                 }
             },
         }
+    }
+
+    /// Talks to `link` from now on (a keeper started again).
+    #[cfg(unix)]
+    pub fn replace(&self, link: gateway_core::local_link::LinkClient) {
+        if let Route::Keeper(current) = self {
+            *current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(link);
+        }
+    }
+
+    #[cfg(unix)]
+    fn current(
+        link: &std::sync::RwLock<Arc<gateway_core::local_link::LinkClient>>,
+    ) -> Arc<gateway_core::local_link::LinkClient> {
+        link.read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
