@@ -41,7 +41,14 @@ mod handlers {
 #[cfg(test)]
 mod tests;
 
-pub use commands::COMMANDS;
+/// Every command the UI may invoke: the backend's and the desktop's own.
+pub fn all_commands() -> Vec<&'static str> {
+    gateway_backend::api::COMMANDS
+        .iter()
+        .chain(commands::DESKTOP_COMMANDS)
+        .copied()
+        .collect()
+}
 pub use gateway_backend::events::ALL as EVENTS;
 pub use gateway_backend::{CommandError, Options};
 

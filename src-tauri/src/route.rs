@@ -78,7 +78,9 @@ impl Route {
     #[cfg(unix)]
     pub fn replace(&self, link: gateway_core::local_link::LinkClient) {
         if let Route::Keeper(current) = self {
-            *current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(link);
+            *current
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(link);
         }
     }
 

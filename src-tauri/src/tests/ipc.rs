@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use super::{TestApp, TestResult, invoke};
-use crate::COMMANDS;
 use gateway_backend::CommandCode;
 
 /// The names the app answers: the backend's commands (route.rs) and lib.rs's `generate_handler!` list.
@@ -57,8 +56,9 @@ fn granted() -> BTreeSet<String> {
 
 #[test]
 fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
-    let listed: BTreeSet<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
-    assert_eq!(listed.len(), COMMANDS.len(), "a name is listed twice");
+    let all = crate::all_commands();
+    let listed: BTreeSet<String> = all.iter().map(|c| c.to_string()).collect();
+    assert_eq!(listed.len(), all.len(), "a name is listed twice");
     assert_eq!(registered(), listed, "generate_handler! vs commands.rs");
     assert_eq!(
         granted(),
@@ -67,8 +67,9 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
     );
     let build_rs = include_str!("../../build.rs");
     assert!(build_rs.contains("include!(\"src/commands.rs\")"));
-    assert!(build_rs.contains(".commands(COMMANDS)"));
-    for name in COMMANDS {
+    assert!(build_rs.contains("include!(\"crates/backend/src/commands.rs\")"));
+    assert!(build_rs.contains(".commands(commands)"));
+    for name in crate::all_commands() {
         let head = name.split('_').next().unwrap_or("");
         assert!(
             [
@@ -99,7 +100,7 @@ fn the_command_list_the_handlers_build_rs_and_the_capability_agree() {
 #[test]
 fn every_listed_command_is_registered_and_granted_to_the_main_window() {
     let app = TestApp::start(Value::Null);
-    for cmd in COMMANDS {
+    for cmd in crate::all_commands() {
         // Some need arguments or a running demo and fail here, but never as unknown or not permitted.
         if let Err(err) = app.invoke(cmd, Value::Null) {
             let text = err.to_string();
@@ -190,7 +191,7 @@ fn the_main_window_may_listen_to_the_apps_events_and_nothing_else_of_core() {
 #[test]
 fn ipc_md_and_the_capabilities_readme_cover_every_command_event_and_grant() {
     let ipc_md = include_str!("../../IPC.md");
-    for name in COMMANDS {
+    for name in crate::all_commands() {
         assert!(
             ipc_md.contains(&format!("{name}(")),
             "src-tauri/IPC.md does not document the command {name}"

@@ -17,40 +17,12 @@ use crate::dto::DemoFault;
 use crate::error::{AppError, CommandError};
 use crate::restart;
 
+// The commands [`call`] answers: BACKEND_COMMANDS, in commands.rs (a file of names alone, which the app's
+// build.rs includes too, so tauri-build makes a permission for each).
+include!("commands.rs");
+
 /// The commands [`call`] answers.
-pub const COMMANDS: [&str; 31] = [
-    "get_app_info",
-    "get_status",
-    "get_status_view",
-    "get_worker_status",
-    "connect_gateway",
-    "stop_session",
-    "reset_guardrail",
-    "run_diagnose",
-    "scan_connections",
-    "clean_connections",
-    "get_client_ledger",
-    "get_client_id_holders",
-    "get_gateway_presence",
-    "get_config",
-    "save_settings",
-    "reset_settings",
-    "reconnect_now",
-    "use_another_client_id",
-    "import_trading_env",
-    "get_logs",
-    "get_support_bundle",
-    "get_demo",
-    "start_demo",
-    "stop_demo",
-    "set_demo_fault",
-    "get_restart_view",
-    "follow_manual_restart",
-    "restart_gateway",
-    "stop_gateway",
-    "reconnect_account",
-    "start_gateway",
-];
+pub const COMMANDS: &[&str] = BACKEND_COMMANDS;
 
 /// No arguments.
 #[derive(serde::Deserialize)]

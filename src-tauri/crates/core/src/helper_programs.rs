@@ -29,19 +29,21 @@ pub const SIM: HelperProgram = HelperProgram {
 };
 
 /// The keeper (Linux): the small process that holds the session, the tray and the notifications while the
-/// window comes and goes. Built and installed under the same name.
-pub const KEEPER: HelperProgram = HelperProgram {
-    installed: "gateway-doctor-keeper",
-    built: "gateway-doctor-keeper",
-};
+/// window comes and goes.
+pub const KEEPER: HelperProgram = HelperProgram::one_name("gateway-doctor-keeper");
 
-/// The window: the Tauri app, which the keeper starts on Open. Built and installed under the same name.
-pub const WINDOW: HelperProgram = HelperProgram {
-    installed: "gateway-doctor-app",
-    built: "gateway-doctor-app",
-};
+/// The window: the Tauri app, which the keeper starts on Open.
+pub const WINDOW: HelperProgram = HelperProgram::one_name("gateway-doctor-app");
 
 impl HelperProgram {
+    /// A program built and installed under the same name.
+    pub const fn one_name(name: &'static str) -> HelperProgram {
+        HelperProgram {
+            installed: name,
+            built: name,
+        }
+    }
+
     /// Both file names, the installed one first, each with `exe_suffix` (".exe" on Windows, "" elsewhere).
     pub fn file_names(&self, exe_suffix: &str) -> [String; 2] {
         [self.installed, self.built].map(|name| format!("{name}{exe_suffix}"))
