@@ -45,6 +45,9 @@ describe("demo", () => {
     expect(byId("start-gateway-help").textContent).toMatch(/How to start IB Gateway/);
     await fire("gateway://presence", presence());
     expect(byId("demo-offer").hidden).toBe(true);
+    // The socket table could not be read: nothing is known to be missing, so no demo is offered in its place.
+    await fire("gateway://presence", presence({ listening: null, listener_inode: null, pid: null, process_name: null }));
+    expect(byId("demo-offer").hidden).toBe(true);
   });
 
   test("Try the demo: start_demo (which connects by itself); the DEMO banner and its fault buttons", async () => {

@@ -79,7 +79,7 @@ export function statusView(ctx: Ctx): StatusScreen {
     actions.render(v, state, data.state?.offered.stop ?? false);
     stale.render(data.view?.stale ?? null);
     holder.update(data.state);
-    offer.render(data.presence !== null && !data.presence.listening && data.demo === null, data.presence, state.startingDemo);
+    offer.render(data.presence?.listening === false && data.demo === null, data.presence, state.startingDemo);
 
     const allFacts = shownFacts(data.view?.facts ?? [], now, data.worker);
     accounts.render(

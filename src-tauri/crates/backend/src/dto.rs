@@ -89,7 +89,9 @@ pub struct ClientIdChange {
 #[ts(export)]
 pub struct GatewayPresence {
     pub port: u16,
-    pub listening: bool,
+    /// Whether something listens on the port; null when the socket table could not be read (not known: the
+    /// app never guesses either way).
+    pub listening: Option<bool>,
     /// Changes when the Gateway restarts (a new listening socket).
     pub listener_inode: Option<u64>,
     /// Connections the Gateway has not accepted yet; staying above 0 means it stopped accepting.

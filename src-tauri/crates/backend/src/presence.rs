@@ -56,7 +56,7 @@ impl Seen {
 /// The next presence from what a tick saw on `port`; `true` when the listener's process must be looked up.
 pub fn next(prev: &GatewayPresence, port: u16, seen: Seen) -> (GatewayPresence, bool) {
     let look = seen.listener();
-    let listening = look.is_some_and(|l| l.listeners > 0);
+    let listening = look.map(|l| l.listeners > 0);
     let inode = look.and_then(|l| l.listener_inode);
     let same_listener = prev.port == port && prev.listener_inode == inode;
     let stale = match seen {
@@ -82,7 +82,7 @@ pub fn next(prev: &GatewayPresence, port: u16, seen: Seen) -> (GatewayPresence, 
         presence.process_name = prev.process_name.clone();
         presence.pid = prev.pid;
     }
-    (presence, listening && !same_listener)
+    (presence, listening == Some(true) && !same_listener)
 }
 
 /// Reads the socket table for `port`: the listener alone, or with the counts when `count` is true.
@@ -223,7 +223,7 @@ mod tests {
     fn the_process_is_looked_up_only_when_the_listener_changes() {
         let nobody = GatewayPresence::default();
         let (first, look_up) = next(&nobody, 4002, counted(Some(7)));
-        assert!(first.listening && look_up);
+        assert!(first.listening == Some(true) && look_up);
         let known = GatewayPresence {
             pid: Some(99),
             reset_window: None,
@@ -236,9 +236,9 @@ mod tests {
         let (restarted, look_up) = next(&known, 4002, counted(Some(8)));
         assert!(look_up && restarted.pid.is_none());
         let (gone, look_up) = next(&known, 4002, counted(None));
-        assert!(!gone.listening && !look_up && gone.pid.is_none());
+        assert!(gone.listening == Some(false) && !look_up && gone.pid.is_none());
         let (unknown, _) = next(&known, 4002, Seen::Unread);
-        assert!(!unknown.listening);
+        assert_eq!(unknown.listening, None, "an unread table says neither");
     }
 
     #[test]

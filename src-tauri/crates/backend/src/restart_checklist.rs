@@ -68,13 +68,12 @@ impl ManualRestart {
     /// Starts following from what is seen now.
     pub fn start(presence: &GatewayPresence, state: &SupervisorState) -> ManualRestart {
         let mut restart = ManualRestart {
-            baseline_inode: presence
-                .listening
+            baseline_inode: (presence.listening == Some(true))
                 .then_some(presence.listener_inode)
                 .flatten(),
             baseline_restarts: state.gateway_restarts_seen,
-            // Nothing listening when following begins: the Gateway is already closed.
-            closed: !presence.listening,
+            // Nothing listening when following begins: the Gateway is already closed (not known: not ticked).
+            closed: presence.listening == Some(false),
             ..ManualRestart::default()
         };
         restart.see_state(state);
@@ -88,9 +87,14 @@ impl ManualRestart {
 
     pub fn see_presence(&mut self, presence: &GatewayPresence) {
         let inode = presence.listener_inode;
-        if !presence.listening {
-            self.closed = true;
-            return;
+        match presence.listening {
+            Some(false) => {
+                self.closed = true;
+                return;
+            }
+            // The socket table could not be read: nothing is seen, so nothing ticks.
+            None => return,
+            Some(true) => {}
         }
         if !self.closed && self.baseline_inode.is_none() && inode.is_some() {
             // Following began before the first look at the port: the first listener seen is the one to

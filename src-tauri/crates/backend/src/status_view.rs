@@ -249,7 +249,7 @@ fn port_of(state: &SupervisorState, presence: Option<&GatewayPresence>) -> Optio
 
 fn outside_a_window(state: &SupervisorState, presence: Option<&GatewayPresence>) -> Headline {
     let on_port = port_of(state, presence).map_or(String::new(), |p| format!(" on port {p}"));
-    let absent = presence.is_some_and(|p| !p.listening);
+    let absent = presence.is_some_and(|p| p.listening == Some(false));
     let not_running = |next: &str| {
         Headline::new(
             Light::Red,

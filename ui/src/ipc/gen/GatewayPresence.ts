@@ -6,7 +6,12 @@ import type { StaleConnections } from "./StaleConnections";
 /**
  * Who listens on the Gateway port, from the socket table (polled about once a second).
  */
-export type GatewayPresence = { port: number, listening: boolean, 
+export type GatewayPresence = { port: number, 
+/**
+ * Whether something listens on the port; null when the socket table could not be read (not known: the
+ * app never guesses either way).
+ */
+listening: boolean | null, 
 /**
  * Changes when the Gateway restarts (a new listening socket).
  */

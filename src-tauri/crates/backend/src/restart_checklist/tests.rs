@@ -9,7 +9,7 @@ use super::*;
 fn presence(inode: Option<u64>, accept_queue: u32) -> GatewayPresence {
     GatewayPresence {
         port: 4002,
-        listening: inode.is_some(),
+        listening: Some(inode.is_some()),
         listener_inode: inode,
         accept_queue: Some(accept_queue),
         ..GatewayPresence::default()
@@ -136,4 +136,28 @@ fn export_bindings_restart_checklists() {
     std::fs::create_dir_all(&dir).expect("create the export folder");
     std::fs::write(dir.join("restart-checklists.json"), text)
         .expect("write restart-checklists.json");
+}
+
+#[test]
+fn a_socket_table_that_cannot_be_read_ticks_nothing() {
+    let unread = GatewayPresence {
+        port: 4002,
+        listening: None,
+        ..GatewayPresence::default()
+    };
+    let mut r = ManualRestart::start(&unread, &latched());
+    assert_eq!(
+        done(&r),
+        [false, false, false, false],
+        "not seen closed at the start"
+    );
+    r.see_presence(&presence(Some(111), 0));
+    r.see_presence(&unread);
+    assert_eq!(
+        done(&r),
+        [false, false, false, false],
+        "a gap in what is seen is not a close"
+    );
+    r.see_presence(&presence(None, 0));
+    assert_eq!(done(&r), [true, false, false, false], "seen closed");
 }

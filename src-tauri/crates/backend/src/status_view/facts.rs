@@ -61,16 +61,25 @@ pub fn facts(state: &SupervisorState, presence: Option<&GatewayPresence>) -> Vec
         "Gateway on the port",
         text(match presence {
             None => "Looking…".to_string(),
-            Some(p) if p.listening => format!(
-                "{} listens on port {}",
-                p.process_name.as_deref().unwrap_or("A program"),
-                p.port
-            ),
-            Some(p) => format!("Nothing listens on port {}", p.port),
+            Some(p) => match p.listening {
+                Some(true) => format!(
+                    "{} listens on port {}",
+                    p.process_name.as_deref().unwrap_or("A program"),
+                    p.port
+                ),
+                Some(false) => format!("Nothing listens on port {}", p.port),
+                None => format!(
+                    "Not known: this computer's connections could not be read (port {})",
+                    p.port
+                ),
+            },
         }),
         false,
     )];
-    if let Some(pid) = presence.filter(|p| p.listening).and_then(|p| p.pid) {
+    if let Some(pid) = presence
+        .filter(|p| p.listening == Some(true))
+        .and_then(|p| p.pid)
+    {
         facts.push(fact(
             "fact-gateway-pid",
             "Gateway process id (pid)",

@@ -20,7 +20,7 @@ pub struct GatewayHelp {
 }
 
 pub fn gateway_help(state: &SupervisorState, presence: Option<&GatewayPresence>) -> GatewayHelp {
-    let listening = presence.is_some_and(|p| p.listening);
+    let listening = presence.is_some_and(|p| p.listening == Some(true));
     let note = GatewayHelp {
         steps: Vec::new(),
         note: Some(API_CLIENT_LIGHT_NOTE.to_string()),

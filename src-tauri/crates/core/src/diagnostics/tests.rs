@@ -400,3 +400,35 @@ fn a_reset_window_does_not_explain_a_client_id_in_use_or_a_gateway_too_old() {
         assert_eq!(assess(&obs).verdict, expected, "{code:?}");
     }
 }
+
+#[test]
+fn without_the_socket_table_a_port_is_never_called_listening() {
+    // Nothing tested it, and the table could not be read: neither listening nor closed is known.
+    let obs = Observations {
+        port: 4002,
+        scan: None,
+        scan_error: Some("netlink sock_diag denied".into()),
+        source: SessionSource::Own,
+        ..Observations::default()
+    };
+    let report = assess(&obs);
+    assert_eq!(report.verdict, Verdict::ListeningNotTested, "{report:#?}");
+    assert_contains(
+        &report.summary,
+        "cannot tell whether IB Gateway listens on port 4002",
+    );
+    assert!(
+        !report.summary.contains("is listening"),
+        "{}",
+        report.summary
+    );
+
+    // A refused connect says what the table could not: nothing accepts on the port.
+    let refused = Observations {
+        worker: Some(failed_handshake(ErrorCode::ConnectionRefused)),
+        ..obs
+    };
+    let report = assess(&refused);
+    assert_eq!(report.verdict, Verdict::GatewayNotRunning, "{report:#?}");
+    assert_contains(&report.summary, "Nothing accepts connections on port 4002");
+}

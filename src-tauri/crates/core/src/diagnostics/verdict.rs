@@ -169,6 +169,21 @@ pub(super) fn verdict(
                 remedy: Some(Remedy::Retry),
             };
         }
+        // Without the socket table, a refused connection is the one sign of the port: nothing accepts there.
+        Some(ErrorCode::ConnectionRefused) if !connected && obs.scan.is_none() => {
+            return Conclusion {
+                verdict: Verdict::GatewayNotRunning,
+                summary: format!(
+                    "Nothing accepts connections on port {}: IB Gateway is not running there, or its API is off.",
+                    obs.port
+                ),
+                next_step: format!(
+                    "Start IB Gateway and log in. If it is running, turn on its API in {} and check the \u{201c}Socket port\u{201d}.",
+                    api_menu()
+                ),
+                remedy: Some(Remedy::Retry),
+            };
+        }
         Some(ErrorCode::ProtocolError) if !connected => {
             return Conclusion {
                 verdict: Verdict::WrongPortOrApiDisabled,
@@ -230,8 +245,23 @@ pub(super) fn verdict(
             remedy: None,
         };
     }
-    // Listening, but no session answered: say so, never "healthy".
-    let summary = match obs.worker.as_ref().and_then(|w| w.last_error.as_ref()) {
+    // Listening, but no session answered: say so, never "healthy". Without the socket table nothing here
+    // says the port listens either: say that instead of guessing.
+    let untested = obs.worker.as_ref().and_then(|w| w.last_error.as_ref());
+    if obs.scan.is_none() {
+        let why = untested.map_or(String::new(), |e| format!(" ({})", e.message));
+        return Conclusion {
+            verdict: Verdict::ListeningNotTested,
+            summary: format!(
+                "Gateway Doctor could not read this computer's connections, so it cannot tell whether IB Gateway \
+                 listens on port {}; its API was not tested{why}.",
+                obs.port
+            ),
+            next_step: HOW_TO_TEST.into(),
+            remedy: Some(Remedy::Retry),
+        };
+    }
+    let summary = match untested {
         Some(e) => format!(
             "IB Gateway is listening on port {}; its API could not be tested ({}).",
             obs.port, e.message

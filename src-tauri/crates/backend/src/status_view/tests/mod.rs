@@ -89,7 +89,7 @@ fn backoff(retry_in_ms: u64, error: ErrorBody) -> Lifecycle {
 fn up() -> GatewayPresence {
     GatewayPresence {
         port: 4002,
-        listening: true,
+        listening: Some(true),
         listener_inode: Some(111),
         accept_queue: Some(0),
         process_name: Some("java".into()),
@@ -102,6 +102,16 @@ fn up() -> GatewayPresence {
 fn down() -> GatewayPresence {
     GatewayPresence {
         port: 4002,
+        listening: Some(false),
+        ..GatewayPresence::default()
+    }
+}
+
+/// The socket table could not be read: whether anything listens is not known.
+fn unread() -> GatewayPresence {
+    GatewayPresence {
+        port: 4002,
+        listening: None,
         ..GatewayPresence::default()
     }
 }

@@ -265,3 +265,31 @@ fn the_facts_name_the_gateway_the_session_and_keep_the_technical_ones_for_detail
         }
     );
 }
+
+#[test]
+fn an_unread_socket_table_says_not_known_never_not_running() {
+    let idle = state(Lifecycle::Idle);
+    let shown = view(&idle, Some(&unread()), None);
+    assert_ne!(shown.reason, StatusReason::NotRunning, "{shown:?}");
+    let gateway = shown
+        .facts
+        .iter()
+        .find(|f| f.id == "fact-gateway")
+        .expect("the Gateway fact");
+    assert_eq!(
+        gateway.value,
+        FactValue::Text {
+            text: "Not known: this computer's connections could not be read (port 4002)".into()
+        }
+    );
+    assert!(!shown.facts.iter().any(|f| f.id == "fact-gateway-pid"));
+    // The same with nothing listening is said as it is.
+    let shown = view(&idle, Some(&down()), None);
+    let gateway = shown.facts.iter().find(|f| f.id == "fact-gateway");
+    assert_eq!(
+        gateway.map(|f| f.value.clone()),
+        Some(FactValue::Text {
+            text: "Nothing listens on port 4002".into()
+        })
+    );
+}
