@@ -70,7 +70,7 @@ def display():
     xvfb.wait()
 
 
-# The programs a test's app may start; none may outlive the test.
+# The programs a test's app may start; none may outlive the test (nor may WebKit's processes).
 PROGRAMS = ("gateway-doctor-app", "gateway-doctor-keeper", "gateway-worker", "gateway-sim")
 
 # How long the keeper may take to quit when asked (it ends its worker first) before it is killed.
@@ -277,7 +277,8 @@ def launch(display, request):
     # exits. Either way it is gone within moments.
     deadline = time.monotonic() + 5
     while leftover := [(pid, exe) for home in homes for pid, exe, _ in shell.home_processes(home)
-                       if exe in PROGRAMS]:
+                       if exe in PROGRAMS] + [(pid, "WebKit") for home in homes
+                                              for pid in shell.webkit_processes(home)]:
         if time.monotonic() > deadline:
             for pid, _ in leftover:
                 os.kill(pid, signal.SIGKILL)

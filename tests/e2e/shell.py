@@ -293,6 +293,17 @@ def web_processes(home: Path) -> list[int]:
     return [pid for pid, _, comm in home_processes(home) if comm.startswith("WebKitWebProces")]
 
 
+def webkit_processes(home: Path) -> list[int]:
+    """Every WebKit process (web content, network) of the windows started under `home` (not WebDriver's)."""
+    return [pid for pid, _, comm in home_processes(home)
+            if comm.startswith(("WebKitWebProces", "WebKitNetworkP"))]
+
+
+def arguments(pid: int) -> list[str]:
+    """The command line of process `pid`, after the program."""
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[1:-1]
+
+
 def established_to(pid: int, port: int) -> bool:
     """True when process `pid` holds a TCP connection to loopback port `port` that is ESTABLISHED (the kernel's
     own view, /proc/<pid>/net/tcp and tcp6, matched to the process's sockets by inode)."""

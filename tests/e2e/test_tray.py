@@ -87,6 +87,7 @@ def test_closing_the_window_ends_its_process_and_the_keeper_keeps_the_session(la
     close_window(app, display)
     until("the window's process to end", lambda: gone(app.window_pid))
     assert shell.window_pids(app.home) == [], "no window process is left"
+    until("every WebKit process to end, the network one too", lambda: not shell.webkit_processes(app.home))
     time.sleep(3)  # a few heartbeats with no window
     assert not gone(keeper) and app.keeper_pid() == keeper, "the same keeper keeps running"
     assert app.helper_processes() == workers, "the same worker keeps the session"
@@ -154,6 +155,21 @@ def test_the_keepers_tray_opens_the_window_with_the_live_session(launch, sim, di
     assert again.light() in LIVE
     assert live_ids(sim) == [7] and sim.stats()["accepted"] == accepted, "the same session, never dropped"
     again.shot("tray-reopened-connected")
+
+
+def test_the_keepers_diagnose_with_no_window_starts_one_on_diagnose(launch, sim, display):
+    app = launch(env_for(sim))
+    keeper = app.keeper_pid()
+    close_window(app, display)
+    until("the window's process to end", lambda: gone(app.window_pid))
+
+    reached = window_log_count(app)
+    TrayMenu(keeper).click(DIAGNOSE)
+    until("a window process started by the keeper", lambda: len(shell.window_pids(app.home)) == 1)
+    opened = shell.window_pids(app.home)[0]
+    assert shell.arguments(opened) == ["--diagnose"], "the window is asked to open on Diagnose"
+    until("the new window on screen", lambda: shell.shown(display))
+    until("the new window to reach the keeper", lambda: window_log_count(app) == reached + 1)
 
 
 def test_the_keepers_diagnose_runs_diagnose_in_the_open_window(launch, sim):

@@ -19,17 +19,20 @@ class KeeperLink:
     def __init__(self, runtime_dir: Path, timeout: float = 10):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        self.lines = None
+        self.last_id = 0
         try:
             self.sock.connect(str(socket_path(runtime_dir)))
-        except OSError:
-            self.sock.close()
+            self.lines = self.sock.makefile("rb")
+            self._send({"v": 2, "hello": {"role": "cli", "build": "e2e"}})
+            welcome = self._read()
+            if "welcome" not in welcome:
+                # A single-process app's link answers one-shot requests only: there is no keeper to talk to.
+                raise ConnectionError(f"no keeper welcomed us: {welcome}")
+            self.pid = int(welcome["welcome"]["pid"])
+        except BaseException:
+            self.close()
             raise
-        self.lines = self.sock.makefile("rb")
-        self.last_id = 0
-        self._send({"v": 2, "hello": {"role": "cli", "build": "e2e"}})
-        welcome = self._read()
-        assert "welcome" in welcome, f"the keeper did not welcome us: {welcome}"
-        self.pid = int(welcome["welcome"]["pid"])
 
     def _send(self, message: dict) -> None:
         self.sock.sendall((json.dumps(message) + "\n").encode())
@@ -50,7 +53,8 @@ class KeeperLink:
                 return line
 
     def close(self) -> None:
-        self.lines.close()
+        if self.lines is not None:
+            self.lines.close()
         self.sock.close()
 
     def __enter__(self):
