@@ -98,12 +98,40 @@ def test_closing_the_window_ends_its_process_and_the_keeper_keeps_the_session(la
     assert notice.is_file(), "the first close is remembered in the state folder, so the notice is said once"
 
 
-def test_the_keepers_tray_stops_the_session_and_open_starts_a_window_that_shows_it_stopped(launch, sim, display):
+def closed_with_a_live_session(launch, sim: Sim, display: str):
+    """An app connected, then its window closed and its process ended: (app, its keeper's pid)."""
     app = launch(env_for(sim))
     connect(app, sim)
     keeper = app.keeper_pid()
     close_window(app, display)
     until("the window's process to end", lambda: gone(app.window_pid))
+    return app, keeper
+
+
+def tray_starts_a_window(app, keeper: int, label: str, display: str) -> int:
+    """Clicks `label` in the keeper's tray with no window open; a window process starts, shows and reaches the
+    keeper (the same one). Returns its pid."""
+    reached = window_log_count(app)
+    TrayMenu(keeper).click(label)
+    until("a window process started by the keeper", lambda: len(shell.window_pids(app.home)) == 1)
+    until("the new window on screen", lambda: shell.shown(display))
+    until("the new window to reach the keeper", lambda: window_log_count(app) == reached + 1)
+    assert app.keeper_pid() == keeper, "the tray reuses its keeper, it starts no other"
+    return shell.window_pids(app.home)[0]
+
+
+def launch_instead(launch, app, opened: int, keeper: int):
+    """Ends the window the tray opened and launches one WebDriver drives, on the same keeper. (WebDriver drives
+    only a window it launched; a second launch while a window is open would only bring that one forward.)"""
+    os.kill(opened, signal.SIGTERM)
+    until("the tray's window to end", lambda: gone(opened))
+    again = launch(again=app)
+    assert again.keeper_pid() == keeper, "the new window reached the same keeper"
+    return again
+
+
+def test_the_keepers_tray_stops_the_session_and_open_starts_a_window_that_shows_it_stopped(launch, sim, display):
+    app, keeper = closed_with_a_live_session(launch, sim, display)
     accepted = sim.stats()["accepted"]
 
     menu = TrayMenu(keeper)
@@ -116,20 +144,9 @@ def test_the_keepers_tray_stops_the_session_and_open_starts_a_window_that_shows_
     assert sim.stats()["accepted"] == accepted, "Stop never connects again"
     assert not shell.shown(display) and shell.window_pids(app.home) == [], "Stop from the tray opens no window"
 
-    reached = window_log_count(app)
-    menu.click(OPEN)
-    until("a window process started by the keeper", lambda: len(shell.window_pids(app.home)) == 1)
-    until("the new window on screen", lambda: shell.shown(display))
-    until("the new window to reach the keeper", lambda: window_log_count(app) == reached + 1)
-    assert app.keeper_pid() == keeper, "Open reuses the keeper, it starts no other"
-    opened = shell.window_pids(app.home)[0]
-
-    # WebDriver drives only a window it launched: the one the tray opened goes, and a launch shows the
-    # keeper's state (a second launch while a window is open would only bring that one forward).
-    os.kill(opened, signal.SIGTERM)
-    until("the tray's window to end", lambda: gone(opened))
-    again = launch(again=app)
-    assert again.keeper_pid() == keeper, "the new window reached the same keeper"
+    opened = tray_starts_a_window(app, keeper, OPEN, display)
+    assert shell.arguments(opened) == [], "Open starts the window on its usual screen"
+    again = launch_instead(launch, app, opened, keeper)
     again.wait("the window to offer Connect", lambda: again.text("#primary-action") == "Connect")
     assert again.light() == "grey", "stopped: not connected"
     assert live_ids(sim) == [] and sim.stats()["accepted"] == accepted, "opening a window connects nothing"
@@ -137,20 +154,11 @@ def test_the_keepers_tray_stops_the_session_and_open_starts_a_window_that_shows_
 
 
 def test_the_keepers_tray_opens_the_window_with_the_live_session(launch, sim, display):
-    app = launch(env_for(sim))
-    connect(app, sim)
-    keeper = app.keeper_pid()
-    close_window(app, display)
-    until("the window's process to end", lambda: gone(app.window_pid))
+    app, keeper = closed_with_a_live_session(launch, sim, display)
     accepted = sim.stats()["accepted"]
 
-    TrayMenu(keeper).click(OPEN)
-    until("a window process started by the keeper", lambda: len(shell.window_pids(app.home)) == 1)
-    opened = shell.window_pids(app.home)[0]
-    until("the new window on screen", lambda: shell.shown(display))
-    os.kill(opened, signal.SIGTERM)
-    until("the tray's window to end", lambda: gone(opened))
-    again = launch(again=app)
+    opened = tray_starts_a_window(app, keeper, OPEN, display)
+    again = launch_instead(launch, app, opened, keeper)
     again.wait("the window to show the live session", lambda: "DU1234567" in again.text("#accounts"))
     assert again.light() in LIVE
     assert live_ids(sim) == [7] and sim.stats()["accepted"] == accepted, "the same session, never dropped"
@@ -158,18 +166,9 @@ def test_the_keepers_tray_opens_the_window_with_the_live_session(launch, sim, di
 
 
 def test_the_keepers_diagnose_with_no_window_starts_one_on_diagnose(launch, sim, display):
-    app = launch(env_for(sim))
-    keeper = app.keeper_pid()
-    close_window(app, display)
-    until("the window's process to end", lambda: gone(app.window_pid))
-
-    reached = window_log_count(app)
-    TrayMenu(keeper).click(DIAGNOSE)
-    until("a window process started by the keeper", lambda: len(shell.window_pids(app.home)) == 1)
-    opened = shell.window_pids(app.home)[0]
+    app, keeper = closed_with_a_live_session(launch, sim, display)
+    opened = tray_starts_a_window(app, keeper, DIAGNOSE, display)
     assert shell.arguments(opened) == ["--diagnose"], "the window is asked to open on Diagnose"
-    until("the new window on screen", lambda: shell.shown(display))
-    until("the new window to reach the keeper", lambda: window_log_count(app) == reached + 1)
 
 
 def test_the_keepers_diagnose_runs_diagnose_in_the_open_window(launch, sim):
