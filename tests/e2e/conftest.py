@@ -117,6 +117,8 @@ class App:
         })
         child_env.update(env)
         self.env = env
+        # What the window (and the keeper it starts) runs with, for a test that starts a program as they do.
+        self.child_env = child_env
         windows_before = set(shell.window_pids(self.home))
         # Both ports free and our own: WebKitWebDriver's default native port (4445) would collide with any
         # other driver still running on the machine.
@@ -287,6 +289,14 @@ def launch(display, request):
     for home in homes:
         shutil.rmtree(home, ignore_errors=True)
     assert not problems, problems
+
+
+@pytest.fixture
+def sim():
+    """One gateway-sim with a paper account, for a test that needs just one."""
+    s = Sim("--accounts", "DU1234567")
+    yield s
+    s.stop()
 
 
 @pytest.fixture

@@ -271,6 +271,10 @@ def gone(pid: int) -> bool:
     return state == "Z"
 
 
+def parent_pid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def programs(home: Path, *names: str) -> list[int]:
     """The processes under `home` running one of the programs `names`."""
     return [pid for pid, exe, _ in home_processes(home) if exe in names]

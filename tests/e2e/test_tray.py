@@ -11,7 +11,6 @@ import os
 import signal
 import time
 
-import pytest
 from gdsim import Sim
 from selenium.common.exceptions import WebDriverException
 
@@ -26,13 +25,6 @@ QUIT = "Quit (ends the session with IB Gateway)"
 
 # What the window logs once it reached the keeper (src-tauri/src/lib.rs, run_window).
 WINDOW_OF_THE_KEEPER = "the session is kept by the keeper"
-
-
-@pytest.fixture
-def sim():
-    s = Sim("--accounts", "DU1234567")
-    yield s
-    s.stop()
 
 
 def env_for(sim: Sim) -> dict:
