@@ -1,10 +1,11 @@
 """The keeper's life around the window (Linux): the login item starts the keeper without a window; a window
-that cannot start a keeper keeps the session in its own process; a keeper that dies takes its window and its
-worker with it, and the Gateway sees the session leave."""
+that cannot start a keeper keeps the session in its own process; a keeper that dies takes its worker with it
+(the Gateway sees the session leave) and the open window starts a new one and shows its state."""
 
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 from gdsim import binary
 from keeperlink import quit_keeper
@@ -42,12 +43,18 @@ def test_a_window_that_cannot_start_a_keeper_keeps_the_session_itself(launch, si
     assert len(workers) == 1 and shell.parent_pid(workers[0]) == app.window_pid, "the window runs the session's worker"
 
 
-def test_a_keeper_that_dies_takes_its_window_and_worker_with_it(launch, sim):
+def test_a_keeper_that_dies_is_started_again_by_the_open_window(launch, sim):
     app = launch(env_for(sim))
     connect(app, sim)
     keeper = app.keeper_pid()
+    accepted = sim.stats()["accepted"]
     os.kill(keeper, signal.SIGKILL)
-    until("the window to close with its keeper", lambda: gone(app.window_pid))
     until("the worker to exit (its stdin closed)", lambda: app.helper_processes() == [])
     until("the Gateway to see the session end", lambda: live_ids(sim) == [])
-
+    until("a new keeper", lambda: shell.programs(app.home, "gateway-doctor-keeper") not in ([], [keeper]))
+    assert app.keeper_pid() != keeper
+    until("the dead keeper to be reaped (no zombie left in the window)", lambda: not Path(f"/proc/{keeper}").exists())
+    assert not gone(app.window_pid), "the window stays open"
+    app.wait("the window to show the new keeper's state", lambda: app.text("#primary-action") == "Connect")
+    assert live_ids(sim) == [] and sim.stats()["accepted"] == accepted, "the new keeper connects nothing by itself"
+    app.shot("keeper-started-again")
