@@ -108,13 +108,16 @@ fn start(program: &PathBuf) -> std::io::Result<()> {
             "the program is not there",
         ));
     }
-    Command::new(program)
+    let mut child = Command::new(program)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
-        .spawn()
-        .map(|_| ())
+        .spawn()?;
+    // Waited for, so a keeper that ends while this window lives (killed, then started again) leaves no
+    // zombie behind; a keeper that outlives the window is the system's to reap.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }
 
 /// Re-emits the keeper's events to the page and acts on its own messages. When the keeper's session ends

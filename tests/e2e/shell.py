@@ -245,32 +245,85 @@ def png_centre(data: bytes) -> tuple[int, int, int]:
     return pixel[0], pixel[1], pixel[2]
 
 
-def app_pid(home: Path) -> int:
-    """The gateway-doctor-app process started under `home`."""
-    marker = f"HOME={home}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.readlink(entry / "exe").endswith("/gateway-doctor-app") and \
-                    marker in (entry / "environ").read_bytes().split(b"\0"):
-                return int(entry.name)
-        except OSError:
-            continue
-    raise AssertionError(f"no gateway-doctor-app runs under {home}")
-
-
-def web_processes(home: Path) -> list[int]:
-    """WebKit's web content processes of the app started under `home`."""
+def home_processes(home: Path) -> list[tuple[int, str, str]]:
+    """(pid, program file name, command name) of every live process started under `home` (they inherit its
+    HOME: the window, the keeper it starts, their workers and WebKit's processes)."""
     marker = f"HOME={home}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if (entry / "comm").read_text().strip().startswith("WebKitWebProces") and \
-                    marker in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
+            if marker not in (entry / "environ").read_bytes().split(b"\0") or gone(int(entry.name)):
+                continue
+            found.append((int(entry.name), Path(os.readlink(entry / "exe")).name, (entry / "comm").read_text().strip()))
         except OSError:
             continue
     return found
+
+
+def gone(pid: int) -> bool:
+    """True when process `pid` has ended (a zombie waiting for its parent has ended too)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+def parent_pid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def programs(home: Path, *names: str) -> list[int]:
+    """The processes under `home` running one of the programs `names`."""
+    return [pid for pid, exe, _ in home_processes(home) if exe in names]
+
+
+def window_pids(home: Path) -> list[int]:
+    """The window processes (gateway-doctor-app) started under `home`."""
+    return programs(home, "gateway-doctor-app")
+
+
+def app_pid(home: Path) -> int:
+    """The one gateway-doctor-app process started under `home`."""
+    found = window_pids(home)
+    assert len(found) == 1, f"expected one gateway-doctor-app under {home}, found {found}"
+    return found[0]
+
+
+def web_processes(home: Path) -> list[int]:
+    """WebKit's web content processes of the windows started under `home`."""
+    return [pid for pid, _, comm in home_processes(home) if comm.startswith("WebKitWebProces")]
+
+
+def webkit_processes(home: Path) -> list[int]:
+    """Every WebKit process (web content, network) of the windows started under `home` (not WebDriver's)."""
+    return [pid for pid, _, comm in home_processes(home)
+            if comm.startswith(("WebKitWebProces", "WebKitNetworkP"))]
+
+
+def arguments(pid: int) -> list[str]:
+    """The command line of process `pid`, after the program."""
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[1:-1]
+
+
+def established_to(pid: int, port: int) -> bool:
+    """True when process `pid` holds a TCP connection to loopback port `port` that is ESTABLISHED (the kernel's
+    own view, /proc/<pid>/net/tcp and tcp6, matched to the process's sockets by inode)."""
+    try:
+        inodes = {link[len("socket:["):-1] for fd in Path(f"/proc/{pid}/fd").iterdir()
+                  if (link := os.readlink(fd)).startswith("socket:[")}
+    except OSError:
+        return False
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            if int(remote.rsplit(":", 1)[1], 16) == port and state == "01" and inode in inodes:
+                return True
+    return False

@@ -5,8 +5,6 @@ region from the computer's time zone with the coming reset and weekly login on S
 import tempfile
 from pathlib import Path
 
-import pytest
-from gdsim import Sim
 from selenium.webdriver.remote.file_detector import UselessFileDetector
 
 
@@ -16,13 +14,6 @@ def type_path(app, path: Path) -> None:
     field = app.el("#trading-env-path")
     field.clear()
     field.send_keys(str(path))
-
-
-@pytest.fixture
-def sim():
-    s = Sim("--accounts", "DU1234567")
-    yield s
-    s.stop()
 
 
 def test_the_trading_programs_env_is_imported_and_its_client_id_never_taken(launch, sim):
