@@ -18,9 +18,7 @@ Run: .venv/bin/python bench/app_idle.py [SECONDS]   (needs Xvfb, tauri-driver, t
 
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
 import sys
 import time
 from pathlib import Path
@@ -30,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests" / "pysupport"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import shell  # noqa: E402  (the e2e helpers: close the window as a window manager does)
-from conftest import App  # noqa: E402  (the e2e harness: Xvfb + tauri-driver + the real app)
+from conftest import App, new_home, quit_keepers  # noqa: E402  (the e2e harness: tauri-driver + the real app)
 from gdsim import Sim  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -111,10 +109,9 @@ def main() -> None:
     sim = app = None
     try:
         sim = Sim("--accounts", "DU1234567")
-        # Its own runtime folder: its keeper's link is its own.
-        runtime = Path(tempfile.mkdtemp(prefix="gd-bench-run-"))
-        env = {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7", "XDG_RUNTIME_DIR": str(runtime)}
-        app = App(display, env, "bench-idle")
+        # Its own HOME and runtime folder (new_home): its keeper's link is its own.
+        env = {"IBKR_PORT": str(sim.port), "IBKR_CLIENT_ID": "7"}
+        app = App(display, env, "bench-idle", new_home())
         app.click("#primary-action", timeout=30)
         # Green, or amber inside an IBKR reset window: the session's account on screen says it is up.
         app.wait("the session's account", lambda: "DU1234567" in app.text("#accounts"), timeout=30)
@@ -132,13 +129,13 @@ def main() -> None:
     finally:
         if app is not None:
             try:
-                app.quit()
+                app.end_session()
             except Exception as e:  # the window is gone; the driver may complain while it ends
-                print(f"(quitting the app: {e})", file=sys.stderr)
-            # The keeper outlives the window by design: SIGTERM ends it as Quit does (worker included).
-            for pid, name in family(app.home).items():
-                if name == "gateway-doctor-keeper":
-                    os.kill(pid, signal.SIGTERM)
+                print(f"(ending the window's session: {e})", file=sys.stderr)
+            # The keeper outlives the window by design: asked to quit over its link, as Quit does.
+            for problem in quit_keepers([app.home]):
+                print(f"({problem})", file=sys.stderr)
+            app.end_driver()
             shutil.rmtree(app.home, ignore_errors=True)
         if sim is not None:
             sim.stop()
