@@ -31,6 +31,11 @@ pub const SHOW: &str = "window://show";
 /// The keeper's message: it is quitting, so the window closes too.
 pub const QUIT: &str = "app://quit";
 
+/// A keeper that keeps ending is started again at most this often within [`RESTART_SPAN`]: a crash at
+/// start-up must not turn into a loop of new processes.
+const MAX_RESTARTS: usize = 3;
+const RESTART_SPAN: Duration = Duration::from_secs(600);
+
 /// How long a keeper just started may take to open the link.
 const START_BOUND: Duration = Duration::from_secs(10);
 
@@ -122,8 +127,10 @@ fn start(program: &PathBuf) -> std::io::Result<()> {
 
 /// Re-emits the keeper's events to the page and acts on its own messages. When the keeper's session ends
 /// without its Quit (it crashed, or was killed), the keeper is started again and the page reloaded, so the
-/// window shows the new keeper's state instead of going dead; when it cannot be, the window closes.
+/// window shows the new keeper's state instead of going dead; when it cannot be, or it ended
+/// [`MAX_RESTARTS`] times within [`RESTART_SPAN`], the window says so in a notification and closes.
 pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<LinkEvent>) {
+    let mut restarts: Vec<Instant> = Vec::new();
     loop {
         while let Some(event) = events.recv().await {
             match event.event.as_str() {
@@ -144,6 +151,17 @@ pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<Link
                 }
             }
         }
+        let now = Instant::now();
+        restarts.retain(|at| now.duration_since(*at) < RESTART_SPAN);
+        if restarts.len() >= MAX_RESTARTS {
+            log::error!(
+                "the keeper ended {MAX_RESTARTS} times within {} min: not starting it again; closing the window",
+                RESTART_SPAN.as_secs() / 60
+            );
+            give_up(&app);
+            return;
+        }
+        restarts.push(now);
         log::warn!("the keeper ended without quitting: starting it again");
         let Some((link, next)) = tauri::async_runtime::spawn_blocking(reach)
             .await
@@ -151,7 +169,7 @@ pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<Link
             .flatten()
         else {
             log::error!("the keeper could not be started again: closing the window");
-            app.exit(1);
+            give_up(&app);
             return;
         };
         app.state::<Route>().replace(link);
@@ -160,4 +178,22 @@ pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<Link
             let _ = window.eval("location.reload()");
         }
     }
+}
+
+/// The window cannot go on without a keeper: it says so (the trader may not be looking at it) and closes.
+fn give_up<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_notification::NotificationExt;
+    let shown = app
+        .notification()
+        .builder()
+        .title("Gateway Doctor stopped")
+        .body(
+            "The part of Gateway Doctor that keeps your session with IB Gateway stopped and could not be \
+             started again. Start Gateway Doctor again; if this happens again, its log folder says why.",
+        )
+        .show();
+    if let Err(e) = shown {
+        log::warn!("cannot show a notification: {e}");
+    }
+    app.exit(1);
 }

@@ -1,6 +1,7 @@
 """The keeper's life around the window (Linux): the login item starts the keeper without a window; a window
 that cannot start a keeper keeps the session in its own process; a keeper that dies takes its worker with it
-(the Gateway sees the session leave) and the open window starts a new one and shows its state."""
+(the Gateway sees the session leave) and the open window starts a new one and shows its state; one that keeps
+dying is not started again and again: the window gives up and closes."""
 
 import os
 import signal
@@ -58,3 +59,16 @@ def test_a_keeper_that_dies_is_started_again_by_the_open_window(launch, sim):
     app.wait("the window to show the new keeper's state", lambda: app.text("#primary-action") == "Connect")
     assert live_ids(sim) == [] and sim.stats()["accepted"] == accepted, "the new keeper connects nothing by itself"
     app.shot("keeper-started-again")
+
+
+def test_a_keeper_that_keeps_dying_is_not_started_again_and_again(launch, sim):
+    app = launch(env_for(sim))
+    app.el("#primary-action")
+    for _ in range(3):
+        keeper = app.keeper_pid()
+        os.kill(keeper, signal.SIGKILL)
+        until("a new keeper", lambda: shell.programs(app.home, "gateway-doctor-keeper") not in ([], [keeper]))
+    os.kill(app.keeper_pid(), signal.SIGKILL)
+    until("the window to give up and close", lambda: gone(app.window_pid), timeout=20)
+    assert shell.programs(app.home, "gateway-doctor-keeper") == [], "no fourth keeper within the ten minutes"
+    assert sim.stats()["accepted"] == 0, "none of the keepers connected by itself"
