@@ -44,6 +44,9 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
             match (&p.user, &p.owner_sid) {
                 (Some(user), _) => format!("user {user}"),
                 // Windows: an account whose name is not known here (the SID is in the outcome's process).
+                // Windows: no account name, no SID either (the process would not tell); never its stand-in
+                // NO_UID, which is no user's number.
+                (None, _) if p.uid == gateway_proto::NO_UID => "another user".to_string(),
                 (None, Some(_)) => "another user".to_string(),
                 (None, None) => format!("uid {}", p.uid),
             }
@@ -83,5 +86,50 @@ fn refused(who: &str, p: &ProcessInfo, reason: Option<RefusalReason>, ctx: &Cont
             "Left {who} alone: it no longer holds the stale connection, so there is nothing to end."
         ),
         None => format!("Left {who} alone."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gateway_proto::{CleanResult, NO_UID, ProcessInfo, RefusalReason};
+
+    use super::describe;
+    use crate::sockets::policy::Context;
+    use crate::sockets::sys::OwnUser;
+
+    fn other(uid: u32, user: Option<&str>) -> ProcessInfo {
+        ProcessInfo {
+            pid: 7,
+            name: "bot".into(),
+            cmdline: vec!["bot".into()],
+            uid,
+            owner_sid: None,
+            user: user.map(str::to_string),
+            start_ticks: 1,
+            started_at_ms: 0,
+            is_gateway: false,
+            product: None,
+            has_live_session: false,
+        }
+    }
+
+    fn said(p: &ProcessInfo) -> String {
+        let ctx = Context {
+            own_pid: 1000,
+            ancestors: vec![],
+            own: OwnUser::Uid(1000),
+            system_pids: &[0, 1],
+        };
+        let grace = std::time::Duration::from_secs(3);
+        describe(p, CleanResult::Refused, Some(RefusalReason::OtherUser), &ctx, grace)
+    }
+
+    #[test]
+    fn another_users_program_is_named_by_its_user_never_by_a_stand_in_number() {
+        assert!(said(&other(1001, Some("alice"))).contains("belongs to user alice"));
+        assert!(said(&other(1001, None)).contains("belongs to uid 1001"));
+        let windows = said(&other(NO_UID, None));
+        assert!(windows.contains("belongs to another user"), "{windows}");
+        assert!(!windows.contains(&NO_UID.to_string()), "{windows}");
     }
 }
