@@ -15,9 +15,8 @@ pub enum AppAnswer {
     NoApp,
     #[cfg(unix)]
     Session(Box<LinkSession>),
-    /// Something is there but cannot be trusted or read; diagnose goes on as if no app were open.
-    // Only the Unix link can find something it cannot trust; diagnose handles the answer on every OS.
-    #[cfg_attr(not(unix), allow(dead_code))]
+    /// Something is there but cannot be trusted or read, or (Windows) there is no link; diagnose goes on as
+    /// if no app were open, and says why.
     Unusable(String),
 }
 
@@ -85,7 +84,11 @@ pub fn ask_app(connect: bool, bound: Duration) -> AppAnswer {
     }
 }
 
+/// No link on this platform: said, so a trader who has the app open knows why this run tests on its own.
 #[cfg(not(unix))]
 pub fn ask_app(_connect: bool, _bound: Duration) -> AppAnswer {
-    AppAnswer::NoApp
+    match gateway_core::local_link::UNAVAILABLE {
+        Some(why) => AppAnswer::Unusable(why.to_string()),
+        None => AppAnswer::NoApp,
+    }
 }

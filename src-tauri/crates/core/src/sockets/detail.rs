@@ -121,7 +121,13 @@ mod tests {
             system_pids: &[0, 1],
         };
         let grace = std::time::Duration::from_secs(3);
-        describe(p, CleanResult::Refused, Some(RefusalReason::OtherUser), &ctx, grace)
+        describe(
+            p,
+            CleanResult::Refused,
+            Some(RefusalReason::OtherUser),
+            &ctx,
+            grace,
+        )
     }
 
     #[test]
