@@ -1,7 +1,7 @@
 // The Connections screen and its confirmed clean-up. mockIPC stands in for the Rust side (commands and events), the DOM is jsdom.
 
 import { describe, expect, test } from "vitest";
-import type { CleanReport } from "./ipc";
+import type { CleanReport, UnendableZombie, ZombieSocket } from "./ipc";
 import { byId, click, dryRun, proc, settle, zombieScan } from "./test/fixtures";
 import { mount } from "./test/mount";
 
@@ -108,5 +108,49 @@ describe("connections", () => {
     expect(byId("clean-dialog").closest(".backdrop")?.hasAttribute("hidden")).toBe(true);
     expect(document.activeElement?.id).toBe("clean-up");
     expect(cleanCalls).toHaveLength(1);
+  });
+
+  test("stale connections it cannot end are listed with why, in the plan and in what happened", async () => {
+    const socket: ZombieSocket = {
+      side: "client",
+      local_addr: "127.0.0.1",
+      local_port: 51234,
+      remote_addr: "127.0.0.1",
+      remote_port: 4002,
+      state: "close_wait",
+      inode: 70001,
+      uid: 1001,
+      pids: [],
+    };
+    const unendable: UnendableZombie = {
+      ...socket,
+      code: "OWNER_UNKNOWN",
+      detail:
+        "Gateway Doctor cannot end the program holding the stale connection from port 51234: it belongs to another user. Close the program yourself, or restart the computer.",
+    };
+    await mount({
+      scan_connections: () => zombieScan(),
+      clean_connections: (args) => {
+        if (args?.["dry_run"]) return { ...dryRun(), cannot_end: [unendable] };
+        return {
+          port: 4002,
+          dry_run: false,
+          outcomes: [{ process: proc({ pid: 5001 }), result: "terminated", reason: null, zombie_inodes: [50001], detail: "" }],
+          remaining_client_zombies: [socket],
+          cannot_end: [unendable],
+          gateway_zombies: 0,
+          took_ms: 5,
+        } satisfies CleanReport;
+      },
+    });
+    click("nav-connections");
+    await settle();
+    click("clean-up");
+    await settle();
+    expect(byId("clean-plan-cannot-end").textContent).toContain("from port 51234: it belongs to another user");
+    click("confirm-clean");
+    await settle();
+    expect(byId("clean-remaining").textContent).toBe("1 stale connection is still there.");
+    expect(byId("clean-results-cannot-end").textContent).toContain("Close the program yourself");
   });
 });

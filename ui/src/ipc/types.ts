@@ -30,6 +30,8 @@ export type { LinkStatus } from "./gen/LinkStatus";
 export type { LogLine } from "./gen/LogLine";
 export type { PortScan } from "./gen/PortScan";
 export type { StaleConnections } from "./gen/StaleConnections";
+export type { UnendableZombie } from "./gen/UnendableZombie";
+export type { ZombieSocket } from "./gen/ZombieSocket";
 export type { ProcessInfo } from "./gen/ProcessInfo";
 export type { ProcessKey } from "./gen/ProcessKey";
 export type { RefusalReason } from "./gen/RefusalReason";

@@ -8,7 +8,7 @@
 // it: the buttons and summary, the lists, the confirmation and the outcome card.
 
 import * as ipc from "../ipc";
-import type { CleanOutcome, CleanReport, PortScan } from "../ipc";
+import type { CleanOutcome, CleanReport, PortScan, UnendableZombie } from "../ipc";
 import {
   type CleanPlan,
   type ConnectionsView,
@@ -367,6 +367,7 @@ function planBody(dry: CleanReport, plan: CleanPlan, tick: DialogHandlers["tick"
           h("ul", { class: "plan" }, ...plan.untouched.map(untouchedItem)),
         )
       : null,
+    cannotEnd("clean-plan-cannot-end", dry.cannot_end),
     dry.gateway_zombies > 0
       ? h("p", {
           class: "muted",
@@ -375,6 +376,17 @@ function planBody(dry: CleanReport, plan: CleanPlan, tick: DialogHandlers["tick"
       : null,
   ];
   return parts.filter((p) => p !== null);
+}
+
+/** Stale connections whose program Gateway Doctor cannot see (another user's, or not reported): each with why. */
+function cannotEnd(id: string, zombies: readonly UnendableZombie[]): HTMLElement | null {
+  if (zombies.length === 0) return null;
+  return h(
+    "div",
+    { id },
+    h("p", { text: "Gateway Doctor cannot end these:" }),
+    h("ul", { class: "plan" }, ...zombies.map((z) => h("li", { text: z.detail }))),
+  );
 }
 
 const outcomeName = (o: CleanOutcome): string => friendlyProcessName(o.process.name, o.process.cmdline);
@@ -427,8 +439,11 @@ function resultsCard() {
           text:
             left === 0
               ? "No stale connections are left on this computer."
-              : `${countIs(left, "stale connection")} still there (held by a program that was left alone).`,
+              : report.cannot_end.length > 0
+                ? `${countIs(left, "stale connection")} still there.`
+                : `${countIs(left, "stale connection")} still there (held by a program that was left alone).`,
         }),
+        cannotEnd("clean-results-cannot-end", report.cannot_end),
         report.gateway_zombies > 0
           ? h("p", { text: `${report.gateway_zombies} inside IB Gateway remain: only a Gateway restart clears these.` })
           : null,
