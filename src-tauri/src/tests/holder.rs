@@ -6,10 +6,10 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use gateway_testkit::SimProcess;
+use gateway_testkit::{SimProcess, wait_until};
 
 use super::settings::{another_client_id_after_in_use, live};
-use super::{TestApp, phase, wait_call};
+use super::{BOUND, TestApp, phase, wait_call};
 
 /// A local program connected to the Gateway port with `IBKR_CLIENT_ID=id` in its environment: bash opens the
 /// connection and becomes `sleep`, which keeps it. Ended when dropped.
@@ -95,6 +95,16 @@ fn client_id_in_use_names_the_local_program_holding_it() {
         details.contains(&format!("pid {}", program.pid())),
         "{details}"
     );
+
+    // The log says it too, for the Logs screen and the support bundle.
+    let said = "IB Gateway refused client id 7470 as in use: sleep (sleep 60) uses client id 7470 (seen in its environment).";
+    let logged = wait_until(BOUND, || {
+        let lines = app.call("get_logs", json!({"limit": 1000}));
+        lines
+            .as_array()
+            .is_some_and(|lines| lines.iter().any(|l| l["message"] == said))
+    });
+    assert!(logged, "no log line: {said}");
 
     // Diagnose says the same about the holder (the same function over its own scan).
     let report = app.call("run_diagnose", Value::Null);

@@ -2,11 +2,13 @@
 //! lines into the log store and each line as `log://line`, each supervisor change as `worker://state`, the
 //! presence poll and each change as `gateway://presence`, the status view (`status://view`), the followed
 //! restart by hand (`restart://checklist`), each step of a restart through IBC (`restart://progress`), the
-//! automatic restart, and the connect at start-up when the settings ask for it. They run until the process
+//! automatic restart, the log line that names who holds a refused client id, and the connect at start-up
+//! when the settings ask for it. They run until the process
 //! ends.
 
 use std::sync::Arc;
 
+use gateway_core::supervisor::Lifecycle;
 use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
@@ -54,6 +56,7 @@ pub fn spawn(backend: &Arc<Backend>) {
         state.options.presence_poll,
     ));
     tokio::spawn(crate::restart::auto(backend.clone()));
+    tokio::spawn(name_client_id_holders(backend.clone()));
     if state.connects_at_startup() {
         let backend = backend.clone();
         tokio::spawn(async move {
@@ -111,5 +114,35 @@ async fn runs(backend: Arc<Backend>, mut watch: watch::Receiver<Option<RestartRu
         if let Some(run) = run {
             backend.emit(RESTART_PROGRESS, run);
         }
+    }
+}
+
+/// When the Gateway refuses the client id as in use, says in the log who on this computer holds it (the
+/// same words as the Status screen's holder card and Diagnose), once per refusal, so the log and the
+/// support bundle carry it too.
+async fn name_client_id_holders(backend: Arc<Backend>) {
+    let state = &backend.state;
+    let mut watch = state.supervisor.watch();
+    let mut refused = false;
+    while watch.changed().await.is_ok() {
+        let in_use = matches!(
+            &watch.borrow_and_update().lifecycle,
+            Lifecycle::Backoff { error, .. } | Lifecycle::Failed { error } | Lifecycle::Latched { error }
+                if error.code == gateway_proto::ErrorCode::ClientIdInUse
+        );
+        if in_use && !refused {
+            let client_id = state.refused_client_id();
+            let said = match crate::connections::holders(state.port(), client_id).await {
+                Ok(holders) => holders.summary,
+                Err(e) => format!("who holds it cannot be seen: {e}"),
+            };
+            state.logs.record(gateway_core::supervisor::LogLine {
+                at_ms: gateway_core::now_ms(),
+                level: gateway_proto::Level::Warn,
+                source: "app".into(),
+                message: format!("IB Gateway refused client id {client_id} as in use: {said}"),
+            });
+        }
+        refused = in_use;
     }
 }
