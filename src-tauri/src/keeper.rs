@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use gateway_core::helper_programs::KEEPER;
-use gateway_core::local_link::{Hello, LinkClient, LinkEvent, Role, socket_path};
+use gateway_core::local_link::{
+    Hello, LinkClient, LinkEvent, QUIT_EVENT, Role, SHOW_WINDOW_EVENT, socket_path,
+};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc;
 
@@ -21,15 +23,6 @@ use crate::window::{self, Screen};
 pub const IN_PROCESS_VAR: &str = "GATEWAY_DOCTOR_IN_PROCESS";
 /// Names the keeper program explicitly (tests); otherwise it is beside this executable.
 pub const KEEPER_VAR: &str = "GATEWAY_DOCTOR_KEEPER";
-
-/// Started with this argument (the keeper's Diagnose with no window open), the window opens on Diagnose
-/// and runs it.
-pub const DIAGNOSE_ARG: &str = "--diagnose";
-
-/// The keeper's message: show the window (payload `{"screen": "current" | "diagnose"}`).
-pub const SHOW: &str = "window://show";
-/// The keeper's message: it is quitting, so the window closes too.
-pub const QUIT: &str = "app://quit";
 
 /// A keeper that keeps ending is started again at most this often within [`RESTART_SPAN`]: a crash at
 /// start-up must not turn into a loop of new processes.
@@ -134,14 +127,14 @@ pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<Link
     loop {
         while let Some(event) = events.recv().await {
             match event.event.as_str() {
-                SHOW => {
+                SHOW_WINDOW_EVENT => {
                     let screen = match event.payload["screen"].as_str() {
                         Some("diagnose") => Screen::Diagnose,
                         _ => Screen::Current,
                     };
                     window::open(&app, screen);
                 }
-                QUIT => {
+                QUIT_EVENT => {
                     log::info!("the keeper is quitting: closing the window");
                     app.exit(0);
                     return;

@@ -176,7 +176,7 @@ fn run_window(
     mut context: tauri::Context<tauri::Wry>,
     (link, events): keeper::Reached,
 ) -> tauri::Result<()> {
-    if std::env::args().any(|a| a == keeper::DIAGNOSE_ARG) {
+    if std::env::args().any(|a| a == gateway_core::helper_programs::WINDOW_DIAGNOSE_ARG) {
         window::start_on_diagnose(&mut context);
     }
     let desktop_commands = desktop_commands();

@@ -20,7 +20,10 @@ pub async fn quit_app<R: Runtime>(app: AppHandle<R>, route: State<'_, Route>) ->
         Some(_) => app.exit(0),
         // The keeper quits, and tells this window to close as it goes.
         None => {
-            if let Err(e) = route.call("quit_app", Value::Null).await {
+            if let Err(e) = route
+                .call(gateway_core::local_link::QUIT_CALL, Value::Null)
+                .await
+            {
                 log::warn!("the keeper did not take Quit ({e}); closing the window");
                 app.exit(0);
             }

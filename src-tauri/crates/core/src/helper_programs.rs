@@ -35,6 +35,9 @@ pub const KEEPER: HelperProgram = HelperProgram::one_name("gateway-doctor-keeper
 /// The window: the Tauri app, which the keeper starts on Open.
 pub const WINDOW: HelperProgram = HelperProgram::one_name("gateway-doctor-app");
 
+/// The window's argument to open on Diagnose and run it (the keeper's tray Diagnose with no window open).
+pub const WINDOW_DIAGNOSE_ARG: &str = "--diagnose";
+
 impl HelperProgram {
     /// A program built and installed under the same name.
     pub const fn one_name(name: &'static str) -> HelperProgram {

@@ -6,14 +6,11 @@
 use std::sync::Arc;
 
 use gateway_backend::{Backend, CommandError};
-use gateway_core::local_link::{ConnectionId, Hello, LinkHandler, Role};
+use gateway_core::local_link::{ConnectionId, Hello, LinkHandler, QUIT_CALL, Role};
 use serde_json::Value;
 use tokio::sync::{Notify, broadcast};
 
 use crate::window::Windows;
-
-/// The window's Quit (Ctrl+Q): the keeper quits, and the window with it.
-pub const QUIT_CALL: &str = "quit_app";
 
 pub struct KeeperHandler {
     backend: Arc<Backend>,

@@ -4,15 +4,12 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use gateway_core::helper_programs::WINDOW;
-use gateway_core::local_link::{ConnectionId, Connections, LinkEvent};
+use gateway_core::helper_programs::{WINDOW, WINDOW_DIAGNOSE_ARG};
+use gateway_core::local_link::{
+    ConnectionId, Connections, LinkEvent, QUIT_EVENT, SHOW_WINDOW_EVENT,
+};
 use serde_json::json;
 
-/// The window's messages (src-tauri/src/keeper.rs reads them).
-pub const SHOW: &str = "window://show";
-pub const QUIT: &str = "app://quit";
-/// The window program's argument to open on Diagnose.
-pub const DIAGNOSE_ARG: &str = "--diagnose";
 /// Names the window program explicitly (tests); otherwise it is beside this executable.
 pub const WINDOW_VAR: &str = "GATEWAY_DOCTOR_WINDOW";
 
@@ -58,8 +55,10 @@ impl Windows {
         };
         let open = self.lock().clone();
         let shown = open.iter().any(|conn| {
-            self.connections
-                .send(*conn, LinkEvent::new(SHOW, json!({ "screen": name })))
+            self.connections.send(
+                *conn,
+                LinkEvent::new(SHOW_WINDOW_EVENT, json!({ "screen": name })),
+            )
         });
         if !shown {
             start(screen);
@@ -70,7 +69,7 @@ impl Windows {
     pub fn quit(&self) {
         for conn in self.lock().iter() {
             self.connections
-                .send(*conn, LinkEvent::new(QUIT, serde_json::Value::Null));
+                .send(*conn, LinkEvent::new(QUIT_EVENT, serde_json::Value::Null));
         }
     }
 }
@@ -82,7 +81,7 @@ fn start(screen: Screen) {
     let program = gateway_backend::paths::helper_bin(WINDOW_VAR, WINDOW);
     let mut command = tokio::process::Command::new(&program);
     if screen == Screen::Diagnose {
-        command.arg(DIAGNOSE_ARG);
+        command.arg(WINDOW_DIAGNOSE_ARG);
     }
     let started = command
         .stdin(Stdio::null())

@@ -61,7 +61,9 @@ pub use private::{
 #[cfg(unix)]
 pub use server::LinkServer;
 #[cfg(unix)]
-pub use wire::{Hello, LAGGED_EVENT, LinkEvent, Role, Welcome};
+pub use wire::{
+    Hello, LAGGED_EVENT, LinkEvent, QUIT_CALL, QUIT_EVENT, Role, SHOW_WINDOW_EVENT, Welcome,
+};
 
 use gateway_proto::{ErrorBody, WorkerStatus};
 use serde::{Deserialize, Serialize};
