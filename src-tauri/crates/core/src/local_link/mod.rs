@@ -61,14 +61,19 @@ pub use private::{
 #[cfg(unix)]
 pub use server::LinkServer;
 #[cfg(unix)]
-pub use wire::{
-    Hello, LAGGED_EVENT, LinkEvent, QUIT_CALL, QUIT_EVENT, Role, SHOW_WINDOW_EVENT, Welcome,
-};
+pub use wire::{Hello, LAGGED_EVENT, LinkEvent, Role, Welcome};
 
 use gateway_proto::{ErrorBody, WorkerStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{PingOutcome, ReportedSession};
+
+/// The keeper's message to the window: show yourself (payload `{"screen": "current" | "diagnose"}`).
+pub const SHOW_WINDOW_EVENT: &str = "window://show";
+/// The keeper's message to the window: the keeper is quitting, close.
+pub const QUIT_EVENT: &str = "app://quit";
+/// The window's call that asks the keeper to quit (Ctrl+Q), the window's own command's name.
+pub const QUIT_CALL: &str = "quit_app";
 
 /// Why this platform has no local link, in words for the trader; None where there is one (every Unix).
 pub const UNAVAILABLE: Option<&str> = if cfg!(unix) {

@@ -49,13 +49,6 @@ impl LinkEvent {
 /// The event a connection gets when it fell behind and `missed` events were dropped for it.
 pub const LAGGED_EVENT: &str = "link://lagged";
 
-/// The keeper's message to the window: show yourself (payload `{"screen": "current" | "diagnose"}`).
-pub const SHOW_WINDOW_EVENT: &str = "window://show";
-/// The keeper's message to the window: the keeper is quitting, close.
-pub const QUIT_EVENT: &str = "app://quit";
-/// The window's call that asks the keeper to quit (Ctrl+Q), the window's own command's name.
-pub const QUIT_CALL: &str = "quit_app";
-
 pub(super) fn lagged(missed: u64) -> LinkEvent {
     LinkEvent::new(LAGGED_EVENT, serde_json::json!({ "missed": missed }))
 }
