@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use gateway_core::helper_programs::KEEPER;
 use gateway_core::local_link::{
-    Hello, LinkClient, LinkEvent, QUIT_EVENT, Role, SHOW_WINDOW_EVENT, socket_path,
+    Hello, LinkClient, LinkEvent, QUIT_EVENT, Role, SHOW_WINDOW_EVENT, TRAY_SHOWN_EVENT,
+    socket_path,
 };
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc;
@@ -133,6 +134,10 @@ pub async fn pump<R: Runtime>(app: AppHandle<R>, mut events: mpsc::Receiver<Link
                         _ => Screen::Current,
                     };
                     window::open(&app, screen);
+                }
+                TRAY_SHOWN_EVENT => {
+                    let shown = event.payload["shown"].as_bool().unwrap_or(false);
+                    app.state::<window::TrayLife>().set_icon_shown(shown);
                 }
                 QUIT_EVENT => {
                     log::info!("the keeper is quitting: closing the window");

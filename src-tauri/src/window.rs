@@ -33,6 +33,9 @@ pub struct TrayLife {
     tray: AtomicBool,
     /// The session lives in the keeper: closing ends this process, after the same first-time notice.
     in_keeper: bool,
+    /// The keeper said no panel shows its tray icon (a desktop without a tray area): then the notice says
+    /// how to come back without one, on every close.
+    no_icon: AtomicBool,
     /// The notice was shown in this run (when the state folder cannot be written, it is said once a run).
     noticed: AtomicBool,
 }
@@ -45,6 +48,12 @@ impl TrayLife {
             in_keeper: true,
             ..TrayLife::default()
         }
+    }
+
+    /// What the keeper says of its icon (keeper.rs).
+    #[cfg(target_os = "linux")]
+    pub fn set_icon_shown(&self, shown: bool) {
+        self.no_icon.store(!shown, Ordering::SeqCst);
     }
 
     pub fn set_tray(&self, available: bool) {
@@ -148,20 +157,34 @@ fn notice_file() -> Option<PathBuf> {
     gateway_core::config::folders::this_state_dir().map(|dir| dir.join(NOTICE_FILE))
 }
 
-/// Says once where the app went, and remembers that it said it.
+/// The notice where a tray icon leads back to the window.
+const NOTICE_WITH_ICON: &str = "Your session with IB Gateway stays as it is. Open the window again from \
+    the Gateway Doctor icon in the tray; choose Quit there to stop the app and end the session.";
+/// The notice on a desktop that shows no tray icons.
+const NOTICE_WITHOUT_ICON: &str = "Your session with IB Gateway stays as it is. This desktop shows no tray \
+    icons: start Gateway Doctor again to see it, and quit it there (Ctrl+Q) to end the session.";
+
+/// Says once where the app went, and remembers that it said it; with no tray icon to come back to, says it
+/// on every close.
 fn first_time_notice<R: Runtime>(app: &AppHandle<R>, life: &TrayLife) {
     let file = notice_file();
-    if life.noticed.swap(true, Ordering::SeqCst) || file.as_ref().is_some_and(|f| f.exists()) {
+    let no_icon = life.no_icon.load(Ordering::SeqCst);
+    let said =
+        life.noticed.swap(true, Ordering::SeqCst) || file.as_ref().is_some_and(|f| f.exists());
+    if said && !no_icon {
         return;
     }
+    let body = if no_icon {
+        NOTICE_WITHOUT_ICON
+    } else {
+        NOTICE_WITH_ICON
+    };
+    log::info!("notice: {body}");
     let shown = app
         .notification()
         .builder()
         .title("Gateway Doctor is still running")
-        .body(
-            "Your session with IB Gateway stays as it is. Open the window again from the Gateway Doctor \
-             icon in the tray; choose Quit there to stop the app and end the session.",
-        )
+        .body(body)
         .show();
     if let Err(e) = shown {
         log::warn!("cannot show the tray notice: {e}");

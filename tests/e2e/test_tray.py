@@ -88,6 +88,11 @@ def test_closing_the_window_ends_its_process_and_the_keeper_keeps_the_session(la
     assert sim.stats()["accepted"] == accepted, "no new connection: the session was never dropped"
     notice = app.home / "config" / "gateway-doctor" / "tray-notice-shown"
     assert notice.is_file(), "the first close is remembered in the state folder, so the notice is said once"
+    # The tests' bus has no panel, and the keeper told the window so: the notice says how to come back
+    # without a tray icon, not "from the icon in the tray".
+    log = app.home / "data" / "app.gatewaydoctor.desktop" / "logs" / "Gateway Doctor window.log"
+    said = log.read_text(errors="replace")
+    assert "This desktop shows no tray icons: start Gateway Doctor again to see it" in said, said[-2000:]
 
 
 def closed_with_a_live_session(launch, sim: Sim, display: str):

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use gateway_testkit::{SimProcess, assert_contains, free_port};
 
-use super::{TestApp, phase, wait_call, wait_event};
+use super::{BOUND, TestApp, phase, wait_call, wait_event};
 
 fn running(pid: u64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
@@ -121,15 +121,19 @@ fn run_diagnose_emits_each_stage_then_done_and_the_bundle_carries_the_report() {
     let progress = app.events("diagnose://progress");
     let report = app.call("run_diagnose", Value::Null);
     assert_eq!(report["verdict"], "gateway_not_running");
-    let steps: Vec<(String, u64)> = progress
-        .try_iter()
-        .map(|p| {
-            (
-                p["step"].as_str().unwrap_or("").to_string(),
-                p["done"].as_u64().unwrap_or(99),
-            )
-        })
-        .collect();
+    // The events travel on the backend's bus, so the last may land just after the answer: wait for "done".
+    let mut steps: Vec<(String, u64)> = Vec::new();
+    let deadline = std::time::Instant::now() + BOUND;
+    while steps.last().is_none_or(|(step, _)| step != "done") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let Ok(p) = progress.recv_timeout(left) else {
+            break;
+        };
+        steps.push((
+            p["step"].as_str().unwrap_or("").to_string(),
+            p["done"].as_u64().unwrap_or(99),
+        ));
+    }
     let expected: Vec<(String, u64)> = [
         ("session", 0),
         ("sockets", 1),

@@ -1,8 +1,9 @@
 //! The tray, kept current: the status light's dot and words from the backend's one status view (the window
 //! shows the same), the session item Stop whenever the supervisor offers it (as the Status screen's Stop
 //! button) and Connect otherwise; and the trader's clicks acted on: Open and Diagnose show the window (or
-//! start it), the session item stops or connects, Quit quits. Without a tray (no session bus) the keeper
-//! still keeps the session; the window's Quit ends it.
+//! start it), the session item stops or connects, Quit quits. Whether a panel shows the icon goes to the
+//! windows (a window closed with no icon to come back to says so). Without a tray (no session bus) the
+//! keeper still keeps the session; the window's Quit ends it.
 
 use std::sync::Arc;
 
@@ -37,8 +38,15 @@ pub async fn tray(backend: Arc<Backend>, windows: Windows, quit: Arc<Notify>) {
             return;
         }
     };
+    let mut panel = handle.panel();
+    windows.set_tray_shown(*panel.borrow_and_update());
     loop {
         tokio::select! {
+            changed = panel.changed() => {
+                if changed.is_err() { return }
+                windows.set_tray_shown(*panel.borrow_and_update());
+                continue;
+            }
             changed = views.changed() => if changed.is_err() { return },
             changed = sessions.changed() => if changed.is_err() { return },
             click = clicks.recv() => match click {

@@ -14,7 +14,7 @@ use gateway_proto::words::{
 use gateway_proto::{TRAY_DOT_SIZE, tray_dot_rgba};
 use ksni::menu::{MenuItem, StandardItem};
 use ksni::{Icon, OfflineReason, ToolTip, TrayMethods};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// The item's id on the bus (part of its well-known name for panels).
 const TRAY_ID: &str = "gateway-doctor";
@@ -108,6 +108,8 @@ impl From<ksni::Error> for TrayError {
 pub struct Tray {
     look: TrayLook,
     actions: mpsc::UnboundedSender<TrayAction>,
+    /// Whether a panel shows the icon (a StatusNotifierWatcher took it); assumed until ksni says otherwise.
+    panel: watch::Sender<bool>,
 }
 
 impl Tray {
@@ -116,13 +118,20 @@ impl Tray {
         look: TrayLook,
     ) -> Result<(TrayHandle, mpsc::UnboundedReceiver<TrayAction>), TrayError> {
         let (actions, clicks) = mpsc::unbounded_channel();
+        let (panel, shows) = watch::channel(true);
         let tray = Tray {
             look: look.clone(),
             actions,
+            panel,
         };
         // Served even with no watcher on the bus: a panel started later still finds it.
         let inner = tray.assume_sni_available(true).spawn().await?;
-        Ok((TrayHandle { inner, shown: look }, clicks))
+        let handle = TrayHandle {
+            inner,
+            shown: look,
+            shows,
+        };
+        Ok((handle, clicks))
     }
 
     fn send(&self, action: TrayAction) {
@@ -135,9 +144,16 @@ impl Tray {
 pub struct TrayHandle {
     inner: ksni::Handle<Tray>,
     shown: TrayLook,
+    shows: watch::Receiver<bool>,
 }
 
 impl TrayHandle {
+    /// Whether a panel shows the icon, now and on every change (none does on a desktop without a tray area,
+    /// such as GNOME without its AppIndicator extension).
+    pub fn panel(&self) -> watch::Receiver<bool> {
+        self.shows.clone()
+    }
+
     /// Shows `look`; repaints only when it differs from what is shown. Returns whether it repainted.
     pub async fn update(&mut self, look: TrayLook) -> Result<bool, TrayError> {
         if look == self.shown {
@@ -217,11 +233,13 @@ impl ksni::Tray for Tray {
     fn watcher_offline(&self, reason: OfflineReason) -> bool {
         // Keep serving: the item and menu stay on the bus for a panel that comes (back) later.
         log::info!("no panel shows tray icons right now ({reason:?}); the tray waits for one");
+        self.panel.send_replace(false);
         true
     }
 
     fn watcher_online(&self) {
         log::info!("a panel that shows tray icons is back");
+        self.panel.send_replace(true);
     }
 }
 

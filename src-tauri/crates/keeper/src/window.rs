@@ -2,11 +2,12 @@
 //! Diagnose show the open window (an event on its session) or start the window program; Quit tells an open
 //! window to close.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use gateway_core::helper_programs::{WINDOW, WINDOW_DIAGNOSE_ARG};
 use gateway_core::local_link::{
-    ConnectionId, Connections, LinkEvent, QUIT_EVENT, SHOW_WINDOW_EVENT,
+    ConnectionId, Connections, LinkEvent, QUIT_EVENT, SHOW_WINDOW_EVENT, TRAY_SHOWN_EVENT,
 };
 use serde_json::json;
 
@@ -25,6 +26,8 @@ pub enum Screen {
 pub struct Windows {
     connections: Connections,
     open: Arc<Mutex<Vec<ConnectionId>>>,
+    /// Whether a panel shows the tray icon (follow.rs keeps it), told to every window.
+    tray_shown: Arc<AtomicBool>,
 }
 
 impl Windows {
@@ -32,11 +35,24 @@ impl Windows {
         Windows {
             connections,
             open: Arc::default(),
+            tray_shown: Arc::new(AtomicBool::new(false)),
         }
     }
 
     pub fn opened(&self, conn: ConnectionId) {
         self.lock().push(conn);
+        self.connections
+            .send(conn, tray_event(self.tray_shown.load(Ordering::SeqCst)));
+    }
+
+    /// Whether a panel shows the tray icon now; every open window is told.
+    pub fn set_tray_shown(&self, shown: bool) {
+        if self.tray_shown.swap(shown, Ordering::SeqCst) == shown {
+            return;
+        }
+        for conn in self.lock().iter() {
+            self.connections.send(*conn, tray_event(shown));
+        }
     }
 
     pub fn closed(&self, conn: ConnectionId) {
@@ -72,6 +88,10 @@ impl Windows {
                 .send(*conn, LinkEvent::new(QUIT_EVENT, serde_json::Value::Null));
         }
     }
+}
+
+fn tray_event(shown: bool) -> LinkEvent {
+    LinkEvent::new(TRAY_SHOWN_EVENT, json!({ "shown": shown }))
 }
 
 /// Starts the window program in its own process group (a signal to the keeper's group does not reach it);

@@ -74,6 +74,9 @@ pub const SHOW_WINDOW_EVENT: &str = "window://show";
 pub const QUIT_EVENT: &str = "app://quit";
 /// The window's call that asks the keeper to quit (Ctrl+Q), the window's own command's name.
 pub const QUIT_CALL: &str = "quit_app";
+/// The keeper's message to the window: whether a panel shows the tray icon (payload `{"shown": bool}`),
+/// sent when a window opens and on every change; a window closed with no icon to come back to says so.
+pub const TRAY_SHOWN_EVENT: &str = "keeper://tray";
 
 /// Why this platform has no local link, in words for the trader; None where there is one (every Unix).
 pub const UNAVAILABLE: Option<&str> = if cfg!(unix) {
