@@ -1,7 +1,8 @@
-//! The keeper's life: the log file first, then the local link (which also makes it the only keeper of this
-//! user: a second one finds the link taken and leaves), the backend, the notifications and the tray; then
-//! it serves the link until Quit (the tray's, the window's Ctrl+Q, or SIGTERM / Ctrl-C), when it tells an
-//! open window to close, ends the session's worker (no API disconnect) and the demo gateway, and exits.
+//! The keeper's life: the local link first (which also makes it the only keeper of this user: a second one
+//! finds the link taken and leaves, before it opens the log file), the log file, the backend, the
+//! notifications and the tray; then it serves the link until Quit (the tray's, the window's Ctrl+Q, or
+//! SIGTERM / Ctrl-C), when it tells an open window to close, ends the session's worker (no API disconnect)
+//! and the demo gateway, and exits.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,8 +19,6 @@ use crate::{follow, window};
 
 /// Runs the keeper until it quits.
 pub fn run() -> ExitCode {
-    let logs = Arc::new(LogStore::new(gateway_backend::logstore::DEFAULT_CAPACITY));
-    let log_dir = start_logging(&logs);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -27,11 +26,27 @@ pub fn run() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            log::error!("the keeper cannot start its runtime: {e}");
+            eprintln!("gateway-doctor-keeper: cannot start its runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(keep(logs, log_dir))
+    runtime.block_on(async {
+        // The link first: a second keeper leaves before it touches the first one's log file.
+        let server = match LinkServer::bind(&link_dir()) {
+            Ok(server) => server,
+            Err(LinkError::InUse(path)) => {
+                eprintln!("gateway-doctor-keeper: another keeper answers on {path}: leaving it the session");
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => {
+                eprintln!("gateway-doctor-keeper: cannot open the local link: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let logs = Arc::new(LogStore::new(gateway_backend::logstore::DEFAULT_CAPACITY));
+        let log_dir = start_logging(&logs);
+        keep(server, logs, log_dir).await
+    })
 }
 
 /// The log file and stderr, and every line into the Logs screen's store. Without a log file the keeper
@@ -60,18 +75,11 @@ fn start_logging(logs: &Arc<LogStore>) -> Option<std::path::PathBuf> {
     dir
 }
 
-async fn keep(logs: Arc<LogStore>, log_dir: Option<std::path::PathBuf>) -> ExitCode {
-    let server = match LinkServer::bind(&link_dir()) {
-        Ok(server) => server,
-        Err(LinkError::InUse(path)) => {
-            log::info!("another keeper already answers on {path}: leaving it the session");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            log::error!("the keeper cannot open the local link: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+async fn keep(
+    server: LinkServer,
+    logs: Arc<LogStore>,
+    log_dir: Option<std::path::PathBuf>,
+) -> ExitCode {
     let info = AppInfo {
         name: "Gateway Doctor".into(),
         version: env!("CARGO_PKG_VERSION").into(),
