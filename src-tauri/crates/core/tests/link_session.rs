@@ -1,6 +1,6 @@
 //! The local link's sessions (version 2) on real Unix sockets in a temp dir: the real server and client,
-//! a small keeper (link_session/support.rs, with a client written by hand). The one-shot request (version 1) is tested in the server's own tests and,
-//! with the real CLI, in tests/diagnose/link.rs.
+//! a small keeper (link_session/support.rs, with a client written by hand). The one-shot request
+//! (version 1) is tested in the server's own tests and, with the real CLI, in tests/diagnose/link.rs.
 #![cfg(unix)]
 
 #[path = "link_session/support.rs"]
